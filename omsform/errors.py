@@ -1,0 +1,105 @@
+"""One exception tree for omsform. The library raises these; only ``cli.py`` prints them.
+
+::
+
+    OmsformError
+    ├── ConfigError            a brand directory cannot be loaded; carries every Problem found
+    ├── ProviderError          talking to a remote system failed
+    │   ├── ApiError           the API answered with an error status (status, method, url, detail)
+    │   ├── AuthError          401/403 or a failed login: the token or credentials are wrong
+    │   └── UnreachableError   no answer (DNS, refused, timeout, TLS) after the retry budget
+    ├── PlanError              a plan cannot be built or must not be used
+    │   ├── UnsafePlanError    the safety threshold or a protect rule blocks it (--force)
+    │   └── StalePlanError     a saved plan no longer matches the live systems or the brand
+    └── ApplyError             apply refused to start (manual changes, bad checksum, …)
+
+Every message says what went wrong *and what to do*. No message ever contains a secret value:
+callers pass values through :func:`omsform.secrets.redact` before they reach an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a problem is: a file position (1-based line and column) or a resource address."""
+
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    address: str = ""
+
+    def __str__(self) -> str:
+        if self.file:
+            pos = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+            return f"{pos} ({self.address})" if self.address else pos
+        return self.address or "<brand>"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation finding: where, what, and an optional hint (e.g. "did you mean 'name'?")."""
+
+    location: Location
+    message: str
+    hint: str = ""
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.severity}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class OmsformError(Exception):
+    """Base of every error omsform raises on purpose."""
+
+
+class ConfigError(OmsformError, ValueError):
+    """The brand directory is invalid. ``problems`` holds every problem found in one pass."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} problem(s) in the brand configuration")
+
+
+class ProviderError(OmsformError):
+    """A remote system could not do what was asked."""
+
+
+class ApiError(ProviderError):
+    """The API answered with an error status."""
+
+    def __init__(self, status: int, method: str, url: str, detail: str) -> None:
+        self.status, self.method, self.url, self.detail = status, method, url, detail
+        super().__init__(f"{method} {url} → {status}: {detail}")
+
+
+class AuthError(ProviderError):
+    """Authentication failed: the message names the provider and the config key to check."""
+
+
+class UnreachableError(ProviderError):
+    """The remote system did not answer within the retry budget."""
+
+
+class PlanError(OmsformError):
+    """A plan cannot be built or used."""
+
+
+class UnsafePlanError(PlanError):
+    """The plan exceeds a safety threshold or breaks a protect rule; ``--force`` overrides."""
+
+
+class StalePlanError(PlanError):
+    """A saved plan is out of date: ``moved`` lists each object that changed and how."""
+
+    def __init__(self, message: str, moved: list[str] | None = None) -> None:
+        self.moved = moved or []
+        super().__init__(message)
+
+
+class ApplyError(OmsformError):
+    """Apply refused to start (it never starts half-way)."""

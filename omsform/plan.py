@@ -1,0 +1,134 @@
+"""The plan as a plain value: ``Action``, ``FieldChange``, ``Change``, ``Plan``.
+
+A Plan is frozen, JSON round-trips (``to_json``/``from_json``), carries a checksum of its
+canonical content, and holds **no secret values**: sensitive fields appear as
+``(sensitive)`` and the write itself re-resolves secrets from the brand at apply time.
+Apply executes ``changes`` in list order by ``level`` and never re-decides what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+SENSITIVE = "(sensitive)"
+
+
+class Action(StrEnum):
+    """What a change does; the value is the symbol shown to users."""
+
+    CREATE = "+"
+    UPDATE = "~"
+    REPLACE = "-/+"
+    DELETE = "-"
+    RUN = "»"
+    MANUAL = "!"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldChange(_Frozen):
+    """One changed field path with its old and new value (already redacted when sensitive)."""
+
+    path: str
+    before: Any = None
+    after: Any = None
+    sensitive: bool = False
+    forces_replace: bool = False
+
+
+class Change(_Frozen):
+    """One action on one object. ``precondition`` is the current object's fingerprint as read
+    (``None`` for a create); apply refuses the change when the live object no longer has it."""
+
+    address: str
+    kind: str
+    key: str
+    provider: str
+    action: Action
+    remote_id: int | str | None = None
+    fields: tuple[FieldChange, ...] = ()
+    reason: str = ""
+    precondition: str | None = None
+    depends_on: tuple[str, ...] = ()
+    level: int = 0
+
+
+class Note(_Frozen):
+    """Something the plan reports without acting on it (unmanaged objects, unverified secrets,
+    warnings). ``category`` is one of ``unmanaged``, ``unverified``, ``warning``, ``info``."""
+
+    category: str
+    address: str
+    message: str
+
+
+class Summary(_Frozen):
+    """Counts per action, as in the summary line."""
+
+    create: int = 0
+    update: int = 0
+    replace: int = 0
+    delete: int = 0
+    run: int = 0
+    manual: int = 0
+    unchanged: int = 0
+
+    def line(self) -> str:
+        """``Plan: 2 to create, 1 to update, …`` exactly as users read it."""
+        return (
+            f"Plan: {self.create} to create, {self.update} to update, {self.replace} to replace, "
+            f"{self.delete} to delete, {self.run} step{'s' if self.run != 1 else ''} to run, "
+            f"{self.manual} manual."
+        )
+
+
+class Plan(_Frozen):
+    """Everything a run would do, in apply order."""
+
+    format_version: int = FORMAT_VERSION
+    brand: str
+    brand_dir: str = "."
+    config_digest: str = ""
+    changes: tuple[Change, ...] = ()
+    notes: tuple[Note, ...] = ()
+    summary: Summary = Field(default_factory=Summary)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying would do anything (manual changes included)."""
+        return bool(self.changes)
+
+    def canonical(self) -> str:
+        """Canonical JSON of the content (what the checksum covers)."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def checksum(self) -> str:
+        """sha256 of the canonical content; binds an approval to exactly this plan."""
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+    def to_json(self) -> str:
+        """The saved-plan file content: the plan plus its checksum."""
+        doc = self.model_dump(mode="json")
+        doc["checksum"] = self.checksum()
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        """Parse a saved plan, verifying its format version and checksum (``ValueError``)."""
+        doc = json.loads(text)
+        version = doc.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ValueError(f"plan format_version {version!r} is not {FORMAT_VERSION}")
+        checksum = doc.pop("checksum", None)
+        plan = cls.model_validate(doc)
+        if checksum != plan.checksum():
+            raise ValueError("plan checksum does not match its content: the file was edited")
+        return plan

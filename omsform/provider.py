@@ -1,0 +1,82 @@
+"""The ``Provider`` contract and discovery through the ``omsform.providers`` entry-point group.
+
+A provider is one remote system (``akinon_oms``, ``ginesys``). It declares the schema of its
+block in ``omsform.yaml``, the kinds it serves, and how to open an authenticated client. The
+engine never imports a provider by name: it asks :func:`discover`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from omsform.errors import ConfigError, Location, Problem
+from omsform.http import ApiClient, ClientOptions, WriteClient
+from omsform.resource import Resource
+
+ENTRY_POINT_GROUP = "omsform.providers"
+
+
+class Provider:
+    """Base class of a provider. Subclasses set the class attributes and :meth:`open`.
+
+    - ``name``: the block name in ``omsform.yaml`` and the prefix source of its kinds.
+    - ``config_model``: pydantic model of the provider block (fields that hold secrets are
+      listed in ``secret_fields`` so they are masked everywhere).
+    - ``resources``: the kinds, as a typed tuple (never looked up by string building).
+    - ``sandbox_url_path``: where the embedded sandbox serves this provider (``""`` = root).
+    """
+
+    name: ClassVar[str]
+    config_model: ClassVar[type[BaseModel]]
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    resources: ClassVar[tuple[type[Resource[Any]], ...]] = ()
+
+    def kinds(self) -> dict[str, type[Resource[Any]]]:
+        """Kind name → Resource class."""
+        return {r.kind: r for r in self.resources}
+
+    async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
+        """An authenticated client for ``config`` (logs in once when the block needs it).
+
+        The engine hands plan code only the read-only :class:`ApiClient` view of it.
+        """
+        raise NotImplementedError
+
+    def sandbox_config(self, base_url: str, token: str) -> dict[str, Any]:
+        """A provider block pointing at the sandbox served at ``base_url`` with ``token``."""
+        raise NotImplementedError
+
+
+@cache
+def discover() -> dict[str, Provider]:
+    """Every installed provider, by name (loaded once per process)."""
+    found: dict[str, Provider] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        provider = ep.load()
+        found[provider.name] = provider
+    return found
+
+
+def kind_index() -> dict[str, tuple[Provider, type[Resource[Any]]]]:
+    """Kind name → (provider, Resource class) over every installed provider."""
+    return {
+        kind: (provider, resource)
+        for provider in discover().values()
+        for kind, resource in provider.kinds().items()
+    }
+
+
+def provider_of(kind: str) -> Provider:
+    """The provider serving ``kind`` (``ConfigError`` when no provider has it)."""
+    try:
+        return kind_index()[kind][0]
+    except KeyError:
+        problem = Problem(Location(address=kind), f"unknown kind '{kind}'")
+        raise ConfigError([problem]) from None
+
+
+__all__ = ["ApiClient", "Provider", "WriteClient", "discover", "kind_index", "provider_of"]

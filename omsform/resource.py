@@ -1,0 +1,120 @@
+"""The ``Resource`` contract: what one kind of remote object must provide.
+
+A kind is one module in a provider's ``resources/`` package: a :class:`~omsform.spec.Spec`
+subclass plus a :class:`Resource` subclass. The engine never special-cases a kind; everything it
+needs is declared here as class attributes or methods.
+
+Contract for implementers:
+
+- ``list`` **must** read every object of the kind with bulk list calls (never one GET per object)
+  and **must** return specs normalised exactly as a desired spec would be, so that an object
+  applied from YAML compares equal on the next read.
+- ``create``/``update``/``delete`` **must** make exactly one write request, except where the
+  remote API forces more (documented on the kind), and return the object as the write's response
+  describes it (no read before or after).
+- write-only values (``write_only`` paths) **must** be left out of ``list`` results (``None``).
+- a kind **may** override :meth:`decide` for actions other than the default create/update/
+  replace/delete (setup steps *run*, immutable Ginesys fields are *manual*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol
+
+from omsform.errors import Problem
+from omsform.spec import Desired, Remote, S, Spec
+
+if TYPE_CHECKING:
+    from omsform.http import ApiClient, WriteClient
+    from omsform.plan import Action
+
+
+class ReadContext(Protocol):
+    """What a kind may use while listing: other kinds' current objects of the same provider."""
+
+    async def current(self, kind: str) -> list[Remote[Any]]:
+        """All current objects of ``kind`` (listed once per run, shared by every caller)."""
+        ...
+
+
+class WriteContext(ReadContext, Protocol):
+    """What a kind may use while writing: server ids of objects by natural key."""
+
+    def id_of(self, kind: str, key: str) -> int | str:
+        """Server id of ``kind`` object ``key``: read this run, or created earlier in this apply."""
+        ...
+
+
+class Resource(Generic[S]):
+    """Base class of every kind. Subclasses set the class attributes and the four operations."""
+
+    kind: ClassVar[str]
+    """Kind name as written in YAML, prefixed by the provider (``oms_stock_location``)."""
+    spec_model: ClassVar[type[Spec]]
+    """The kind's Spec model (desired and current alike)."""
+    key_fields: ClassVar[tuple[str, ...]]
+    """Spec fields that make the natural key, joined with ``|`` when more than one."""
+    name_field: ClassVar[str | None] = None
+    """A key field filled from the local name when the YAML omits it (``oms_setting.key``)."""
+    depends_on_kinds: ClassVar[tuple[str, ...]] = ()
+    """Kinds whose objects this kind's objects need first (ordering edges for every object)."""
+    immutable: ClassVar[frozenset[str]] = frozenset()
+    """Top-level fields that cannot change after create: a change is a replace or manual."""
+    replace_allowed: ClassVar[bool] = True
+    """False when an immutable change cannot be done by delete+create (then it is manual)."""
+    write_only: ClassVar[tuple[str, ...]] = ()
+    """Dotted spec paths the API never returns (``conf.password``, ``value.auth.password``)."""
+    can_create: ClassVar[bool] = True
+    can_delete: ClassVar[bool] = True
+
+    # --- identity -------------------------------------------------------------------------
+    @classmethod
+    def key(cls, spec: Spec) -> str:
+        """The natural key of ``spec`` as one string."""
+        return "|".join(str(getattr(spec, f)) for f in cls.key_fields)
+
+    # --- validation and planning hooks -----------------------------------------------------
+    @classmethod
+    def references(cls, spec: Spec) -> Iterable[tuple[str, str]]:
+        """``(kind, natural key)`` pairs this spec points at; each must exist at plan time."""
+        return ()
+
+    @classmethod
+    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+        """Cross-object validation over all declared objects of this kind (warnings or errors)."""
+        return []
+
+    @classmethod
+    def decide(cls, desired: Spec | None, current: Remote[Any] | None) -> Action | None:
+        """The action for one pair, or ``None`` when the default rules apply."""
+        return None
+
+    @classmethod
+    def protected_remote(cls, current: Remote[Any]) -> str:
+        """Why this remote object must never be deleted (``""`` when it may be)."""
+        return ""
+
+    # --- operations --------------------------------------------------------------------------
+    async def list(self, api: ApiClient, ctx: ReadContext) -> list[Remote[S]]:
+        """Every current object of this kind, normalised to ``spec_model``."""
+        raise NotImplementedError
+
+    async def create(self, api: WriteClient, spec: S, ctx: WriteContext) -> Remote[S]:
+        """Create the object; return it as the write's response describes it."""
+        raise NotImplementedError(f"{self.kind} cannot be created through the API")
+
+    async def update(
+        self, api: WriteClient, current: Remote[S], spec: S, changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[S]:
+        """Change the top-level fields in ``changed`` (one PATCH where the API allows)."""
+        raise NotImplementedError(f"{self.kind} cannot be updated through the API")
+
+    async def delete(self, api: WriteClient, current: Remote[S], ctx: WriteContext) -> None:
+        """Delete the object."""
+        raise NotImplementedError(f"{self.kind} cannot be deleted through the API")
+
+    async def run(self, api: WriteClient, current: Remote[S], ctx: WriteContext) -> Remote[S]:
+        """Carry out a ``run`` action (setup steps); return the object afterwards."""
+        raise NotImplementedError(f"{self.kind} has nothing to run")
