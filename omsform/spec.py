@@ -58,4 +58,4 @@ class Desired(Generic[S]):
     spec: S
     depends_on: frozenset[str] = frozenset()
     secret_paths: frozenset[str] = frozenset()
-    location: Location = Location()
+    location: Location = field(default_factory=Location)

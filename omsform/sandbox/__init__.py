@@ -1,0 +1,270 @@
+"""Serving the provider sandboxes: one ASGI app, SQLite-backed, for tests, demos and benchmarks.
+
+Each provider ships a sandbox *plugin* — an independent reading of that system's API
+documentation that never imports the provider's client code — registered under the
+``omsform.sandboxes`` entry-point group. A plugin is an object with:
+
+- ``name``: the provider name;
+- ``routes(ctx: SandboxContext) -> list[BaseRoute]``: its endpoints (it checks auth itself
+  with :meth:`SandboxContext.require_token` or :meth:`SandboxContext.require_header`);
+- ``seed(ctx: SandboxContext, seed: str) -> None``: fills an empty store for ``demo``,
+  ``empty`` or ``large:N``.
+
+:func:`build_app` combines every plugin behind the :mod:`knobs <omsform.sandbox.knobs>` and
+adds the ``/_sandbox/`` admin endpoints (stats, reset, knobs, raw object edits "as a person in
+the UI would"). :func:`transport` mounts it in-process for httpx; :func:`serve` runs uvicorn.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from omsform.sandbox.drf import HttpError, detail, field_errors, json_body
+from omsform.sandbox.knobs import DroppedConnection, Knobs, KnobsMiddleware, Stats
+from omsform.sandbox.store import Store
+
+ENTRY_POINT_GROUP = "omsform.sandboxes"
+DEFAULT_TOKEN = "sandbox-token-0000000000000000000000000000"
+SEEDS_HELP = "demo | empty | large:N"
+
+
+@dataclass
+class SandboxContext:
+    """What plugin endpoints share: the store, the knobs and the accepted token."""
+
+    store: Store
+    knobs: Knobs = field(default_factory=Knobs)
+    token: str = DEFAULT_TOKEN
+    stats: Stats = field(default_factory=Stats)
+
+    def require_token(self, request: Request) -> None:
+        """DRF token auth: ``Authorization: Token <t>`` (``Bearer`` accepted too), else 401."""
+        header = request.headers.get("authorization", "")
+        if not header:
+            raise detail(401, "Authentication credentials were not provided.")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() not in ("token", "bearer") or value.strip() != self.token:
+            raise detail(401, "Invalid token.")
+
+    def require_header(self, request: Request, name: str) -> None:
+        """Key auth through a named header (Ginesys' ``X-Api-Key``), else 401."""
+        value = request.headers.get(name)
+        if value is None:
+            raise detail(401, "Authentication credentials were not provided.")
+        if value != self.token:
+            raise detail(401, "Invalid API key.")
+
+
+class SandboxPlugin(Protocol):
+    """One provider's sandbox (see the module docstring)."""
+
+    name: str
+
+    def routes(self, ctx: SandboxContext) -> list[BaseRoute]:
+        """The provider's endpoints."""
+        ...
+
+    def seed(self, ctx: SandboxContext, seed: str) -> None:
+        """Fill an empty store."""
+        ...
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def endpoint(handler: Handler) -> Handler:
+    """Wrap a handler so a raised :class:`HttpError` becomes its DRF-shaped response."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except HttpError as exc:
+            return exc.response()
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+def route(path: str, handler: Handler, methods: list[str]) -> list[BaseRoute]:
+    """The route with and without its trailing slash (the OMS accepts both); other methods → 405
+    in DRF's shape."""
+
+    async def dispatch(request: Request) -> Response:
+        if request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
+            return JSONResponse(
+                {"detail": f'Method "{request.method}" not allowed.'},
+                status_code=405,
+                headers={"Allow": ", ".join(methods)},
+            )
+        return await endpoint(handler)(request)
+
+    dispatch.__name__ = handler.__name__
+    bare = path.rstrip("/")
+    every = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    return [Route(bare + "/", dispatch, methods=every), Route(bare, dispatch, methods=every)]
+
+
+def plugins() -> list[SandboxPlugin]:
+    """Every installed sandbox plugin."""
+    return [ep.load() for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)]
+
+
+def parse_seed(seed: str) -> str:
+    """Check a seed name; raise ``ValueError`` naming the choices."""
+    if seed in ("demo", "empty") or (seed.startswith("large:") and seed[6:].isdigit()):
+        return seed
+    raise ValueError(f"unknown seed {seed!r}: use {SEEDS_HELP}")
+
+
+def seed_store(ctx: SandboxContext, seed: str, plugin_list: list[SandboxPlugin]) -> None:
+    """Wipe the store and seed every plugin."""
+    ctx.store.wipe()
+    for plugin in plugin_list:
+        plugin.seed(ctx, seed)
+    ctx.store.meta_set("sandbox:seed", seed)
+
+
+def build_app(
+    store: Store,
+    *,
+    knobs: Knobs | None = None,
+    token: str = DEFAULT_TOKEN,
+    seed: str = "demo",
+    plugin_list: list[SandboxPlugin] | None = None,
+) -> Starlette:
+    """The combined sandbox app over ``store`` (seeded with ``seed`` if the store is new)."""
+    found = plugins() if plugin_list is None else plugin_list
+    ctx = SandboxContext(store=store, knobs=knobs or Knobs(), token=token)
+    if store.meta_get("sandbox:seed") is None:
+        seed_store(ctx, parse_seed(seed), found)
+    routes: list[BaseRoute] = _admin_routes(ctx, found)
+    for plugin in found:
+        routes += plugin.routes(ctx)
+    app = Starlette(routes=routes)
+    app.add_middleware(KnobsMiddleware, knobs=ctx.knobs, stats=ctx.stats)
+    app.state.ctx = ctx
+    return app
+
+
+def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseRoute]:
+    async def stats(request: Request) -> Response:
+        return JSONResponse(ctx.stats.as_dict())
+
+    async def stats_reset(request: Request) -> Response:
+        ctx.stats.by_route.clear()
+        return Response(status_code=204)
+
+    async def reset(request: Request) -> Response:
+        body = await json_body(request)
+        try:
+            seed = parse_seed(str(body.get("seed", ctx.store.meta_get("sandbox:seed", "demo"))))
+        except ValueError as exc:
+            raise field_errors({"seed": [str(exc)]}) from None
+        seed_store(ctx, seed, found)
+        ctx.stats.by_route.clear()
+        return JSONResponse({"seed": seed})
+
+    async def knobs(request: Request) -> Response:
+        if request.method == "POST":
+            unknown = ctx.knobs.update(await json_body(request))
+            if unknown:
+                raise field_errors({name: ["Unknown knob."] for name in unknown})
+        return JSONResponse(ctx.knobs.as_dict())
+
+    async def objects(request: Request) -> Response:
+        return JSONResponse(ctx.store.list(request.path_params["collection"]))
+
+    async def ui_edit(request: Request) -> Response:
+        """Change an object directly, as a person editing it in the back office would."""
+        collection, obj_id = request.path_params["collection"], int(request.path_params["id"])
+        doc = ctx.store.update(collection, obj_id, await json_body(request))
+        if doc is None:
+            raise detail(404, "Not found.")
+        return JSONResponse(doc)
+
+    return [
+        *route("/_sandbox/stats", stats, ["GET"]),
+        *route("/_sandbox/stats/reset", stats_reset, ["POST"]),
+        *route("/_sandbox/reset", reset, ["POST"]),
+        *route("/_sandbox/knobs", knobs, ["GET", "POST"]),
+        *route("/_sandbox/objects/{collection}", objects, ["GET"]),
+        *route("/_sandbox/objects/{collection}/{id:int}", ui_edit, ["PATCH"]),
+    ]
+
+
+class SandboxTransport(httpx.AsyncBaseTransport):
+    """httpx transport into the app in-process; a dropped connection surfaces exactly as
+    ``httpx.RemoteProtocolError``, as it would from a real server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send one request into the app."""
+        try:
+            return await self._inner.handle_async_request(request)
+        except DroppedConnection:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None
+
+
+def transport(app: ASGIApp) -> SandboxTransport:
+    """An in-process httpx transport for ``app``."""
+    return SandboxTransport(app)
+
+
+class _DropOnWire:
+    """Under uvicorn: turn :class:`DroppedConnection` into a real cut connection (a response
+    head promising a body that never comes), not a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except DroppedConnection:
+            head = [(b"content-length", b"1024"), (b"connection", b"close")]
+            await send({"type": "http.response.start", "status": 200, "headers": head})
+            await send({"type": "http.response.body", "body": b"", "more_body": True})
+
+
+def new_token() -> str:
+    """A random token for a served sandbox."""
+    return secrets.token_hex(20)
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    db: str | Path,
+    token: str,
+    seed: str,
+    knobs: Knobs,
+    log_level: str = "warning",
+) -> None:
+    """Serve every plugin with uvicorn in the foreground until interrupted."""
+    import uvicorn
+
+    app = build_app(Store(db), knobs=knobs, token=token, seed=seed)
+    uvicorn.run(_DropOnWire(app), host=host, port=port, log_level=log_level)
+
+
+def describe_routes(app: Starlette) -> list[dict[str, Any]]:
+    """The app's paths (for ``--help`` style listings and tests)."""
+    return [{"path": getattr(r, "path", "")} for r in app.routes]

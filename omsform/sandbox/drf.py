@@ -1,0 +1,226 @@
+"""Django REST Framework look-alikes for the sandbox: errors, pagination, bodies, field checks.
+
+The real Akinon OMS is a DRF application; the sandbox answers in the same shapes:
+``{"detail": …}`` for 401/403/404/405, ``{"field": ["msg"], "non_field_errors": [...]}`` for
+400, and ``{"count", "next", "previous", "results"}`` pages with absolute links.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+
+class HttpError(Exception):
+    """Raised inside an endpoint to answer with ``status`` and a DRF-shaped JSON ``body``."""
+
+    def __init__(
+        self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(status)
+        self.status, self.body, self.headers = status, dict(body), dict(headers or {})
+
+    def response(self) -> Response:
+        """The error as a response."""
+        return JSONResponse(self.body, status_code=self.status, headers=self.headers)
+
+
+def detail(status: int, message: str) -> HttpError:
+    """A ``{"detail": message}`` error (401, 403, 404, 405, 409, 429, 503)."""
+    return HttpError(status, {"detail": message})
+
+
+def not_found() -> HttpError:
+    """DRF's 404."""
+    return detail(404, "Not found.")
+
+
+def method_not_allowed(method: str) -> HttpError:
+    """DRF's 405."""
+    return detail(405, f'Method "{method}" not allowed.')
+
+
+def field_errors(errors: Mapping[str, Sequence[str]]) -> HttpError:
+    """DRF's 400 with field errors (``non_field_errors`` for object-level ones)."""
+    return HttpError(400, {k: list(v) for k, v in errors.items()})
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body; DRF's 400 ``{"detail": "JSON parse error - …"}``."""
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise detail(400, f"JSON parse error - {exc}") from None
+    if not isinstance(body, dict):
+        raise field_errors(
+            {
+                "non_field_errors": [
+                    f"Invalid data. Expected a dictionary, but got {type(body).__name__}."
+                ]
+            }
+        )
+    return body
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+def page_params(request: Request, default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
+    """``(page, size)`` from ``page`` and ``limit`` or ``page_size`` (capped at ``max_size``)."""
+    q = request.query_params
+    try:
+        page = int(q.get("page", "1"))
+        size = int(q.get("page_size") or q.get("limit") or default_size)
+    except ValueError:
+        raise detail(404, "Invalid page.") from None
+    if page < 1:
+        raise detail(404, "Invalid page.")
+    return page, max(1, min(size, max_size))
+
+
+def paginate(
+    request: Request, items: Sequence[Any], *, default_size: int = 20, max_size: int = 100
+) -> JSONResponse:
+    """One DRF page of ``items`` with absolute ``next``/``previous`` links."""
+    page, size = page_params(request, default_size, max_size)
+    count = len(items)
+    last = max(1, -(-count // size))
+    if page > last:
+        raise detail(404, "Invalid page.")
+
+    def link(number: int) -> str | None:
+        if number < 1 or number > last:
+            return None
+        query = dict(request.query_params)
+        query["page"] = str(number)
+        return str(request.url.replace(query=urlencode(query)))
+
+    return JSONResponse(
+        {
+            "count": count,
+            "next": link(page + 1),
+            "previous": link(page - 1),
+            "results": list(items[(page - 1) * size : page * size]),
+        }
+    )
+
+
+def filter_items(
+    items: Iterable[dict[str, Any]], request: Request, fields: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Apply exact-match query filters on ``fields`` (and ``__in`` comma lists), then ``sort``."""
+    result = list(items)
+    q = request.query_params
+    for name in fields:
+        if name in q:
+            wanted = q[name]
+            result = [i for i in result if str(_scalar(i.get(name))) == wanted]
+        if f"{name}__in" in q:
+            allowed = set(q[f"{name}__in"].split(","))
+            result = [i for i in result if str(_scalar(i.get(name))) in allowed]
+    sort = q.get("sort")
+    if sort:
+        key = sort.lstrip("-")
+        result.sort(key=lambda i: (i.get(key) is None, i.get(key)), reverse=sort.startswith("-"))
+    return result
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value
+
+
+# --- field validation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One writable field of a sandbox endpoint's serializer."""
+
+    kind: type | tuple[type, ...]
+    required: bool = False
+    default: Any = None
+    choices: tuple[Any, ...] = ()
+    nullable: bool = False
+    read_only: bool = False
+    check: Callable[[Any], str | None] | None = None  # extra rule: returns an error message
+
+    def validate(self, value: Any) -> str | None:
+        """The DRF-style message for a bad value, or None."""
+        if value is None:
+            return None if self.nullable else "This field may not be null."
+        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        if bool not in kinds and isinstance(value, bool):
+            return _type_message(kinds)
+        if not isinstance(value, kinds):
+            return _type_message(kinds)
+        if self.choices and value not in self.choices:
+            return f'"{value}" is not a valid choice.'
+        return self.check(value) if self.check else None
+
+
+def _type_message(kinds: tuple[type, ...]) -> str:
+    names = {
+        int: "A valid integer is required.",
+        str: "Not a valid string.",
+        bool: "Must be a valid boolean.",
+        dict: "Expected a dictionary of items.",
+        list: "Expected a list of items.",
+        float: "A valid number is required.",
+    }
+    return names.get(kinds[0], "Invalid value.")
+
+
+def validate(
+    body: Mapping[str, Any], schema: Mapping[str, Field], *, partial: bool = False
+) -> dict[str, Any]:
+    """Validate a request body against ``schema``; return the clean data (defaults filled on a
+    full write). Unknown and read-only fields are 400s (stricter than DRF on purpose: a client
+    sending a field the server would ignore has a bug omsform must see)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for name in body:
+        if name not in schema:
+            errors[name] = ["Unknown field."]
+        elif schema[name].read_only:
+            errors[name] = ["This field is read-only."]
+    for name, field in schema.items():
+        if field.read_only:
+            continue
+        if name in body:
+            message = field.validate(body[name])
+            if message:
+                errors[name] = [message]
+            else:
+                clean[name] = body[name]
+        elif not partial:
+            if field.required:
+                errors[name] = ["This field is required."]
+            else:
+                clean[name] = field.default() if callable(field.default) else field.default
+    if errors:
+        raise field_errors(errors)
+    return clean
+
+
+def unique(
+    items: Iterable[Mapping[str, Any]],
+    field: str,
+    value: Any,
+    model: str,
+    exclude_id: int | None = None,
+) -> None:
+    """400 ``{field: ["<model> with this <field> already exists."]}`` on a duplicate."""
+    for item in items:
+        if item.get(field) == value and item.get("id") != exclude_id:
+            raise field_errors({field: [f"{model} with this {field} already exists."]})

@@ -1,0 +1,153 @@
+"""Test and benchmark knobs wrapped around the sandbox apps: latency, faults, rate limit, stats.
+
+Faults (chosen per request with probability ``fail_rate``, or for the next ``fail_next``
+requests, optionally only for paths starting with ``fault_path``):
+
+- ``503``: Service Unavailable; ``429``: Too Many Requests with ``Retry-After``;
+- ``drop``: the connection is dropped before an answer (nothing is done);
+- ``commit_drop``: a write is carried out, then the connection drops before the answer
+  arrives — the "ambiguous create" every client must survive without duplicating.
+
+Paths under ``/_sandbox/`` are never delayed, failed or counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+FAULTS = ("503", "429", "drop", "commit_drop")
+
+
+class DroppedConnection(Exception):
+    """Raised by the knobs to cut a connection; the in-process transport turns it into the
+    same httpx error a client sees when a real server drops the connection."""
+
+
+@dataclass
+class Knobs:
+    """Every knob, changeable at run time through ``POST /_sandbox/knobs``."""
+
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    fail_rate: float = 0.0
+    faults: list[str] = field(default_factory=lambda: ["503", "429", "drop"])
+    fail_next: int = 0
+    fault_path: str = ""
+    retry_after_s: int = 1
+    rate_limit_per_s: float = 0.0  # 0 = unlimited
+    step_seconds: float = 1.0  # how long a setup step stays WORKING
+    seed: int | None = None
+
+    def update(self, values: dict[str, Any]) -> list[str]:
+        """Set the given knobs; returns the names that are not knobs (for a 400)."""
+        names = {f.name for f in fields(self)}
+        unknown = [k for k in values if k not in names]
+        for key, value in values.items():
+            if key in names:
+                setattr(self, key, value)
+        return unknown
+
+    def as_dict(self) -> dict[str, Any]:
+        """The knobs as JSON."""
+        return asdict(self)
+
+
+class Stats:
+    """Requests counted by method and path since the last reset."""
+
+    def __init__(self) -> None:
+        self.by_route: Counter[str] = Counter()
+
+    def record(self, method: str, path: str) -> None:
+        """Count one request."""
+        self.by_route[f"{method} {path}"] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"total", "by_method", "by_path"}``."""
+        by_method: Counter[str] = Counter()
+        for route, n in self.by_route.items():
+            by_method[route.split(" ", 1)[0]] += n
+        return {
+            "total": sum(self.by_route.values()),
+            "by_method": dict(by_method),
+            "by_path": dict(sorted(self.by_route.items())),
+        }
+
+
+class KnobsMiddleware:
+    """ASGI middleware applying :class:`Knobs` and counting :class:`Stats`."""
+
+    def __init__(self, app: ASGIApp, knobs: Knobs, stats: Stats) -> None:
+        self.app, self.knobs, self.stats = app, knobs, stats
+        self._random = random.Random(knobs.seed)
+        self._window: list[float] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
+            await self.app(scope, receive, send)
+            return
+        self.stats.record(scope["method"], scope["path"])
+        await self._delay()
+        if self._rate_limited():
+            await _answer(send, 429, b'{"detail":"Request was throttled."}', self._retry_after())
+            return
+        fault = self._pick_fault(scope)
+        if fault in ("503", "429"):
+            body = b'{"detail":"Service temporarily unavailable."}'
+            extra = self._retry_after() if fault == "429" else []
+            await _answer(send, int(fault), body, extra)
+        elif fault == "drop":
+            raise DroppedConnection(scope["path"])
+        elif fault == "commit_drop":
+            await self.app(scope, receive, _discard)
+            raise DroppedConnection(scope["path"])
+        else:
+            await self.app(scope, receive, send)
+
+    async def _delay(self) -> None:
+        k = self.knobs
+        if k.latency_ms or k.jitter_ms:
+            await asyncio.sleep((k.latency_ms + self._random.uniform(0, k.jitter_ms)) / 1000)
+
+    def _rate_limited(self) -> bool:
+        if not self.knobs.rate_limit_per_s:
+            return False
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= self.knobs.rate_limit_per_s:
+            return True
+        self._window.append(now)
+        return False
+
+    def _pick_fault(self, scope: Scope) -> str | None:
+        k = self.knobs
+        if k.fault_path and not scope["path"].startswith(k.fault_path):
+            return None
+        if k.fail_next > 0:
+            k.fail_next -= 1
+        elif not (k.fail_rate and self._random.random() < k.fail_rate):
+            return None
+        choices = [f for f in k.faults if f in FAULTS]
+        if scope["method"] == "GET":
+            choices = [f for f in choices if f != "commit_drop"] or ["503"]
+        return self._random.choice(choices or ["503"])
+
+    def _retry_after(self) -> list[tuple[bytes, bytes]]:
+        return [(b"retry-after", str(self.knobs.retry_after_s).encode())]
+
+
+async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": head + headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _discard(message: Message) -> None:
+    """A ``send`` that throws the answer away (the write itself already happened)."""

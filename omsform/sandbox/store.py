@@ -1,0 +1,168 @@
+"""SQLite storage for the sandbox: JSON documents in named collections.
+
+One file shared by every process that opens it (WAL mode), so data survives restarts and
+separate CLI invocations see the same objects. Each object gets an integer ``id`` per
+collection, ``created_date`` and a ``modified_date`` that strictly increases on every write
+(ISO-8601 with microseconds and ``Z``, as the OMS documents).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    collection TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (collection, id)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+Doc = dict[str, Any]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Store:
+    """A tiny document store. All methods are safe to call from the event loop thread or
+    worker threads; writes from several processes serialise on SQLite's file lock."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self._lock = threading.RLock()
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_SCHEMA)
+        self._last_stamp = datetime.now(UTC)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work (``BEGIN IMMEDIATE``: other processes wait)."""
+        with self._lock:
+            if self._conn.in_transaction:
+                yield
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _stamp(self) -> str:
+        now = datetime.now(UTC)
+        if now <= self._last_stamp:
+            now = self._last_stamp + timedelta(microseconds=1)
+        self._last_stamp = now
+        return _iso(now)
+
+    # --- reads ---------------------------------------------------------------------------
+    def list(self, collection: str) -> list[Doc]:
+        """Every object of ``collection`` ordered by id."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT data FROM objects WHERE collection = ? ORDER BY id", (collection,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def get(self, collection: str, obj_id: int) -> Doc | None:
+        """One object by id, or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT data FROM objects WHERE collection = ? AND id = ?", (collection, obj_id)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def find(self, collection: str, **match: Any) -> builtins.list[Doc]:
+        """Objects whose fields equal every ``match`` value."""
+        return [d for d in self.list(collection) if all(d.get(k) == v for k, v in match.items())]
+
+    def count(self, collection: str) -> int:
+        """How many objects ``collection`` holds."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM objects WHERE collection = ?", (collection,)
+            ).fetchone()
+        return int(row[0])
+
+    # --- writes --------------------------------------------------------------------------
+    def insert(self, collection: str, data: Doc) -> Doc:
+        """Store a new object; assigns ``id``, ``created_date`` and ``modified_date``."""
+        with self.transaction():
+            # ids are never reused after a delete, as with a database sequence
+            next_id = int(self.meta_get(f"seq:{collection}", 0)) + 1
+            self.meta_set(f"seq:{collection}", next_id)
+            stamp = self._stamp()
+            doc = {"id": next_id, **data, "created_date": stamp, "modified_date": stamp}
+            self._conn.execute(
+                "INSERT INTO objects (collection, id, data) VALUES (?, ?, ?)",
+                (collection, doc["id"], json.dumps(doc)),
+            )
+        return doc
+
+    def update(self, collection: str, obj_id: int, changes: Doc) -> Doc | None:
+        """Merge ``changes`` into the object and bump ``modified_date``; None if absent."""
+        with self.transaction():
+            doc = self.get(collection, obj_id)
+            if doc is None:
+                return None
+            doc.update(changes)
+            doc["id"] = obj_id
+            doc["modified_date"] = self._stamp()
+            self._conn.execute(
+                "UPDATE objects SET data = ? WHERE collection = ? AND id = ?",
+                (json.dumps(doc), collection, obj_id),
+            )
+        return doc
+
+    def delete(self, collection: str, obj_id: int) -> bool:
+        """Remove one object; False if it did not exist."""
+        with self.transaction():
+            cur = self._conn.execute(
+                "DELETE FROM objects WHERE collection = ? AND id = ?", (collection, obj_id)
+            )
+        return cur.rowcount > 0
+
+    # --- sandbox bookkeeping ---------------------------------------------------------------
+    def meta_get(self, key: str, default: Any = None) -> Any:
+        """A JSON value kept beside the objects (seed marker, job progress, …)."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def meta_set(self, key: str, value: Any) -> None:
+        """Set a meta value."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
+
+    def wipe(self) -> None:
+        """Delete every object and meta value."""
+        with self.transaction():
+            self._conn.execute("DELETE FROM objects")
+            self._conn.execute("DELETE FROM meta")
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()

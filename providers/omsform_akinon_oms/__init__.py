@@ -1,0 +1,71 @@
+"""Provider ``akinon_oms``: Akinon OMS application settings, setup steps, locations and more.
+
+Every path and field name the client uses lives in :mod:`omsform_akinon_oms.api`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from omsform.errors import AuthError
+from omsform.http import ClientOptions, WriteClient
+from omsform.provider import Provider
+from omsform.resource import Resource
+from omsform_akinon_oms import api
+from omsform_akinon_oms.resources import KINDS
+
+
+class AkinonOmsConfig(BaseModel):
+    """The ``providers.akinon_oms`` block: ``url`` plus ``token``, or ``username``/``password``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_log_in(self) -> AkinonOmsConfig:
+        if not self.token and not (self.username and self.password):
+            raise ValueError("give `token`, or `username` and `password`")
+        return self
+
+
+class AkinonOmsProvider(Provider):
+    """Akinon OMS, reached with ``Authorization: Token <key>``."""
+
+    name: ClassVar[str] = "akinon_oms"
+    config_model: ClassVar[type[BaseModel]] = AkinonOmsConfig
+    secret_fields: ClassVar[tuple[str, ...]] = ("token", "password")
+    resources: ClassVar[tuple[type[Resource[Any]], ...]] = KINDS
+
+    async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
+        """A client with the token, logging in first when only credentials are given."""
+        assert isinstance(config, AkinonOmsConfig)
+        token = config.token
+        if not token:
+            token = await self._login(config, options)
+        headers = {"Authorization": f"Token {token}"}
+        return WriteClient(config.url, headers, options, provider=self.name)
+
+    async def _login(self, config: AkinonOmsConfig, options: ClientOptions) -> str:
+        client = WriteClient(config.url, {}, options, provider=self.name)
+        try:
+            body = await client.post(
+                api.LOGIN, {"username": config.username, "password": config.password}
+            )
+        finally:
+            await client.aclose()
+        if not isinstance(body, dict) or not body.get("key"):
+            raise AuthError(f"{self.name}: login at {api.LOGIN} returned no key")
+        return str(body["key"])
+
+    def sandbox_config(self, base_url: str, token: str) -> dict[str, Any]:
+        """The block that points this provider at the sandbox."""
+        return {"url": base_url, "token": token}
+
+
+provider = AkinonOmsProvider()

@@ -1,0 +1,12 @@
+"""Akinon OMS sandbox area: stock_locations (not written yet)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from omsform.sandbox import SandboxContext
+
+
+def routes(ctx: SandboxContext) -> list[BaseRoute]:
+    """This area's endpoints."""
+    return []

@@ -1,0 +1,44 @@
+"""Provider ``ginesys``: the Ginesys ERP "Connected Apps > OMS" app (paths are proposals)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from omsform.http import ClientOptions, WriteClient
+from omsform.provider import Provider
+from omsform.resource import Resource
+from omsform_ginesys import api
+
+
+class GinesysConfig(BaseModel):
+    """The ``providers.ginesys`` block."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    api_key: str
+
+
+class GinesysProvider(Provider):
+    """Ginesys ERP admin API, reached with the admin key header."""
+
+    name: ClassVar[str] = "ginesys"
+    config_model: ClassVar[type[BaseModel]] = GinesysConfig
+    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
+    resources: ClassVar[tuple[type[Resource[Any]], ...]] = ()
+
+    async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
+        """A client sending the admin key."""
+        assert isinstance(config, GinesysConfig)
+        return WriteClient(
+            config.url, {api.AUTH_HEADER: config.api_key}, options, provider=self.name
+        )
+
+    def sandbox_config(self, base_url: str, token: str) -> dict[str, Any]:
+        """The block that points this provider at the sandbox."""
+        return {"url": base_url, "api_key": token}
+
+
+provider = GinesysProvider()
