@@ -1,0 +1,56 @@
+"""Fixtures for the sandbox conformance tests: the real app over a fresh SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from omsform.sandbox import DEFAULT_TOKEN, SandboxContext, build_app
+from omsform.sandbox.knobs import Knobs
+from omsform.sandbox.store import Store
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where this test's sandbox keeps its data."""
+    return tmp_path / "sandbox.sqlite"
+
+
+@pytest.fixture
+def app(db_path: Path) -> Starlette:
+    """The combined sandbox app seeded with ``demo``; setup steps finish almost at once."""
+    return build_app(Store(db_path), knobs=Knobs(step_seconds=0.05), seed="demo")
+
+
+@pytest.fixture
+def ctx(app: Starlette) -> SandboxContext:
+    """The app's shared context (store, knobs, stats)."""
+    context: SandboxContext = app.state.ctx
+    return context
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    """An authenticated client (``Authorization: Token …``)."""
+    with TestClient(app, base_url="http://testserver") as c:
+        c.headers["Authorization"] = f"Token {DEFAULT_TOKEN}"
+        yield c
+
+
+@pytest.fixture
+def ginesys(app: Starlette) -> Iterator[TestClient]:
+    """A client authenticated for the Ginesys sandbox (``X-Api-Key``)."""
+    with TestClient(app, base_url="http://testserver") as c:
+        c.headers["X-Api-Key"] = DEFAULT_TOKEN
+        yield c
+
+
+@pytest.fixture
+def anon(app: Starlette) -> Iterator[TestClient]:
+    """A client without credentials."""
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
