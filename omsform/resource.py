@@ -37,6 +37,11 @@ class ReadContext(Protocol):
         """All current objects of ``kind`` (listed once per run, shared by every caller)."""
         ...
 
+    def declared_keys(self, kind: str) -> frozenset[str]:
+        """Natural keys the brand declares for ``kind`` (for kinds read one object at a time,
+        such as setup steps, so only declared ones cost a request)."""
+        ...
+
 
 class WriteContext(ReadContext, Protocol):
     """What a kind may use while writing: server ids of objects by natural key."""
@@ -96,25 +101,29 @@ class Resource(Generic[S]):
         return ""
 
     # --- operations --------------------------------------------------------------------------
-    async def list(self, api: ApiClient, ctx: ReadContext) -> list[Remote[S]]:
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[S]]:
         """Every current object of this kind, normalised to ``spec_model``."""
         raise NotImplementedError
 
-    async def create(self, api: WriteClient, spec: S, ctx: WriteContext) -> Remote[S]:
+    async def create(self, client: WriteClient, spec: S, ctx: WriteContext) -> Remote[S]:
         """Create the object; return it as the write's response describes it."""
         raise NotImplementedError(f"{self.kind} cannot be created through the API")
 
     async def update(
-        self, api: WriteClient, current: Remote[S], spec: S, changed: frozenset[str],
+        self,
+        client: WriteClient,
+        current: Remote[S],
+        spec: S,
+        changed: frozenset[str],
         ctx: WriteContext,
     ) -> Remote[S]:
         """Change the top-level fields in ``changed`` (one PATCH where the API allows)."""
         raise NotImplementedError(f"{self.kind} cannot be updated through the API")
 
-    async def delete(self, api: WriteClient, current: Remote[S], ctx: WriteContext) -> None:
+    async def delete(self, client: WriteClient, current: Remote[S], ctx: WriteContext) -> None:
         """Delete the object."""
         raise NotImplementedError(f"{self.kind} cannot be deleted through the API")
 
-    async def run(self, api: WriteClient, current: Remote[S], ctx: WriteContext) -> Remote[S]:
+    async def run(self, client: WriteClient, current: Remote[S], ctx: WriteContext) -> Remote[S]:
         """Carry out a ``run`` action (setup steps); return the object afterwards."""
         raise NotImplementedError(f"{self.kind} has nothing to run")

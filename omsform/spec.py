@@ -9,6 +9,8 @@ built before the target exists; ids are resolved at apply time.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -59,3 +61,13 @@ class Desired(Generic[S]):
     depends_on: frozenset[str] = frozenset()
     secret_paths: frozenset[str] = frozenset()
     location: Location = field(default_factory=Location)
+
+
+def fingerprint_of(obj: Mapping[str, Any]) -> str:
+    """An API object's version: its ``modified_date`` when it has one, else a hash of its
+    content (the API's masked values included, so no secret is ever hashed here)."""
+    stamp = obj.get("modified_date")
+    if isinstance(stamp, str) and stamp:
+        return stamp
+    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]

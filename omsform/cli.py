@@ -1,0 +1,327 @@
+"""The ``omsform`` command line: the only place that prints and chooses exit codes.
+
+Exit codes: ``validate`` 0 valid / 1 invalid; ``plan --detailed-exitcode`` 0 no changes /
+2 changes / 1 error; ``apply`` 0 all applied / 1 any error or failed change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from omsform import engine
+from omsform.errors import ConfigError, OmsformError, PlanError, Problem
+from omsform.http import ClientOptions
+from omsform.load import Brand, load_brand
+from omsform.plan import Plan
+from omsform.provider import discover
+from omsform.render import render_apply_report, render_json, render_markdown, render_text
+from omsform.secrets import redact
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Output:
+    """Everything the CLI prints goes through here: secrets redacted, colour only on a
+    terminal and never with ``NO_COLOR``."""
+
+    def __init__(self) -> None:
+        self.secrets: frozenset[str] = frozenset()
+        self.color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    def out(self, text: str) -> None:
+        """Print to stdout."""
+        click.echo(redact(text, self.secrets))
+
+    def err(self, text: str) -> None:
+        """Print to stderr."""
+        click.echo(redact(text, self.secrets), err=True)
+
+
+OUT = Output()
+
+
+def fails_cleanly(func: F) -> F:
+    """Turn every omsform error into a located message and exit 1 — never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            _print_problems(exc.problems)
+            OUT.err(f"Error: {exc}")
+        except OmsformError as exc:
+            OUT.err(f"Error: {exc}")
+            for line in getattr(exc, "moved", []):
+                OUT.err(f"  - {line}")
+        except KeyboardInterrupt:
+            OUT.err("Interrupted. Run plan again: every change is re-read from the live systems.")
+        sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        OUT.err(str(problem))
+
+
+def _brand_arg() -> Callable[[F], F]:
+    return click.argument("brand", default=".", type=click.Path(file_okay=False, path_type=Path))
+
+
+def _run_options(func: F) -> F:
+    options = [
+        click.option("--sandbox", is_flag=True, help="Use the embedded sandbox in BRAND/.omsform."),
+        click.option("--target", "targets", multiple=True, help="Only addresses matching GLOB."),
+        click.option(
+            "--exclude", "excludes", multiple=True, help="Leave out addresses matching GLOB."
+        ),
+        click.option("--parallelism", default=8, show_default=True, type=click.IntRange(1, 16)),
+        click.option("--force", is_flag=True, help="Override the safety threshold."),
+        click.option("--refresh-secrets", is_flag=True, help="Send unverified write-only values."),
+        click.option("--insecure", is_flag=True, help="Allow plain http:// and skip TLS checks."),
+        click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request (redacted)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="omsform")
+def main() -> None:
+    """omsform: an Akinon OMS brand's configuration as code."""
+
+
+@main.command()
+@_brand_arg()
+@fails_cleanly
+def validate(brand: Path) -> None:
+    """Check BRAND offline (secrets are placeholders); exit 0 valid, 1 invalid."""
+    loaded = load_brand(brand, offline=True)
+    for warning in loaded.warnings:
+        OUT.err(str(warning))
+    kinds = {d.kind for d in loaded.desired.values()}
+    OUT.out(f"Valid: {len(loaded.desired)} resources in {len(kinds)} kinds ({brand}).")
+
+
+def _load_for_run(brand: Path, sandbox: bool) -> Brand:
+    loaded = load_brand(brand, sandbox=sandbox)
+    OUT.secrets = loaded.secrets
+    for warning in loaded.warnings:
+        OUT.err(str(warning))
+    return loaded
+
+
+def _options(loaded: Brand, sandbox: bool, insecure: bool, verbose: bool) -> ClientOptions:
+    if insecure:
+        OUT.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
+    return ClientOptions(
+        transport=engine.sandbox_transport(loaded.path) if sandbox else None,
+        insecure=insecure,
+        debug_log=OUT.err if verbose else None,
+        secrets=loaded.secrets,
+    )
+
+
+def _sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
+    if not sandbox:
+        return None
+    from omsform.sandbox import DEFAULT_TOKEN
+
+    return {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+
+
+def _announce(loaded: Brand, sandbox: bool) -> None:
+    if sandbox:
+        db = loaded.path / engine.STATE_DIR / "sandbox.sqlite"
+        OUT.out(f"Using the embedded sandbox ({db}), not the providers' URLs.")
+
+
+async def _plan(
+    loaded: Brand, sandbox: bool, opts: dict[str, Any], brand_dir: str
+) -> tuple[Plan, dict[str, Any], engine.Session]:
+    kinds = engine.kinds_to_read(loaded)
+    options = _options(loaded, sandbox, opts["insecure"], opts["verbose"])
+    session = await engine.open_session(
+        loaded, kinds=kinds, options=options, configs=_sandbox_configs(sandbox)
+    )
+    current = await engine.read(session, kinds)
+    for line in engine.recover(session, current):
+        OUT.err(f"Resolved an operation a killed run left uncertain: {line}")
+    inputs = engine.plan_inputs(
+        session,
+        current,
+        targets=tuple(opts["targets"]),
+        excludes=tuple(opts["excludes"]),
+        refresh_secrets=opts["refresh_secrets"],
+        brand_dir=brand_dir,
+    )
+    plan = engine.plan_from(inputs, current, loaded, force=opts["force"])
+    return plan, current, session
+
+
+def _render(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=OUT.color)
+
+
+@main.command()
+@_brand_arg()
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@_run_options
+@fails_cleanly
+def plan(
+    brand: Path, out_file: Path | None, fmt: str, detailed_exitcode: bool, **opts: Any
+) -> None:
+    """Show what apply would change in BRAND, field by field (read-only)."""
+    loaded = _load_for_run(brand, opts["sandbox"])
+    _announce(loaded, opts["sandbox"])
+    brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
+
+    async def run() -> Plan:
+        made, _, session = await _plan(loaded, opts["sandbox"], opts, brand_dir)
+        await session.__aexit__()
+        return made
+
+    made = asyncio.run(run())
+    OUT.out(_render(made, fmt))
+    if out_file:
+        out_file.write_text(made.to_json())
+        OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
+    sys.exit(2 if detailed_exitcode and made.has_changes else 0)
+
+
+@main.command()
+@click.argument("source", default=".", type=click.Path(exists=True, path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--checksum", help="Refuse unless the saved plan has this checksum.")
+@_run_options
+@fails_cleanly
+def apply(source: Path, auto_approve: bool, checksum: str | None, **opts: Any) -> None:
+    """Make BRAND (a directory) or PLAN_FILE (a saved plan) so, with the fewest API calls."""
+    saved = Plan.from_json(source.read_text()) if source.is_file() else None
+    if saved and checksum and saved.checksum() != checksum:
+        raise PlanError(f"the plan's checksum is {saved.checksum()}, not {checksum}: refusing")
+    brand = (source.parent / saved.brand_dir) if saved else source
+    loaded = _load_for_run(brand, opts["sandbox"])
+    _announce(loaded, opts["sandbox"])
+    if saved and saved.config_digest != loaded.digest:
+        raise PlanError("the brand's YAML changed since this plan was made: run plan again")
+    sys.exit(asyncio.run(_apply(loaded, saved, auto_approve, opts)))
+
+
+async def _apply(
+    loaded: Brand, saved: Plan | None, auto_approve: bool, opts: dict[str, Any]
+) -> int:
+    fresh, current, session = await _plan(
+        loaded, opts["sandbox"], opts, saved.brand_dir if saved else "."
+    )
+    async with session:
+        if saved is not None:
+            engine.refuse_if_stale(saved, current)
+        chosen = saved or fresh
+        OUT.out(render_text(chosen, color=OUT.color))
+        if not chosen.has_changes:
+            return 0
+        if not auto_approve and not _confirm():
+            OUT.err("Apply cancelled.")
+            return 1
+        report = await engine.apply_brand(
+            session, chosen, current, parallelism=opts["parallelism"], on_event=_progress
+        )
+    OUT.out(render_apply_report(report, color=OUT.color))
+    return 0 if report.ok else 1
+
+
+def _confirm() -> bool:
+    if not sys.stdin.isatty():
+        raise PlanError("apply needs --auto-approve when it cannot ask (stdin is not a terminal)")
+    answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="")
+    return bool(answer == "yes")
+
+
+def _progress(event: Any) -> None:
+    if event.status != "started":
+        suffix = f": {event.message}" if event.message else ""
+        OUT.out(f"{event.status:>8} {event.action} {event.address}{suffix}")
+
+
+@main.command()
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@fails_cleanly
+def show(plan_file: Path, fmt: str) -> None:
+    """Render a saved plan."""
+    try:
+        saved = Plan.from_json(plan_file.read_text())
+    except ValueError as exc:
+        raise PlanError(f"{plan_file}: not a usable plan file: {exc}") from None
+    OUT.out(_render(saved, fmt))
+
+
+@main.group()
+def sandbox() -> None:
+    """The local stand-in for Akinon OMS and Ginesys."""
+
+
+@sandbox.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.option("--db", default=".omsform-sandbox.sqlite", show_default=True, type=click.Path())
+@click.option("--token", default=None, help="Accepted token (default: printed at start).")
+@click.option("--latency-ms", default=0.0, type=float)
+@click.option("--jitter-ms", default=0.0, type=float)
+@click.option("--fail-rate", default=0.0, type=click.FloatRange(0, 1))
+@click.option("--rate-limit", default=0.0, type=float, help="Requests per second (0: none).")
+@click.option("--step-seconds", default=1.0, type=float, help="How long a setup step runs.")
+@click.option("--seed", default="demo", show_default=True, help="demo | empty | large:N")
+@fails_cleanly
+def sandbox_serve(
+    host: str,
+    port: int,
+    db: str,
+    token: str | None,
+    latency_ms: float,
+    jitter_ms: float,
+    fail_rate: float,
+    rate_limit: float,
+    step_seconds: float,
+    seed: str,
+) -> None:
+    """Serve both providers' sandboxes on one port (foreground)."""
+    from omsform.sandbox import DEFAULT_TOKEN, parse_seed, serve
+    from omsform.sandbox.knobs import Knobs
+
+    try:
+        parse_seed(seed)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--seed") from None
+    knobs = Knobs(
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        fail_rate=fail_rate,
+        rate_limit_per_s=rate_limit,
+        step_seconds=step_seconds,
+    )
+    token = token or DEFAULT_TOKEN
+    OUT.out(f"omsform sandbox on http://{host}:{port} (db {db}, seed {seed})")
+    OUT.out(
+        f"Token: {token}   e.g. curl -H 'Authorization: Token {token}' "
+        f"http://{host}:{port}/api/v1/oms/channels/"
+    )
+    serve(host=host, port=port, db=db, token=token, seed=seed, knobs=knobs)

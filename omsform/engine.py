@@ -1,0 +1,198 @@
+"""Orchestration for one run: load the brand, open clients, read, plan, apply.
+
+Kept small on purpose: each step lives in its own module (load, read, diff, safety, apply,
+ledger, journal); this module only wires them together for the CLI and for library users
+(``omsform.load_brand``, :func:`plan_brand`, :func:`apply_brand`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from omsform.apply import ApplyEvent, apply_plan, check_preconditions, resolve_uncertain
+from omsform.diff import PlanInputs, build_plan
+from omsform.errors import ApplyError, StalePlanError
+from omsform.http import ClientOptions, WriteClient
+from omsform.journal import Journal
+from omsform.ledger import Ledger
+from omsform.load import Brand
+from omsform.plan import Action, Plan
+from omsform.provider import Provider, discover
+from omsform.read import read_current
+from omsform.report import ApplyReport
+from omsform.resource import Resource
+from omsform.safety import check_safety
+from omsform.spec import Remote
+
+STATE_DIR = ".omsform"
+
+
+@dataclass
+class Session:
+    """Open clients for one brand run. Use as ``async with``; closes the clients."""
+
+    brand: Brand
+    providers: dict[str, Provider]
+    clients: dict[str, WriteClient] = field(default_factory=dict)
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+    def resources(self) -> dict[str, Resource[Any]]:
+        """One Resource instance per kind of every provider."""
+        return {k: cls() for p in self.providers.values() for k, cls in p.kinds().items()}
+
+    def provider_of(self) -> dict[str, str]:
+        """Kind → provider name."""
+        return {k: p.name for p in self.providers.values() for k in p.kinds()}
+
+    @property
+    def state_dir(self) -> Path:
+        """The brand's ``.omsform`` directory."""
+        return self.brand.path / STATE_DIR
+
+
+async def open_session(
+    brand: Brand,
+    *,
+    kinds: Iterable[str],
+    options: ClientOptions,
+    configs: Mapping[str, Any] | None = None,
+) -> Session:
+    """Open an authenticated client for each provider that serves one of ``kinds``.
+
+    ``configs`` overrides provider blocks (the embedded sandbox); otherwise the brand's
+    validated blocks are used.
+    """
+    providers = discover()
+    session = Session(brand=brand, providers=dict(providers))
+    needed = {session.provider_of()[k] for k in kinds if k in session.provider_of()}
+    for name in sorted(needed):
+        provider = providers[name]
+        if configs and name in configs:
+            block = provider.config_model.model_validate(configs[name])
+        else:
+            block = brand.provider_config(name)
+        session.clients[name] = await provider.open(block, options)
+    return session
+
+
+def kinds_to_read(brand: Brand) -> list[str]:
+    """Declared kinds, pruned kinds and kinds that declared objects point at."""
+    index = {k: cls for p in discover().values() for k, cls in p.kinds().items()}
+    kinds = {d.kind for d in brand.desired.values()} | set(brand.config.manage.prune)
+    for d in brand.desired.values():
+        kinds.update(kind for kind, _ in index[d.kind].references(d.spec))
+    return sorted(k for k in kinds if k in index)
+
+
+async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[Any]]]:
+    """Current objects of ``kinds`` (read-only clients)."""
+    clients = {name: c.read_only() for name, c in session.clients.items()}
+    return await read_current(kinds, session.resources(), clients, session.provider_of())
+
+
+def plan_inputs(
+    session: Session,
+    current: Mapping[str, list[Remote[Any]]],
+    *,
+    targets: tuple[str, ...] = (),
+    excludes: tuple[str, ...] = (),
+    refresh_secrets: bool = False,
+    brand_dir: str = ".",
+) -> PlanInputs:
+    """Everything :func:`build_plan` needs, from a session and what was read."""
+    brand = session.brand
+    ledger = Ledger.load(session.state_dir / "ledger.json")
+    return PlanInputs(
+        brand=brand.config.brand,
+        brand_dir=brand_dir,
+        config_digest=brand.digest,
+        desired=brand.desired,
+        current=current,
+        resources={k: type(r) for k, r in session.resources().items()},
+        provider_of=session.provider_of(),
+        prune=tuple(brand.config.manage.prune),
+        protect=tuple(brand.config.manage.protect),
+        fingerprints=ledger.fingerprints(),
+        fingerprint=ledger.fingerprint_for,
+        targets=targets,
+        excludes=excludes,
+        refresh_secrets=refresh_secrets,
+    )
+
+
+def plan_from(
+    inputs: PlanInputs, current: Mapping[str, list[Remote[Any]]], brand: Brand, *, force: bool
+) -> Plan:
+    """Build the plan and enforce the safety threshold unless ``force``."""
+    plan = build_plan(inputs)
+    if not force:
+        counts = {kind: len(objs) for kind, objs in current.items()}
+        safety = brand.config.safety
+        check_safety(plan, counts, safety.max_change_fraction, safety.min_existing)
+    return plan
+
+
+async def apply_brand(
+    session: Session,
+    plan: Plan,
+    current: Mapping[str, list[Remote[Any]]],
+    *,
+    parallelism: int = 8,
+    on_event: Callable[[ApplyEvent], None] | None = None,
+) -> ApplyReport:
+    """Apply ``plan`` (already checked against ``current``) and record the ledger."""
+    manual = [c.address for c in plan.changes if c.action is Action.MANUAL]
+    if manual:
+        raise ApplyError(
+            "the plan contains manual changes that omsform cannot make: "
+            + ", ".join(manual)
+            + ". Do what each one says, or leave it out with --exclude ADDRESS."
+        )
+    journal = Journal(session.state_dir / "journal.jsonl")
+    ledger = Ledger.load(session.state_dir / "ledger.json")
+    return await apply_plan(
+        plan,
+        session.brand.desired,
+        session.resources(),
+        session.clients,
+        current=current,
+        journal=journal,
+        ledger=ledger,
+        parallelism=parallelism,
+        on_event=on_event,
+    )
+
+
+def recover(session: Session, current: Mapping[str, list[Remote[Any]]]) -> list[str]:
+    """Resolve operations a killed run left uncertain (by natural-key lookup)."""
+    journal = Journal(session.state_dir / "journal.jsonl")
+    return resolve_uncertain(journal, current, session.resources())
+
+
+def refuse_if_stale(plan: Plan, current: Mapping[str, list[Remote[Any]]]) -> None:
+    """Raise :class:`StalePlanError` naming every touched object that moved since the plan."""
+    moved = check_preconditions(plan, current)
+    if moved:
+        raise StalePlanError(
+            "the saved plan is stale: objects changed since it was made. Run plan again.", moved
+        )
+
+
+def sandbox_transport(brand_path: Path, seed: str = "demo") -> httpx.AsyncBaseTransport:
+    """The embedded sandbox for ``brand_path`` (``.omsform/sandbox.sqlite``)."""
+    from omsform.sandbox import build_app, transport
+    from omsform.sandbox.store import Store
+
+    store = Store(brand_path / STATE_DIR / "sandbox.sqlite")
+    return transport(build_app(store, seed=seed))

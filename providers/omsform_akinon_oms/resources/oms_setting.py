@@ -1,0 +1,146 @@
+"""``oms_setting``: one OMS application setting, keyed by ``key`` (defaults to the local name).
+
+[D] ``GET/POST settings/application_settings/``, ``PATCH …/{id}/`` with ``{json_value}`` (200,
+empty body); no delete, so a setting removed from the YAML is reported, never deleted. The
+API masks secrets on read; those paths are write-only here. Known keys have typed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from omsform.errors import Location, Problem
+from omsform.http import ApiClient, WriteClient
+from omsform.resource import ReadContext, Resource, WriteContext
+from omsform.spec import Desired, Remote, Spec, fingerprint_of
+from omsform_akinon_oms import api
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class _OmnitronAuth(_Value):
+    username: str
+    password: str
+
+
+class _OmnitronUrls(_Value):
+    base_url: str
+
+
+class OmnitronClientSettings(_Value):
+    """``OMNITRON_CLIENT_SETTINGS``: how OMS reaches Omnitron [D]."""
+
+    auth: _OmnitronAuth
+    urls: _OmnitronUrls
+
+
+class GeolocationDiscovery(_Value):
+    """``GEOLOCATION_DISCOVERY``: the maps key for distance scoring [B; shape P]."""
+
+    provider: Literal["google", "yandex"]
+    api_key: str
+
+
+class GeocodeProviderSettings(_Value):
+    """``GEOCODE_PROVIDER_SETTINGS`` [D]."""
+
+    provider: str
+    api_key: str
+    url: str | None = None
+
+
+class OrderFiltering(_Value):
+    """``ORDER_FILTERING``: brand specific [B]; any object."""
+
+
+VALUE_MODELS: dict[str, type[BaseModel]] = {
+    "OMNITRON_CLIENT_SETTINGS": OmnitronClientSettings,
+    "GEOLOCATION_DISCOVERY": GeolocationDiscovery,
+    "GEOCODE_PROVIDER_SETTINGS": GeocodeProviderSettings,
+    "ORDER_FILTERING": OrderFiltering,
+}
+KNOWN_KEYS = (*VALUE_MODELS, "IS_TRADEIN_ENABLED")
+
+
+class SettingSpec(Spec):
+    """A setting's key and JSON value."""
+
+    key: str
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _typed_value(self) -> SettingSpec:
+        model = VALUE_MODELS.get(self.key)
+        if model is not None and self.value is not None:
+            model.model_validate(self.value)
+        if self.key == "IS_TRADEIN_ENABLED" and not isinstance(self.value, bool):
+            raise ValueError("IS_TRADEIN_ENABLED takes true or false")
+        return self
+
+
+class OmsSetting(Resource[SettingSpec]):
+    """Application settings (upsert by key; never deleted)."""
+
+    kind: ClassVar[str] = "oms_setting"
+    spec_model: ClassVar[type[Spec]] = SettingSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("key",)
+    name_field: ClassVar[str | None] = "key"
+    write_only: ClassVar[tuple[str, ...]] = (
+        "value.auth.password",
+        "value.endpoint_conf[].auth.token",
+        "value.api_key",
+    )
+    can_delete: ClassVar[bool] = False
+
+    @classmethod
+    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+        """Warn about keys omsform has no value model for (allowed, but unchecked)."""
+        return [
+            Problem(
+                Location(address=address),
+                f"setting key '{d.spec.key}' is not one omsform knows; its value is not checked",
+                hint="known keys: " + ", ".join(KNOWN_KEYS),
+                severity="warning",
+            )
+            for address, d in desired.items()
+            if d.spec.key not in KNOWN_KEYS
+        ]
+
+    @staticmethod
+    def _remote(obj: Mapping[str, Any]) -> Remote[SettingSpec]:
+        # model_construct: a live value may not pass the typed check (masked secrets)
+        spec = SettingSpec.model_construct(
+            key=obj[api.SETTING_KEY], value=obj.get(api.SETTING_VALUE)
+        )
+        return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SettingSpec]]:
+        """Every setting (the ``key`` filter is a substring match, so list them all)."""
+        rows = await client.list_all(
+            api.SETTINGS, page_size=api.PAGE_SIZE, page_size_param=api.SETTINGS_PAGE_SIZE_PARAM
+        )
+        return [self._remote(row) for row in rows]
+
+    async def create(
+        self, client: WriteClient, spec: SettingSpec, ctx: WriteContext
+    ) -> Remote[SettingSpec]:
+        """POST ``{key, json_value}``."""
+        body = {api.SETTING_KEY: spec.key, api.SETTING_VALUE: spec.value}
+        return self._remote(await client.post(api.SETTINGS, body))
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[SettingSpec],
+        spec: SettingSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[SettingSpec]:
+        """PATCH ``{json_value}``; the API answers 200 with an empty body."""
+        await client.patch(api.detail(api.SETTINGS, current.id), {api.SETTING_VALUE: spec.value})
+        return Remote(id=current.id, spec=spec, fingerprint="written")
