@@ -5,5 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from omsform.resource import Resource
+from omsform_akinon_oms.resources.oms_setting import OmsSetting
+from omsform_akinon_oms.resources.oms_setup_step import OmsSetupStep
+from omsform_akinon_oms.resources.oms_stock_location import OmsStockLocation
 
-KINDS: tuple[type[Resource[Any]], ...] = ()
+KINDS: tuple[type[Resource[Any]], ...] = (OmsSetupStep, OmsSetting, OmsStockLocation)

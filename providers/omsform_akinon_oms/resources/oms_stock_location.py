@@ -1,0 +1,120 @@
+"""``oms_stock_location``: a store or warehouse, keyed by ``erp_code``.
+
+Reads use the [P] CRUD list (``stocklocations/``) because the documented ``list-simple`` gives
+the address only as an id, which cannot show address drift; writes use the [P] CRUD paths.
+Stores copied from Omnitron (``omnitron_id`` set) are never deleted, whatever ``prune`` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import field_validator
+
+from omsform.http import ApiClient, WriteClient
+from omsform.resource import ReadContext, Resource, WriteContext
+from omsform.spec import Remote, Spec, fingerprint_of
+from omsform_akinon_oms import api
+
+FLAGS = (
+    "is_fulfillment_center",
+    "is_pickup_location",
+    "is_delivery_location",
+    "is_fast_delivery_available",
+    "is_return_available",
+)
+
+
+class StockLocationSpec(Spec):
+    """The managed fields of a stock location; defaults are the server's."""
+
+    erp_code: str
+    name: str
+    stock_location_type: Literal["store", "warehouse"]
+    is_active: bool = True
+    priority: int = 0
+    max_quota: int | None = None
+    address: dict[str, Any] | None = None
+    email: str | None = None
+    daytime_phone: str | None = None
+    evening_phone: str | None = None
+    fax_number: str | None = None
+    tags: frozenset[str] = frozenset()
+    is_fulfillment_center: bool = False
+    is_pickup_location: bool = False
+    is_delivery_location: bool = False
+    is_fast_delivery_available: bool = False
+    is_return_available: bool = False
+
+    @field_validator(
+        "email", "daytime_phone", "evening_phone", "fax_number", "address", mode="before"
+    )
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # the API returns "" or {} where nothing was set; YAML omits the field
+        return value or None
+
+
+FIELDS = tuple(StockLocationSpec.model_fields)
+
+
+class OmsStockLocation(Resource[StockLocationSpec]):
+    """Stores and warehouses."""
+
+    kind: ClassVar[str] = "oms_stock_location"
+    spec_model: ClassVar[type[Spec]] = StockLocationSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("erp_code",)
+    depends_on_kinds: ClassVar[tuple[str, ...]] = ("oms_setup_step",)
+    immutable: ClassVar[frozenset[str]] = frozenset({"erp_code"})
+
+    @classmethod
+    def protected_remote(cls, current: Remote[Any]) -> str:
+        """Stores from Omnitron are never deleted."""
+        return "it comes from Omnitron" if current.server.get("omnitron_id") else ""
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[StockLocationSpec]]:
+        """Every stock location."""
+        rows = await client.list_all(
+            api.STOCK_LOCATIONS,
+            page_size=api.PAGE_SIZE,
+            page_size_param=api.STOCK_LOCATIONS_PAGE_SIZE_PARAM,
+        )
+        return [_remote(row) for row in rows]
+
+    async def create(
+        self, client: WriteClient, spec: StockLocationSpec, ctx: WriteContext
+    ) -> Remote[StockLocationSpec]:
+        """POST the whole object."""
+        return _remote(await client.post(api.STOCK_LOCATIONS, _body(spec, FIELDS)))
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[StockLocationSpec],
+        spec: StockLocationSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[StockLocationSpec]:
+        """PATCH only the changed fields."""
+        path = api.detail(api.STOCK_LOCATIONS, current.id)
+        return _remote(await client.patch(path, _body(spec, changed)))
+
+    async def delete(
+        self, client: WriteClient, current: Remote[StockLocationSpec], ctx: WriteContext
+    ) -> None:
+        """DELETE the object."""
+        await client.delete(api.detail(api.STOCK_LOCATIONS, current.id))
+
+
+def _body(spec: StockLocationSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
+    data = spec.model_dump(mode="json", include=set(fields))
+    if "tags" in data:
+        data["tags"] = sorted(data["tags"])
+    return data
+
+
+def _remote(obj: Mapping[str, Any]) -> Remote[StockLocationSpec]:
+    spec = StockLocationSpec.model_validate({k: obj.get(k) for k in FIELDS if k in obj})
+    server = {"omnitron_id": obj.get("omnitron_id")}
+    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj), server=server)
