@@ -1,0 +1,467 @@
+"""Carrying out a plan: exactly the planned changes, one write each, in dependency order.
+
+- Creates, updates, replaces (delete, then create) and runs go level by level, top-down; deletes
+  come after everything else, bottom-up. Within a level up to ``parallelism`` run at once.
+- The write's answer becomes the current object (its id serves ``ctx.id_of`` for dependants).
+- A failed change is reported with the API's (redacted) message; every change that depends on
+  it is skipped, and so is the delete of anything it still points at. Independent changes go on.
+- Every write is journaled (intent before, result after). An *ambiguous* create (sent, but no
+  usable answer) is looked up by natural key before it is tried once more: never a duplicate.
+- The ledger gets the remote id and write-only fingerprints of every successful write, and is
+  saved once at the end, also when the run fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from omsform.diff import secret_slot
+from omsform.errors import ApplyError, OmsformError, ProviderError
+from omsform.http import WriteClient, is_ambiguous, redact
+from omsform.journal import Journal, new_run_id
+from omsform.ledger import Ledger
+from omsform.paths import comparable, iter_items, iter_paths, parse_path, reveal
+from omsform.plan import Action, Change, Plan
+from omsform.report import ApplyReport
+from omsform.resource import Resource
+from omsform.spec import Desired, Remote, Spec
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApplyEvent:
+    """Progress of one change: ``status`` is started, applied, failed or skipped."""
+
+    address: str
+    action: Action
+    status: str
+    message: str = ""
+
+
+class _Context:
+    """The WriteContext of a run: current objects by kind and key, updated as writes land."""
+
+    def __init__(
+        self,
+        current: Mapping[str, Iterable[Remote[Any]]],
+        resources: Mapping[str, Resource[Any]],
+        desired: Mapping[str, Desired[Any]],
+    ) -> None:
+        self._current, self._resources = current, resources
+        self._index: dict[str, dict[str, Remote[Any]]] = {}
+        self._declared: dict[str, set[str]] = {}
+        for d in desired.values():
+            if d.kind in resources:
+                self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
+
+    def objects(self, kind: str) -> dict[str, Remote[Any]]:
+        """Key → current object of ``kind`` (empty when the kind was not read)."""
+        found = self._index.get(kind)
+        if found is None:
+            resource = self._resources.get(kind)
+            remotes = self._current.get(kind, ()) if resource else ()
+            found = self._index[kind] = (
+                {resource.key(r.spec): r for r in remotes} if resource else {}
+            )
+        return found
+
+    async def current(self, kind: str) -> list[Remote[Any]]:
+        """Current objects of ``kind``, including what this apply wrote so far."""
+        return list(self.objects(kind).values())
+
+    def declared_keys(self, kind: str) -> frozenset[str]:
+        """Natural keys the brand declares for ``kind``."""
+        return frozenset(self._declared.get(kind, ()))
+
+    def id_of(self, kind: str, key: str) -> int | str:
+        """Server id of ``kind`` object ``key``: read this run, or created earlier in it."""
+        remote = self.objects(kind).get(key)
+        if remote is None:
+            raise ProviderError(
+                f"no {kind} with key {key!r} exists: it was neither read nor created"
+            )
+        return remote.id
+
+    def find(self, change: Change) -> Remote[Any] | None:
+        """The current object a change acts on (by natural key, else by remote id)."""
+        objects = self.objects(change.kind)
+        if change.key in objects:
+            return objects[change.key]
+        wanted = str(change.remote_id)
+        return next((r for r in objects.values() if str(r.id) == wanted), None)
+
+
+class _Run:
+    """One apply: the outcome of every change so far and the bookkeeping around each write."""
+
+    def __init__(
+        self,
+        desired: Mapping[str, Desired[Any]],
+        resources: Mapping[str, Resource[Any]],
+        clients: Mapping[str, WriteClient],
+        ctx: _Context,
+        journal: Journal,
+        ledger: Ledger,
+        parallelism: int,
+        on_event: Callable[[ApplyEvent], None] | None,
+    ) -> None:
+        self.desired, self.resources, self.clients, self.ctx = desired, resources, clients, ctx
+        self.journal, self.ledger, self.on_event = journal, ledger, on_event
+        self.run_id = new_run_id()
+        self.limit = asyncio.Semaphore(max(1, parallelism))
+        self.applied: list[str] = []
+        self.failed: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}
+        self.keep: dict[str, str] = {}  # address → why it must not be deleted
+        self.secrets = _desired_secrets(desired, resources)
+
+    # --- scheduling -------------------------------------------------------------------------
+    async def level(self, changes: list[Change]) -> None:
+        """Run one level's changes concurrently (each catches its own failure)."""
+        await asyncio.gather(*(self.one(change) for change in changes))
+
+    async def one(self, change: Change) -> None:
+        """Carry out ``change`` unless something it needs did not happen."""
+        reason = self.blocked(change)
+        if reason:
+            self.skipped[change.address] = reason
+            self.went_wrong(change)
+            self.emit(change, "skipped", reason)
+            return
+        async with self.limit:
+            self.emit(change, "started")
+            try:
+                note = await self.execute(change)
+            except Exception as exc:  # every failure is reported; the run goes on
+                self.failed[change.address] = message = self.message(exc)
+                self.went_wrong(change)
+                self.emit(change, "failed", message)
+                return
+        self.applied.append(change.address)
+        self.emit(change, "applied", note)
+
+    def blocked(self, change: Change) -> str:
+        """Why ``change`` must be skipped (``""`` when it may go ahead)."""
+        if change.action is Action.DELETE:
+            return self.keep.get(change.address, "")
+        for dep in change.depends_on:
+            if dep in self.failed or dep in self.skipped:
+                verb = "failed" if dep in self.failed else "was skipped"
+                return f"it depends on {dep}, which {verb}"
+        return ""
+
+    def went_wrong(self, change: Change) -> None:
+        """Whatever ``change`` points at must now survive: it may still be referenced."""
+        for dep in change.depends_on:
+            self.keep.setdefault(dep, f"{change.address} still refers to it (not applied)")
+
+    def emit(self, change: Change, status: str, message: str = "") -> None:
+        if self.on_event is not None:
+            self.on_event(ApplyEvent(change.address, change.action, status, message))
+
+    def message(self, exc: BaseException) -> str:
+        text = str(exc) or type(exc).__name__
+        if not isinstance(exc, OmsformError):
+            text = f"{type(exc).__name__}: {text}"
+        for client in self.clients.values():
+            text = client.redact(text)
+        return redact(text, self.secrets)
+
+    # --- one change -------------------------------------------------------------------------
+    async def execute(self, change: Change) -> str:
+        """Do the writes of ``change``; a note for the report (``""`` usually)."""
+        if change.action is Action.CREATE:
+            return await self.create(change)
+        if change.action is Action.DELETE:
+            return await self.delete(change)
+        if change.action is Action.REPLACE:
+            await self.delete(change)
+            try:
+                return await self.create(change)
+            except Exception as exc:
+                raise ProviderError(
+                    f"the old object was deleted but creating the new one failed: "
+                    f"{self.message(exc)}"
+                ) from exc
+        current = self.ctx.find(change)
+        if current is None:
+            raise ProviderError(f"{change.address} no longer exists; run plan again")
+        resource, client = self.resources[change.kind], self.clients[change.provider]
+        if change.action is Action.RUN:
+            remote = await self.write(
+                change, "run", lambda: resource.run(client, current, self.ctx)
+            )
+            self.ctx.objects(change.kind)[change.key] = remote
+            return ""
+        spec = self.desired[change.address].spec
+        changed = _top_fields(change, spec)
+        remote = await self.write(
+            change, "update", lambda: resource.update(client, current, spec, changed, self.ctx)
+        )
+        self.ctx.objects(change.kind)[change.key] = remote
+        await self.record(change, remote, only=changed)
+        return ""
+
+    async def write(self, change: Change, verb: str, operation: Callable[[], Awaitable[T]]) -> T:
+        """One journaled write. An ambiguous failure stays uncertain for the next run."""
+        op = self.journal.intent(self.run_id, change.address, change.kind, change.key, verb)
+        try:
+            result = await operation()
+        except Exception as exc:
+            if not is_ambiguous(exc):
+                self.journal.result(op, False, error=self.message(exc))
+            raise
+        remote_id = getattr(result, "id", None)
+        self.journal.result(op, True, remote_id=remote_id)
+        return result
+
+    async def create(self, change: Change) -> str:
+        """Create once; after an ambiguous failure look it up, and only if absent try again."""
+        resource, client = self.resources[change.kind], self.clients[change.provider]
+        spec = self.desired[change.address].spec
+        for attempt in (1, 2):
+            op = self.journal.intent(self.run_id, change.address, change.kind, change.key, "create")
+            try:
+                remote, note = await resource.create(client, spec, self.ctx), ""
+            except Exception as exc:
+                if not is_ambiguous(exc):
+                    self.journal.result(op, False, error=self.message(exc))
+                    raise
+                found = await self.lookup(change, exc)
+                if found is None:
+                    self.journal.result(op, False, error="unclear answer; it was not created")
+                    if attempt == 2:
+                        raise
+                    continue
+                remote = found
+                note = f"found it by key after an unclear answer (id {found.id})"
+            self.journal.result(op, True, remote_id=remote.id)
+            self.ctx.objects(change.kind)[change.key] = remote
+            await self.record(change, remote, only=None)
+            return note
+        raise AssertionError("unreachable")
+
+    async def lookup(self, change: Change, cause: Exception) -> Remote[Any] | None:
+        """Re-list the kind and return the object with the change's natural key, if any."""
+        resource, client = self.resources[change.kind], self.clients[change.provider]
+        try:
+            remotes = await resource.list(client, self.ctx)
+        except Exception as exc:
+            raise ProviderError(
+                f"{self.message(cause)}; looking it up afterwards failed too "
+                f"({self.message(exc)}): the next run checks whether it was created"
+            ) from exc
+        return next((r for r in remotes if resource.key(r.spec) == change.key), None)
+
+    async def delete(self, change: Change) -> str:
+        """Delete the current object (already gone counts as done) and forget it."""
+        current = self.ctx.find(change)
+        if current is not None:
+            resource, client = self.resources[change.kind], self.clients[change.provider]
+            await self.write(change, "delete", lambda: resource.delete(client, current, self.ctx))
+            self.ctx.objects(change.kind).pop(change.key, None)
+        self.ledger.remove(change.address)
+        return "" if current is not None else "it was already gone"
+
+    async def record(
+        self, change: Change, remote: Remote[Any], only: frozenset[str] | None
+    ) -> None:
+        """Ledger entry after a write; ``only``: the top-level fields an update sent."""
+        desired = self.desired[change.address]
+        patterns = (*self.resources[change.kind].write_only, *sorted(desired.secret_paths))
+        values = comparable(desired.spec)
+        sent = {
+            path: value
+            for pattern in patterns
+            for path, value in iter_items(values, pattern)
+            if value is not None and (only is None or _top(path) in only)
+        }
+        slots = {path: secret_slot(change.address, path) for path in sent}
+        prints = await asyncio.to_thread(
+            lambda: {p: self.ledger.fingerprint_for(slots[p], v) for p, v in sent.items()}
+        )
+        old = self.ledger.get(change.address)
+        if only is not None and old is not None:
+            kept = {p: f for p, f in old.fingerprints.items() if _top(p) not in only}
+            prints = {**kept, **prints}
+        self.ledger.record(change.address, change.kind, change.key, remote.id, prints)
+
+
+def _top(path: str) -> str:
+    return str(parse_path(path)[0])
+
+
+def _top_fields(change: Change, spec: Spec) -> frozenset[str]:
+    """Top-level fields an update changes (every field when the plan names none)."""
+    names = frozenset(_top(f.path) for f in change.fields if f.path)
+    return names or frozenset(type(spec).model_fields)
+
+
+def _desired_secrets(
+    desired: Mapping[str, Desired[Any]], resources: Mapping[str, Resource[Any]]
+) -> set[str]:
+    """Every secret string in the desired specs (to keep them out of failure messages)."""
+    found: set[str] = set()
+    for d in desired.values():
+        resource = resources.get(d.kind)
+        patterns = (*(resource.write_only if resource else ()), *d.secret_paths)
+        if not patterns:
+            continue
+        values = comparable(d.spec)
+        for pattern in patterns:
+            for value in iter_paths(values, pattern):
+                found.update(_strings(value))
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    value = reveal(value)
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _check_runnable(
+    plan: Plan,
+    desired: Mapping[str, Desired[Any]],
+    resources: Mapping[str, Resource[Any]],
+    clients: Mapping[str, WriteClient],
+) -> None:
+    manual = [c.address for c in plan.changes if c.action is Action.MANUAL]
+    if manual:
+        raise ApplyError(
+            "the plan contains manual changes that omsform cannot make: " + ", ".join(manual)
+        )
+    problems = []
+    for c in plan.changes:
+        if c.kind not in resources or c.provider not in clients:
+            problems.append(f"{c.address}: no resource or client for {c.kind} ({c.provider})")
+        elif c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE) and (
+            c.address not in desired
+        ):
+            problems.append(f"{c.address}: not declared in the brand any more")
+    if problems:
+        raise ApplyError("the plan does not fit the brand: " + "; ".join(problems))
+
+
+async def apply_plan(
+    plan: Plan,
+    desired: Mapping[str, Desired[Any]],
+    resources: Mapping[str, Resource[Any]],
+    clients: Mapping[str, WriteClient],
+    *,
+    current: Mapping[str, list[Remote[Any]]],
+    journal: Journal,
+    ledger: Ledger,
+    parallelism: int = 8,
+    on_event: Callable[[ApplyEvent], None] | None = None,
+) -> ApplyReport:
+    """Carry out ``plan`` (see the module docstring); raises only before the first write."""
+    _check_runnable(plan, desired, resources, clients)
+    resolve_uncertain(journal, current, resources)
+    ctx = _Context(current, resources, desired)
+    run = _Run(desired, resources, clients, ctx, journal, ledger, parallelism, on_event)
+    forward = [c for c in plan.changes if c.action is not Action.DELETE]
+    deletes = [c for c in plan.changes if c.action is Action.DELETE]
+    try:
+        for level in sorted({c.level for c in forward}):
+            await run.level([c for c in forward if c.level == level])
+        for level in sorted({c.level for c in deletes}, reverse=True):
+            await run.level([c for c in deletes if c.level == level])
+    finally:
+        ledger.save()
+        journal.compact()
+    order = {c.address: i for i, c in enumerate(plan.changes)}
+    return ApplyReport(
+        applied=tuple(sorted(run.applied, key=order.__getitem__)),
+        failed=tuple(sorted(run.failed.items(), key=lambda kv: order[kv[0]])),
+        skipped=tuple(sorted(run.skipped.items(), key=lambda kv: order[kv[0]])),
+    )
+
+
+def resolve_uncertain(
+    journal: Journal,
+    current: Mapping[str, Iterable[Remote[Any]]],
+    resources: Mapping[str, Resource[Any]],
+) -> list[str]:
+    """Settle writes a killed run left uncertain, by natural-key lookup in ``current``.
+
+    Returns one line per intent saying what was found. Intents whose kind was not read stay
+    uncertain (their line says so).
+    """
+    lines = []
+    for intent in journal.uncertain():
+        resource = resources.get(intent.kind)
+        if resource is None or intent.kind not in current:
+            lines.append(f"{intent.address}: an interrupted {intent.action} could not be checked")
+            continue
+        found = next((r for r in current[intent.kind] if resource.key(r.spec) == intent.key), None)
+        line = _resolution(intent.address, intent.action, found)
+        journal.resolve(intent.op_id, line)
+        lines.append(line)
+    return lines
+
+
+def _resolution(address: str, action: str, found: Remote[Any] | None) -> str:
+    if action == "create":
+        if found is not None:
+            return f"{address}: an interrupted create did happen (id {found.id}); kept as is"
+        return f"{address}: an interrupted create did not happen; the plan creates it"
+    if action == "delete":
+        happened = "did not happen" if found is not None else "did happen"
+        return f"{address}: an interrupted delete {happened}"
+    return f"{address}: an interrupted {action} may or may not have happened; the plan rechecks it"
+
+
+def check_preconditions(
+    plan: Plan,
+    current: Mapping[str, Iterable[Remote[Any]]],
+    resources: Mapping[str, Resource[Any] | type[Resource[Any]]] | None = None,
+) -> list[str]:
+    """What moved since ``plan`` was made: one line per touched object (``[]`` when nothing).
+
+    A change with a precondition needs its object with the same fingerprint; a create needs its
+    natural key still free (checked with ``resources``, else the installed providers' kinds).
+    """
+    moved = []
+    by_id = {(k, str(r.id)): r for k, remotes in current.items() for r in remotes}
+    for change in plan.changes:
+        if change.action is Action.CREATE:
+            key_of = _key_function(change.kind, resources)
+            remotes = current.get(change.kind, ()) if key_of else ()
+            found = next((r for r in remotes if key_of and key_of(r.spec) == change.key), None)
+            if found is not None:
+                moved.append(f"{change.address}: now exists (id {found.id}); it was created since")
+            continue
+        if change.precondition is None:
+            continue
+        if change.kind not in current:
+            moved.append(f"{change.address}: its kind {change.kind} was not read again")
+            continue
+        remote = by_id.get((change.kind, str(change.remote_id)))
+        if remote is None:
+            moved.append(f"{change.address}: was deleted")
+        elif remote.fingerprint != change.precondition:
+            moved.append(f"{change.address}: {change.precondition} → {remote.fingerprint}")
+    return moved
+
+
+def _key_function(
+    kind: str, resources: Mapping[str, Resource[Any] | type[Resource[Any]]] | None
+) -> Callable[[Spec], str] | None:
+    if resources is not None and kind in resources:
+        return resources[kind].key
+    from omsform.provider import kind_index  # only when the caller gave no resources
+
+    try:
+        return kind_index()[kind][1].key
+    except Exception:  # no provider serves it: nothing can be checked for this create
+        return None

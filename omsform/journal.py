@@ -1,0 +1,171 @@
+"""The write-ahead journal (``.omsform/journal.jsonl``): what apply was about to do.
+
+Before each write, apply appends an *intent* (address, kind, natural key, action) and forces it
+to disk (``fsync``); after the write it appends a *result*. A run that is killed leaves intents
+without a result — at most ``--parallelism`` of them — and the next run resolves each one by
+looking the object up by natural key (:func:`omsform.apply.resolve_uncertain`), then appends a
+*resolved* record. Results are only flushed, not fsync'd: losing one merely makes the next run
+look the object up again. Records hold addresses, keys and redacted messages, never values.
+
+One JSON object per line: ``{"type": "intent"|"result"|"resolved", "op": …, …}``. A torn last
+line (the crash hit mid-append) is ignored. :meth:`Journal.compact` drops everything settled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+_MAX_ERROR = 300
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One write that was about to happen."""
+
+    op_id: str
+    run_id: str
+    address: str
+    kind: str
+    key: str
+    action: str
+    at: str = ""
+
+
+def new_run_id() -> str:
+    """A sortable, unique id for one apply run."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+class Journal:
+    """The journal file at ``path`` (created with its directory on the first append)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._handle: IO[str] | None = None
+
+    def intent(self, run_id: str, address: str, kind: str, key: str, action: str) -> str:
+        """Record, durably, that a write is about to be sent; returns its operation id."""
+        op_id = uuid.uuid4().hex[:16]
+        record = {
+            "type": "intent",
+            "op": op_id,
+            "run": run_id,
+            "address": address,
+            "kind": kind,
+            "key": key,
+            "action": action,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        self._append(record, sync=True)
+        return op_id
+
+    def result(
+        self,
+        op_id: str,
+        ok: bool,
+        remote_id: int | str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record how the write ``op_id`` ended (``error`` must already be redacted)."""
+        record: dict[str, Any] = {"type": "result", "op": op_id, "ok": ok}
+        if remote_id is not None:
+            record["remote_id"] = remote_id
+        if error:
+            record["error"] = error[:_MAX_ERROR]
+        self._append(record, sync=False)
+
+    def resolve(self, op_id: str, note: str) -> None:
+        """Record that an uncertain write from an earlier run was looked into."""
+        self._append({"type": "resolved", "op": op_id, "note": note[:_MAX_ERROR]}, sync=False)
+
+    def uncertain(self) -> list[Intent]:
+        """Intents with neither a result nor a resolution, oldest first."""
+        intents: dict[str, Intent] = {}
+        settled: set[str] = set()
+        for record in self._records():
+            op = str(record.get("op", ""))
+            if record.get("type") == "intent":
+                fields = ("run", "address", "kind", "key", "action", "at")
+                values = {name: str(record.get(name, "")) for name in fields}
+                intents[op] = Intent(op, values.pop("run"), **values)
+            else:
+                settled.add(op)
+        return [intent for op, intent in intents.items() if op not in settled]
+
+    def compact(self) -> None:
+        """Drop settled records; delete the file when nothing is left uncertain."""
+        keep = self.uncertain()
+        self.close()
+        if not keep:
+            self.path.unlink(missing_ok=True)
+            return
+        lines = "".join(json.dumps(_intent_record(i), sort_keys=True) + "\n" for i in keep)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(lines, encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def close(self) -> None:
+        """Close the file (appends reopen it)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def _append(self, record: dict[str, Any], *, sync: bool) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            torn = _ends_mid_line(self.path)
+            self._handle = self.path.open("a", encoding="utf-8")
+            if torn:  # start on a fresh line, or this record would be glued to the torn one
+                self._handle.write("\n")
+        self._handle.write(json.dumps(record, sort_keys=True) + "\n")
+        self._handle.flush()
+        if sync:
+            os.fsync(self._handle.fileno())
+
+    def _records(self) -> list[dict[str, Any]]:
+        if self._handle is not None:
+            self._handle.flush()
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        records = []
+        for line in text.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a torn append from a killed run
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _intent_record(intent: Intent) -> dict[str, Any]:
+    return {
+        "type": "intent",
+        "op": intent.op_id,
+        "run": intent.run_id,
+        "address": intent.address,
+        "kind": intent.kind,
+        "key": intent.key,
+        "action": intent.action,
+        "at": intent.at,
+    }
