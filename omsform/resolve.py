@@ -1,0 +1,270 @@
+"""Declared resources → :class:`~omsform.spec.Desired`: references, validation, cross-checks.
+
+Resources are resolved in dependency order so that ``${kind.name}`` and
+``${kind.name.field}`` read an already validated target. A resource whose target failed is
+still validated (the unresolved field is skipped), so its other problems are reported too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from omsform.cycles import components, cycle_path, is_cycle
+from omsform.errors import Location, Problem
+from omsform.interpolate import Outcome, Resolver, Target, is_placeholder, scan
+from omsform.loadfiles import Declared
+from omsform.modelerrors import Path, dotted, model_problems
+from omsform.provider import Provider
+from omsform.resource import Resource
+from omsform.secrets import mask_paths, values_at
+from omsform.spec import Desired
+from omsform.yamlnodes import find
+
+Kinds = Mapping[str, tuple[Provider, type[Resource[Any]]]]
+T = TypeVar("T")
+
+
+@dataclass
+class Built:
+    """The desired objects, the secret values they hold, and their secret-free digest forms."""
+
+    desired: dict[str, Desired[Any]] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)
+    digest_forms: dict[str, Any] = field(default_factory=dict)
+
+
+def build_desired(
+    declared: list[Declared],
+    kinds: Kinds,
+    environ: Mapping[str, str],
+    offline: bool,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> Built:
+    """Resolve, validate and cross-check ``declared``; problems and warnings are appended."""
+    return _Builder(declared, kinds, environ, offline, problems, warnings).run()
+
+
+def _pos(location: Location) -> str:
+    return f"{location.file}:{location.line}:{location.column}"
+
+
+class _Builder:
+    def __init__(
+        self,
+        declared: list[Declared],
+        kinds: Kinds,
+        environ: Mapping[str, str],
+        offline: bool,
+        problems: list[Problem],
+        warnings: list[Problem],
+    ) -> None:
+        self.kinds, self.problems, self.warnings = kinds, problems, warnings
+        self.environ, self.offline = environ, offline
+        self.by_address: dict[str, Declared] = {}
+        for item in declared:
+            first = self.by_address.setdefault(item.address, item)
+            if first is not item:
+                message = f"{item.address} is declared twice (first at {_pos(first.location)})"
+                problems.append(Problem(item.location, message))
+        self.targets: dict[str, Target] = {}
+        self.built = Built()
+        self.resolver = Resolver(
+            environ,
+            offline=offline,
+            targets=self.targets,
+            declared=self.by_address.__contains__,
+            addresses=lambda: sorted(self.by_address),
+        )
+
+    def run(self) -> Built:
+        edges = {
+            address: {
+                ref.name
+                for _, ref in scan(item.body)
+                if not isinstance(ref, str)
+                and ref.scope == "resource"
+                and ref.name in self.by_address
+            }
+            for address, item in self.by_address.items()
+        }
+        reported: list[set[str]] = []
+        for component in components(edges):
+            cyclic = is_cycle(component, edges)
+            if cyclic:
+                self._cycle(component, edges)
+                reported.append(set(component))
+            for address in component:
+                self._build(self.by_address[address], register=not cyclic)
+        self._duplicate_keys()
+        self._reference_edges(reported)
+        self._checks()
+        return self.built
+
+    def _cycle(self, component: list[str], edges: Mapping[str, set[str]]) -> None:
+        path = cycle_path(component, edges)
+        first = self.by_address[path[0]]
+        message = f"dependency cycle: {' → '.join(path)}"
+        self.problems.append(Problem(first.location, message, "break one of these references"))
+
+    def _build(self, item: Declared, *, register: bool) -> None:
+        _, resource = self.kinds[item.kind]
+        model = resource.spec_model
+        out = self.resolver.resolve(item.body)
+        for path, message, hint in out.problems:
+            self.problems.append(Problem(self._locate(item, path), message, hint))
+        data = out.value
+        names = _aliases(model, resource.name_field) if resource.name_field else set()
+        if resource.name_field and not names & data.keys():
+            data = {**data, resource.name_field: item.name}
+        secret_refs = {p for p, _ in out.secret_refs}
+        try:
+            spec = model.model_validate(data)
+        except ValidationError as err:
+            self.problems.extend(
+                model_problems(
+                    err,
+                    model,
+                    data,
+                    lambda p, at_key: self._locate(item, p, at_key),
+                    is_secret=lambda p: any(p[: len(s)] == s for s in secret_refs),
+                    skip=out.doubtful,
+                )
+            )
+            return
+        self._register(item, resource, spec, out, register)
+
+    def _register(
+        self,
+        item: Declared,
+        resource: type[Resource[Any]],
+        spec: Any,
+        out: Outcome,
+        register: bool,
+    ) -> None:
+        secret_paths = frozenset(_field_path(resource.spec_model, p) for p, _ in out.secret_refs)
+        fields = spec.model_dump(mode="json")
+        hidden = sorted(secret_paths | set(resource.write_only))
+        for path in hidden:
+            self.built.secrets.update(
+                v
+                for v in values_at(fields, path)
+                if isinstance(v, str) and v and not is_placeholder(v)
+            )
+        self.built.secrets |= out.secrets
+        key = self._guard(item, "key", lambda: resource.key(spec)) or ""
+        self.built.digest_forms[item.address] = {
+            "kind": item.kind,
+            "spec": mask_paths(fields, hidden),
+            "secrets": sorted(f"{dotted(p)}={name}" for p, name in out.secret_refs),
+        }
+        self.built.desired[item.address] = Desired(
+            address=item.address,
+            kind=item.kind,
+            name=item.name,
+            spec=spec,
+            depends_on=frozenset(out.depends_on),
+            secret_paths=secret_paths,
+            location=item.location,
+        )
+        if register:
+            self.targets[item.address] = Target(key, fields, frozenset(hidden))
+
+    def _locate(self, item: Declared, path: Path, at_key: bool = False) -> Location:
+        node = find(item.node, path, key=at_key) if path else None
+        if node is None or node is item.node:
+            return item.location
+        return item.doc.locate(node, item.address)
+
+    def _duplicate_keys(self) -> None:
+        seen: dict[tuple[str, str], str] = {}
+        for address, target in sorted(self.targets.items()):
+            kind = address.split(".", 1)[0]
+            first = seen.setdefault((kind, target.key), address)
+            if first != address:
+                item, other = self.by_address[address], self.by_address[first]
+                message = (
+                    f"duplicate natural key '{target.key}' of {kind}: {first} "
+                    f"({_pos(other.location)}) and {address} ({_pos(item.location)})"
+                )
+                self.problems.append(Problem(item.location, message))
+
+    def _reference_edges(self, reported: list[set[str]]) -> None:
+        """Plain natural keys that name a declared object are dependency edges too."""
+        by_key = {(a.split(".", 1)[0], t.key): a for a, t in self.targets.items()}
+        desired = self.built.desired
+        for address, item in list(desired.items()):
+            resource = self.kinds[item.kind][1]
+            refs = (
+                self._guard(
+                    self.by_address[address],
+                    "references",
+                    functools.partial(_references, resource, item.spec),
+                )
+                or []
+            )
+            extra = {by_key[r] for r in refs if r in by_key} - item.depends_on - {address}
+            if extra:
+                desired[address] = dataclasses.replace(item, depends_on=item.depends_on | extra)
+        edges = {a: set(d.depends_on) for a, d in desired.items()}
+        for component in components(edges):
+            if is_cycle(component, edges) and not any(set(component) <= r for r in reported):
+                self._cycle(component, edges)
+
+    def _checks(self) -> None:
+        by_kind: dict[str, dict[str, Desired[Any]]] = {}
+        for address, item in sorted(self.built.desired.items()):
+            by_kind.setdefault(item.kind, {})[address] = item
+        for kind, group in sorted(by_kind.items()):
+            resource = self.kinds[kind][1]
+            anchor = next(iter(group.values()))
+            found = (
+                self._guard(
+                    self.by_address[anchor.address],
+                    "check",
+                    functools.partial(resource.check, group),
+                )
+                or []
+            )
+            for problem in found:
+                target = group.get(problem.location.address)
+                if target is not None and not problem.location.file:
+                    problem = dataclasses.replace(problem, location=target.location)
+                (self.warnings if problem.severity == "warning" else self.problems).append(problem)
+
+    def _guard(self, item: Declared, what: str, call: Callable[[], T]) -> T | None:
+        """Run a kind's hook; a crash in it becomes a problem instead of a traceback."""
+        try:
+            return call()
+        except Exception as err:
+            message = f"internal error in {item.kind}.{what}(): {type(err).__name__}: {err}"
+            self.problems.append(Problem(item.location, message, "please report this bug"))
+            return None
+
+
+def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str]]:
+    return list(resource.references(spec))
+
+
+def _aliases(model: type[BaseModel], name: str) -> set[str]:
+    info = model.model_fields.get(name)
+    return {name, info.alias} - {None} if info is not None else {name}  # type: ignore[return-value]
+
+
+def _field_path(model: type[BaseModel], path: Path) -> str:
+    """The dotted secret path of a YAML path: aliases → field names, list indices → ``[]``."""
+    steps: list[str | int] = list(path)
+    if steps and isinstance(steps[0], str):
+        for name, info in model.model_fields.items():
+            if steps[0] == info.alias:
+                steps[0] = name
+    text = ""
+    for step in steps:
+        text += "[]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
