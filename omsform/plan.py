@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -80,6 +82,15 @@ class Summary(_Frozen):
     run: int = 0
     manual: int = 0
     unchanged: int = 0
+
+    @classmethod
+    def of(cls, changes: Iterable[Change], unchanged: int = 0) -> Summary:
+        """The counts of ``changes`` (plus ``unchanged`` objects that need nothing)."""
+        count = Counter(c.action for c in changes)
+        return cls(
+            **{action.name.lower(): count[action] for action in Action},
+            unchanged=unchanged,
+        )
 
     def line(self) -> str:
         """``Plan: 2 to create, 1 to update, …`` exactly as users read it."""
