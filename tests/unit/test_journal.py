@@ -1,0 +1,72 @@
+"""The write-ahead journal: intents are durable, uncertain ones are found, settled ones go."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from omsform.journal import Journal, new_run_id
+
+
+def test_an_intent_without_a_result_is_uncertain_until_resolved(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / ".omsform" / "journal.jsonl")
+    run = new_run_id()
+    done = journal.intent(run, "toy_group.a", "toy_group", "a", "create")
+    journal.result(done, True, remote_id=7)
+    open_op = journal.intent(run, "toy_group.b", "toy_group", "b", "create")
+    journal.close()  # the process "dies" here
+
+    later = Journal(tmp_path / ".omsform" / "journal.jsonl")
+    uncertain = later.uncertain()
+    assert [(i.op_id, i.address, i.key, i.action, i.run_id) for i in uncertain] == [
+        (open_op, "toy_group.b", "b", "create", run)
+    ]
+    later.resolve(open_op, "did happen")
+    assert later.uncertain() == []
+
+
+def test_each_intent_is_forced_to_disk_before_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    journal = Journal(tmp_path / "journal.jsonl")
+    op = journal.intent("r", "k.a", "k", "a", "update")
+    assert len(synced) == 1
+    assert json.loads((tmp_path / "journal.jsonl").read_text())["op"] == op
+
+
+def test_a_torn_last_line_is_ignored_and_not_glued_to_the_next_record(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    journal.intent("r1", "k.a", "k", "a", "create")
+    journal.close()
+    with path.open("a") as handle:
+        handle.write('{"type": "intent", "op": "torn", "addr')  # killed mid-append
+    later = Journal(path)
+    op = later.intent("r2", "k.b", "k", "b", "delete")
+    assert [i.key for i in later.uncertain()] == ["a", "b"]
+    assert op in {i.op_id for i in later.uncertain()}
+
+
+def test_compact_keeps_only_what_is_still_uncertain(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    settled = journal.intent("r", "k.a", "k", "a", "create")
+    journal.result(settled, False, error="400: bad")
+    pending = journal.intent("r", "k.b", "k", "b", "create")
+    journal.compact()
+    assert [i.op_id for i in Journal(path).uncertain()] == [pending]
+    assert len(path.read_text().splitlines()) == 1
+    journal.resolve(pending, "did not happen")
+    journal.compact()
+    assert not path.exists()

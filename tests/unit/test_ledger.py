@@ -1,0 +1,87 @@
+"""The ledger: salted slow fingerprints, atomic deterministic files, no secret in them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from omsform.errors import ConfigError
+from omsform.ledger import Ledger, fingerprint
+
+
+def test_fingerprints_are_stable_salted_and_never_the_value() -> None:
+    salt = b"0123456789abcdef"
+    first = fingerprint(salt, {"user": "u", "password": "hunter2-xyz"})
+    assert first == fingerprint(salt, {"password": "hunter2-xyz", "user": "u"})  # key order
+    assert first.startswith("scrypt:") and len(first) == len("scrypt:") + 64
+    assert "hunter2" not in first
+    assert first != fingerprint(b"another salt....", {"user": "u", "password": "hunter2-xyz"})
+    assert first != fingerprint(salt, {"user": "u", "password": "hunter3-xyz"})
+    assert fingerprint(salt, SecretStr("s")) == fingerprint(salt, "s")
+
+
+def test_fingerprint_for_uses_the_ledger_salt_kept_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / ".omsform" / "ledger.json"
+    ledger = Ledger.load(path)
+    value = ledger.fingerprint_for("toy_item.a:password", "pw-1")
+    ledger.record("toy_item.a", "toy_item", "a", 5, {"password": value})
+    assert ledger.save()
+    again = Ledger.load(path)
+    assert again.fingerprint_for("toy_item.a:password", "pw-1") == value
+    assert again.fingerprints() == {"toy_item.a": {"password": value}}
+    assert again.known_addresses() == {"toy_item[a]": "toy_item.a"}
+    assert Ledger.load(tmp_path / "other.json").fingerprint_for("toy_item.a:password", "pw-1") != (
+        value
+    )
+
+
+def test_the_file_is_sorted_json_without_secrets_and_written_only_on_change(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".omsform" / "ledger.json"
+    ledger = Ledger.load(path)
+    for name in ("b", "a"):
+        prints = {"password": ledger.fingerprint_for(f"toy_item.{name}:password", "secret-pw")}
+        ledger.record(f"toy_item.{name}", "toy_item", name, 1, prints)
+    ledger.save()
+    text = path.read_text()
+    assert "secret-pw" not in text
+    doc = json.loads(text)
+    assert list(doc["resources"]) == ["toy_item.a", "toy_item.b"]
+    assert text == json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    assert [p.name for p in path.parent.iterdir()] == ["ledger.json"]  # no temp file left
+    again = Ledger.load(path)
+    again.record("toy_item.a", "toy_item", "a", 1, doc["resources"]["toy_item.a"]["fingerprints"])
+    assert not again.save()  # nothing changed: the file (and its git diff) stays as it was
+    again.remove("toy_item.b")
+    assert again.save() and list(json.loads(path.read_text())["resources"]) == ["toy_item.a"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_commit_of_the_brand_repository_is_recorded(tmp_path: Path) -> None:
+    ledger = Ledger.load(tmp_path / ".omsform" / "ledger.json")
+    ledger.record("k.a", "k", "a", 1, {})
+    ledger.save()
+    assert ledger.git_commit == ""  # not a repository: silently nothing
+    git = ["git", "-C", str(tmp_path), "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    ledger.record("k.b", "k", "b", 2, {})
+    ledger.save()
+    assert json.loads((tmp_path / ".omsform" / "ledger.json").read_text())["git_commit"] == (
+        head.strip()
+    )
+
+
+def test_a_ledger_with_a_merge_conflict_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.json"
+    path.write_text("<<<<<<< HEAD\n{}\n=======\n{}\n>>>>>>> branch\n")
+    with pytest.raises(ConfigError) as caught:
+        Ledger.load(path)
+    assert "merge conflict" in str(caught.value.problems[0])
