@@ -404,6 +404,7 @@ def _unverified(address: str, paths: Sequence[str]) -> Note:
     message = (
         f"{', '.join(paths)}: write-only value{'s' if many else ''} with no recorded fingerprint, "
         f"so {'they were' if many else 'it was'} not compared; `omsform apply --refresh-secrets` "
-        "sends them and records fingerprints"
+        f"sends {'them' if many else 'it'} and records {'their' if many else 'its'} fingerprint"
+        f"{'s' if many else ''}"
     )
     return Note(category="unverified", address=address, message=message)

@@ -48,6 +48,7 @@ def check_safety(
         if change.action in _TOUCHING:
             touched.setdefault(change.kind, Counter())[change.action] += 1
     problems: list[str] = []
+    hint = ""
     for kind, count in sorted(touched.items()):
         existing = existing_counts.get(kind, 0)
         total = sum(count.values())
@@ -63,12 +64,12 @@ def check_safety(
                 f"{count[Action.DELETE]} deleted), {total / existing:.0%} > "
                 f"safety.max_change_fraction {max_change_fraction:g}"
             )
+            hint = " (or raise safety.max_change_fraction in omsform.yaml)"
     if problems:
         raise UnsafePlanError(
-            "the plan exceeds the safety threshold:\n  - "
+            "the plan is refused by the safety rules:\n  - "
             + "\n  - ".join(problems)
-            + "\nReview the plan; if it is intended, run again with --force "
-            "(or raise safety.max_change_fraction / safety.min_existing in omsform.yaml)."
+            + f"\nReview the plan; if it is intended, run again with --force{hint}."
         )
 
 

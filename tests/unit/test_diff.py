@@ -1,0 +1,278 @@
+"""build_plan beyond the data-driven cases, and the dotted-path helpers it stands on."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+import omsform.diff as diff_module
+from omsform.diff import PlanInputs, build_plan, secret_slot
+from omsform.errors import PlanError, UnsafePlanError
+from omsform.paths import (
+    below,
+    covers,
+    drop_paths,
+    format_path,
+    get_path,
+    iter_items,
+    iter_paths,
+    mask_paths,
+    parse_path,
+)
+from omsform.plan import Action, Plan
+from tests.fixtures.plan_kinds import KINDS, PROVIDER_OF, make_desired, make_inputs, make_remote
+
+SECRETS = ("hunter2-pw", "tok-live-123", "sk-setting-value", "sk-old-setting")
+
+
+# --- paths -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "path", ["a", "a.b", "rules[0].name", "conf[].auth.token", 'values["a.b"].c', "x[12]"]
+)
+def test_paths_parse_and_format_round_trip(path: str) -> None:
+    assert format_path(parse_path(path)) == path
+
+
+@pytest.mark.parametrize("bad", [".a", "a..b", "a[x]", "a[", 'a["b]'])
+def test_invalid_paths_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="invalid field path"):
+        parse_path(bad)
+
+
+DATA: dict[str, Any] = {
+    "name": "n",
+    "conf": [{"auth": {"token": "t1", "user": "u"}}, {"auth": {"token": None}}],
+    "values": {"a.b": 1},
+}
+
+
+def test_get_path_reads_values_and_defaults_when_missing() -> None:
+    assert get_path(DATA, "conf[0].auth.user") == "u"
+    assert get_path(DATA, 'values["a.b"]') == 1
+    assert get_path(DATA, "conf[5].auth", default="missing") == "missing"
+    with pytest.raises(ValueError):
+        get_path(DATA, "conf[].auth")
+
+
+def test_iter_paths_expands_every_element() -> None:
+    assert list(iter_paths(DATA, "conf[].auth.token")) == ["t1", None]
+    assert list(iter_items(DATA, "conf[].auth.token")) == [
+        ("conf[0].auth.token", "t1"),
+        ("conf[1].auth.token", None),
+    ]
+    assert list(iter_paths(DATA, "nope[].x")) == []
+
+
+def test_drop_paths_returns_a_copy_without_the_paths() -> None:
+    dropped = drop_paths(DATA, ["conf[].auth.token", "name"])
+    assert dropped == {"conf": [{"auth": {"user": "u"}}, {"auth": {}}], "values": {"a.b": 1}}
+    assert DATA["conf"][0]["auth"]["token"] == "t1" and DATA["name"] == "n"  # input untouched
+
+
+def test_mask_paths_masks_present_values_only() -> None:
+    masked = mask_paths(DATA, ["conf[].auth.token"])
+    assert [c["auth"]["token"] for c in masked["conf"]] == ["(sensitive)", None]
+
+
+def test_covers_and_below_relate_patterns_to_concrete_paths() -> None:
+    assert covers("conf[].auth", "conf[3].auth.token")
+    assert not covers("conf[].auth.token", "conf[3].auth")
+    assert below("conf[].auth.token", "conf[3]") == "auth.token"
+    assert below("conf[].auth.token", "name") is None
+
+
+# --- secrets never enter the plan --------------------------------------------------------
+def _secret_plan() -> Plan:
+    inputs = make_inputs(
+        {
+            "test_location.new": {"code": "NEW", "password": "hunter2-pw"},
+            "test_location.ist": {"code": "IST", "password": "hunter2-pw", "type": "store"},
+            "test_hook.orders": {
+                "url": "https://h",
+                "auth": {"user": "u", "token": "tok-live-123"},
+            },
+            "test_setting.key": {
+                "key": "K",
+                "value": "sk-setting-value",
+                "_secret_paths": ["value"],
+            },
+        },
+        {
+            "test_location": [{"id": 1, "fields": {"code": "IST"}}],
+            "test_hook": [{"id": 2, "fields": {"url": "https://h", "auth": {"user": "v"}}}],
+            "test_setting": [{"id": 3, "fields": {"key": "K", "value": "sk-old-setting"}}],
+        },
+        ledger={
+            "test_location.ist": {"password": "other"},
+            "test_hook.orders": {"auth.token": "x"},
+        },
+    )
+    return build_plan(inputs)
+
+
+def test_no_secret_value_anywhere_in_the_plan() -> None:
+    plan = _secret_plan()
+    assert {c.action for c in plan.changes} == {Action.CREATE, Action.REPLACE, Action.UPDATE}
+    saved = plan.to_json()
+    for secret in SECRETS:
+        assert secret not in saved
+    hook = next(c for c in plan.changes if c.address == "test_hook.orders")
+    assert {f.path: f.sensitive for f in hook.fields} == {"auth.token": True, "auth.user": False}
+
+
+def test_a_changed_parent_of_a_secret_masks_the_secret_inside() -> None:
+    inputs = make_inputs(
+        {
+            "test_hook.h": {
+                "url": "u",
+                "auth": {"user": "tok-live-123"},
+                "_secret_paths": ["auth.user"],
+            }
+        },
+        {"test_hook": [{"id": 1, "fields": {"url": "u"}}]},
+    )
+    plan = build_plan(inputs)
+    (field,) = plan.changes[0].fields
+    assert (field.path, field.before, field.after) == ("auth", None, {"user": "(sensitive)"})
+    assert "tok-live-123" not in plan.to_json()
+
+
+# --- determinism, preconditions, identity ------------------------------------------------------
+def test_equal_inputs_give_byte_identical_plans_whatever_the_set_order() -> None:
+    tags_a = ["t" + str(i) for i in range(40)]
+
+    def plan_for(tags: list[str]) -> str:
+        inputs = make_inputs(
+            {"test_location.a": {"code": "A", "tags": tags}},
+            {"test_location": [{"id": 1, "fields": {"code": "A", "tags": ["zzz"]}}]},
+        )
+        return build_plan(inputs).to_json()
+
+    assert plan_for(tags_a) == plan_for(list(reversed(tags_a)))
+
+
+def test_precondition_is_the_fingerprint_as_read_and_none_for_creates() -> None:
+    inputs = make_inputs(
+        {"test_location.a": {"code": "A", "priority": 2}, "test_location.b": {"code": "B"}},
+        {
+            "test_location": [
+                {"id": 9, "fingerprint": "2024-01-01T00:00:00Z", "fields": {"code": "A"}}
+            ]
+        },
+    )
+    by_address = {c.address: c for c in build_plan(inputs).changes}
+    assert by_address["test_location.a"].precondition == "2024-01-01T00:00:00Z"
+    assert by_address["test_location.a"].remote_id == 9
+    assert by_address["test_location.b"].precondition is None
+
+
+def test_deepdiff_runs_only_for_pairs_that_differ(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    real = diff_module.changed_paths
+    monkeypatch.setattr(diff_module, "changed_paths", lambda b, a: calls.append(1) or real(b, a))
+    desired = {f"test_location.l{i}": {"code": f"L{i}", "tags": ["a", "b"]} for i in range(500)}
+    current = [{"id": i, "fields": {"code": f"L{i}", "tags": ["b", "a"]}} for i in range(500)]
+    current[7]["fields"]["priority"] = 3
+    plan = build_plan(make_inputs(desired, {"test_location": current}))
+    assert plan.summary.update == 1 and plan.summary.unchanged == 499
+    assert len(calls) == 1
+
+
+def test_a_deleted_object_keeps_the_address_the_ledger_knew() -> None:
+    inputs = make_inputs(
+        {},
+        {"test_location": [{"id": 1, "fields": {"code": "OLD"}}]},
+        prune=["test_location"],
+        known_addresses={"test_location[OLD]": "test_location.old_wh"},
+    )
+    (change,) = build_plan(inputs).changes
+    assert (change.address, change.action, change.key) == (
+        "test_location.old_wh",
+        Action.DELETE,
+        "OLD",
+    )
+
+
+def test_protect_by_name_also_covers_an_object_whose_yaml_was_removed() -> None:
+    inputs = make_inputs(
+        {},
+        {"test_location": [{"id": 1, "fields": {"code": "OLD"}}]},
+        prune=["test_location"],
+        protect=["test_location.old_wh"],
+        known_addresses={"test_location[OLD]": "test_location.old_wh"},
+    )
+    with pytest.raises(UnsafePlanError, match=r"rule 'test_location\.old_wh'"):
+        build_plan(inputs)
+
+
+def test_undeclared_objects_can_be_targeted_as_kind_dot_key() -> None:
+    inputs = make_inputs(
+        {"test_location.a": {"code": "A", "priority": 1}},
+        {"test_location": [{"id": 1, "fields": {"code": "A"}}, {"id": 2, "fields": {"code": "X"}}]},
+        prune=["test_location"],
+        targets=["test_location.X"],
+    )
+    plan = build_plan(inputs)
+    assert [c.address for c in plan.changes] == ["test_location[X]"]
+
+
+def test_remote_duplicates_of_a_key_are_reported_and_never_deleted() -> None:
+    inputs = make_inputs(
+        {"test_location.a": {"code": "A"}},
+        {"test_location": [{"id": 1, "fields": {"code": "A"}}, {"id": 2, "fields": {"code": "A"}}]},
+        prune=["test_location"],
+    )
+    plan = build_plan(inputs)
+    assert plan.changes == ()
+    (note,) = plan.notes
+    assert note.category == "warning" and "ids 1, 2" in note.message
+
+
+def test_duplicate_declared_keys_are_a_plan_error() -> None:
+    inputs = make_inputs({"test_location.a": {"code": "A"}, "test_location.b": {"code": "A"}}, {})
+    with pytest.raises(PlanError, match="both declare test_location 'A'"):
+        build_plan(inputs)
+
+
+def test_a_declared_kind_that_was_not_read_is_refused() -> None:
+    desired = {"test_location.a": make_desired("test_location.a", {"code": "A"})}
+    inputs = PlanInputs(
+        brand="t", desired=desired, current={}, resources=KINDS, provider_of=PROVIDER_OF
+    )
+    with pytest.raises(PlanError, match="were not read"):
+        build_plan(inputs)
+
+
+def test_write_only_comparison_needs_a_fingerprint_function() -> None:
+    desired = {"test_location.a": make_desired("test_location.a", {"code": "A", "password": "p"})}
+    current = {"test_location": [make_remote("test_location", {"id": 1, "fields": {"code": "A"}})]}
+    inputs = PlanInputs(
+        brand="t",
+        desired=desired,
+        current=current,
+        resources=KINDS,
+        provider_of=PROVIDER_OF,
+        fingerprints={"test_location.a": {"password": "fp:x"}},
+    )
+    with pytest.raises(PlanError, match="fingerprint function"):
+        build_plan(inputs)
+
+
+def test_the_fingerprint_function_gets_the_slot_and_the_plain_value() -> None:
+    seen: list[tuple[str, Any]] = []
+
+    def fingerprint(slot: str, value: Any) -> str:
+        seen.append((slot, value))
+        return "same"
+
+    inputs = make_inputs(
+        {"test_location.a": {"code": "A", "password": "p"}},
+        {"test_location": [{"id": 1, "fields": {"code": "A"}}]},
+    )
+    recorded = {"test_location.a": {"password": "same"}}
+    inputs = dataclasses.replace(inputs, fingerprint=fingerprint, fingerprints=recorded)
+    assert build_plan(inputs).changes == ()
+    assert seen == [(secret_slot("test_location.a", "password"), "p")]
+    assert secret_slot("test_location.a", "password") == "test_location.a:password"

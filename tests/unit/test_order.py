@@ -1,0 +1,92 @@
+"""Dependency levels, change order, and --target/--exclude selection."""
+
+from __future__ import annotations
+
+import pytest
+
+from omsform.errors import PlanError
+from omsform.order import closure, levels, order_changes, select
+from omsform.plan import Action, Change
+
+
+def test_levels_put_dependencies_first_and_sort_within_a_level() -> None:
+    nodes = {
+        "t.ship": ["s.web"],
+        "s.web": ["l.ist", "l.ank"],
+        "l.ist": [],
+        "l.ank": [],
+        "w.hook": [],
+    }
+    assert levels(nodes) == [["l.ank", "l.ist", "w.hook"], ["s.web"], ["t.ship"]]
+
+
+def test_dependencies_on_unknown_names_are_ignored() -> None:
+    assert levels({"a": ["outside"], "b": ["a"]}) == [["a"], ["b"]]
+
+
+def test_a_cycle_is_an_error_naming_it() -> None:
+    with pytest.raises(PlanError, match="dependency cycle: a → b → c → a"):
+        levels({"a": ["b"], "b": ["c"], "c": ["a"], "d": []})
+
+
+def test_a_self_reference_is_a_cycle() -> None:
+    with pytest.raises(PlanError, match="dependency cycle: a → a"):
+        levels({"a": ["a"]})
+
+
+def test_closure_follows_edges_transitively() -> None:
+    assert closure(["a"], {"a": ["b"], "b": ["c"], "x": ["a"]}) == {"a", "b", "c"}
+
+
+def _change(address: str, action: Action, depends_on: tuple[str, ...] = ()) -> Change:
+    kind, _, key = address.partition(".")
+    return Change(
+        address=address, kind=kind, key=key, provider="p", action=action, depends_on=depends_on
+    )
+
+
+def test_deletes_come_after_creates_and_bottom_up_by_kind() -> None:
+    changes = [
+        _change("loc.gone", Action.DELETE),
+        _change("scn.gone", Action.DELETE),
+        _change("scn.web", Action.CREATE),
+        _change("loc.new", Action.CREATE),
+    ]
+    deps = {"scn.web": ["loc.new"], "loc.new": []}
+    ordered = order_changes(changes, deps, {"scn": ["loc"], "loc": []})
+    assert [(c.address, c.level, c.depends_on) for c in ordered] == [
+        ("loc.new", 0, ()),
+        ("scn.web", 1, ("loc.new",)),
+        ("scn.gone", 2, ()),
+        ("loc.gone", 3, ("scn.gone",)),
+    ]
+
+
+def test_levels_are_renumbered_without_gaps() -> None:
+    changes = [_change("c.x", Action.UPDATE)]
+    ordered = order_changes(changes, {"a.a": [], "b.b": ["a.a"], "c.x": ["b.b"]}, {})
+    assert ordered[0].level == 0
+
+
+CHAIN = [
+    _change("a.one", Action.CREATE),
+    _change("b.two", Action.CREATE, ("a.one",)),
+    _change("c.three", Action.CREATE, ("b.two",)),
+    _change("d.other", Action.UPDATE),
+]
+
+
+def test_a_target_keeps_what_it_depends_on() -> None:
+    kept, dropped = select(CHAIN, {}, ["b.*"], [])
+    assert [c.address for c in kept] == ["a.one", "b.two"] and dropped == []
+
+
+def test_an_exclude_drops_its_dependents_and_names_them() -> None:
+    kept, dropped = select(CHAIN, {}, [], ["a.one"])
+    assert [c.address for c in kept] == ["d.other"]
+    assert dropped == ["b.two", "c.three"]
+
+
+def test_globs_match_any_of_the_names_given_for_an_address() -> None:
+    kept, _ = select(CHAIN, {"d.other": ("d.other", "d.KEY-1")}, ["d.KEY-*"], [])
+    assert [c.address for c in kept] == ["d.other"]
