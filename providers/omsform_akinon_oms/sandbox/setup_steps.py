@@ -94,10 +94,13 @@ _STEP_SOURCES: dict[str, tuple[str, Callable[[SandboxContext], None]]] = {
 }
 
 
-def _digest(ctx: SandboxContext, step: str) -> str:
-    source = records(ctx, _STEP_SOURCES[step][0])
+def _digest_of(source: list[dict[str, Any]]) -> str:
     text = json.dumps(source, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digest(ctx: SandboxContext, step: str) -> str:
+    return _digest_of(records(ctx, _STEP_SOURCES[step][0]))
 
 
 def _missing(ctx: SandboxContext, step: str) -> bool:
@@ -118,7 +121,8 @@ def _missing(ctx: SandboxContext, step: str) -> bool:
 def is_required(ctx: SandboxContext, step: str) -> bool:
     """Whether the step has something to copy."""
     status(ctx, step)
-    copied = ctx.store.meta_get(f"setup:{step}:digest")
+    # never run: as good as having copied nothing, so an empty Omnitron needs no run
+    copied = ctx.store.meta_get(f"setup:{step}:digest") or _digest_of([])
     return copied != _digest(ctx, step) or _missing(ctx, step)
 
 

@@ -1,0 +1,143 @@
+"""The test and benchmark knobs around the Akinon endpoints: latency, injected faults,
+commit-then-drop, stats and reset. Dropped connections are checked through the in-process
+httpx transport, which surfaces them exactly as a real server's cut connection."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from omsform.sandbox import DEFAULT_TOKEN, SandboxContext, transport
+
+LOCATIONS = "/api/v1/oms/stocklocations/"
+CHANNELS = "/api/v1/oms/channels/"
+WAREHOUSE = {"name": "W", "erp_code": "WH-KNOB", "stock_location_type": "warehouse"}
+
+
+def send(app: Starlette, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request through the in-process httpx transport."""
+
+    async def go() -> httpx.Response:
+        headers = {"Authorization": f"Token {DEFAULT_TOKEN}"}
+        async with httpx.AsyncClient(
+            transport=transport(app), base_url="http://testserver", headers=headers
+        ) as http:
+            return await http.request(method, path, **kwargs)
+
+    return asyncio.run(go())
+
+
+def knobs(client: TestClient, **values: Any) -> dict[str, Any]:
+    answer = client.post("/_sandbox/knobs", json=values)
+    assert answer.status_code == 200
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def test_latency_delays_but_answers(client: TestClient) -> None:
+    assert knobs(client, latency_ms=20, jitter_ms=5)["latency_ms"] == 20
+    assert client.get(CHANNELS).status_code == 200
+
+
+def test_fail_next_503_then_recovers(client: TestClient) -> None:
+    knobs(client, fail_next=1, faults=["503"])
+    failed = client.get(CHANNELS)
+    assert failed.status_code == 503
+    assert "detail" in failed.json()
+    assert client.get(CHANNELS).status_code == 200
+
+
+def test_429_carries_retry_after(client: TestClient) -> None:
+    knobs(client, fail_next=1, faults=["429"], retry_after_s=7)
+    answer = client.post(LOCATIONS, json=WAREHOUSE)
+    assert answer.status_code == 429
+    assert answer.headers["Retry-After"] == "7"
+    # the refused write did nothing
+    assert client.get(LOCATIONS).json()["count"] == 0
+
+
+def test_drop_cuts_the_connection_and_does_nothing(app: Starlette, client: TestClient) -> None:
+    knobs(client, fail_next=1, faults=["drop"])
+    with pytest.raises(httpx.RemoteProtocolError):
+        send(app, "POST", LOCATIONS, json=WAREHOUSE)
+    assert client.get(LOCATIONS).json()["count"] == 0
+
+
+def test_commit_drop_stores_the_object_then_drops(app: Starlette, client: TestClient) -> None:
+    knobs(client, fail_next=1, faults=["commit_drop"])
+    with pytest.raises(httpx.RemoteProtocolError):
+        send(app, "POST", LOCATIONS, json=WAREHOUSE)
+    found = client.get(LOCATIONS, params={"erp_code": "WH-KNOB"}).json()
+    assert found["count"] == 1
+
+
+def test_commit_drop_of_a_setup_execute_starts_the_job(app: Starlette, client: TestClient) -> None:
+    knobs(client, fail_next=1, faults=["commit_drop"], step_seconds=3600)
+    with pytest.raises(httpx.RemoteProtocolError):
+        send(app, "POST", CHANNELS + "execute/")
+    assert client.get(CHANNELS + "get_async_status/").json() == {"result": "WORKING"}
+
+
+def test_fault_path_limits_faults(client: TestClient) -> None:
+    knobs(client, fail_next=1, faults=["503"], fault_path="/api/v1/oms/settings/")
+    assert client.get(CHANNELS).status_code == 200
+    assert client.get("/api/v1/oms/settings/application_settings/").status_code == 503
+
+
+def test_unknown_knob_is_400(client: TestClient) -> None:
+    answer = client.post("/_sandbox/knobs", json={"speed": "fast"})
+    assert answer.status_code == 400
+    assert answer.json() == {"speed": ["Unknown knob."]}
+
+
+def test_stats_count_by_method_and_path_and_reset(client: TestClient) -> None:
+    client.post("/_sandbox/stats/reset")
+    client.get(CHANNELS)
+    client.get(CHANNELS)
+    client.post(LOCATIONS, json=WAREHOUSE)
+    client.get("/_sandbox/objects/channels")  # admin calls are not counted
+    stats = client.get("/_sandbox/stats").json()
+    assert stats["total"] == 3
+    assert stats["by_method"] == {"GET": 2, "POST": 1}
+    assert stats["by_path"] == {f"GET {CHANNELS}": 2, f"POST {LOCATIONS}": 1}
+    assert client.post("/_sandbox/stats/reset").status_code == 204
+    assert client.get("/_sandbox/stats").json()["total"] == 0
+
+
+def test_reset_reseeds(client: TestClient, ctx: SandboxContext) -> None:
+    client.post(LOCATIONS, json=WAREHOUSE)
+    client.post("/_sandbox/omnitron/channels", json={"name": "acme-extra", "channel_type": "web"})
+    ctx.knobs.step_seconds = 0
+    client.post(CHANNELS + "execute/")
+    assert client.get(CHANNELS + "get_async_status/").json() == {"result": "FINISHED"}
+    answer = client.post("/_sandbox/reset")
+    assert answer.status_code == 200
+    assert answer.json() == {"seed": "demo"}
+    assert client.get(LOCATIONS).json()["count"] == 0
+    assert client.get(CHANNELS).json()["count"] == 0
+    assert len(client.get("/_sandbox/omnitron/channels").json()) == 2
+    assert client.get(CHANNELS + "get_async_status/").json() == {"result": "READY"}
+    assert client.get(CHANNELS + "is_required/").json() == {"result": True}
+
+
+def test_reset_to_empty_leaves_no_omnitron(client: TestClient) -> None:
+    assert client.post("/_sandbox/reset", json={"seed": "empty"}).json() == {"seed": "empty"}
+    assert client.get("/_sandbox/omnitron/stores").json() == []
+    assert client.get("/api/v1/oms/stock_locations/is_required/").json() == {"result": False}
+    bad = client.post("/_sandbox/reset", json={"seed": "huge"})
+    assert bad.status_code == 400
+    assert "seed" in bad.json()
+
+
+def test_ui_edit_creates_drift_visible_through_the_api(client: TestClient) -> None:
+    made = client.post(LOCATIONS, json=WAREHOUSE).json()
+    edit = client.patch(f"/_sandbox/objects/stock_locations/{made['id']}", json={"priority": 9})
+    assert edit.status_code == 200
+    after = client.get(f"{LOCATIONS}{made['id']}/").json()
+    assert after["priority"] == 9
+    assert after["modified_date"] > made["modified_date"]
