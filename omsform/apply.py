@@ -206,9 +206,14 @@ class _Run:
         await self.record(change, remote, only=changed)
         return ""
 
+    async def intent(self, change: Change, verb: str) -> str:
+        """Journal the intent durably; the fsync runs in a thread so other writes go on."""
+        args = (self.run_id, change.address, change.kind, change.key, verb)
+        return await asyncio.to_thread(self.journal.intent, *args)
+
     async def write(self, change: Change, verb: str, operation: Callable[[], Awaitable[T]]) -> T:
         """One journaled write. An ambiguous failure stays uncertain for the next run."""
-        op = self.journal.intent(self.run_id, change.address, change.kind, change.key, verb)
+        op = await self.intent(change, verb)
         try:
             result = await operation()
         except Exception as exc:
@@ -224,7 +229,7 @@ class _Run:
         resource, client = self.resources[change.kind], self.clients[change.provider]
         spec = self.desired[change.address].spec
         for attempt in (1, 2):
-            op = self.journal.intent(self.run_id, change.address, change.kind, change.key, "create")
+            op = await self.intent(change, "create")
             try:
                 remote, note = await resource.create(client, spec, self.ctx), ""
             except Exception as exc:

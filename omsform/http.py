@@ -38,6 +38,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import parse_qs, quote, quote_plus
 
 import httpx
+import sniffio  # noqa: F401  # without it httpcore retries a failed import on every request
 
 from omsform.errors import ApiError, AuthError, OmsformError, ProviderError, UnreachableError
 from omsform.secrets import redact as secrets_redact

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 _MAX_ERROR = 300
 
@@ -47,7 +47,8 @@ class Journal:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._handle: IO[str] | None = None
+        # a record torn by a killed run: the next one must start on a fresh line
+        self._torn = _ends_mid_line(self.path)
 
     def intent(self, run_id: str, address: str, kind: str, key: str, action: str) -> str:
         """Record, durably, that a write is about to be sent; returns its operation id."""
@@ -101,7 +102,6 @@ class Journal:
     def compact(self) -> None:
         """Drop settled records; delete the file when nothing is left uncertain."""
         keep = self.uncertain()
-        self.close()
         if not keep:
             self.path.unlink(missing_ok=True)
             return
@@ -110,27 +110,20 @@ class Journal:
         tmp.write_text(lines, encoding="utf-8")
         os.replace(tmp, self.path)
 
-    def close(self) -> None:
-        """Close the file (appends reopen it)."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-
     def _append(self, record: dict[str, Any], *, sync: bool) -> None:
-        if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            torn = _ends_mid_line(self.path)
-            self._handle = self.path.open("a", encoding="utf-8")
-            if torn:  # start on a fresh line, or this record would be glued to the torn one
-                self._handle.write("\n")
-        self._handle.write(json.dumps(record, sort_keys=True) + "\n")
-        self._handle.flush()
-        if sync:
-            os.fsync(self._handle.fileno())
+        # opened per record: nothing stays open between writes, and fsync dominates anyway
+        # one write() per record with O_APPEND, so records from worker threads never interleave
+        line = json.dumps(record, sort_keys=True) + "\n"
+        if self._torn:
+            line, self._torn = "\n" + line, False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
 
     def _records(self) -> list[dict[str, Any]]:
-        if self._handle is not None:
-            self._handle.flush()
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:

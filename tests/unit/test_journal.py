@@ -17,7 +17,7 @@ def test_an_intent_without_a_result_is_uncertain_until_resolved(tmp_path: Path) 
     done = journal.intent(run, "toy_group.a", "toy_group", "a", "create")
     journal.result(done, True, remote_id=7)
     open_op = journal.intent(run, "toy_group.b", "toy_group", "b", "create")
-    journal.close()  # the process "dies" here
+    del journal  # the process "dies" here
 
     later = Journal(tmp_path / ".omsform" / "journal.jsonl")
     uncertain = later.uncertain()
@@ -49,7 +49,6 @@ def test_a_torn_last_line_is_ignored_and_not_glued_to_the_next_record(tmp_path: 
     path = tmp_path / "journal.jsonl"
     journal = Journal(path)
     journal.intent("r1", "k.a", "k", "a", "create")
-    journal.close()
     with path.open("a") as handle:
         handle.write('{"type": "intent", "op": "torn", "addr')  # killed mid-append
     later = Journal(path)
