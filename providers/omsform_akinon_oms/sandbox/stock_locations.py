@@ -188,14 +188,30 @@ def _check_unique(ctx: SandboxContext, erp_code: str, exclude_id: int | None = N
 
 def _create(ctx: SandboxContext, body: dict[str, Any]) -> dict[str, Any]:
     clean = validate(body, SCHEMA)
-    address = _clean_address(ctx, clean.pop("address"))
+    address = _clean_address(ctx, clean["address"])
     with ctx.store.transaction():
         _check_unique(ctx, clean["erp_code"])
-        address_id = ctx.store.insert(ADDRESSES, address)["id"] if address else None
-        doc = ctx.store.insert(
-            COLLECTION, {"omnitron_id": None, **clean, "address_id": address_id, "quota": 0}
-        )
+        doc = _insert(ctx, clean, address)
     return _present(ctx, doc)
+
+
+def _insert(
+    ctx: SandboxContext,
+    clean: dict[str, Any],
+    address: dict[str, Any] | None,
+    omnitron_id: int | None = None,
+) -> dict[str, Any]:
+    """Store a validated location (and its address record) as this area keeps them."""
+    fields = {k: v for k, v in clean.items() if k != "address"}
+    address_id = ctx.store.insert(ADDRESSES, address)["id"] if address else None
+    doc = {"omnitron_id": omnitron_id, **fields, "address_id": address_id, "quota": 0}
+    return ctx.store.insert(COLLECTION, doc)
+
+
+def insert_location(ctx: SandboxContext, fields: dict[str, Any]) -> dict[str, Any]:
+    """For other areas' seeds: store a location from API-shaped ``fields`` (server defaults
+    filled, no address, no uniqueness check); returns the stored document."""
+    return _insert(ctx, validate(fields, SCHEMA), None)
 
 
 def _update(
@@ -242,13 +258,12 @@ def copy_from_omnitron(ctx: SandboxContext) -> None:
             "email": store.get("email", ""),
             "daytime_phone": store.get("phone", ""),
         }
-        source_address = store.get("address")
+        source = store.get("address")
         address = None
-        if source_address:
-            address = validate({"line": source_address.get("line") or "-"}, ADDRESS_SCHEMA)
-            address["postcode"] = source_address.get("postcode", "")
-            for level in GEO_LEVELS:
-                address[level] = geo[level].get(source_address.get(level))
+        if source:
+            line = {"line": source.get("line") or "-", "postcode": source.get("postcode", "")}
+            address = validate(line, ADDRESS_SCHEMA)
+            address.update({level: geo[level].get(source.get(level)) for level in GEO_LEVELS})
         _upsert_store(ctx, store["omnitron_id"], wanted, address)
 
 
@@ -261,17 +276,11 @@ def _upsert_store(
         None,
     )
     if doc is None:
-        fresh = validate(wanted, SCHEMA)
-        fresh.pop("address")
-        address_id = ctx.store.insert(ADDRESSES, address)["id"] if address else None
-        ctx.store.insert(
-            COLLECTION,
-            {"omnitron_id": omnitron_id, **fresh, "address_id": address_id, "quota": 0},
-        )
+        _insert(ctx, validate(wanted, SCHEMA), address, omnitron_id)
         return
-    old_address = ctx.store.get(ADDRESSES, doc["address_id"]) if doc.get("address_id") else None
+    old = ctx.store.get(ADDRESSES, doc["address_id"]) if doc.get("address_id") else None
     changes = {k: v for k, v in {**wanted, "omnitron_id": omnitron_id}.items() if doc.get(k) != v}
-    if address != ({k: old_address.get(k) for k in ADDRESS_SCHEMA} if old_address else None):
+    if address != ({k: old.get(k) for k in ADDRESS_SCHEMA} if old else None):
         changes["address_id"] = _save_address(ctx, doc.get("address_id"), address)
     if changes:
         ctx.store.update(COLLECTION, doc["id"], changes)
@@ -284,17 +293,6 @@ def seed(ctx: SandboxContext, seed: str) -> None:
         return
     with ctx.store.transaction():
         for n in range(1, int(seed[6:]) // 10 + 1):
-            doc = validate(
-                {
-                    "name": f"Generated warehouse {n}",
-                    "erp_code": f"WH-{n:05d}",
-                    "stock_location_type": "warehouse",
-                    "priority": n % 10,
-                    "tags": ["generated"],
-                },
-                SCHEMA,
-            )
-            doc.pop("address")
-            ctx.store.insert(
-                COLLECTION, {"omnitron_id": None, **doc, "address_id": None, "quota": 0}
-            )
+            fields: dict[str, Any] = {"name": f"Generated warehouse {n}", "erp_code": f"WH-{n:05d}"}
+            fields.update(stock_location_type="warehouse", priority=n % 10, tags=["generated"])
+            insert_location(ctx, fields)
