@@ -98,7 +98,13 @@ def kinds_to_read(brand: Brand) -> list[str]:
 async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[Any]]]:
     """Current objects of ``kinds`` (read-only clients)."""
     clients = {name: c.read_only() for name, c in session.clients.items()}
-    return await read_current(kinds, session.resources(), clients, session.provider_of())
+    resources = session.resources()
+    declared: dict[str, set[str]] = {}
+    for d in session.brand.desired.values():
+        declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
+    return await read_current(
+        kinds, resources, clients, session.provider_of(), declared=declared
+    )
 
 
 def plan_inputs(
