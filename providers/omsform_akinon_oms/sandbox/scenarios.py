@@ -263,24 +263,14 @@ def seed(ctx: SandboxContext, seed: str) -> None:
 
 def _warehouse() -> Doc:
     """A stock location shaped as the stock-locations area stores one."""
-    flags = ("fulfillment_center", "pickup_location", "delivery_location")
+    flags = ("fulfillment_center", "pickup_location", "delivery_location", "return_available")
     return {
         "omnitron_id": None,
         "name": "Large scenario warehouse",
         "erp_code": "LARGE-WH-SCN",
         "stock_location_type": "warehouse",
-        **{f"is_{flag}": False for flag in flags},
-        "is_fast_delivery_available": False,
-        "is_return_available": False,
-        "is_active": True,
-        "priority": 0,
-        "max_quota": None,
-        "quota": 0,
-        "tags": [],
-        "conf": {},
-        "email": "",
-        "fax_number": "",
-        "daytime_phone": "",
-        "evening_phone": "",
-        "address_id": None,
+        **{f"is_{flag}": False for flag in (*flags, "fast_delivery_available")},
+        **dict.fromkeys(("email", "fax_number", "daytime_phone", "evening_phone"), ""),
+        **{"is_active": True, "priority": 0, "max_quota": None, "quota": 0, "address_id": None},
+        **{"tags": [], "conf": {}},
     }
