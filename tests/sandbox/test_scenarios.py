@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from omsform.sandbox import SandboxContext
+from omsform.sandbox import DEFAULT_TOKEN, SandboxContext, build_app
+from omsform.sandbox.store import Store
 
 PATH = "/api/v1/oms/scenarios/"
 
@@ -234,3 +236,32 @@ def test_put_delete_auth_and_methods(
     assert client.post(url, json={}).status_code == 405
     assert client.delete(url).status_code == 204
     assert client.get(url).status_code == 404
+
+
+def test_large_seed_fills_these_kinds_through_their_apis(tmp_path: Path) -> None:
+    app = build_app(Store(tmp_path / "large.sqlite"), seed="large:80")
+    with TestClient(app) as client:
+        client.headers["Authorization"] = f"Token {DEFAULT_TOKEN}"
+        for path in (
+            PATH,
+            "/api/v1/oms/transitions/",
+            "/api/v1/oms/oms_hooks/",
+            "/api/v1/oms/cargo_companies/",
+            "/api/v1/oms/packages/package_denial_reason/",
+        ):
+            assert client.get(path).json()["count"] == 10, path
+        scenario = client.get(PATH).json()["results"][0]
+        location = client.get(f"/api/v1/oms/stocklocations/{scenario['default_stock_location']}/")
+        assert location.json()["erp_code"] == "LARGE-WH-SCN"
+        apps = client.get(
+            "/ginesys/api/v1/connected-apps/oms", headers={"X-Api-Key": DEFAULT_TOKEN}
+        )
+        assert apps.json()["count"] == 10
+
+
+def test_states_exist_even_in_an_empty_sandbox(tmp_path: Path) -> None:
+    app = build_app(Store(tmp_path / "empty.sqlite"), seed="empty")
+    with TestClient(app) as client:
+        client.headers["Authorization"] = f"Token {DEFAULT_TOKEN}"
+        assert client.get("/api/v1/oms/states/").json()["count"] == 21
+        assert client.get(PATH).json()["count"] == 0

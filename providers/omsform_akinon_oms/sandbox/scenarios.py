@@ -54,6 +54,7 @@ from starlette.routing import BaseRoute
 from omsform.sandbox import SandboxContext
 from omsform.sandbox.crud import Check, Doc, ViewSet, boolean, integer, nested_errors, text
 from omsform.sandbox.drf import Field, HttpError, field_errors, validate
+from omsform_akinon_oms.sandbox.stock_locations import insert_location
 
 PATH = "/api/v1/oms/scenarios/"
 COLLECTION = "scenarios"
@@ -74,6 +75,7 @@ CONDITION_FIELDS = {  # condition type field → its value field
     "payment_condition_type": ("payment_types", str),
 }
 STATIC_DYNAMIC = ("static", "dynamic")
+WAREHOUSE = {"stock_location_type": "warehouse"}
 
 
 def _dynamic() -> Field:
@@ -246,7 +248,8 @@ def seed(ctx: SandboxContext, seed: str) -> None:
         return
     with ctx.store.transaction():
         found = ctx.store.find(LOCATIONS, erp_code="LARGE-WH-SCN")
-        location = found[0] if found else ctx.store.insert(LOCATIONS, _warehouse())
+        warehouse = {"name": "Large scenario warehouse", "erp_code": "LARGE-WH-SCN"}
+        location = found[0] if found else insert_location(ctx, {**warehouse, **WAREHOUSE})
         rule = {
             "name": "warehouses-by-priority",
             "stock_location_conditions": [{"type": "SELECT_BY_TYPE", "value": "warehouse"}],
@@ -259,18 +262,3 @@ def seed(ctx: SandboxContext, seed: str) -> None:
             kind = "transfer" if i % 5 == 0 else "distribution"
             name = f"large-scenario-{i:05d}"
             ctx.store.insert(COLLECTION, {**template, "name": name, "type": kind, "priority": i})
-
-
-def _warehouse() -> Doc:
-    """A stock location shaped as the stock-locations area stores one."""
-    flags = ("fulfillment_center", "pickup_location", "delivery_location", "return_available")
-    return {
-        "omnitron_id": None,
-        "name": "Large scenario warehouse",
-        "erp_code": "LARGE-WH-SCN",
-        "stock_location_type": "warehouse",
-        **{f"is_{flag}": False for flag in (*flags, "fast_delivery_available")},
-        **dict.fromkeys(("email", "fax_number", "daytime_phone", "evening_phone"), ""),
-        **{"is_active": True, "priority": 0, "max_quota": None, "quota": 0, "address_id": None},
-        **{"tags": [], "conf": {}},
-    }
