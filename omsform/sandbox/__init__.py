@@ -144,8 +144,13 @@ def build_app(
     token: str = DEFAULT_TOKEN,
     seed: str = "demo",
     plugin_list: list[SandboxPlugin] | None = None,
+    knobs_middleware: bool = True,
 ) -> Starlette:
-    """The combined sandbox app over ``store`` (seeded with ``seed`` if the store is new)."""
+    """The combined sandbox app over ``store`` (seeded with ``seed`` if the store is new).
+
+    With ``knobs_middleware=False`` the caller wraps the knobs itself (outside Starlette's error
+    middleware, which would otherwise turn a dropped connection into a 500).
+    """
     found = plugins() if plugin_list is None else plugin_list
     ctx = SandboxContext(store=store, knobs=knobs or Knobs(), token=token)
     if store.meta_get("sandbox:seed") is None:
@@ -154,7 +159,8 @@ def build_app(
     for plugin in found:
         routes += plugin.routes(ctx)
     app = Starlette(routes=routes)
-    app.add_middleware(KnobsMiddleware, knobs=ctx.knobs, stats=ctx.stats)
+    if knobs_middleware:
+        app.add_middleware(KnobsMiddleware, knobs=ctx.knobs, stats=ctx.stats)
     app.state.ctx = ctx
     return app
 
@@ -261,8 +267,19 @@ def serve(
     """Serve every plugin with uvicorn in the foreground until interrupted."""
     import uvicorn
 
-    app = build_app(Store(db), knobs=knobs, token=token, seed=seed)
-    uvicorn.run(_DropOnWire(app), host=host, port=port, log_level=log_level)
+    uvicorn.run(
+        wire_app(Store(db), knobs=knobs, token=token, seed=seed),
+        host=host,
+        port=port,
+        log_level=log_level,
+    )
+
+
+def wire_app(store: Store, *, knobs: Knobs, token: str, seed: str) -> ASGIApp:
+    """The app as served on a socket: knobs outermost, so a drop really cuts the connection."""
+    app = build_app(store, knobs=knobs, token=token, seed=seed, knobs_middleware=False)
+    ctx: SandboxContext = app.state.ctx
+    return _DropOnWire(KnobsMiddleware(app, knobs=ctx.knobs, stats=ctx.stats))
 
 
 def describe_routes(app: Starlette) -> list[dict[str, Any]]:

@@ -89,12 +89,6 @@ def test_serves_over_http_and_keeps_data_across_a_restart(tmp_path: Path) -> Non
         assert http.get("/api/v1/oms/channels/").json()["count"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kit bug: Starlette's ServerErrorMiddleware sits outside KnobsMiddleware, answers 500 "
-    "and only then lets DroppedConnection reach _DropOnWire; serve() must wrap KnobsMiddleware "
-    "outside the Starlette app",
-)
 def test_a_dropped_connection_is_a_transport_error_not_a_500(tmp_path: Path) -> None:
     with (
         served(tmp_path / "drop.sqlite") as base,
