@@ -26,6 +26,22 @@ FLAGS = (
 )
 
 
+class Address(Spec):
+    """A location's address; ``country``…``district`` are OMS address ids (from the
+    ``addresses`` setup step). Defaults are the server's, so an omitted field is no drift."""
+
+    line: str
+    title: str = ""
+    postcode: str = ""
+    notes: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    country: int | None = None
+    city: int | None = None
+    township: int | None = None
+    district: int | None = None
+
+
 class StockLocationSpec(Spec):
     """The managed fields of a stock location; defaults are the server's."""
 
@@ -35,11 +51,11 @@ class StockLocationSpec(Spec):
     is_active: bool = True
     priority: int = 0
     max_quota: int | None = None
-    address: dict[str, Any] | None = None
-    email: str | None = None
-    daytime_phone: str | None = None
-    evening_phone: str | None = None
-    fax_number: str | None = None
+    address: Address | None = None
+    email: str = ""
+    daytime_phone: str = ""
+    evening_phone: str = ""
+    fax_number: str = ""
     tags: frozenset[str] = frozenset()
     is_fulfillment_center: bool = False
     is_pickup_location: bool = False
