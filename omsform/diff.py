@@ -30,8 +30,9 @@ Rules, in the order they apply (spec §4):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from omsform.errors import PlanError, UnsafePlanError
@@ -92,6 +93,7 @@ _DECIDED = {
     Action.MANUAL: "cannot be done through the API: do it by hand, then plan again",
     Action.DELETE: "the kind's rules remove it",
 }
+_NO_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
 _LEFT_OUT = "left out: it depends on an excluded change"
 
 
@@ -166,15 +168,25 @@ class _Planner:
             summary=summary,
         )
 
-    def _deps(self) -> dict[str, set[str]]:
+    def _deps(self) -> Callable[[str], Iterable[str]]:
         """Address → declared addresses it depends on (references and depends_on_kinds)."""
         desired = self.inputs.desired
-        deps: dict[str, set[str]] = {}
-        for kind, addresses in self.by_kind.items():
-            cls = self.resource(kind)
-            whole = {a for k in cls.depends_on_kinds if k != kind for a in self.by_kind.get(k, ())}
-            for address in addresses:
-                deps[address] = {a for a in desired[address].depends_on if a in desired} | whole
+        whole = {
+            kind: [
+                a
+                for k in self.resource(kind).depends_on_kinds
+                if k != kind
+                for a in self.by_kind.get(k, ())
+            ]
+            for kind in self.by_kind
+        }
+
+        def deps(address: str) -> Iterable[str]:
+            d = desired.get(address)
+            if d is None:  # an undeclared object (a run or manual decided by its kind)
+                return ()
+            return chain(sorted(a for a in d.depends_on if a in desired), whole[d.kind])
+
         return deps
 
     # --- indexes and checks ---------------------------------------------------------------
@@ -214,18 +226,26 @@ class _Planner:
         return out
 
     def _check_references(self, declared: Mapping[str, Mapping[str, str]]) -> None:
-        for address in sorted(self.inputs.desired):
-            d = self.inputs.desired[address]
-            for kind, key in self.resource(d.kind).references(d.spec):
-                # A kind that was not read cannot be checked; the reader lists referenced kinds.
-                if key in declared.get(kind, {}) or kind not in self.current:
-                    continue
-                if key not in self.current[kind]:
-                    where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
-                    self.problems.append(
-                        f"{where}{address} references {kind} '{key}', which neither exists in "
-                        f"{self.provider(kind)} nor is declared"
-                    )
+        for owner, addresses in sorted(self.by_kind.items()):
+            cls = self.resource(owner)
+            if getattr(cls.references, "__func__", None) is _NO_REFERENCES:
+                continue  # the kind references nothing: skip calling it per object
+            for address in addresses:
+                self._check_object_references(self.inputs.desired[address], cls, declared)
+
+    def _check_object_references(
+        self, d: Desired[Any], cls: type[Resource[Any]], declared: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        for kind, key in cls.references(d.spec):
+            # A kind that was not read cannot be checked; the reader lists referenced kinds.
+            if key in declared.get(kind, {}) or kind not in self.current:
+                continue
+            if key not in self.current[kind]:
+                where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
+                self.problems.append(
+                    f"{where}{d.address} references {kind} '{key}', which neither exists in "
+                    f"{self.provider(kind)} nor is declared"
+                )
 
     # --- declared objects -----------------------------------------------------------------
     def _plan_declared(self, d: Desired[Any]) -> None:
@@ -240,6 +260,7 @@ class _Planner:
             self.notes.append(_unverified(d.address, unverified))
         if decided is not None:
             action, reason = decided, _DECIDED.get(decided, "")
+            fields = [] if decided is Action.RUN else fields  # a run writes no fields
         elif not fields:
             self.unchanged.append(d.address)
             return
@@ -266,24 +287,36 @@ class _Planner:
         self, d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]]
     ) -> tuple[list[FieldChange], list[str]]:
         """Field changes between a matched pair, and the write-only paths left unverified."""
-        want, have = comparable(d.spec), comparable(current.spec)
-        wanted, had = drop_paths(want, cls.write_only), drop_paths(have, cls.write_only)
-        secret = (*d.secret_paths, *cls.write_only)
-        fields = [] if wanted == had else _explain(had, wanted, secret, cls.immutable)
-        hidden, unverified = self._write_only(d.address, want, cls)
-        return sorted([*fields, *hidden], key=lambda f: path_order(f.path)), unverified
+        fields: list[FieldChange] = []
+        if d.spec != current.spec:  # equal is the common case, decided without walking specs
+            want, have = comparable(d.spec), comparable(current.spec)
+            wanted, had = drop_paths(want, cls.write_only), drop_paths(have, cls.write_only)
+            if wanted != had:
+                secret = (*d.secret_paths, *cls.write_only)
+                fields = _explain(had, wanted, secret, cls.immutable)
+        if not cls.write_only:
+            return fields, []
+        hidden, unverified = self._write_only(d, cls)
+        if hidden:
+            fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
+        return fields, unverified
 
     def _write_only(
-        self, address: str, want: Any, cls: type[Resource[Any]]
+        self, d: Desired[Any], cls: type[Resource[Any]]
     ) -> tuple[list[FieldChange], list[str]]:
+        """Masked changes of write-only values (by fingerprint) and the unverifiable paths."""
+        if all(getattr(d.spec, _top(p), None) is None for p in cls.write_only):
+            return [], []  # nothing write-only declared (the usual case): nothing to fingerprint
+        address = d.address
         recorded = self.inputs.fingerprints.get(address, {})
         changes: list[FieldChange] = []
         unverified: list[str] = []
         for pattern in cls.write_only:
-            for path, value in iter_items(want, pattern):
-                known = recorded.get(path)
+            for path, value in iter_items(d.spec, pattern):
                 if value is None:
                     continue
+                # The plain form apply fingerprints after a write, so equal values hash alike.
+                value, known = comparable(value), recorded.get(path)
                 if known is None and not self.inputs.refresh_secrets:
                     unverified.append(path)
                 elif known is None or self._fingerprint(address, path, value) != known:
@@ -397,6 +430,10 @@ def _create_fields(d: Desired[Any], cls: type[Resource[Any]]) -> list[FieldChang
     """Every declared value of a new object, nested mappings flattened to leaf paths."""
     secret = (*d.secret_paths, *cls.write_only)
     return [_field(path, None, value, secret, False) for path, value in leaves(comparable(d.spec))]
+
+
+def _top(path: str) -> str:
+    return str(parse_path(path)[0])
 
 
 def _unverified(address: str, paths: Sequence[str]) -> Note:

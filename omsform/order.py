@@ -22,7 +22,7 @@ Levels can run concurrently inside themselves; apply runs one level after the ot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from omsform.errors import PlanError
@@ -73,6 +73,39 @@ def level_of(nodes: Mapping[str, Iterable[str]]) -> dict[str, int]:
     return {node: i for i, layer in enumerate(levels(nodes)) for node in layer}
 
 
+def heights(starts: Iterable[str], deps: Callable[[str], Iterable[str]]) -> dict[str, int]:
+    """The level of each of ``starts`` and of everything they depend on, visiting only that.
+
+    Same numbers as :func:`levels` (0 without dependencies, else one more than the highest
+    dependency), for when only a few nodes of a large graph changed. ``deps`` must name only
+    nodes. A cycle raises :class:`PlanError` naming it.
+    """
+    height: dict[str, int] = {}
+    for start in starts:
+        if start in height:
+            continue
+        path, best = [start], [0]
+        pending: list[Iterator[str]] = [iter(deps(start))]
+        while pending:
+            following = next(pending[-1], None)
+            if following is None:  # every dependency of path[-1] is done
+                node, level = path.pop(), best.pop()
+                pending.pop()
+                height[node] = level
+                if best:
+                    best[-1] = max(best[-1], level + 1)
+            elif following in height:
+                best[-1] = max(best[-1], height[following] + 1)
+            elif following in path:
+                cycle = [*path[path.index(following) :], following]
+                raise PlanError(f"dependency cycle: {' → '.join(cycle)}")
+            else:
+                path.append(following)
+                best.append(0)
+                pending.append(iter(deps(following)))
+    return height
+
+
 def closure(start: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
     """``start`` plus everything reachable from it along ``edges`` (transitively)."""
     found: set[str] = set()
@@ -97,30 +130,30 @@ def reverse(edges: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
 # --- the order of a plan's changes ---------------------------------------------------------------
 def order_changes(
     changes: Sequence[Change],
-    deps: Mapping[str, Iterable[str]],
+    deps: Callable[[str], Iterable[str]],
     kind_deps: Mapping[str, Iterable[str]],
 ) -> list[Change]:
     """``changes`` with ``level`` and ``depends_on`` set, in apply order.
 
-    ``deps`` is address → addresses it depends on (declared objects); ``kind_deps`` is kind →
-    kinds it depends on. Non-deletes take their object's level and depend on the changed objects
-    they reference. Deletes come after all of them, bottom-up by kind: a delete waits for the
-    deletes of the kinds that depend on its kind.
+    ``deps`` gives the declared addresses an address depends on; ``kind_deps`` is kind → kinds
+    it depends on. Non-deletes take their object's level and depend on the changed objects they
+    depend on. Deletes come after all of them, bottom-up by kind: a delete waits for the deletes
+    of the kinds that depend on its kind.
     """
-    level = level_of(deps)
-    kinds = {kind: [k for k in targets if k != kind] for kind, targets in kind_deps.items()}
-    kind_level = level_of(kinds)
     forward = [c for c in changes if c.action is not Action.DELETE]
+    level = heights((c.address for c in forward), deps)
     changed = {c.address for c in forward}
     out = [
         c.model_copy(
             update={
-                "level": level.get(c.address, 0),
-                "depends_on": tuple(sorted(set(deps.get(c.address, ())) & changed)),
+                "level": level[c.address],
+                "depends_on": tuple(sorted({d for d in deps(c.address) if d in changed})),
             }
         )
         for c in forward
     ]
+    kinds = {kind: [k for k in targets if k != kind] for kind, targets in kind_deps.items()}
+    kind_level = level_of(kinds)
     base = 1 + max((c.level for c in out), default=-1)
     top = max(kind_level.values(), default=0)
     deletes: dict[str, list[str]] = {}

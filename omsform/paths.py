@@ -313,22 +313,37 @@ def path_order(path: str) -> tuple[tuple[int, int, str], ...]:
 def changed_paths(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     """``(path, before, after)`` for each changed path between two :func:`comparable` values.
 
-    Uses deepdiff (list positions matter, sets are compared whole); call it only for values
-    already known to differ. Missing values are ``None``; paths are sorted.
+    Call it only for values already known to differ. Top-level fields are compared directly;
+    deepdiff explains changes inside nested mappings and lists (positions matter; sets and
+    secrets change as a whole). Missing values are ``None``; paths are sorted.
     """
-    from deepdiff import DeepDiff  # imported lazily: only pairs that differ pay for it
-
     found: dict[tuple[Token, ...], tuple[Any, Any]] = {}
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        for key in set(before) | set(after):
+            if before.get(key) != after.get(key):
+                _explain_value((key,), before.get(key), after.get(key), found)
+    elif before != after:
+        _explain_value((), before, after, found)
+    return [(format_path(t), *found[t]) for t in sorted(found, key=_token_order)]
+
+
+def _explain_value(
+    prefix: tuple[Token, ...], before: Any, after: Any, found: dict[tuple[Token, ...], Any]
+) -> None:
+    nested = (Mapping, list)
+    if not (isinstance(before, nested) and isinstance(after, nested)):
+        found[prefix] = (before, after)  # a scalar, a set or a secret: the value is the change
+        return
+    from deepdiff import DeepDiff  # imported lazily: only nested differences pay for it
+
+    size = len(found)
     tree = DeepDiff(before, after, ignore_order=False, view="tree", verbose_level=2)
     for report in tree.values():
         for level in report:
             tokens, b, a = _cut(level.path(output_format="list"), before, after)
-            found.setdefault(tokens, (b, a))
-    if not found and isinstance(before, Mapping) and isinstance(after, Mapping):
-        for key in sorted(set(before) | set(after), key=str):  # deepdiff saw no difference
-            if before.get(key) != after.get(key):
-                found[(key,)] = (before.get(key), after.get(key))
-    return [(format_path(t), *found[t]) for t in sorted(found, key=_token_order)]
+            found.setdefault((*prefix, *tokens), (b, a))
+    if len(found) == size:  # deepdiff saw no difference that == did: show the whole value
+        found[prefix] = (before, after)
 
 
 # --- masking a changed value ---------------------------------------------------------------------

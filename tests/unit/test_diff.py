@@ -276,3 +276,16 @@ def test_the_fingerprint_function_gets_the_slot_and_the_plain_value() -> None:
     assert build_plan(inputs).changes == ()
     assert seen == [(secret_slot("test_location.a", "password"), "p")]
     assert secret_slot("test_location.a", "password") == "test_location.a:password"
+
+
+def test_changed_paths_name_nested_fields_list_positions_and_whole_sets() -> None:
+    from omsform.paths import SetValue, changed_paths
+
+    before = {"a": 1, "n": {"x": 1, "y": 2}, "l": [{"k": 1}], "s": SetValue(("a", "b"))}
+    after = {"a": 2, "n": {"x": 1, "y": 3}, "l": [{"k": 1}, {"k": 2}], "s": SetValue(("a", "c"))}
+    assert changed_paths(before, after) == [
+        ("a", 1, 2),
+        ("l[1]", None, {"k": 2}),
+        ("n.y", 2, 3),
+        ("s", ("a", "b"), ("a", "c")),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from omsform.errors import PlanError
-from omsform.order import closure, levels, order_changes, select
+from omsform.order import closure, heights, levels, order_changes, select
 from omsform.plan import Action, Change
 
 
@@ -53,7 +53,7 @@ def test_deletes_come_after_creates_and_bottom_up_by_kind() -> None:
         _change("loc.new", Action.CREATE),
     ]
     deps = {"scn.web": ["loc.new"], "loc.new": []}
-    ordered = order_changes(changes, deps, {"scn": ["loc"], "loc": []})
+    ordered = order_changes(changes, lambda a: deps.get(a, []), {"scn": ["loc"], "loc": []})
     assert [(c.address, c.level, c.depends_on) for c in ordered] == [
         ("loc.new", 0, ()),
         ("scn.web", 1, ("loc.new",)),
@@ -64,7 +64,8 @@ def test_deletes_come_after_creates_and_bottom_up_by_kind() -> None:
 
 def test_levels_are_renumbered_without_gaps() -> None:
     changes = [_change("c.x", Action.UPDATE)]
-    ordered = order_changes(changes, {"a.a": [], "b.b": ["a.a"], "c.x": ["b.b"]}, {})
+    graph = {"a.a": [], "b.b": ["a.a"], "c.x": ["b.b"]}
+    ordered = order_changes(changes, lambda a: graph.get(a, []), {})
     assert ordered[0].level == 0
 
 
@@ -90,3 +91,23 @@ def test_an_exclude_drops_its_dependents_and_names_them() -> None:
 def test_globs_match_any_of_the_names_given_for_an_address() -> None:
     kept, _ = select(CHAIN, {"d.other": ("d.other", "d.KEY-1")}, ["d.KEY-*"], [])
     assert [c.address for c in kept] == ["d.other"]
+
+
+def test_heights_match_levels_and_visit_only_what_is_reachable() -> None:
+    graph = {"t.ship": ["s.web"], "s.web": ["l.ist", "l.ank"], "l.ist": [], "l.ank": [], "x.y": []}
+    visited: list[str] = []
+
+    def deps(node: str) -> list[str]:
+        visited.append(node)
+        return graph[node]
+
+    assert heights(["t.ship"], deps) == {"t.ship": 2, "s.web": 1, "l.ist": 0, "l.ank": 0}
+    assert "x.y" not in visited
+    by_levels = {n: i for i, layer in enumerate(levels(graph)) for n in layer}
+    assert heights(list(graph), graph.__getitem__) == by_levels
+
+
+def test_heights_name_a_cycle() -> None:
+    graph = {"a": ["b"], "b": ["c"], "c": ["a"]}
+    with pytest.raises(PlanError, match="dependency cycle: a → b → c → a"):
+        heights(["a"], graph.__getitem__)
