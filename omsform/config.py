@@ -7,6 +7,7 @@ with ``${env.…}``/``${secret.…}`` resolved, live in :meth:`omsform.load.Bran
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -19,11 +20,13 @@ from omsform.errors import Location, Problem
 from omsform.interpolate import Resolver, is_placeholder
 from omsform.loadfiles import Document, read_plain
 from omsform.modelerrors import model_problems
+from omsform.secrets import SENSITIVE
 from omsform.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from omsform.provider import Provider
 
+_SECRET_REF = re.compile(r"\$\{\s*secret\.[A-Za-z_][A-Za-z0-9_]*\s*\}\Z")
 CONFIG_FILE = "omsform.yaml"
 VARS_FILE = "vars.yaml"
 
@@ -49,7 +52,8 @@ class Safety(_Strict):
 
 
 class BrandConfig(_Strict):
-    """``omsform.yaml``. ``providers`` maps a provider name to its block as written."""
+    """``omsform.yaml``. ``providers`` maps a provider name to its block as written, except
+    that a secret field written in plain text (not as ``${secret.NAME}``) reads ``(sensitive)``."""
 
     brand: str = Field(min_length=1)
     providers: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -93,7 +97,7 @@ def load_config(
         return doc.locate_path(doc.root, p, at_key)
 
     try:
-        loaded.config = BrandConfig.model_validate(raw)
+        loaded.config = BrandConfig.model_validate(_masked(raw, providers))
     except ValidationError as err:
         problems.extend(model_problems(err, BrandConfig, raw, locate))
     blocks = raw.get("providers")
@@ -107,6 +111,25 @@ def load_config(
             _provider_block(providers[name], block, loaded, resolver, locate, problems, warnings)
     _check_manage(raw.get("manage"), kinds, locate, problems)
     return loaded
+
+
+def _masked(raw: dict[str, Any], providers: Mapping[str, Provider]) -> dict[str, Any]:
+    """``raw`` with secret fields written in plain text replaced by ``(sensitive)``."""
+    blocks = raw.get("providers")
+    if not isinstance(blocks, dict):
+        return raw
+    masked = {}
+    for name, block in blocks.items():
+        fields = providers[name].secret_fields if name in providers else ()
+        if isinstance(block, dict):
+            block = {
+                k: SENSITIVE
+                if k in fields and isinstance(v, str) and not _SECRET_REF.match(v)
+                else v
+                for k, v in block.items()
+            }
+        masked[name] = block
+    return {**raw, "providers": masked}
 
 
 def _provider_block(

@@ -150,15 +150,20 @@ class Resolver:
         pieces: list[str] = []
         last = 0
         for match in TOKEN.finditer(text):
-            pieces.append(text[last : match.start()])
+            pieces.append(self._literal(text[last : match.start()], path, out))
             last = match.end()
             if match.group(1) is None:
                 pieces.append("${")
                 continue
             found = self._one(match.group(1), path, out, allow)
             pieces.append(found if isinstance(found, str) else json.dumps(found))
-        pieces.append(text[last:])
+        pieces.append(self._literal(text[last:], path, out))
         return "".join(pieces)
+
+    def _literal(self, text: str, path: Path, out: Outcome) -> str:
+        if "${" in text:
+            out.problems.append((path, "'${' without a closing '}'", "write $${ for a literal ${"))
+        return text
 
     def _one(self, expr: str, path: Path, out: Outcome, allow: bool) -> Any:
         ref = parse_ref(expr)
@@ -195,13 +200,8 @@ class Resolver:
         if self.offline or self.placeholders:
             out.placeholders.add(path)
         else:
-            out.problems.append(
-                (
-                    path,
-                    f"secret {name} is not set (it is read from the environment variable {name})",
-                    f"export {name}=… before running",
-                )
-            )
+            message = f"secret {name} is not set (secrets are read from the environment)"
+            out.problems.append((path, message, f"export {name}=… before running"))
         return f"<secret:{name}>"
 
     def _resource(self, ref: Ref, path: Path, out: Outcome) -> Any:
@@ -211,7 +211,10 @@ class Resolver:
                 out.depends_on.add(ref.name)
                 out.unresolved.add(path)
             else:
-                hint = did_you_mean(ref.name, self.addresses())
+                kind = ref.name.split(".", 1)[0] + "."
+                declared = self.addresses()
+                same_kind = [a for a in declared if a.startswith(kind)]
+                hint = did_you_mean(ref.name, same_kind or declared)
                 out.problems.append((path, f"reference to undeclared resource {ref.name}", hint))
             return f"<unresolved:{ref.name}>"
         out.depends_on.add(ref.name)

@@ -138,7 +138,8 @@ class _Builder:
                 )
             )
             return
-        self._register(item, resource, spec, out, register)
+        if not (out.problems or out.unresolved):
+            self._register(item, resource, spec, out, register)
 
     def _register(
         self,

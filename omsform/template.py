@@ -37,29 +37,36 @@ class TemplateProblem(Exception):
 class LineMap:
     """Maps 1-based lines of the rendered text to lines of the template the user edits.
 
-    ``lines[n - 1]`` is the template line that produced rendered line ``n`` when it is known
-    exactly (always, for templates rendered by :func:`render`); otherwise ``known`` holds the
-    rendered lines whose text occurs exactly once in both texts. The identity map is empty.
+    ``lines[n - 1]`` is the template line that produced rendered line ``n`` when that is known
+    for certain (``None`` when not); ``known`` maps rendered lines whose text occurs exactly
+    once in both texts. A map with neither is the identity (the file was not a template).
     """
 
-    lines: tuple[int, ...] | None = None
+    lines: tuple[int | None, ...] | None = None
     known: Mapping[int, int] | None = None
 
     @classmethod
-    def between(cls, source: str, rendered: str) -> LineMap:
-        """A best-effort map from ``rendered`` back to ``source`` by unique line texts."""
+    def between(
+        cls, source: str, rendered: str, lines: tuple[int | None, ...] | None = None
+    ) -> LineMap:
+        """A map from ``rendered`` back to ``source``: ``lines`` where known, else unique texts."""
         src_at = _unique_lines(source.splitlines())
         out_at = _unique_lines(rendered.splitlines())
-        return cls(known={n: src_at[text] for text, n in out_at.items() if text in src_at})
+        known = {n: src_at[text] for text, n in out_at.items() if text in src_at}
+        return cls(lines=lines, known=known)
 
     def source_line(self, line: int) -> tuple[int, bool]:
         """``(line, True)`` when ``line`` of the rendered text is known in the template, else
         ``(line, False)``: the line number then counts lines of the rendered text."""
-        if self.lines is not None:
-            return (self.lines[line - 1], True) if 0 < line <= len(self.lines) else (line, False)
-        if self.known is not None:
-            return (self.known[line], True) if line in self.known else (line, False)
-        return line, True
+        if self.lines is None and self.known is None:
+            return line, True
+        if self.lines is not None and 0 < line <= len(self.lines):
+            mapped = self.lines[line - 1]
+            if mapped is not None:
+                return mapped, True
+        if self.known is not None and line in self.known:
+            return self.known[line], True
+        return line, False
 
 
 def _unique_lines(lines: list[str]) -> dict[str, int]:
@@ -127,9 +134,10 @@ def _render(source: str, name: str, variables: Mapping[str, Any]) -> str:
 
 
 # Line tracking: every template line that starts with literal text (or ``{{``) gets an
-# invisible marker naming its line; the markers in the output say where each output line came
-# from. When the marked render, markers removed, differs from the real one (a filter or a
-# ``{%-`` touched a marker), the map falls back to matching unique lines.
+# invisible marker naming its line; an output line that starts with a marker came from that
+# line. Other output lines (after ``-%}``, inside a multi-line value) and every line when the
+# marked render, markers removed, differs from the real one (a filter touched a marker) fall
+# back to matching unique lines, and are otherwise reported as lines of the rendered text.
 _MARK = re.compile("\x00(\\d+)\x01")
 
 
@@ -153,15 +161,11 @@ def _with_markers(source: str) -> str:
 def _line_map(source: str, text: str, probe: str) -> LineMap:
     if _MARK.sub("", probe) != text:
         return LineMap.between(source, text)
-    mapping: list[int] = []
-    current = 1
+    lines = []
     for line in probe.split("\n"):
         found = _MARK.match(line)
-        mapping.append(int(found.group(1)) if found else current)
-        marks = _MARK.findall(line)
-        if marks:
-            current = int(marks[-1])
-    return LineMap(lines=tuple(mapping))
+        lines.append(int(found.group(1)) if found else None)
+    return LineMap.between(source, text, tuple(lines))
 
 
 def _runtime_problem(
@@ -175,7 +179,8 @@ def _runtime_problem(
     if type(err).__name__ == "UndefinedError":
         if text.endswith("is undefined"):
             message = f"undefined template variable '{word}'"
-            hint = _hint(word, ["vars", *_ENV.globals])
+            in_vars = isinstance(variables, Mapping) and word in variables
+            hint = f"write vars.{word}" if in_vars else _hint(word, ["vars", *_ENV.globals])
         else:
             message = f"undefined in template: {text}"
             hint = _hint(word, _all_keys(variables))

@@ -52,11 +52,16 @@ def compose(text: str) -> Node | None:
         mark = err.problem_mark or err.context_mark
         parts = [p for p in (err.context, err.problem) if p]
         message = "YAML syntax error: " + (", ".join(parts) or "invalid YAML")
-        hint = "indent with spaces; YAML does not allow tabs" if "'\\t'" in message else ""
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        hint = "indent with spaces; YAML does not allow tabs" if _tab_at(text, line, column) else ""
         raise SyntaxProblem(message, line, column, hint) from None
     except yaml.YAMLError as err:
         raise SyntaxProblem(f"YAML error: {err}", 0, 0) from None
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    lines = text.splitlines()
+    return 0 < line <= len(lines) and lines[line - 1][column - 1 : column] == "\t"
 
 
 def position(node: Node) -> tuple[int, int]:

@@ -1,0 +1,87 @@
+"""Secret handling helpers: redaction of text, masking of structured data, and hints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omsform.errors import ConfigError
+from omsform.load import load_brand
+from omsform.secrets import SENSITIVE, mask_paths, parse_path, redact, values_at
+from omsform.suggest import closest, did_you_mean
+from tests.fixtures.kinds import PROVIDERS
+
+
+def test_redact_replaces_every_occurrence_longest_first() -> None:
+    text = "token=abc123 again abc123 and abc"
+    assert redact(text, ["abc", "abc123"]) == f"token={SENSITIVE} again {SENSITIVE} and {SENSITIVE}"
+
+
+def test_redact_ignores_empty_secrets_and_escapes_regex_characters() -> None:
+    assert redact("a.b*c", ["", ".b*"]) == f"a{SENSITIVE}c"
+    assert redact("nothing here", []) == "nothing here"
+
+
+def test_parse_path() -> None:
+    assert parse_path("endpoint_conf[].auth.token") == ("endpoint_conf", None, "auth", "token")
+    assert parse_path("a[2].b") == ("a", 2, "b")
+
+
+def test_mask_paths_masks_nested_and_list_elements_without_touching_the_input() -> None:
+    data = {
+        "name": "x",
+        "conf": {"password": "p1", "user": "u"},
+        "endpoint_conf": [{"auth": {"token": "t1"}}, {"auth": {"token": "t2"}}, {"other": 1}],
+        "absent": None,
+    }
+    masked = mask_paths(data, ["conf.password", "endpoint_conf[].auth.token", "absent", "nope.x"])
+    assert masked["conf"] == {"password": SENSITIVE, "user": "u"}
+    assert [e.get("auth") for e in masked["endpoint_conf"]] == [
+        {"token": SENSITIVE},
+        {"token": SENSITIVE},
+        None,
+    ]
+    assert masked["absent"] is None
+    assert data["conf"]["password"] == "p1"  # the input is not modified
+    assert (
+        mask_paths(data, ["endpoint_conf[1].auth.token"])["endpoint_conf"][0]["auth"]["token"]
+        == "t1"
+    )
+
+
+def test_values_at_collects_list_elements() -> None:
+    data = {"a": [{"b": 1}, {"b": 2}, {}]}
+    assert values_at(data, "a[].b") == [1, 2]
+    assert values_at(data, "a[5].b") == []
+
+
+def test_suggestions() -> None:
+    assert did_you_mean("nmae", ["name", "type"]) == "did you mean 'name'?"
+    assert did_you_mean("zzz", ["name", "type"]) == ""
+    assert closest("Name", ["name", "game"]) == "name"
+
+
+CONFIG = """brand: acme
+providers:
+  testprov:
+    url: https://tp.example
+    token: ${secret.TP_TOKEN}
+"""
+
+
+def test_secret_values_never_reach_problem_messages(tmp_path: Path) -> None:
+    canary = "canary-4c1d9e"
+    (tmp_path / "omsform.yaml").write_text(CONFIG)
+    # the secret lands in a field with the wrong type and in a string next to a bad reference
+    (tmp_path / "bad.yaml").write_text(
+        "tp_location:\n  x:\n    erp_code: X\n    name: ${secret.TP_TOKEN}\n"
+        "    type: ${secret.TP_TOKEN}\n    priority: '${secret.TP_TOKEN}'\n"
+        "tp_setting:\n  s:\n    value: 'pre-${secret.TP_TOKEN}-${tp_location.nope}'\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_brand(tmp_path, providers=PROVIDERS, environ={"TP_TOKEN": canary})
+    text = "\n".join(str(p) for p in caught.value.problems) + str(caught.value)
+    assert "field 'type' must be 'store' or 'warehouse'" in text
+    assert "field 'priority' must be a valid integer" in text
+    assert canary not in text
