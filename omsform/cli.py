@@ -107,7 +107,7 @@ def main() -> None:
 @fails_cleanly
 def validate(brand: Path) -> None:
     """Check BRAND offline (secrets are placeholders); exit 0 valid, 1 invalid."""
-    loaded = load_brand(brand, offline=True)
+    loaded = load_brand(brand, offline=True, sandbox=True)
     for warning in loaded.warnings:
         OUT.err(str(warning))
     kinds = {d.kind for d in loaded.desired.values()}

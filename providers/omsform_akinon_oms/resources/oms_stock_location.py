@@ -63,13 +63,11 @@ class StockLocationSpec(Spec):
     is_fast_delivery_available: bool = False
     is_return_available: bool = False
 
-    @field_validator(
-        "email", "daytime_phone", "evening_phone", "fax_number", "address", mode="before"
-    )
+    @field_validator("email", "daytime_phone", "evening_phone", "fax_number", mode="before")
     @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        # the API returns "" or {} where nothing was set; YAML omits the field
-        return value or None
+    def _none_is_empty(cls, value: Any) -> Any:
+        # the API stores "" where nothing was set and refuses null; YAML may write null
+        return "" if value is None else value
 
 
 FIELDS = tuple(StockLocationSpec.model_fields)
