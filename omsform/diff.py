@@ -2,9 +2,10 @@
 
 Rules, in the order they apply (spec §4):
 
-- Desired and current are matched by ``Resource.key(spec)``. They are equal when their
-  :func:`~omsform.paths.comparable` forms (sets sorted, models as dicts) are equal once the
-  kind's ``write_only`` paths are dropped; deepdiff explains only the pairs that differ.
+- Desired and current are matched by ``Resource.key(spec)``. They are equal when the specs
+  are equal, or else when their :func:`~omsform.paths.comparable` forms (sets sorted, models as
+  dicts) are equal once the kind's ``write_only`` paths are dropped. Only pairs that differ are
+  explained field by field (deepdiff inside nested values).
 - ``Resource.decide`` is asked first for every pair (either side may be ``None``); when it
   returns an Action that is used. Otherwise: absent → create (a :class:`PlanError` when the kind
   cannot be created); an ``immutable`` field changed → replace, or manual when the kind cannot

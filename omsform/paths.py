@@ -7,8 +7,8 @@ Path syntax (the same everywhere: ``write_only``, ``secret_paths``, plan field p
     endpoint_conf[].auth      every element of the list "endpoint_conf" (patterns only)
     values["a.b"]             a key that contains ".", "[", "]" or '"' (JSON-quoted)
 
-Mappings are walked by key, lists and tuples by index, pydantic models and other objects by
-attribute. Every helper is pure: it never mutates its input.
+Mappings are walked by key, lists and tuples by index, pydantic models by field name. Every
+helper is pure: it never mutates its input.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _step(data: Any, token: Token) -> Any:
         return data.get(str(token), _MISSING) if isinstance(token, int) else _MISSING
     if isinstance(data, list | tuple) and isinstance(token, int):
         return data[token] if 0 <= token < len(data) else _MISSING
-    if isinstance(token, str) and not isinstance(data, str | bytes) and hasattr(data, token):
+    if isinstance(data, BaseModel) and token in type(data).model_fields:
         return getattr(data, token)
     return _MISSING
 

@@ -4,6 +4,8 @@ A Plan is frozen, JSON round-trips (``to_json``/``from_json``), carries a checks
 canonical content, and holds **no secret values**: sensitive fields appear as
 ``(sensitive)`` and the write itself re-resolves secrets from the brand at apply time.
 Apply executes ``changes`` in list order by ``level`` and never re-decides what to do.
+The saved-plan JSON format (``format_version`` 1) is described field by field in
+:mod:`omsform.render`.
 """
 
 from __future__ import annotations
