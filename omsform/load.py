@@ -80,7 +80,8 @@ def load_brand(
     environ: Mapping[str, str] | None = None,
     providers: Mapping[str, Provider] | None = None,
 ) -> Brand:
-    """Load and validate the brand directory ``path``; raise ``ConfigError`` with every problem.
+    """Load and validate the brand directory ``path``; raise ``ConfigError`` with every problem
+    (errors and warnings, sorted by position) when there is any error.
 
     ``offline`` (``omsform validate``) uses ``<secret:NAME>`` for secrets missing from the
     environment instead of reporting them. ``sandbox`` does the same for the ``${env.…}`` and
@@ -132,15 +133,16 @@ def _load(
     _check_provider_blocks(built.desired, kinds, loaded, directory, problems)
     secrets = frozenset(loaded.secrets | built.secrets)
     problems = [_redacted(p, secrets) for p in problems]
+    warnings = sorted(_redacted(w, secrets) for w in warnings)
     if any(p.severity == "error" for p in problems) or loaded.config is None:
-        raise ConfigError(problems)
+        raise ConfigError(problems + warnings)  # warnings help explain errors (a .yml file)
     config = loaded.config
     return Brand(
         path=directory,
         config=config,
         desired=dict(sorted(built.desired.items())),
         secrets=secrets,
-        warnings=tuple(sorted(_redacted(w, secrets) for w in warnings)),
+        warnings=tuple(warnings),
         digest=_digest(config, built.digest_forms),
         provider_configs=loaded.providers,
     )

@@ -55,7 +55,7 @@ def model_problems(
             continue
         kind = error["type"]
         slot = (path, "branch" if branched else kind)
-        grouped.setdefault(slot, []).append(_sentence(error, model, path))
+        grouped.setdefault(slot, []).append(_sentence(error))
         if slot not in hints:
             hints[slot] = _hint(error, model, path)
     problems = []
@@ -77,7 +77,7 @@ def _subject(path: Path, kind: str) -> str:
     return f"field '{dotted(path)}' " if path else ""
 
 
-def _sentence(error: Mapping[str, Any], model: type[BaseModel], path: Path) -> str:
+def _sentence(error: Mapping[str, Any]) -> str:
     if error["type"] in ("extra_forbidden", "missing"):
         return ""
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
