@@ -325,3 +325,13 @@ def sandbox_serve(
         f"http://{host}:{port}/api/v1/oms/channels/"
     )
     serve(host=host, port=port, db=db, token=token, seed=seed, knobs=knobs)
+
+
+def _register_more_commands() -> None:
+    """Commands that live in their own modules (adoption: import, fmt, schema)."""
+    from omsform import cli_adopt
+
+    cli_adopt.register(main, OUT, fails_cleanly)
+
+
+_register_more_commands()

@@ -96,6 +96,12 @@ class Resource(Generic[S]):
         return None
 
     @classmethod
+    def flow_edges(cls, desired: Mapping[str, Desired[Any]]) -> list[tuple[str, str, str]]:
+        """``(from, to, label)`` edges of a flow this kind defines, for ``omsform graph --kind``
+        (package state transitions); empty for kinds that define none."""
+        return []
+
+    @classmethod
     def protected_remote(cls, current: Remote[Any]) -> str:
         """Why this remote object must never be deleted (``""`` when it may be)."""
         return ""
