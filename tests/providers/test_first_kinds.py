@@ -59,7 +59,7 @@ def test_settings_round_trip_with_write_only_password(tmp_path: Path) -> None:
 
 def test_stock_location_create_update_delete(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path)
-    h.config(prune=["oms_stock_location"])
+    h.config(prune=("oms_stock_location",))
     location = """\
         oms_stock_location:
           wh:
