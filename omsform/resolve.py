@@ -20,6 +20,7 @@ from omsform.errors import Location, Problem
 from omsform.interpolate import Outcome, Resolver, Target, is_placeholder, scan
 from omsform.loadfiles import Declared
 from omsform.modelerrors import Path, dotted, model_problems
+from omsform.paths import format_path
 from omsform.provider import Provider
 from omsform.resource import Resource
 from omsform.secrets import mask_paths, values_at
@@ -265,7 +266,4 @@ def _field_path(model: type[BaseModel], path: Path) -> str:
         for name, info in model.model_fields.items():
             if steps[0] == info.alias:
                 steps[0] = name
-    text = ""
-    for step in steps:
-        text += "[]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
+    return format_path(... if isinstance(step, int) else step for step in steps)

@@ -8,7 +8,7 @@ import pytest
 
 from omsform.errors import ConfigError
 from omsform.load import load_brand
-from omsform.secrets import SENSITIVE, mask_paths, parse_path, redact, values_at
+from omsform.secrets import SENSITIVE, mask_paths, redact, values_at
 from omsform.suggest import closest, did_you_mean
 from tests.fixtures.kinds import PROVIDERS
 
@@ -21,11 +21,6 @@ def test_redact_replaces_every_occurrence_longest_first() -> None:
 def test_redact_ignores_empty_secrets_and_escapes_regex_characters() -> None:
     assert redact("a.b*c", ["", ".b*"]) == f"a{SENSITIVE}c"
     assert redact("nothing here", []) == "nothing here"
-
-
-def test_parse_path() -> None:
-    assert parse_path("endpoint_conf[].auth.token") == ("endpoint_conf", None, "auth", "token")
-    assert parse_path("a[2].b") == ("a", 2, "b")
 
 
 def test_mask_paths_masks_nested_and_list_elements_without_touching_the_input() -> None:
