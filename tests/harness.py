@@ -58,10 +58,10 @@ class BrandHarness:
         self.raw.headers["X-Api-Key"] = DEFAULT_TOKEN
 
     def config(
-        self, *, prune: list[str] = [], protect: list[str] = [], fraction: float = 1.0
+        self, *, prune: tuple[str, ...] = (), protect: tuple[str, ...] = (), fraction: float = 1.0
     ) -> None:
         """(Re)write omsform.yaml."""
-        text = CONFIG % {"prune": prune, "protect": protect, "fraction": fraction}
+        text = CONFIG % {"prune": list(prune), "protect": list(protect), "fraction": fraction}
         (self.path / "omsform.yaml").write_text(text)
 
     def write(self, files: Mapping[str, str]) -> None:

@@ -87,7 +87,8 @@ def test_drift_made_in_the_ui_is_reported_and_repaired(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path)
     h.write(
         {
-            "l.yaml": "oms_stock_location:\n  wh: {erp_code: WH-1, name: W, stock_location_type: warehouse, priority: 5}\n"
+            "l.yaml": "oms_stock_location:\n"
+            "  wh: {erp_code: WH-1, name: W, stock_location_type: warehouse, priority: 5}\n"
         }
     )
     h.converge()
