@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.progress import Progress
 
 from omsform import engine
+from omsform.apply import ApplyEvent
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem
 from omsform.http import ClientOptions
 from omsform.load import Brand, load_brand
@@ -241,11 +243,42 @@ async def _apply(
         if not auto_approve and not _confirm():
             OUT.err("Apply cancelled.")
             return 1
-        report = await engine.apply_brand(
-            session, chosen, current, parallelism=opts["parallelism"], on_event=_progress
-        )
-    OUT.out(render_apply_report(report, color=OUT.color))
+        with _Progress(len(chosen.changes)) as progress:
+            report = await engine.apply_brand(
+                session, chosen, current, parallelism=opts["parallelism"], on_event=progress
+            )
+    OUT.out(render_apply_report(report, color=OUT.color, list_applied=False))
     return 0 if report.ok else 1
+
+
+class _Progress:
+    """A progress bar on a terminal; one line per finished change otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.bar: Progress | None = None
+        if OUT.color:
+            self.bar = Progress(transient=True)
+            self.task = self.bar.add_task("Applying", total=total)
+
+    def __enter__(self) -> _Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def __call__(self, event: ApplyEvent) -> None:
+        if event.status == "started":
+            return
+        suffix = f": {event.message}" if event.message else ""
+        line = f"{event.status:>8} {event.action} {event.address}{suffix}"
+        if self.bar:
+            self.bar.console.print(redact(line, OUT.secrets), highlight=False, markup=False)
+            self.bar.advance(self.task)
+        else:
+            OUT.out(line)
 
 
 def _confirm() -> bool:
@@ -253,12 +286,6 @@ def _confirm() -> bool:
         raise PlanError("apply needs --auto-approve when it cannot ask (stdin is not a terminal)")
     answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="")
     return bool(answer == "yes")
-
-
-def _progress(event: Any) -> None:
-    if event.status != "started":
-        suffix = f": {event.message}" if event.message else ""
-        OUT.out(f"{event.status:>8} {event.action} {event.address}{suffix}")
 
 
 @main.command()

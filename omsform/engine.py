@@ -102,9 +102,7 @@ async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[
     declared: dict[str, set[str]] = {}
     for d in session.brand.desired.values():
         declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
-    return await read_current(
-        kinds, resources, clients, session.provider_of(), declared=declared
-    )
+    return await read_current(kinds, resources, clients, session.provider_of(), declared=declared)
 
 
 def plan_inputs(
@@ -131,6 +129,7 @@ def plan_inputs(
         protect=tuple(brand.config.manage.protect),
         fingerprints=ledger.fingerprints(),
         fingerprint=ledger.fingerprint_for,
+        known_addresses=ledger.known_addresses(),
         targets=targets,
         excludes=excludes,
         refresh_secrets=refresh_secrets,

@@ -127,10 +127,14 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     return _export(console, color) + "\n"
 
 
-def render_apply_report(report: ApplyReport, color: bool, width: int = 100) -> str:
-    """What apply did: one line per change, then a closing line saying whether it all worked."""
+def render_apply_report(
+    report: ApplyReport, color: bool, width: int = 100, *, list_applied: bool = True
+) -> str:
+    """What apply did: one line per change, then a closing line saying whether it all worked.
+
+    ``list_applied=False`` leaves out the applied lines (the CLI already showed them live)."""
     console = _console(color, width)
-    for address in report.applied:
+    for address in report.applied if list_applied else ():
         console.print(Text(f"  applied  {address}", style="green"), soft_wrap=True)
     for address, message in report.failed:
         console.print(Text(f"  failed   {address}: {message}", style="bold red"), soft_wrap=True)

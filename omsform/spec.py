@@ -57,7 +57,7 @@ class Desired(Generic[S]):
     address: str
     kind: str
     name: str
-    spec: S
+    spec: S = field(repr=False)  # holds resolved secrets
     depends_on: frozenset[str] = frozenset()
     secret_paths: frozenset[str] = frozenset()
     location: Location = field(default_factory=Location)
