@@ -78,8 +78,9 @@ def test_stock_location_create_update_delete(tmp_path: Path) -> None:
     h.converge()
     h.write({})
     plan = h.plan()
-    # the warehouse is deleted; the stores that came from Omnitron never are
-    assert actions(plan) == {"oms_stock_location[WH-1]": "-"}
+    # the warehouse is deleted (named by the address the ledger knew); the stores that came
+    # from Omnitron never are
+    assert actions(plan) == {"oms_stock_location.wh": "-"}
     h.converge()
 
 
