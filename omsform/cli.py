@@ -10,7 +10,8 @@ import asyncio
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -149,27 +150,31 @@ def _announce(loaded: Brand, sandbox: bool) -> None:
         OUT.out(f"Using the embedded sandbox ({db}), not the providers' URLs.")
 
 
-async def _plan(
-    loaded: Brand, sandbox: bool, opts: dict[str, Any], brand_dir: str
-) -> tuple[Plan, dict[str, Any], engine.Session]:
+@asynccontextmanager
+async def _planned(
+    loaded: Brand, opts: dict[str, Any], brand_dir: str, *, check_safety: bool = True
+) -> AsyncIterator[tuple[Plan, dict[str, Any], engine.Session]]:
+    """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
+    stay open inside the block (apply writes through them) and are closed after it."""
     kinds = engine.kinds_to_read(loaded)
-    options = _options(loaded, sandbox, opts["insecure"], opts["verbose"])
+    options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"])
     session = await engine.open_session(
-        loaded, kinds=kinds, options=options, configs=_sandbox_configs(sandbox)
+        loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
     )
-    current = await engine.read(session, kinds)
-    for line in engine.recover(session, current):
-        OUT.err(f"Resolved an operation a killed run left uncertain: {line}")
-    inputs = engine.plan_inputs(
-        session,
-        current,
-        targets=tuple(opts["targets"]),
-        excludes=tuple(opts["excludes"]),
-        refresh_secrets=opts["refresh_secrets"],
-        brand_dir=brand_dir,
-    )
-    plan = engine.plan_from(inputs, current, loaded, force=opts["force"])
-    return plan, current, session
+    async with session:
+        current = await engine.read(session, kinds)
+        for line in engine.recover(session, current):
+            OUT.err(f"Resolved an operation a killed run left uncertain: {line}")
+        inputs = engine.plan_inputs(
+            session,
+            current,
+            targets=tuple(opts["targets"]),
+            excludes=tuple(opts["excludes"]),
+            refresh_secrets=opts["refresh_secrets"],
+            brand_dir=brand_dir,
+        )
+        force = opts["force"] or not check_safety
+        yield engine.plan_from(inputs, current, loaded, force=force), current, session
 
 
 def _render(plan: Plan, fmt: str) -> str:
@@ -196,9 +201,8 @@ def plan(
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
 
     async def run() -> Plan:
-        made, _, session = await _plan(loaded, opts["sandbox"], opts, brand_dir)
-        await session.__aexit__()
-        return made
+        async with _planned(loaded, opts, brand_dir) as (made, _, _):
+            return made
 
     made = asyncio.run(run())
     OUT.out(_render(made, fmt))
@@ -216,7 +220,7 @@ def plan(
 @fails_cleanly
 def apply(source: Path, auto_approve: bool, checksum: str | None, **opts: Any) -> None:
     """Make BRAND (a directory) or PLAN_FILE (a saved plan) so, with the fewest API calls."""
-    saved = Plan.from_json(source.read_text()) if source.is_file() else None
+    saved = _read_plan(source) if source.is_file() else None
     if saved and checksum and saved.checksum() != checksum:
         raise PlanError(f"the plan's checksum is {saved.checksum()}, not {checksum}: refusing")
     brand = (source.parent / saved.brand_dir) if saved else source
@@ -230,10 +234,10 @@ def apply(source: Path, auto_approve: bool, checksum: str | None, **opts: Any) -
 async def _apply(
     loaded: Brand, saved: Plan | None, auto_approve: bool, opts: dict[str, Any]
 ) -> int:
-    fresh, current, session = await _plan(
-        loaded, opts["sandbox"], opts, saved.brand_dir if saved else "."
-    )
-    async with session:
+    brand_dir = saved.brand_dir if saved else "."
+    # a saved plan was checked for safety when it was made; the fresh one only serves to read
+    async with _planned(loaded, opts, brand_dir, check_safety=saved is None) as planned:
+        fresh, current, session = planned
         if saved is not None:
             engine.refuse_if_stale(saved, current)
         chosen = saved or fresh
@@ -294,11 +298,15 @@ def _confirm() -> bool:
 @fails_cleanly
 def show(plan_file: Path, fmt: str) -> None:
     """Render a saved plan."""
+    OUT.out(_render(_read_plan(plan_file), fmt))
+
+
+def _read_plan(path: Path) -> Plan:
+    """A saved plan, or a PlanError saying why the file cannot be used."""
     try:
-        saved = Plan.from_json(plan_file.read_text())
-    except ValueError as exc:
-        raise PlanError(f"{plan_file}: not a usable plan file: {exc}") from None
-    OUT.out(_render(saved, fmt))
+        return Plan.from_json(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{path}: not a usable plan file: {exc}") from None
 
 
 @main.group()

@@ -20,7 +20,7 @@ from omsform.errors import Location, Problem
 from omsform.interpolate import Outcome, Resolver, Target, is_placeholder, scan
 from omsform.loadfiles import Declared
 from omsform.modelerrors import Path, dotted, model_problems
-from omsform.paths import format_path
+from omsform.paths import format_path, to_plain
 from omsform.provider import Provider
 from omsform.resource import Resource
 from omsform.secrets import mask_paths, values_at
@@ -151,7 +151,7 @@ class _Builder:
         register: bool,
     ) -> None:
         secret_paths = frozenset(_field_path(resource.spec_model, p) for p, _ in out.secret_refs)
-        fields = spec.model_dump(mode="json")
+        fields = to_plain(spec)  # sets sorted: the digest must not depend on hash order
         hidden = sorted(secret_paths | set(resource.write_only))
         for path in hidden:
             self.built.secrets.update(
