@@ -8,7 +8,9 @@
 - Every write is journaled (intent before, result after). An *ambiguous* create (sent, but no
   usable answer) is looked up by natural key before it is tried once more: never a duplicate.
 - The ledger gets the remote id and write-only fingerprints of every successful write, and is
-  saved once at the end, also when the run fails.
+  saved once at the end, also when the run fails. A create that raises
+  :class:`~omsform.errors.IncompleteChangeError` (made, then a later required call failed) is
+  recorded like a create and reported as failed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from omsform.diff import secret_slot
-from omsform.errors import ApplyError, OmsformError, ProviderError
+from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, ProviderError
 from omsform.http import WriteClient, is_ambiguous, redact
 from omsform.journal import Journal, new_run_id
 from omsform.ledger import Ledger
@@ -232,6 +234,9 @@ class _Run:
             op = await self.intent(change, "create")
             try:
                 remote, note = await resource.create(client, spec, self.ctx), ""
+            except IncompleteChangeError as exc:  # it exists: record it, still report the failure
+                await self.created(change, op, exc.remote)
+                raise
             except Exception as exc:
                 if not is_ambiguous(exc):
                     self.journal.result(op, False, error=self.message(exc))
@@ -244,11 +249,15 @@ class _Run:
                     continue
                 remote = found
                 note = f"found it by key after an unclear answer (id {found.id})"
-            self.journal.result(op, True, remote_id=remote.id)
-            self.ctx.objects(change.kind)[change.key] = remote
-            await self.record(change, remote, only=None)
+            await self.created(change, op, remote)
             return note
         raise AssertionError("unreachable")
+
+    async def created(self, change: Change, op: str, remote: Remote[Any]) -> None:
+        """Bookkeeping of a create that happened: journal, current objects, ledger."""
+        self.journal.result(op, True, remote_id=remote.id)
+        self.ctx.objects(change.kind)[change.key] = remote
+        await self.record(change, remote, only=None)
 
     async def lookup(self, change: Change, cause: Exception) -> Remote[Any] | None:
         """Re-list the kind and return the object with the change's natural key, if any."""

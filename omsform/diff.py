@@ -400,9 +400,10 @@ def _update_or_replace(
     named = f"immutable field{'s' if len(forced) > 1 else ''} {', '.join(map(repr, forced))}"
     if cls.replace_allowed and cls.can_delete and cls.can_create:
         return Action.REPLACE, f"{named} changed: forces replacement"
+    todo = cls.manual_instruction or "change it by hand in the remote system"
     return Action.MANUAL, (
         f"{named} changed and {cls.kind} objects cannot be deleted and re-created through the "
-        "API: change it by hand in the remote system, or revert it in the YAML"
+        f"API: {todo}, or revert it in the YAML"
     )
 
 

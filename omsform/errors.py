@@ -7,7 +7,8 @@
     ├── ProviderError          talking to a remote system failed
     │   ├── ApiError           the API answered with an error status (status, method, url, detail)
     │   ├── AuthError          401/403 or a failed login: the token or credentials are wrong
-    │   └── UnreachableError   no answer (DNS, refused, timeout, TLS) after the retry budget
+    │   ├── UnreachableError   no answer (DNS, refused, timeout, TLS) after the retry budget
+    │   └── IncompleteChangeError  the object was created, a later required call failed
     ├── PlanError              a plan cannot be built or must not be used
     │   ├── UnsafePlanError    the safety threshold or a protect rule blocks it (--force)
     │   └── StalePlanError     a saved plan no longer matches the live systems or the brand
@@ -20,6 +21,10 @@ callers pass values through :func:`omsform.secrets.redact` before they reach an 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omsform.spec import Remote
 
 
 @dataclass(frozen=True, order=True)
@@ -83,6 +88,16 @@ class AuthError(ProviderError):
 
 class UnreachableError(ProviderError):
     """The remote system did not answer within the retry budget."""
+
+
+class IncompleteChangeError(ProviderError):
+    """A create whose remote API needs several calls made the object, then a later call failed
+    (a Ginesys app created, then a connection test failed). ``remote`` is the object as created:
+    apply records it like any create, and still reports the change as failed with the message."""
+
+    def __init__(self, message: str, remote: Remote[Any]) -> None:
+        self.remote = remote
+        super().__init__(message)
 
 
 class PlanError(OmsformError):

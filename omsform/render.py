@@ -67,7 +67,8 @@ def field_text(change: Change, field: FieldChange) -> str:
         shown = CHANGED
     else:
         shown = f"{format_value(field.before)} → {format_value(field.after)}"
-    suffix = "  # forces replacement" if field.forces_replace else ""
+    replaced = "immutable" if change.action is Action.MANUAL else "forces replacement"
+    suffix = f"  # {replaced}" if field.forces_replace else ""
     return f"{field.path}: {shown}{suffix}"
 
 

@@ -68,6 +68,9 @@ class Resource(Generic[S]):
     """Top-level fields that cannot change after create: a change is a replace or manual."""
     replace_allowed: ClassVar[bool] = True
     """False when an immutable change cannot be done by delete+create (then it is manual)."""
+    manual_instruction: ClassVar[str] = ""
+    """What a person must do when an immutable field changes and the change is manual (shown
+    in the plan); empty for the generic "change it by hand in the remote system"."""
     write_only: ClassVar[tuple[str, ...]] = ()
     """Dotted spec paths the API never returns (``conf.password``, ``value.auth.password``)."""
     can_create: ClassVar[bool] = True
@@ -88,6 +91,14 @@ class Resource(Generic[S]):
     @classmethod
     def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
         """Cross-object validation over all declared objects of this kind (warnings or errors)."""
+        return []
+
+    @classmethod
+    def check_brand(
+        cls, desired: Mapping[str, Desired[Any]], brand: Mapping[str, Desired[Any]]
+    ) -> list[Problem]:
+        """Like :meth:`check`, for rules that look at other kinds: ``desired`` holds this kind's
+        declared objects, ``brand`` every declared object of the brand (any kind) by address."""
         return []
 
     @classmethod

@@ -10,6 +10,7 @@ from omsform.http import ClientOptions, WriteClient
 from omsform.provider import Provider
 from omsform.resource import Resource
 from omsform_ginesys import api
+from omsform_ginesys.resources import KINDS
 
 
 class GinesysConfig(BaseModel):
@@ -27,7 +28,7 @@ class GinesysProvider(Provider):
     name: ClassVar[str] = "ginesys"
     config_model: ClassVar[type[BaseModel]] = GinesysConfig
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
-    resources: ClassVar[tuple[type[Resource[Any]], ...]] = ()
+    resources: ClassVar[tuple[type[Resource[Any]], ...]] = KINDS
 
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client sending the admin key."""

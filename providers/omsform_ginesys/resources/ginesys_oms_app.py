@@ -1,0 +1,180 @@
+"""``ginesys_oms_app``: a Ginesys "Connected Apps > OMS" app, one per organisation unit.
+
+Every path and field name is a proposal [P] kept in :mod:`omsform_ginesys.api` (reference
+Part 2 §2d). Rules from the Ginesys guide, as plan semantics:
+
+- every field but ``enabled`` is **immutable after creation**: a change (a rotated secret
+  included, seen through the ledger's fingerprints) is a *manual* action telling a person to
+  disable the app and ask Ginesys support to reset it;
+- there is no delete: an app the YAML does not declare is listed as unmanaged, never removed;
+- ``enabled`` is the app's status: only ``enabled`` counts as true (``draft``, ``tested`` and
+  ``disabled`` are false).
+
+API calls per change (the API forces more than one write where enabling is involved, because
+it enables an app only after both connection tests passed):
+
+- create, ``enabled: false``: ``POST`` the app (it stays a draft, which is not enabled);
+- create, ``enabled: true``: ``POST`` the app, ``POST …/test`` for the webhook and for the
+  Ginesys API, then ``POST …/enable`` only when both passed. A failed test fails the change
+  with each failed test's target, HTTP status and message; the app is kept (recorded in the
+  ledger) and stays not enabled, so the next plan shows ``enabled: false → true``, which tests
+  again and enables;
+- update of ``enabled`` to true: both tests, then ``enable`` (same failure rule);
+  to false: ``POST …/disable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from omsform.errors import IncompleteChangeError, ProviderError
+from omsform.http import ApiClient, WriteClient
+from omsform.resource import ReadContext, Resource, WriteContext
+from omsform.spec import Remote, Spec, fingerprint_of
+from omsform_ginesys import api
+
+IMMUTABLE_FIELDS = (
+    "organization_unit",
+    "app_name",
+    "webhook_url",
+    "webhook_secret",
+    "encryption_key",
+    "api_url",
+    "api_key",
+)
+
+
+class GinesysAppSpec(Spec):
+    """One connected OMS app as written in YAML (the secrets are ``None`` when read)."""
+
+    organization_unit: int = Field(ge=1)
+    app_name: str | None = None
+    webhook_url: str
+    webhook_secret: str
+    encryption_key: str | None = None
+    api_url: str
+    api_key: str
+    enabled: bool = True
+
+    @field_validator("webhook_url", "api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class GinesysOmsApp(Resource[GinesysAppSpec]):
+    """Connected OMS apps: created once, then only enabled or disabled."""
+
+    kind: ClassVar[str] = "ginesys_oms_app"
+    spec_model: ClassVar[type[Spec]] = GinesysAppSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("organization_unit",)
+    immutable: ClassVar[frozenset[str]] = frozenset(IMMUTABLE_FIELDS)
+    replace_allowed: ClassVar[bool] = False
+    manual_instruction: ClassVar[str] = (
+        "disable the app in Ginesys (Admin > Utilities > Connected Apps > OMS) and ask Ginesys "
+        "support to reset it"
+    )
+    write_only: ClassVar[tuple[str, ...]] = ("webhook_secret", "encryption_key", "api_key")
+    can_delete: ClassVar[bool] = False
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[GinesysAppSpec]]:
+        """Every app (one bulk listing)."""
+        rows = await client.list_all(
+            api.APPS, page_size=api.PAGE_SIZE, page_size_param=api.PAGE_SIZE_PARAM
+        )
+        return [_remote(row) for row in rows]
+
+    async def create(
+        self, client: WriteClient, spec: GinesysAppSpec, ctx: WriteContext
+    ) -> Remote[GinesysAppSpec]:
+        """Create the app; with ``enabled: true`` also test both connections and enable it."""
+        made = _remote(await client.post(api.APPS, _body(spec)))
+        if not spec.enabled:
+            return made
+        try:
+            return await _test_and_enable(client, made.id)
+        except ProviderError as exc:
+            # the app exists whatever happened next: apply records it and reports the failure
+            raise IncompleteChangeError(
+                f"the app was created (id {made.id}) but not enabled: {exc}", made
+            ) from exc
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[GinesysAppSpec],
+        spec: GinesysAppSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[GinesysAppSpec]:
+        """Enable (after both tests passed) or disable; nothing else can change."""
+        fixed = sorted(changed - {"enabled"})
+        if fixed:  # the plan makes these manual; a plan that asks anyway is refused here
+            raise ProviderError(
+                f"{', '.join(fixed)} cannot change after creation: {self.manual_instruction}"
+            )
+        if spec.enabled:
+            return await _test_and_enable(client, current.id)
+        return _remote(await client.post(api.app_action(current.id, api.DISABLE)))
+
+
+async def _test_and_enable(client: WriteClient, app_id: int | str) -> Remote[GinesysAppSpec]:
+    """Run both connection tests; enable when both passed, else fail naming each failed one."""
+    failed = []
+    for target in api.TEST_TARGETS:
+        result = await client.post(api.app_action(app_id, api.TEST), {api.TEST_TARGET: target})
+        if not (isinstance(result, Mapping) and result.get(api.TEST_OK) is True):
+            failed.append(_failure(target, result))
+    if failed:
+        raise ProviderError(
+            "; ".join(failed) + ". The app stays not enabled: fix the connection, then plan and "
+            "apply again (the plan shows enabled false → true, which tests again)"
+        )
+    return _remote(await client.post(api.app_action(app_id, api.ENABLE)))
+
+
+def _failure(target: str, result: Any) -> str:
+    """One failed test in words: target, HTTP status and the test's message."""
+    answer = result if isinstance(result, Mapping) else {}
+    status = answer.get(api.TEST_HTTP_STATUS)
+    got = f"HTTP status {status}" if status is not None else "no HTTP answer"
+    message = answer.get(api.TEST_MESSAGE) or "no message"
+    return f"connection test '{target}' failed ({got}): {message}"
+
+
+def _body(spec: GinesysAppSpec) -> dict[str, Any]:
+    """The create body."""
+    return {
+        api.APP_NAME: spec.app_name,
+        api.ORGANIZATION_UNIT: spec.organization_unit,
+        api.WEBHOOK: {
+            api.WEBHOOK_URL: spec.webhook_url,
+            api.WEBHOOK_SECRET: spec.webhook_secret,
+            api.ENCRYPTION_KEY: spec.encryption_key,
+        },
+        api.GINESYS_API: {api.GINESYS_API_URL: spec.api_url, api.GINESYS_API_KEY: spec.api_key},
+    }
+
+
+def _remote(obj: Mapping[str, Any]) -> Remote[GinesysAppSpec]:
+    """An app as read: secrets left out (the API masks them), status as ``enabled``."""
+    webhook = obj.get(api.WEBHOOK) or {}
+    ginesys = obj.get(api.GINESYS_API) or {}
+    # model_construct: write-only values are absent on read, which the model would refuse
+    spec = GinesysAppSpec.model_construct(
+        organization_unit=obj[api.ORGANIZATION_UNIT],
+        app_name=obj.get(api.APP_NAME),
+        webhook_url=webhook.get(api.WEBHOOK_URL),
+        webhook_secret=None,
+        encryption_key=None,
+        api_url=ginesys.get(api.GINESYS_API_URL),
+        api_key=None,
+        enabled=obj.get(api.STATUS) == api.STATUS_ENABLED,
+    )
+    server = {api.STATUS: obj.get(api.STATUS), api.LAST_TESTS: obj.get(api.LAST_TESTS)}
+    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj), server=server)
