@@ -301,6 +301,25 @@ def show(plan_file: Path, fmt: str) -> None:
     OUT.out(_render(_read_plan(plan_file), fmt))
 
 
+@main.command()
+@_brand_arg()
+@click.option("--kind", help="Draw the flow this kind defines (oms_transition: package commands).")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
+@fails_cleanly
+def graph(brand: Path, kind: str | None, fmt: str) -> None:
+    """Draw BRAND's dependency graph, or with --kind a kind's flow, offline."""
+    from omsform import graph as graphs
+
+    loaded = load_brand(brand, offline=True, sandbox=True)
+    for warning in loaded.warnings:
+        OUT.err(str(warning))
+    if kind:
+        OUT.out(graphs.render(graphs.flow_graph(loaded.desired, kind), fmt).rstrip("\n"))
+    else:
+        edges = graphs.dependency_graph(loaded.desired)
+        OUT.out(graphs.render(edges, fmt, nodes=loaded.desired).rstrip("\n"))
+
+
 def _read_plan(path: Path) -> Plan:
     """A saved plan, or a PlanError saying why the file cannot be used."""
     try:

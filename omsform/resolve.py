@@ -230,7 +230,7 @@ class _Builder:
                 self._guard(
                     self.by_address[anchor.address],
                     "check",
-                    functools.partial(resource.check, group),
+                    functools.partial(_all_checks, resource, group, self.built.desired),
                 )
                 or []
             )
@@ -248,6 +248,14 @@ class _Builder:
             message = f"internal error in {item.kind}.{what}(): {type(err).__name__}: {err}"
             self.problems.append(Problem(item.location, message, "please report this bug"))
             return None
+
+
+def _all_checks(
+    resource: type[Resource[Any]],
+    group: Mapping[str, Desired[Any]],
+    brand: Mapping[str, Desired[Any]],
+) -> list[Problem]:
+    return [*resource.check(group), *resource.check_brand(group, brand)]
 
 
 def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str]]:

@@ -36,6 +36,80 @@ STOCK_LOCATIONS = PREFIX + "stocklocations/"  # [P] CRUD; list-simple/ below is 
 STOCK_LOCATIONS_LIST = PREFIX + "stocklocations/list-simple/"  # [D]
 STOCK_LOCATIONS_PAGE_SIZE_PARAM = "limit"  # [P]
 
+# --- package states (read-only lookup for oms_transition and oms_scenario) ---------------------
+STATES = PREFIX + "states/"  # [P] path; objects [D] {id, name, enum_class, enum_value, ...}
+STATES_PAGE_SIZE_PARAM = "limit"  # [I] state-transition-logs use limit (max 100)
+STATE_NAME = "name"  # [D] display name; users write it lower-cased with _ ("waiting_cargo_label")
+STATE_ENUM_CLASS = "enum_class"  # [D]
+PACKAGE_STATUS = "PackageStatus"  # [D] enum_class of package states
+
+# --- oms_transition: package commands ----------------------------------------------------------
+TRANSITIONS = PREFIX + "transitions/"  # [P] ModelViewSet (docs: UI only)
+TRANSITIONS_PAGE_SIZE_PARAM = "limit"  # [P]
+TRANSITION_FIELDS = (  # [P] body; slug is the natural key [D: "unique value" in the UI]
+    "name",  # [D] UI "Command Name"
+    "slug",  # [D] UI "Slug"
+    "source_state",  # [D] UI "Source State"; [P] sent as a state id
+    "target_state",  # [D] UI "Destination State"; [P] sent as a state id
+    "command_class",  # [D] UI "Command Code"; values [D] command pages
+    "is_visible",  # [D] UI "Visibility"
+    "config",  # [D] command parameters (remote_invoice_call.auth masked on read [P])
+)
+PACKAGE_COMMAND = PREFIX + "packages/{id}/command/"  # [D] POST {transition|slug} → 204
+
+# --- oms_scenario: distribution and transfer scenarios -----------------------------------------
+SCENARIOS = PREFIX + "scenarios/"  # [P] ModelViewSet, both kinds told apart by "type"
+SCENARIOS_PAGE_SIZE_PARAM = "limit"  # [P]
+SCENARIO_FIELDS = (  # [P] names; the UI labels they stand for are [D]
+    "name",  # [D] "Scenario Name", unique
+    "type",  # [P] distribution | transfer
+    "description",  # [D]
+    "is_active",  # [D] "Status"
+    "priority",  # [D] scenarios are tried in priority order
+    "channel_condition_type",  # [D] static | dynamic; field name [P]
+    "channels",  # [P] channel ids (static) or null (dynamic)
+    "shipping_condition_type",  # [D] static | dynamic; field name [P]
+    "shipping_companies",  # [P] strings or null
+    "payment_condition_type",  # [D] static | dynamic; field name [P]
+    "payment_types",  # [P] strings or null
+    "customer_type",  # [D] "Customer Type"; field name [P]
+    "default_stock_location",  # [D] mandatory; [P] a stock location id
+    "initial_status",  # [D] "Initial Status"; [P] a PackageStatus state id or null
+    "rules",  # [D] package rules; [P] nested, ordered, replaced as a whole
+)
+RULE_FIELDS = (  # [P] one package rule
+    "name",  # [D]
+    "is_transferable",  # [D] "Transferable"
+    "location_prerequisites",  # [D] "if the package's location is X"; [P] location ids
+    "product_prerequisite",  # [D] "All Products"; [P] {"type": "all_products"}
+    "stock_location_conditions",  # [P] [{type, value}]; type names [P] except SELECT_BY_QUOTA [D]
+    "sorting",  # [D] by priority|stock|package_density|distance; [P] [{field, direction}]
+)
+CONDITION_TYPE, CONDITION_VALUE = "type", "value"  # [P]
+SORT_FIELD, SORT_DIRECTION = "field", "direction"  # [P]
+SELECT_BY_LOCATION = "SELECT_BY_LOCATION"  # [P] value: location ids
+EXCLUDE_LOCATION = "EXCLUDE_LOCATION"  # [P] value: location ids
+SELECT_BY_TYPE = "SELECT_BY_TYPE"  # [P] value: "store" | "warehouse"
+SELECT_BY_GEO = "SELECT_BY_GEO_"  # [P] + COUNTRY | CITY | TOWNSHIP | DISTRICT; value null
+SELECT_BY_QUOTA = "SELECT_BY_QUOTA"  # [D] literal (capacity feature); value null
+ALL_PRODUCTS = {"type": "all_products"}  # [P]
+
+# --- oms_webhook: webhook subscriptions --------------------------------------------------------
+WHISPERER_HOOKS = "/whisperer/hooks/"  # [D] POST create; {id}/ DELETE
+# [I] the whisperer create takes every field below, not only the three of the docs' example
+OMS_HOOKS = PREFIX + "oms_hooks/"  # [P] GET list; {id}/ PATCH update
+OMS_HOOKS_PAGE_SIZE_PARAM = "limit"  # [P]
+WEBHOOK_FIELDS = (
+    "event_type",  # [D]
+    "target_url",  # [D]
+    "secret_key",  # [D] masked on read [P]
+    "additional_headers",  # [D] object; values masked on read [P]
+    "retry_countdown_config",  # [D] name; keys type [D], countdown/max_retries/max_countdown [P]
+    "callback",  # [I] name
+    "config",  # [I] name
+    "is_active",  # [I] name
+)
+
 
 def detail(collection: str, obj_id: int | str) -> str:
     """The detail path of an object in a collection path."""

@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from omsform.resource import Resource
+from omsform_akinon_oms.resources.oms_scenario import OmsScenario
 from omsform_akinon_oms.resources.oms_setting import OmsSetting
 from omsform_akinon_oms.resources.oms_setup_step import OmsSetupStep
 from omsform_akinon_oms.resources.oms_stock_location import OmsStockLocation
+from omsform_akinon_oms.resources.oms_transition import OmsTransition
+from omsform_akinon_oms.resources.oms_webhook import OmsWebhook
 
-KINDS: tuple[type[Resource[Any]], ...] = (OmsSetupStep, OmsSetting, OmsStockLocation)
+KINDS: tuple[type[Resource[Any]], ...] = (
+    OmsSetupStep,
+    OmsSetting,
+    OmsStockLocation,
+    OmsScenario,
+    OmsTransition,
+    OmsWebhook,
+)

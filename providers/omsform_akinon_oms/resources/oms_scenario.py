@@ -1,0 +1,410 @@
+"""``oms_scenario``: a distribution or transfer scenario, keyed by ``name``.
+
+[P] CRUD ``scenarios/`` (the docs show only the UI). The YAML names channels by ``name`` and
+stock locations by ``erp_code`` (``${...}`` or a plain key) and the initial status by package
+state word; the API takes ids, resolved at apply time. ``rules`` is ordered and compared and
+written as a whole. Inside a rule, conditions and location lists are sets (they filter), the
+sort order is a list (it ranks). ``type`` cannot change after create (a replace).
+
+YAML shape::
+
+    oms_scenario:
+      web-default:
+        type: distribution
+        priority: 10
+        channel_condition: static          # static needs channels; dynamic takes none
+        channels: [acme-web]
+        default_stock_location: ${oms_stock_location.wh}
+        rules:
+          - name: stores-first
+            conditions:
+              select_by_type: store
+              exclude_location: [STORE-ANK-01]
+              select_by_geo: [city]        # SELECT_BY_GEO_CITY
+              select_by_quota: true
+            sorting: [{distance: asc}, {field: priority, direction: desc}]
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from omsform.errors import Location, Problem
+from omsform.http import ApiClient, WriteClient
+from omsform.resource import ReadContext, Resource, WriteContext
+from omsform.spec import Desired, Remote, Spec, fingerprint_of
+from omsform_akinon_oms import api
+from omsform_akinon_oms.resources.oms_transition import PackageStates
+
+CHANNEL, LOCATION = "oms_channel", "oms_stock_location"
+GEO_SETTING = "GEOLOCATION_DISCOVERY"
+SortField = Literal["priority", "stock", "package_density", "distance"]
+Geo = Literal["country", "city", "township", "district"]
+StaticOrDynamic = Literal["static", "dynamic"]
+CONDITIONS = {  # spec field → (API field of the type, API field of the values)
+    "channel": ("channel_condition_type", "channels"),
+    "shipping": ("shipping_condition_type", "shipping_companies"),
+    "payment": ("payment_condition_type", "payment_types"),
+}
+VALUES = {"channel": "channels", "shipping": "shipping_companies", "payment": "payment_types"}
+CONDITION_OF = {  # spec field → the condition it belongs to (type and values travel together)
+    **{f"{base}_condition": base for base in VALUES},
+    **{values: base for base, values in VALUES.items()},
+}
+
+
+class Sort(Spec):
+    """One sort key of a rule; ``{priority: desc}`` is short for this."""
+
+    field: SortField
+    direction: Literal["asc", "desc"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        if isinstance(value, Mapping) and len(value) == 1 and "field" not in value:
+            ((name, direction),) = value.items()
+            return {"field": name, "direction": direction}
+        return value
+
+
+class Conditions(Spec):
+    """A rule's stock-location conditions; each is either set or absent."""
+
+    select_by_location: frozenset[str] = frozenset()
+    exclude_location: frozenset[str] = frozenset()
+    select_by_type: Literal["store", "warehouse"] | None = None
+    select_by_geo: frozenset[Geo] = frozenset()
+    select_by_quota: bool = False
+
+
+class Rule(Spec):
+    """One package rule; rules are tried in list order."""
+
+    name: str = Field(min_length=1, max_length=255)
+    is_transferable: bool = False
+    location_prerequisites: frozenset[str] = frozenset()
+    conditions: Conditions = Conditions()
+    sorting: tuple[Sort, ...] = ()
+
+    @field_validator("sorting")
+    @classmethod
+    def _one_direction_per_field(cls, value: tuple[Sort, ...]) -> tuple[Sort, ...]:
+        fields = [s.field for s in value]
+        if len(set(fields)) < len(fields):
+            raise ValueError("each sort field may appear once")
+        return value
+
+
+class ScenarioSpec(Spec):
+    """The managed fields of a scenario; defaults are the server's."""
+
+    name: str = Field(min_length=1, max_length=255)
+    type: Literal["distribution", "transfer"] = "distribution"
+    description: str = ""
+    is_active: bool = True
+    priority: int = Field(default=0, ge=0)
+    channel_condition: StaticOrDynamic = "dynamic"
+    channels: frozenset[str] = frozenset()
+    shipping_condition: StaticOrDynamic = "dynamic"
+    shipping_companies: frozenset[str] = frozenset()
+    payment_condition: StaticOrDynamic = "dynamic"
+    payment_types: frozenset[str] = frozenset()
+    customer_type: str | None = None
+    default_stock_location: str
+    initial_status: str | None = Field(default=None, pattern=r"^[a-z_]+$")
+    rules: tuple[Rule, ...] = ()
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+    @field_validator("customer_type", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _conditions_and_rules(self) -> ScenarioSpec:
+        for name, values in VALUES.items():
+            static = getattr(self, f"{name}_condition") == "static"
+            if static and not getattr(self, values):
+                raise ValueError(
+                    f"{name}_condition is static but {values} is empty: list at least one, "
+                    "or make the condition dynamic"
+                )
+            if not static and getattr(self, values):
+                raise ValueError(f"{values} are only used when {name}_condition is static")
+        names = [r.name for r in self.rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"rule names must be unique within a scenario: {', '.join(twice)}")
+        return self
+
+
+FIELDS = tuple(ScenarioSpec.model_fields)
+
+
+class OmsScenario(Resource[ScenarioSpec]):
+    """Distribution and transfer scenarios."""
+
+    kind: ClassVar[str] = "oms_scenario"
+    spec_model: ClassVar[type[Spec]] = ScenarioSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("name",)
+    name_field: ClassVar[str | None] = "name"
+    immutable: ClassVar[frozenset[str]] = frozenset({"type"})
+
+    def __init__(self) -> None:
+        self.states = PackageStates()
+
+    @classmethod
+    def references(cls, spec: Spec) -> Iterable[tuple[str, str]]:
+        """The channels and stock locations the scenario names."""
+        assert isinstance(spec, ScenarioSpec)
+        yield from ((CHANNEL, name) for name in sorted(spec.channels))
+        yield from ((LOCATION, code) for code in sorted(_location_keys(spec)))
+
+    @classmethod
+    def check_brand(
+        cls, desired: Mapping[str, Desired[Any]], brand: Mapping[str, Desired[Any]]
+    ) -> list[Problem]:
+        """Warn when geo conditions or distance sorting are used without the
+        ``GEOLOCATION_DISCOVERY`` setting declared (OMS then cannot locate the order)."""
+        declared = any(
+            d.kind == "oms_setting" and getattr(d.spec, "key", None) == GEO_SETTING
+            for d in brand.values()
+        )
+        if declared:
+            return []
+        return [
+            Problem(
+                Location(address=address),
+                f"rule '{rule}' uses {what}, which needs the {GEO_SETTING} setting; "
+                "no oms_setting declares it",
+                hint=f"declare oms_setting {GEO_SETTING} (a Google or Yandex Maps key)",
+                severity="warning",
+            )
+            for address, d in sorted(desired.items())
+            for rule, what in _geo_uses(d.spec)
+        ]
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[ScenarioSpec]]:
+        """Every scenario, ids turned into channel names, erp codes and state words."""
+        rows = await client.list_all(
+            api.SCENARIOS, page_size=api.PAGE_SIZE, page_size_param=api.SCENARIOS_PAGE_SIZE_PARAM
+        )
+        if not rows:
+            return []
+        names = await _Names.read(self.states, client, ctx, rows)
+        return [_remote(row, names) for row in rows]
+
+    async def create(
+        self, client: WriteClient, spec: ScenarioSpec, ctx: WriteContext
+    ) -> Remote[ScenarioSpec]:
+        """POST the whole scenario."""
+        body = await self._body(client, spec, frozenset(FIELDS), ctx)
+        return await self._written(client, ctx, await client.post(api.SCENARIOS, body))
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[ScenarioSpec],
+        spec: ScenarioSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[ScenarioSpec]:
+        """PATCH the changed fields (a condition type travels with its values)."""
+        body = await self._body(client, spec, changed, ctx)
+        path = api.detail(api.SCENARIOS, current.id)
+        return await self._written(client, ctx, await client.patch(path, body))
+
+    async def delete(
+        self, client: WriteClient, current: Remote[ScenarioSpec], ctx: WriteContext
+    ) -> None:
+        """DELETE the scenario."""
+        await client.delete(api.detail(api.SCENARIOS, current.id))
+
+    async def _written(
+        self, client: ApiClient, ctx: ReadContext, obj: Mapping[str, Any]
+    ) -> Remote[ScenarioSpec]:
+        return _remote(obj, await _Names.read(self.states, client, ctx, [obj]))
+
+    async def _body(
+        self, client: ApiClient, spec: ScenarioSpec, fields: frozenset[str], ctx: WriteContext
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for field in sorted(fields):
+            if field in CONDITION_OF:
+                body.update(_condition_body(spec, CONDITION_OF[field], ctx))
+            elif field == "default_stock_location":
+                body[field] = ctx.id_of(LOCATION, spec.default_stock_location)
+            elif field == "initial_status":
+                status = spec.initial_status
+                body[field] = None if status is None else await self.states.id_of(client, status)
+            elif field == "rules":
+                body[field] = [_rule_body(rule, ctx) for rule in spec.rules]
+            else:
+                body[field] = getattr(spec, field)
+        return body
+
+
+# --- YAML → API ----------------------------------------------------------------------------------
+def _condition_body(spec: ScenarioSpec, base: str, ctx: WriteContext) -> dict[str, Any]:
+    type_field, values_field = CONDITIONS[base]
+    kind = getattr(spec, f"{base}_condition")
+    values: list[Any] | None = None
+    if kind == "static":
+        values = sorted(getattr(spec, VALUES[base]))
+        if base == "channel":
+            values = [ctx.id_of(CHANNEL, name) for name in values]
+    return {type_field: kind, values_field: values}
+
+
+def _location_ids(codes: Iterable[str], ctx: WriteContext) -> list[Any]:
+    return [ctx.id_of(LOCATION, code) for code in sorted(codes)]
+
+
+def _rule_body(rule: Rule, ctx: WriteContext) -> dict[str, Any]:
+    c = rule.conditions
+    conditions: list[dict[str, Any]] = []
+
+    def add(kind: str, value: Any = None) -> None:
+        conditions.append({api.CONDITION_TYPE: kind, api.CONDITION_VALUE: value})
+
+    if c.select_by_location:
+        add(api.SELECT_BY_LOCATION, _location_ids(c.select_by_location, ctx))
+    if c.exclude_location:
+        add(api.EXCLUDE_LOCATION, _location_ids(c.exclude_location, ctx))
+    if c.select_by_type:
+        add(api.SELECT_BY_TYPE, c.select_by_type)
+    for geo in sorted(c.select_by_geo):
+        add(api.SELECT_BY_GEO + geo.upper())
+    if c.select_by_quota:
+        add(api.SELECT_BY_QUOTA)
+    return {
+        "name": rule.name,
+        "is_transferable": rule.is_transferable,
+        "location_prerequisites": _location_ids(rule.location_prerequisites, ctx),
+        "product_prerequisite": dict(api.ALL_PRODUCTS),
+        "stock_location_conditions": conditions,
+        "sorting": [
+            {api.SORT_FIELD: s.field, api.SORT_DIRECTION: s.direction} for s in rule.sorting
+        ],
+    }
+
+
+# --- API → YAML ----------------------------------------------------------------------------------
+class _Names:
+    """Id → natural key maps for one batch of scenario objects."""
+
+    def __init__(self, channels: dict[Any, str], locations: dict[Any, str], states: dict[int, str]):
+        self.channels, self.locations, self.states = channels, locations, states
+
+    @classmethod
+    async def read(
+        cls,
+        states: PackageStates,
+        client: ApiClient,
+        ctx: ReadContext,
+        rows: Sequence[Mapping[str, Any]],
+    ) -> _Names:
+        # the channel kind says which key form (name, or omnitron_id=…) the brand uses for a
+        # channel; imported here so scenarios load even where that kind is not installed
+        from omsform_akinon_oms.resources.oms_channel import OmsChannel
+
+        need_channels = any(r.get("channels") for r in rows)
+        need_states = any(r.get("initial_status") is not None for r in rows)
+        channels, locations, words = await asyncio.gather(
+            ctx.current(CHANNEL) if need_channels else _nothing(),
+            ctx.current(LOCATION),
+            states.names(client) if need_states else _nothing(),
+        )
+        return cls(
+            {r.id: OmsChannel.key(r.spec) for r in channels},
+            {r.id: r.spec.erp_code for r in locations},
+            dict(words),
+        )
+
+    def channel(self, pk: Any) -> str:
+        return self.channels.get(pk, f"<unknown channel id {pk}>")
+
+    def location(self, pk: Any) -> str:
+        return self.locations.get(pk, f"<unknown stock location id {pk}>")
+
+
+async def _nothing() -> Any:
+    return {}
+
+
+def _remote(obj: Mapping[str, Any], names: _Names) -> Remote[ScenarioSpec]:
+    data: dict[str, Any] = {k: obj.get(k) for k in FIELDS if k in obj}
+    for base, (type_field, values_field) in CONDITIONS.items():
+        values = obj.get(values_field) or ()
+        if base == "channel":
+            values = [names.channel(pk) for pk in values]
+        data[f"{base}_condition"] = obj.get(type_field, "dynamic")
+        data[VALUES[base]] = frozenset(values)
+    data["default_stock_location"] = names.location(obj.get("default_stock_location"))
+    status = obj.get("initial_status")
+    data["initial_status"] = None if status is None else names.states.get(status, f"id_{status}")
+    data["description"] = obj.get("description") or ""
+    data["customer_type"] = obj.get("customer_type") or None
+    data["rules"] = tuple(_rule(r, names) for r in obj.get("rules") or ())
+    # model_construct: what the server holds is shown as it is, even where YAML rules would refuse
+    spec = ScenarioSpec.model_construct(**data)
+    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
+
+
+def _rule(obj: Mapping[str, Any], names: _Names) -> Rule:
+    found: dict[str, Any] = {}
+    geo: set[str] = set()
+    for condition in obj.get("stock_location_conditions") or ():
+        kind, value = condition.get(api.CONDITION_TYPE, ""), condition.get(api.CONDITION_VALUE)
+        if kind in (api.SELECT_BY_LOCATION, api.EXCLUDE_LOCATION):
+            found[kind.lower()] = frozenset(names.location(pk) for pk in value or ())
+        elif kind == api.SELECT_BY_TYPE:
+            found["select_by_type"] = value
+        elif kind.startswith(api.SELECT_BY_GEO):
+            geo.add(kind.removeprefix(api.SELECT_BY_GEO).lower())
+        elif kind == api.SELECT_BY_QUOTA:
+            found["select_by_quota"] = True
+    sorting = tuple(
+        Sort.model_construct(field=s.get(api.SORT_FIELD), direction=s.get(api.SORT_DIRECTION))
+        for s in obj.get("sorting") or ()
+    )
+    return Rule.model_construct(
+        name=obj.get("name"),
+        is_transferable=bool(obj.get("is_transferable")),
+        location_prerequisites=frozenset(
+            names.location(pk) for pk in obj.get("location_prerequisites") or ()
+        ),
+        conditions=Conditions.model_construct(select_by_geo=frozenset(geo), **found),
+        sorting=sorting,
+    )
+
+
+# --- what a scenario points at or needs -----------------------------------------------------------
+def _location_keys(spec: ScenarioSpec) -> set[str]:
+    codes = {spec.default_stock_location}
+    for rule in spec.rules:
+        codes |= rule.location_prerequisites
+        codes |= rule.conditions.select_by_location | rule.conditions.exclude_location
+    return codes
+
+
+def _geo_uses(spec: Spec) -> list[tuple[str, str]]:
+    """``(rule name, what)`` for each rule that needs geolocation."""
+    assert isinstance(spec, ScenarioSpec)
+    found = []
+    for rule in spec.rules:
+        if rule.conditions.select_by_geo:
+            kinds = ", ".join(sorted(rule.conditions.select_by_geo))
+            found.append((rule.name, f"a geo condition ({kinds})"))
+        if any(s.field == "distance" for s in rule.sorting):
+            found.append((rule.name, "sorting by distance"))
+    return found

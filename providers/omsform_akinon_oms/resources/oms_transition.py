@@ -1,0 +1,321 @@
+"""``oms_transition``: one package command (a state transition), keyed by ``slug``.
+
+[P] CRUD ``transitions/`` (the docs show only the UI); states are written by name
+(``waiting``, ``waiting_cargo_label``) and resolved to ids through the [P] ``states/`` list:
+a state's word is its display name lower-cased with every run of non-letters turned into
+``_``. Only transitions between ``PackageStatus`` states belong to this kind; transfer
+transitions are left alone. ``config.remote_invoice_call.auth`` credentials are write-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from omsform.errors import Location, Problem, ProviderError
+from omsform.http import ApiClient, WriteClient
+from omsform.resource import ReadContext, Resource, WriteContext
+from omsform.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.suggest import did_you_mean
+from omsform_akinon_oms import api
+
+CommandClass = Literal[
+    "CompletePackingCommand",
+    "CompletePackingWithoutShipmentCommand",
+    "ChannelBasedCompletePackingCommand",
+    "DeAllocatePackageReservationsCommand",
+    "PackagePackedForRefundCommand",
+    "PackageStateTransitionCommand",
+    "ReadyForPickupCommand",
+    "SelfServicePackageDeliveryCommand",
+    "ShipThePackageAdvancedCommand",
+    "ShipThePackageBasicCommand",
+    "ShipThePackageCommand",
+    "UpdatePackageShipmentStatusCommand",
+    "UpdateShipmentInfoOfThePackageCommand",
+    "UpdateInvoiceOfThePackageCommand",
+    "UpdateShipmentLabelOfThePackageCommand",
+    "BlockThePackageCommand",
+]
+"""The documented command classes (reference §7.4)."""
+
+DOCUMENTED_STATES = (
+    "waiting",
+    "waiting_remote_action",
+    "preparing",
+    "waiting_for_transfer",
+    "ready_for_packaging",
+    "waiting_cargo_label",
+    "packed",
+    "shipped",
+    "delivered",
+    "attempted_delivery",
+    "delivery_failed",
+    "cancellation_waiting",
+    "cancelled",
+    "contains_out_of_stock_products",
+    "blocked",
+    "packed_for_refund",
+)
+"""Package state words of the documented states (reference §7.2); others may exist."""
+START_STATE = "waiting"
+AUTH_SECRETS = ("username", "password", "token")
+StateWord = str  # a package state's word, see state_word()
+
+
+def state_word(display_name: str) -> str:
+    """The word a user writes for a state: ``"Waiting Cargo Label"`` → ``waiting_cargo_label``."""
+    return re.sub(r"[^a-z]+", "_", display_name.lower()).strip("_")
+
+
+class PackageStates:
+    """Package state ids by word and back, read once per resource instance (one run)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] | None = None
+        self._lock = asyncio.Lock()
+
+    async def ids(self, client: ApiClient) -> dict[str, int]:
+        """Word → id of every ``PackageStatus`` state."""
+        async with self._lock:
+            if self._ids is None:
+                rows = await client.list_all(
+                    api.STATES,
+                    {api.STATE_ENUM_CLASS: api.PACKAGE_STATUS},
+                    page_size=api.PAGE_SIZE,
+                    page_size_param=api.STATES_PAGE_SIZE_PARAM,
+                )
+                self._ids = {
+                    state_word(r[api.STATE_NAME]): r["id"]
+                    for r in rows
+                    if r.get(api.STATE_ENUM_CLASS) == api.PACKAGE_STATUS
+                }
+            return self._ids
+
+    async def names(self, client: ApiClient) -> dict[int, str]:
+        """Id → word of every ``PackageStatus`` state."""
+        return {v: k for k, v in (await self.ids(client)).items()}
+
+    async def id_of(self, client: ApiClient, word: str) -> int:
+        """The id of package state ``word``; a clear error naming the known ones otherwise."""
+        ids = await self.ids(client)
+        if word not in ids:
+            hint = did_you_mean(word, ids)
+            raise ProviderError(
+                f"no package state '{word}' in OMS{f' ({hint})' if hint else ''}; "
+                f"known: {', '.join(sorted(ids))}"
+            )
+        return ids[word]
+
+
+class _InvoiceAuth(BaseModel):
+    """``remote_invoice_call.auth`` [D]: how OMS authenticates to the invoice service."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    request_type: Literal["anonymous", "basic_auth", "token"]
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    token_prefix: str | None = None
+
+    @model_validator(mode="after")
+    def _credentials_match_type(self) -> _InvoiceAuth:
+        needed = {"basic_auth": ("username", "password"), "token": ("token",)}
+        missing = [f for f in needed.get(self.request_type, ()) if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"request_type {self.request_type} needs {' and '.join(missing)}")
+        return self
+
+
+class _InvoiceCall(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    auth: _InvoiceAuth | None = None
+
+
+class _Config(BaseModel):
+    """Command parameters [D]; only ``remote_invoice_call.auth`` is checked closely."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    remote_invoice_call: _InvoiceCall | None = None
+
+
+class TransitionSpec(Spec):
+    """A package command: from one state to another, run by a command class."""
+
+    slug: str = Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=255)
+    name: str = Field(min_length=1, max_length=255)
+    source_state: StateWord = Field(pattern=r"^[a-z_]+$")
+    target_state: StateWord = Field(pattern=r"^[a-z_]+$")
+    command_class: CommandClass
+    is_visible: bool = True
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _config(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        _Config.model_validate(value)
+        return value
+
+
+FIELDS = tuple(TransitionSpec.model_fields)
+
+
+class OmsTransition(Resource[TransitionSpec]):
+    """Package commands (state transitions)."""
+
+    kind: ClassVar[str] = "oms_transition"
+    spec_model: ClassVar[type[Spec]] = TransitionSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("slug",)
+    name_field: ClassVar[str | None] = "slug"
+    write_only: ClassVar[tuple[str, ...]] = tuple(
+        f"config.remote_invoice_call.auth.{k}" for k in AUTH_SECRETS
+    )
+
+    def __init__(self) -> None:
+        self.states = PackageStates()
+
+    @classmethod
+    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+        """Warn about undocumented states, states unreachable from ``waiting`` and two
+        transitions leaving one state with the same command class."""
+        items = sorted(desired.items())
+        return [*_unknown_states(items), *_same_command(items), *_unreachable(items)]
+
+    @classmethod
+    def flow_edges(cls, desired: Mapping[str, Desired[Any]]) -> list[tuple[str, str, str]]:
+        """``(source_state, target_state, slug)`` of every declared transition."""
+        return sorted(
+            (d.spec.source_state, d.spec.target_state, d.spec.slug) for d in desired.values()
+        )
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[TransitionSpec]]:
+        """Every transition between package states (states as words)."""
+        rows, names = await asyncio.gather(
+            client.list_all(
+                api.TRANSITIONS,
+                page_size=api.PAGE_SIZE,
+                page_size_param=api.TRANSITIONS_PAGE_SIZE_PARAM,
+            ),
+            self.states.names(client),
+        )
+        return [_remote(r, names) for r in rows if r["source_state"] in names]
+
+    async def create(
+        self, client: WriteClient, spec: TransitionSpec, ctx: WriteContext
+    ) -> Remote[TransitionSpec]:
+        """POST the whole transition."""
+        body = await self._body(client, spec, frozenset(FIELDS))
+        return _remote(await client.post(api.TRANSITIONS, body), await self.states.names(client))
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[TransitionSpec],
+        spec: TransitionSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[TransitionSpec]:
+        """PATCH the changed fields."""
+        body = await self._body(client, spec, changed)
+        path = api.detail(api.TRANSITIONS, current.id)
+        return _remote(await client.patch(path, body), await self.states.names(client))
+
+    async def delete(
+        self, client: WriteClient, current: Remote[TransitionSpec], ctx: WriteContext
+    ) -> None:
+        """DELETE the transition."""
+        await client.delete(api.detail(api.TRANSITIONS, current.id))
+
+    async def _body(
+        self, client: ApiClient, spec: TransitionSpec, fields: frozenset[str]
+    ) -> dict[str, Any]:
+        body = spec.model_dump(mode="json", include=set(fields))
+        for name in ("source_state", "target_state"):
+            if name in body:
+                body[name] = await self.states.id_of(client, body[name])
+        return body
+
+
+def _remote(obj: Mapping[str, Any], names: Mapping[int, str]) -> Remote[TransitionSpec]:
+    data = {k: obj.get(k) for k in FIELDS}
+    for name in ("source_state", "target_state"):
+        data[name] = names.get(obj[name], f"unknown_state_{obj[name]}")
+    data["config"] = _without_auth_secrets(obj.get("config") or {})
+    # model_construct: a read object is shown as it is, even where the YAML rules would refuse it
+    spec = TransitionSpec.model_construct(**data)
+    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
+
+
+def _without_auth_secrets(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with the masked invoice-call credentials as ``None`` (write-only)."""
+    call = config.get("remote_invoice_call")
+    if not isinstance(call, Mapping) or not isinstance(call.get("auth"), Mapping):
+        return dict(config)
+    auth = {k: (None if k in AUTH_SECRETS else v) for k, v in call["auth"].items()}
+    return {**config, "remote_invoice_call": {**call, "auth": auth}}
+
+
+# --- cross-object checks --------------------------------------------------------------------------
+Items = list[tuple[str, Desired[Any]]]
+
+
+def _warning(address: str, message: str, hint: str = "") -> Problem:
+    return Problem(Location(address=address), message, hint, severity="warning")
+
+
+def _unknown_states(items: Items) -> list[Problem]:
+    found = []
+    for address, d in items:
+        for field in ("source_state", "target_state"):
+            word = getattr(d.spec, field)
+            if word not in DOCUMENTED_STATES:
+                hint = did_you_mean(word, DOCUMENTED_STATES) or "it must exist in OMS"
+                message = f"{field} '{word}' is not a documented package state"
+                found.append(_warning(address, message, hint))
+    return found
+
+
+def _same_command(items: Items) -> list[Problem]:
+    first: dict[tuple[str, str], str] = {}
+    found = []
+    for address, d in items:
+        pair = (d.spec.source_state, d.spec.command_class)
+        other = first.setdefault(pair, address)
+        if other != address:
+            message = (
+                f"{other} and {address} both leave '{pair[0]}' with {pair[1]}: "
+                "a package in that state offers two identical commands"
+            )
+            found.append(_warning(address, message))
+    return found
+
+
+def _unreachable(items: Items) -> list[Problem]:
+    edges: dict[str, set[str]] = {}
+    mentioned: dict[str, str] = {}  # state → first transition that mentions it
+    for address, d in items:
+        edges.setdefault(d.spec.source_state, set()).add(d.spec.target_state)
+        for word in (d.spec.source_state, d.spec.target_state):
+            mentioned.setdefault(word, address)
+    reached, todo = {START_STATE}, [START_STATE]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    return [
+        _warning(
+            address,
+            f"package state '{word}' cannot be reached from '{START_STATE}' "
+            "with the declared transitions",
+            "add a transition into it, or check its source and target states",
+        )
+        for word, address in sorted(mentioned.items())
+        if word not in reached
+    ]

@@ -1,0 +1,180 @@
+"""``oms_webhook``: one webhook subscription, keyed by (``event_type``, ``target_url``).
+
+Create and delete use the documented [D] ``/whisperer/hooks/`` endpoints; list and update
+the proposed [P] ``/api/v1/oms/oms_hooks/`` (the same objects). The API masks ``secret_key``
+and every ``additional_headers`` value on read, so they are write-only (compared by the
+ledger's fingerprints). Header *names* are still compared: the YAML mapping
+``{Authorization: ...}`` is kept as a list of ``{name, value}`` pairs sorted by name, so the
+write-only path ``additional_headers[].value`` covers every value and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from omsform.http import ApiClient, WriteClient
+from omsform.resource import ReadContext, Resource, WriteContext
+from omsform.spec import Remote, Spec, fingerprint_of
+from omsform_akinon_oms import api
+
+EventType = Literal[
+    "package.created",
+    "package.status.transitioned",
+    "package.status.packed",
+    "package.status.cancelled",
+    "package.status.shipped",
+    "package.status.packed_for_refund",
+    "package.shipment.awb_number",
+    "shipment.created",
+    "shipment.status.updated",
+    "shipment.cancelled",
+    "transfer.status.created",
+    "transfer.status.transitioned",
+    "transfer.status.in_transit",
+    "transfer.status.transferred",
+    "transfer.status.cancelled",
+    "transfer.status.ready_to_shipment",
+    "stock_location.created",
+    "stock_location.updated",
+    "order.fulfillment.multiple_packages",
+]
+"""The documented event types (reference §8.3)."""
+
+
+class Header(Spec):
+    """One additional header; its value is a secret (never read back)."""
+
+    name: str = Field(min_length=1)
+    value: str | None = None
+
+
+class RetryCountdown(Spec):
+    """``retry_countdown_config``: the retry timing strategy [D type; P other keys]."""
+
+    type: Literal["fixed", "linear", "exponential", "random"]
+    countdown: int | None = Field(default=None, ge=0)
+    max_retries: int | None = Field(default=None, ge=0)
+    max_countdown: int | None = Field(default=None, ge=0)
+
+
+class WebhookSpec(Spec):
+    """The managed fields of a subscription; defaults are the server's."""
+
+    event_type: EventType
+    target_url: str = Field(pattern=r"^https?://\S+$")
+    is_active: bool = True
+    secret_key: str | None = None
+    additional_headers: tuple[Header, ...] = ()
+    retry_countdown_config: RetryCountdown | None = None
+    callback: Any = None
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("additional_headers", mode="before")
+    @classmethod
+    def _headers(cls, value: Any) -> Any:
+        """A mapping (as users and the API write it) or ``{name, value}`` pairs, sorted."""
+        if value is None:
+            return ()
+        if isinstance(value, Mapping):
+            value = [{"name": k, "value": v} for k, v in value.items()]
+        if not isinstance(value, list | tuple):
+            return value  # the model reports the wrong type
+        names = [_header_name(h) for h in value]
+        if len(set(names)) < len(names):
+            raise ValueError("each header name may appear once")
+        return sorted(value, key=_header_name)
+
+
+def _header_name(header: Any) -> str:
+    name = header.get("name") if isinstance(header, Mapping) else getattr(header, "name", None)
+    return str(name)
+
+
+FIELDS = tuple(WebhookSpec.model_fields)
+
+
+class OmsWebhook(Resource[WebhookSpec]):
+    """Webhook subscriptions."""
+
+    kind: ClassVar[str] = "oms_webhook"
+    spec_model: ClassVar[type[Spec]] = WebhookSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("event_type", "target_url")
+    write_only: ClassVar[tuple[str, ...]] = ("secret_key", "additional_headers[].value")
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[WebhookSpec]]:
+        """Every subscription."""
+        rows = await client.list_all(
+            api.OMS_HOOKS, page_size=api.PAGE_SIZE, page_size_param=api.OMS_HOOKS_PAGE_SIZE_PARAM
+        )
+        return [_remote(row) for row in rows]
+
+    async def create(
+        self, client: WriteClient, spec: WebhookSpec, ctx: WriteContext
+    ) -> Remote[WebhookSpec]:
+        """POST the whole subscription to the documented whisperer endpoint."""
+        return _remote(await client.post(api.WHISPERER_HOOKS, _body(spec, FIELDS)))
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[WebhookSpec],
+        spec: WebhookSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[WebhookSpec]:
+        """PATCH the changed fields on the proposed ``oms_hooks`` path."""
+        path = api.detail(api.OMS_HOOKS, current.id)
+        return _remote(await client.patch(path, _body(spec, changed)))
+
+    async def delete(
+        self, client: WriteClient, current: Remote[WebhookSpec], ctx: WriteContext
+    ) -> None:
+        """DELETE through the documented whisperer endpoint."""
+        await client.delete(api.detail(api.WHISPERER_HOOKS, current.id))
+
+
+def _body(spec: WebhookSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for field in fields:
+        if field == "additional_headers":
+            body[field] = {h.name: h.value for h in spec.additional_headers}
+        elif field == "retry_countdown_config":
+            retry = spec.retry_countdown_config
+            body[field] = None if retry is None else retry.model_dump(exclude_none=True)
+        else:
+            body[field] = getattr(spec, field)
+    return body
+
+
+def _remote(obj: Mapping[str, Any]) -> Remote[WebhookSpec]:
+    headers = obj.get("additional_headers") or {}
+    retry = obj.get("retry_countdown_config")
+    data: dict[str, Any] = {
+        **{k: obj.get(k) for k in FIELDS},
+        "secret_key": None,  # write-only: masked on read
+        "additional_headers": tuple(
+            Header.model_construct(name=name, value=None) for name in sorted(headers)
+        ),
+        "retry_countdown_config": None
+        if retry is None
+        else RetryCountdown.model_construct(
+            **{k: retry.get(k) for k in RetryCountdown.model_fields}
+        ),
+        "config": obj.get("config") or {},
+    }
+    # model_construct: what the server holds is shown as it is, even where YAML rules would refuse
+    spec = WebhookSpec.model_construct(**data)
+    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
