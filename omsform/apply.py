@@ -56,9 +56,11 @@ class _Context:
         self._current, self._resources = current, resources
         self._index: dict[str, dict[str, Remote[Any]]] = {}
         self._declared: dict[str, set[str]] = {}
+        self._desired: dict[str, list[Desired[Any]]] = {}
         for d in desired.values():
             if d.kind in resources:
                 self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
+                self._desired.setdefault(d.kind, []).append(d)
 
     def objects(self, kind: str) -> dict[str, Remote[Any]]:
         """Key → current object of ``kind`` (empty when the kind was not read)."""
@@ -78,6 +80,10 @@ class _Context:
     def declared_keys(self, kind: str) -> frozenset[str]:
         """Natural keys the brand declares for ``kind``."""
         return frozenset(self._declared.get(kind, ()))
+
+    def declared(self, kind: str) -> list[Desired[Any]]:
+        """The brand's declared objects of ``kind``."""
+        return sorted(self._desired.get(kind, ()), key=lambda d: d.address)
 
     def id_of(self, kind: str, key: str) -> int | str:
         """Server id of ``kind`` object ``key``: read this run, or created earlier in it."""

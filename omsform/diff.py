@@ -8,8 +8,10 @@ Rules, in the order they apply (spec §4):
   explained field by field (deepdiff inside nested values).
 - ``Resource.decide`` is asked first for every pair (either side may be ``None``); when it
   returns an Action that is used. Otherwise: absent → create (a :class:`PlanError` when the kind
-  cannot be created); an ``immutable`` field changed → replace, or manual when the kind cannot
-  be deleted and re-created; other differences → update; equal → unchanged (only counted).
+  cannot be created, unless ``Resource.expected_from`` names a declared object planned to run:
+  then a create "expected from" it); an ``immutable`` field changed → replace, or manual when
+  the kind cannot be deleted and re-created; other differences → update; equal → unchanged
+  (only counted).
 - Write-only values cannot be read back: the ledger's fingerprint of the last value sent is
   compared with ``fingerprint(secret_slot(address, path), value)``. Equal → nothing; different →
   an update shown as ``(sensitive value changed)``; no fingerprint → an ``unverified`` note and no
@@ -273,16 +275,31 @@ class _Planner:
         self, d: Desired[Any], cls: type[Resource[Any]], key: str, decided: Action | None
     ) -> None:
         if decided is None and not cls.can_create:
+            origin = cls.expected_from(d.spec)
+            if origin is not None and self._runs(origin.address):
+                reason = f"expected from {origin.label}"
+                fields = _create_fields(d, cls)
+                self._add(d.address, d.kind, key, Action.CREATE, None, fields, reason)
+                return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
+            todo = origin.todo if origin else "create it in the remote system first"
             self.problems.append(
                 f"{where}{d.address}: no {d.kind} '{key}' exists and {d.kind} objects cannot be "
-                "created through the API: create it in the remote system first, or remove it "
-                "from the YAML"
+                f"created through the API: {todo}, or remove it from the YAML"
             )
             return
         action = decided or Action.CREATE
         fields = _create_fields(d, cls) if action is Action.CREATE else []
         self._add(d.address, d.kind, key, action, None, fields, _DECIDED.get(action, ""))
+
+    def _runs(self, address: str) -> bool:
+        """Whether the plan runs the declared object ``address`` (its kind decides RUN)."""
+        d = self.inputs.desired.get(address)
+        if d is None:
+            return False
+        cls = self.resource(d.kind)
+        current = self.current.get(d.kind, {}).get(self.keys.get(address, ""))
+        return current is not None and cls.decide(d.spec, current) is Action.RUN
 
     def _compare(
         self, d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]]

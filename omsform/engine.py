@@ -27,7 +27,7 @@ from omsform.read import read_current
 from omsform.report import ApplyReport
 from omsform.resource import Resource
 from omsform.safety import check_safety
-from omsform.spec import Remote
+from omsform.spec import Desired, Remote
 
 STATE_DIR = ".omsform"
 
@@ -100,9 +100,13 @@ async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[
     clients = {name: c.read_only() for name, c in session.clients.items()}
     resources = session.resources()
     declared: dict[str, set[str]] = {}
+    desired: dict[str, list[Desired[Any]]] = {}
     for d in session.brand.desired.values():
         declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
-    return await read_current(kinds, resources, clients, session.provider_of(), declared=declared)
+        desired.setdefault(d.kind, []).append(d)
+    return await read_current(
+        kinds, resources, clients, session.provider_of(), declared=declared, desired=desired
+    )
 
 
 def plan_inputs(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from omsform.errors import OmsformError, ProviderError
 from omsform.http import ApiClient, gather_all
 from omsform.resource import Resource
-from omsform.spec import Remote
+from omsform.spec import Desired, Remote
 
 _listing: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "omsform_listing", default=None
@@ -28,7 +28,8 @@ class Reader:
 
     ``resources`` maps kind → Resource instance, ``clients`` provider name → client,
     ``provider_of`` kind → provider name, ``declared`` kind → natural keys the brand declares
-    (kinds read one object at a time, such as setup steps, read only those).
+    (kinds read one object at a time, such as setup steps, read only those), ``desired`` kind →
+    the declared objects themselves (for ``ctx.declared``).
     """
 
     def __init__(
@@ -37,9 +38,11 @@ class Reader:
         clients: Mapping[str, ApiClient],
         provider_of: Mapping[str, str],
         declared: Mapping[str, Iterable[str]] | None = None,
+        desired: Mapping[str, Sequence[Desired[Any]]] | None = None,
     ) -> None:
         self.resources, self.clients, self.provider_of = resources, clients, provider_of
         self._declared = {kind: frozenset(keys) for kind, keys in (declared or {}).items()}
+        self._desired = {kind: list(items) for kind, items in (desired or {}).items()}
         self._tasks: dict[str, asyncio.Task[list[Remote[Any]]]] = {}
         self._waits: dict[str, set[str]] = {}  # kind being listed → kinds its list awaits
 
@@ -66,6 +69,10 @@ class Reader:
     def declared_keys(self, kind: str) -> frozenset[str]:
         """Natural keys the brand declares for ``kind``."""
         return self._declared.get(kind, frozenset())
+
+    def declared(self, kind: str) -> list[Desired[Any]]:
+        """The brand's declared objects of ``kind``."""
+        return list(self._desired.get(kind, ()))
 
     def _path(self, start: str, target: str) -> list[str]:
         """Kinds from ``start`` to ``target`` along awaited listings ([] when unreachable)."""
@@ -112,14 +119,15 @@ async def read_current(
     provider_of: Mapping[str, str],
     *,
     declared: Mapping[str, Iterable[str]] | None = None,
+    desired: Mapping[str, Sequence[Desired[Any]]] | None = None,
     reader: Reader | None = None,
 ) -> dict[str, list[Remote[Any]]]:
     """Current objects of every kind in ``kinds``, all listed concurrently; any failure raises.
 
-    ``declared`` (kind → declared natural keys) feeds ``ctx.declared_keys``; pass ``reader`` to
-    keep its memoised listings for later.
+    ``declared`` (kind → declared natural keys) feeds ``ctx.declared_keys``, ``desired`` (kind →
+    declared objects) ``ctx.declared``; pass ``reader`` to keep its memoised listings for later.
     """
-    reader = reader or Reader(resources, clients, provider_of, declared)
+    reader = reader or Reader(resources, clients, provider_of, declared, desired)
     wanted = sorted(set(kinds))
     try:
         listed = await gather_all(reader.current(kind) for kind in wanted)

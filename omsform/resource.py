@@ -20,6 +20,7 @@ Contract for implementers:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol
 
 from omsform.errors import Problem
@@ -42,6 +43,12 @@ class ReadContext(Protocol):
         such as setup steps, so only declared ones cost a request)."""
         ...
 
+    def declared(self, kind: str) -> list[Desired[Any]]:
+        """The brand's declared objects of ``kind``, in address order (for a kind that checks
+        declared values against what the server offers while listing, such as stock engine
+        types; a bad value is a :class:`~omsform.errors.PlanError` naming the address)."""
+        ...
+
 
 class WriteContext(ReadContext, Protocol):
     """What a kind may use while writing: server ids of objects by natural key."""
@@ -49,6 +56,19 @@ class WriteContext(ReadContext, Protocol):
     def id_of(self, kind: str, key: str) -> int | str:
         """Server id of ``kind`` object ``key``: read this run, or created earlier in this apply."""
         ...
+
+
+@dataclass(frozen=True)
+class ExpectedFrom:
+    """Where a missing object of a kind that cannot be created comes from (see
+    :meth:`Resource.expected_from`)."""
+
+    address: str
+    """The *run* change that brings it in (``oms_setup_step.channels``)."""
+    label: str
+    """How the plan names that source: ``(expected from <label>)``."""
+    todo: str
+    """What a person must do when that change is not planned (part of the plan error)."""
 
 
 class Resource(Generic[S]):
@@ -111,6 +131,17 @@ class Resource(Generic[S]):
         """``(from, to, label)`` edges of a flow this kind defines, for ``omsform graph --kind``
         (package state transitions); empty for kinds that define none."""
         return []
+
+    @classmethod
+    def expected_from(cls, desired: Spec) -> ExpectedFrom | None:
+        """For a kind that cannot be created: where a missing declared object comes from.
+
+        When ``address`` is declared and planned to *run*, the missing object is planned as a
+        create shown ``(expected from <label>)`` that depends on it; the kind's ``create`` then
+        finds it after the run (and fails clearly when it is still missing). Otherwise the plan
+        error tells the user ``todo``. ``None`` (the default): the generic plan error.
+        """
+        return None
 
     @classmethod
     def protected_remote(cls, current: Remote[Any]) -> str:

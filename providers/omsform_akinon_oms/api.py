@@ -25,6 +25,59 @@ STEP_STATUS = "get_async_status/"  # [D] GET → {"result": READY|WORKING|FINISH
 STEP_IS_REQUIRED_FIELD = "is_required"  # [P] body shape of is_required (bare bool tolerated)
 STEP_RESULT_FIELD = "result"  # [D]
 
+# --- oms_channel: sales channels (copied in from Omnitron by the channels setup step) ----------
+CHANNELS = PREFIX + "channels/"  # [D] GET list (paginated) and {id}/ GET; [P] {id}/ PATCH
+CHANNELS_PAGE_SIZE_PARAM = "page_size"  # [P] the docs do not say which size parameter it takes
+CHANNEL_NAME = "name"  # [D]
+CHANNEL_OMNITRON_ID = "omnitron_id"  # [D]
+CHANNEL_TYPE = "channel_type"  # [D] example body (the field table calls it "type")
+CHANNEL_IS_ACTIVE = "is_active"  # [D] field; [P] writable by PATCH
+CHANNEL_CONFIGURATION = "configuration"  # [D] field (object); [P] writable by PATCH
+CHANNELS_STEP = "channels"  # the oms_setup_step that copies channels in ([B] paths, see above)
+
+# --- oms_stock_integration: the product stock integration (one per OMS) ------------------------
+STOCK_INTEGRATION = PREFIX + "setup/product-stock-integration/"  # [B] base of the two below
+STOCK_ENGINES = STOCK_INTEGRATION + "available-stock-engines/"  # [B] GET
+STOCK_ENGINE_VALUE = "value"  # [P] the list holds {value, label}; bare strings are tolerated
+STOCK_INTEGRATION_EXECUTE = STOCK_INTEGRATION + "execute/"  # [B] POST the fields → [I] 204
+STOCK_INTEGRATION_CURRENT = STOCK_INTEGRATION  # [P] GET the fields, password masked or null
+STOCK_INTEGRATION_URL = "url"  # [B]
+STOCK_INTEGRATION_ENGINE = "stock_engine_type"  # [B]
+STOCK_INTEGRATION_USERNAME = "username"  # [B] optional
+STOCK_INTEGRATION_PASSWORD = "password"  # [B] optional; [P] never returned in clear
+
+# --- oms_denial_reason: package denial reasons -------------------------------------------------
+DENIAL_REASONS = PREFIX + "packages/package_denial_reason/"  # [D] GET list, POST; {id}/ GET
+# [P] {id}/ PATCH and DELETE (the docs show only list, create and retrieve)
+DENIAL_REASONS_PAGE_SIZE_PARAM = "page_size"  # [D] default 20, max 100
+DENIAL_REASON_FIELDS = ("title", "remote_id", "priority", "is_active")  # [D] (no timestamps)
+
+# --- oms_cargo_integration: cargo (shipping) integrations --------------------------------------
+CARGO_INTEGRATIONS = PREFIX + "cargo_companies/"  # [P] list, POST; {id}/ PATCH, DELETE
+CARGO_PAGE_SIZE_PARAM = "limit"  # [P]
+CARGO_FIELDS = (  # [B] names from the Basic Setup guide; body shape [P]
+    "name",
+    "erp_code",  # [B] unique [P]
+    "shipping_company",
+    "is_managed_by_oms",  # [P] default true
+    "is_demo_client",  # [P] default false
+    "conf",  # [B] object; [P] PATCH replaces it whole
+)
+CARGO_DEMO_KLASS_PREFIX = "oms.shipments.clients.demo_client."  # [B] conf.klass of a demo client
+CARGO_CREDENTIAL_KEYS = (  # [P] conf keys whose values the API masks on read
+    "password",
+    "api_key",
+    "apikey",
+    "api_secret",
+    "token",
+    "access_token",
+    "auth_token",
+    "secret",
+    "secret_key",
+    "client_secret",
+    "private_key",
+)
+
 # --- application settings ---------------------------------------------------------------------
 SETTINGS = PREFIX + "settings/application_settings/"  # [D] list/create; {id}/ GET, PATCH
 SETTINGS_PAGE_SIZE_PARAM = "page_size"  # [D]

@@ -1,0 +1,150 @@
+"""``oms_cargo_integration``: a cargo (shipping) company integration, keyed by ``erp_code``.
+
+Fields [B] (Basic Setup guide): ``name``, ``shipping_company``, ``is_managed_by_oms``
+(default true), ``is_demo_client`` (default false) and ``conf``: credentials for a real
+carrier, or ``klass: oms.shipments.clients.demo_client.<Name>`` for a demo client.
+
+Rules, checked when the brand is loaded: a demo client needs that ``conf.klass`` and no
+credentials; a ``klass`` from the demo package needs ``is_demo_client: true``; a real carrier
+managed by OMS needs at least one credential.
+
+Credentials are the values under the keys in ``api.CARGO_CREDENTIAL_KEYS`` (``password``,
+``api_key``, ``token``, …). The API masks them on read, so they are write-only and compared by
+their ledger fingerprint. They must sit directly in ``conf`` or in ``conf.auth``, under a
+lower-case key: those are the write-only paths, and a credential anywhere else would read back
+masked and never compare equal, so it is refused at load time.
+
+API [P]: ``GET/POST cargo_companies/``, ``PATCH/DELETE cargo_companies/{id}/``; a PATCH of
+``conf`` replaces it whole, so every credential is sent again with any ``conf`` change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator, model_validator
+
+from omsform.http import ApiClient, WriteClient
+from omsform.paths import drop_paths
+from omsform.resource import ReadContext, Resource, WriteContext
+from omsform.spec import Remote, Spec, fingerprint_of
+from omsform_akinon_oms import api
+
+CREDENTIAL_KEYS = frozenset(api.CARGO_CREDENTIAL_KEYS)
+CREDENTIAL_PATHS = tuple(f"conf.{k}" for k in api.CARGO_CREDENTIAL_KEYS) + tuple(
+    f"conf.auth.{k}" for k in api.CARGO_CREDENTIAL_KEYS
+)
+DEMO = api.CARGO_DEMO_KLASS_PREFIX
+FIELDS = api.CARGO_FIELDS
+
+
+def _credentials(value: Any, path: str = "conf") -> Iterator[tuple[str, str, Any]]:
+    """``(path, key, value)`` of every key inside ``value`` that names a credential (any case,
+    any depth)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            here = f"{path}.{key}"
+            if str(key).lower() in CREDENTIAL_KEYS:
+                yield here, str(key), item
+            yield from _credentials(item, here)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _credentials(item, f"{path}[{i}]")
+
+
+class CargoIntegrationSpec(Spec):
+    """A cargo integration; defaults are the server's."""
+
+    erp_code: str = Field(min_length=1, max_length=255)
+    name: str = Field(min_length=1, max_length=255)
+    shipping_company: str = Field(min_length=1, max_length=255)
+    is_managed_by_oms: bool = True
+    is_demo_client: bool = False
+    conf: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _rules(self) -> CargoIntegrationSpec:
+        found = list(_credentials(self.conf))
+        misplaced = [p for p, k, _ in found if p not in CREDENTIAL_PATHS]
+        if misplaced:
+            raise ValueError(
+                f"credential {', '.join(misplaced)} must sit directly in `conf` or `conf.auth` "
+                f"under a lower-case key ({', '.join(sorted(CREDENTIAL_KEYS))}): only there is "
+                "it write-only and compared safely"
+            )
+        given = [p for p, _, v in found if v not in (None, "")]
+        klass = self.conf.get("klass")
+        demo_klass = isinstance(klass, str) and klass.startswith(DEMO)
+        if self.is_demo_client:
+            if not demo_klass or klass == DEMO:
+                raise ValueError(f"a demo client needs `conf.klass: {DEMO}<Name>`")
+            if given:
+                raise ValueError(f"a demo client takes no credentials: remove {', '.join(given)}")
+        elif demo_klass:
+            raise ValueError(f"`conf.klass` names a demo client ({klass}): set is_demo_client")
+        elif self.is_managed_by_oms and not given:
+            raise ValueError(
+                "a real carrier managed by OMS needs credentials in `conf` (one of "
+                f"{', '.join(api.CARGO_CREDENTIAL_KEYS)}, e.g. `password: ${{secret.NAME}}`)"
+            )
+        return self
+
+
+class OmsCargoIntegration(Resource[CargoIntegrationSpec]):
+    """Cargo integrations (full CRUD)."""
+
+    kind: ClassVar[str] = "oms_cargo_integration"
+    spec_model: ClassVar[type[Spec]] = CargoIntegrationSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("erp_code",)
+    write_only: ClassVar[tuple[str, ...]] = CREDENTIAL_PATHS
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[CargoIntegrationSpec]]:
+        """Every cargo integration, credentials left out (the API masks them)."""
+        rows = await client.list_all(
+            api.CARGO_INTEGRATIONS,
+            page_size=api.PAGE_SIZE,
+            page_size_param=api.CARGO_PAGE_SIZE_PARAM,
+        )
+        return [_remote(row) for row in rows]
+
+    async def create(
+        self, client: WriteClient, spec: CargoIntegrationSpec, ctx: WriteContext
+    ) -> Remote[CargoIntegrationSpec]:
+        """POST every field."""
+        return _remote(await client.post(api.CARGO_INTEGRATIONS, _body(spec, FIELDS)))
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[CargoIntegrationSpec],
+        spec: CargoIntegrationSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[CargoIntegrationSpec]:
+        """PATCH the changed fields (``conf`` whole, credentials included)."""
+        path = api.detail(api.CARGO_INTEGRATIONS, current.id)
+        return _remote(await client.patch(path, _body(spec, changed)))
+
+    async def delete(
+        self, client: WriteClient, current: Remote[CargoIntegrationSpec], ctx: WriteContext
+    ) -> None:
+        """DELETE the integration."""
+        await client.delete(api.detail(api.CARGO_INTEGRATIONS, current.id))
+
+
+def _body(spec: CargoIntegrationSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
+    return spec.model_dump(mode="json", include=set(fields) & set(FIELDS))
+
+
+def _remote(row: Mapping[str, Any]) -> Remote[CargoIntegrationSpec]:
+    # model_construct: a live object need not pass the YAML rules (its credentials are masked)
+    fields = {k: row[k] for k in FIELDS if k in row and row[k] is not None}
+    whole = drop_paths({"conf": row.get("conf") or {}}, CREDENTIAL_PATHS)
+    spec = CargoIntegrationSpec.model_construct(**{**fields, "conf": whole["conf"]})
+    return Remote(id=row["id"], spec=spec, fingerprint=fingerprint_of(row))

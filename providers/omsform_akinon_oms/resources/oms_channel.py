@@ -1,0 +1,158 @@
+"""``oms_channel``: a sales channel. OMS only copies channels in from Omnitron (the ``channels``
+setup step), so omsform never creates or deletes one; it manages ``is_active`` and
+``configuration``.
+
+Identity: a channel is declared by ``name`` (its key) or, where names are not unique, by
+``omnitron_id`` (key ``omnitron_id=<id>``), never both. ``list`` reads which form the brand
+uses from the declared keys and gives each live channel the matching form, so both compare
+equal; the live name and id are kept in ``Remote.server``.
+
+A declared channel missing from OMS is planned as a create "(expected from setup step
+channels)" when ``oms_setup_step.channels`` is declared and planned to run; ``create`` then
+lists the channels again (after the step, which this kind depends on), PATCHes the managed
+fields that differ, or fails saying the channel must be created in Omnitron first. Without such
+a run the plan fails with that advice.
+
+API [D] ``GET channels/`` (list) and [P] ``PATCH channels/{id}/`` (``is_active``,
+``configuration``); see ``api.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator, model_validator
+
+from omsform.errors import ProviderError
+from omsform.http import ApiClient, WriteClient
+from omsform.resource import ExpectedFrom, ReadContext, Resource, WriteContext
+from omsform.spec import Remote, Spec, fingerprint_of
+from omsform_akinon_oms import api
+
+STEP_ADDRESS = f"oms_setup_step.{api.CHANNELS_STEP}"
+MANAGED = (api.CHANNEL_IS_ACTIVE, api.CHANNEL_CONFIGURATION)
+
+
+class ChannelSpec(Spec):
+    """A channel's identity (``name`` or ``omnitron_id``) and managed fields; defaults are what
+    the setup step gives a newly copied channel."""
+
+    name: str | None = None
+    omnitron_id: int | None = None
+    is_active: bool = True
+    configuration: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("configuration", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> ChannelSpec:
+        if (self.name is None) == (self.omnitron_id is None):
+            raise ValueError(
+                "give the channel's `name`, or its `omnitron_id` when names are not unique "
+                "(not both: the name comes from Omnitron)"
+            )
+        return self
+
+
+def omnitron_key(omnitron_id: int) -> str:
+    """The natural key of a channel declared by its Omnitron id."""
+    return f"omnitron_id={omnitron_id}"
+
+
+class OmsChannel(Resource[ChannelSpec]):
+    """Sales channels: read, and updated in place; never created or deleted."""
+
+    kind: ClassVar[str] = "oms_channel"
+    spec_model: ClassVar[type[Spec]] = ChannelSpec
+    key_fields: ClassVar[tuple[str, ...]] = ("name",)
+    depends_on_kinds: ClassVar[tuple[str, ...]] = ("oms_setup_step",)
+    can_create: ClassVar[bool] = False
+    can_delete: ClassVar[bool] = False
+
+    @classmethod
+    def key(cls, spec: Spec) -> str:
+        """``name``, or ``omnitron_id=<id>`` for a channel declared by its Omnitron id."""
+        assert isinstance(spec, ChannelSpec)
+        if spec.omnitron_id is not None:
+            return omnitron_key(spec.omnitron_id)
+        return spec.name or ""
+
+    @classmethod
+    def expected_from(cls, desired: Spec) -> ExpectedFrom:
+        """A missing channel is copied in by the channels setup step."""
+        return ExpectedFrom(
+            address=STEP_ADDRESS,
+            label=f"setup step {api.CHANNELS_STEP}",
+            todo=(
+                "create the channel in Omnitron first; the channels setup step then copies it "
+                f"into OMS (declare it: `oms_setup_step: {{{api.CHANNELS_STEP}: {{}}}}`)"
+            ),
+        )
+
+    @classmethod
+    def protected_remote(cls, current: Remote[Any]) -> str:
+        """Channels come from Omnitron and are never deleted."""
+        return "it comes from Omnitron"
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[ChannelSpec]]:
+        """Every channel, each in the key form the brand declares it by."""
+        rows = await client.list_all(
+            api.CHANNELS, page_size=api.PAGE_SIZE, page_size_param=api.CHANNELS_PAGE_SIZE_PARAM
+        )
+        by_id = ctx.declared_keys(self.kind)
+        return [_remote(row, by_id) for row in rows]
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[ChannelSpec],
+        spec: ChannelSpec,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[ChannelSpec]:
+        """PATCH the changed managed fields."""
+        body = _body(spec, changed)
+        row = await client.patch(api.detail(api.CHANNELS, current.id), body)
+        return _remote(row, ctx.declared_keys(self.kind))
+
+    async def create(
+        self, client: WriteClient, spec: ChannelSpec, ctx: WriteContext
+    ) -> Remote[ChannelSpec]:
+        """After the channels setup step ran: find the copied channel (one list) and PATCH the
+        managed fields that differ; fail clearly when the step did not bring it."""
+        key = self.key(spec)
+        found = next((r for r in await self.list(client, ctx) if self.key(r.spec) == key), None)
+        if found is None:
+            raise ProviderError(
+                f"channel '{key}' is still not in OMS after the channels setup step: create it "
+                "in Omnitron (check the name or omnitron_id), then apply again"
+            )
+        differ = frozenset(f for f in MANAGED if getattr(found.spec, f) != getattr(spec, f))
+        if not differ:
+            return found
+        return await self.update(client, found, spec, differ, ctx)
+
+
+def _body(spec: ChannelSpec, fields: frozenset[str]) -> dict[str, Any]:
+    return spec.model_dump(mode="json", include={f for f in MANAGED if f in fields})
+
+
+def _remote(row: Mapping[str, Any], declared: frozenset[str]) -> Remote[ChannelSpec]:
+    omnitron_id = row.get(api.CHANNEL_OMNITRON_ID)
+    by_id = omnitron_id is not None and omnitron_key(omnitron_id) in declared
+    spec = ChannelSpec(
+        name=None if by_id else (row.get(api.CHANNEL_NAME) or ""),
+        omnitron_id=omnitron_id if by_id else None,
+        is_active=row.get(api.CHANNEL_IS_ACTIVE, True),
+        configuration=row.get(api.CHANNEL_CONFIGURATION) or {},
+    )
+    server = {
+        "name": row.get(api.CHANNEL_NAME),
+        "omnitron_id": omnitron_id,
+        "channel_type": row.get(api.CHANNEL_TYPE),
+    }
+    return Remote(id=row["id"], spec=spec, fingerprint=fingerprint_of(row), server=server)
