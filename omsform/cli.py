@@ -314,7 +314,10 @@ def graph(brand: Path, kind: str | None, fmt: str) -> None:
     for warning in loaded.warnings:
         OUT.err(str(warning))
     if kind:
-        OUT.out(graphs.render(graphs.flow_graph(loaded.desired, kind), fmt).rstrip("\n"))
+        edges = graphs.flow_graph(loaded.desired, kind)
+        if not edges:
+            OUT.err(f"No {kind} objects are declared: the flow is empty.")
+        OUT.out(graphs.render(edges, fmt).rstrip("\n"))
     else:
         edges = graphs.dependency_graph(loaded.desired)
         OUT.out(graphs.render(edges, fmt, nodes=loaded.desired).rstrip("\n"))

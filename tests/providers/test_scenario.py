@@ -9,6 +9,7 @@ import pytest
 
 from omsform.errors import ConfigError, PlanError
 from tests.harness import BrandHarness, actions
+from tests.providers.test_transition import FLOW
 
 BASE = """\
     oms_setup_step: {channels: {}, stock_locations: {}}
@@ -218,3 +219,15 @@ def test_geolocation_warning(tmp_path: Path) -> None:
     )
     h.write({"base.yaml": BASE, "scenarios.yaml": geo, "settings.yaml": setting})
     assert [w.message for w in h.load().warnings] == []
+
+
+def test_states_are_listed_once_for_scenarios_and_transitions(tmp_path: Path) -> None:
+    h = _ready(tmp_path)
+    h.write({"base.yaml": BASE, "scenarios.yaml": SCENARIO, "flow.yaml": FLOW})
+    h.converge()
+    h.reset_stats()
+    assert not h.plan().has_changes
+    by_path = h.stats()["by_path"]
+    assert by_path["GET /api/v1/oms/states/"] == 1
+    assert by_path["GET /api/v1/oms/scenarios/"] == 1
+    assert by_path["GET /api/v1/oms/transitions/"] == 1

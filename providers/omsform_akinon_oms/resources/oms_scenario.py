@@ -38,7 +38,7 @@ from omsform.http import ApiClient, WriteClient
 from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Desired, Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
-from omsform_akinon_oms.resources.oms_transition import PackageStates
+from omsform_akinon_oms.resources.oms_transition import package_states
 
 CHANNEL, LOCATION = "oms_channel", "oms_stock_location"
 GEO_SETTING = "GEOLOCATION_DISCOVERY"
@@ -159,9 +159,6 @@ class OmsScenario(Resource[ScenarioSpec]):
     name_field: ClassVar[str | None] = "name"
     immutable: ClassVar[frozenset[str]] = frozenset({"type"})
 
-    def __init__(self) -> None:
-        self.states = PackageStates()
-
     @classmethod
     def references(cls, spec: Spec) -> Iterable[tuple[str, str]]:
         """The channels and stock locations the scenario names."""
@@ -200,7 +197,7 @@ class OmsScenario(Resource[ScenarioSpec]):
         )
         if not rows:
             return []
-        names = await _Names.read(self.states, client, ctx, rows)
+        names = await _Names.read(client, ctx, rows)
         return [_remote(row, names) for row in rows]
 
     async def create(
@@ -232,7 +229,7 @@ class OmsScenario(Resource[ScenarioSpec]):
     async def _written(
         self, client: ApiClient, ctx: ReadContext, obj: Mapping[str, Any]
     ) -> Remote[ScenarioSpec]:
-        return _remote(obj, await _Names.read(self.states, client, ctx, [obj]))
+        return _remote(obj, await _Names.read(client, ctx, [obj]))
 
     async def _body(
         self, client: ApiClient, spec: ScenarioSpec, fields: frozenset[str], ctx: WriteContext
@@ -245,7 +242,7 @@ class OmsScenario(Resource[ScenarioSpec]):
                 body[field] = ctx.id_of(LOCATION, spec.default_stock_location)
             elif field == "initial_status":
                 status = spec.initial_status
-                body[field] = None if status is None else await self.states.id_of(client, status)
+                body[field] = None if status is None else await package_states(client).id_of(status)
             elif field == "rules":
                 body[field] = [_rule_body(rule, ctx) for rule in spec.rules]
             else:
@@ -302,17 +299,16 @@ def _rule_body(rule: Rule, ctx: WriteContext) -> dict[str, Any]:
 class _Names:
     """Id → natural key maps for one batch of scenario objects."""
 
-    def __init__(self, channels: dict[Any, str], locations: dict[Any, str], states: dict[int, str]):
+    def __init__(
+        self, channels: dict[Any, str], locations: dict[Any, str], states: dict[int, str]
+    ) -> None:
         self.channels, self.locations, self.states = channels, locations, states
 
     @classmethod
     async def read(
-        cls,
-        states: PackageStates,
-        client: ApiClient,
-        ctx: ReadContext,
-        rows: Sequence[Mapping[str, Any]],
+        cls, client: ApiClient, ctx: ReadContext, rows: Sequence[Mapping[str, Any]]
     ) -> _Names:
+        """The maps ``rows`` need: only the lookups their ids call for."""
         # the channel kind says which key form (name, or omnitron_id=…) the brand uses for a
         # channel; imported here so scenarios load even where that kind is not installed
         from omsform_akinon_oms.resources.oms_channel import OmsChannel
@@ -322,7 +318,7 @@ class _Names:
         channels, locations, words = await asyncio.gather(
             ctx.current(CHANNEL) if need_channels else _nothing(),
             ctx.current(LOCATION),
-            states.names(client) if need_states else _nothing(),
+            package_states(client).names() if need_states else _nothing(),
         )
         return cls(
             {r.id: OmsChannel.key(r.spec) for r in channels},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import weakref
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
@@ -73,17 +74,18 @@ def state_word(display_name: str) -> str:
 
 
 class PackageStates:
-    """Package state ids by word and back, read once per resource instance (one run)."""
+    """Package state ids by word and back, listed once through ``client`` (one run)."""
 
-    def __init__(self) -> None:
+    def __init__(self, client: ApiClient) -> None:
+        self._client = client
         self._ids: dict[str, int] | None = None
         self._lock = asyncio.Lock()
 
-    async def ids(self, client: ApiClient) -> dict[str, int]:
+    async def ids(self) -> dict[str, int]:
         """Word → id of every ``PackageStatus`` state."""
         async with self._lock:
             if self._ids is None:
-                rows = await client.list_all(
+                rows = await self._client.list_all(
                     api.STATES,
                     {api.STATE_ENUM_CLASS: api.PACKAGE_STATUS},
                     page_size=api.PAGE_SIZE,
@@ -96,13 +98,13 @@ class PackageStates:
                 }
             return self._ids
 
-    async def names(self, client: ApiClient) -> dict[int, str]:
+    async def names(self) -> dict[int, str]:
         """Id → word of every ``PackageStatus`` state."""
-        return {v: k for k, v in (await self.ids(client)).items()}
+        return {v: k for k, v in (await self.ids()).items()}
 
-    async def id_of(self, client: ApiClient, word: str) -> int:
+    async def id_of(self, word: str) -> int:
         """The id of package state ``word``; a clear error naming the known ones otherwise."""
-        ids = await self.ids(client)
+        ids = await self.ids()
         if word not in ids:
             hint = did_you_mean(word, ids)
             raise ProviderError(
@@ -110,6 +112,18 @@ class PackageStates:
                 f"known: {', '.join(sorted(ids))}"
             )
         return ids[word]
+
+
+_SHARED: weakref.WeakKeyDictionary[ApiClient, PackageStates] = weakref.WeakKeyDictionary()
+
+
+def package_states(client: ApiClient) -> PackageStates:
+    """The states lookup of ``client``, shared by every kind that uses the same client in a run
+    (transitions and scenarios), so the states are listed once."""
+    found = _SHARED.get(client)
+    if found is None:
+        found = _SHARED[client] = PackageStates(client)
+    return found
 
 
 class _InvoiceAuth(BaseModel):
@@ -177,9 +191,6 @@ class OmsTransition(Resource[TransitionSpec]):
         f"config.remote_invoice_call.auth.{k}" for k in AUTH_SECRETS
     )
 
-    def __init__(self) -> None:
-        self.states = PackageStates()
-
     @classmethod
     def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
         """Warn about undocumented states, states unreachable from ``waiting`` and two
@@ -202,7 +213,7 @@ class OmsTransition(Resource[TransitionSpec]):
                 page_size=api.PAGE_SIZE,
                 page_size_param=api.TRANSITIONS_PAGE_SIZE_PARAM,
             ),
-            self.states.names(client),
+            package_states(client).names(),
         )
         return [_remote(r, names) for r in rows if r["source_state"] in names]
 
@@ -211,7 +222,9 @@ class OmsTransition(Resource[TransitionSpec]):
     ) -> Remote[TransitionSpec]:
         """POST the whole transition."""
         body = await self._body(client, spec, frozenset(FIELDS))
-        return _remote(await client.post(api.TRANSITIONS, body), await self.states.names(client))
+        return _remote(
+            await client.post(api.TRANSITIONS, body), await package_states(client).names()
+        )
 
     async def update(
         self,
@@ -224,7 +237,7 @@ class OmsTransition(Resource[TransitionSpec]):
         """PATCH the changed fields."""
         body = await self._body(client, spec, changed)
         path = api.detail(api.TRANSITIONS, current.id)
-        return _remote(await client.patch(path, body), await self.states.names(client))
+        return _remote(await client.patch(path, body), await package_states(client).names())
 
     async def delete(
         self, client: WriteClient, current: Remote[TransitionSpec], ctx: WriteContext
@@ -238,7 +251,7 @@ class OmsTransition(Resource[TransitionSpec]):
         body = spec.model_dump(mode="json", include=set(fields))
         for name in ("source_state", "target_state"):
             if name in body:
-                body[name] = await self.states.id_of(client, body[name])
+                body[name] = await package_states(client).id_of(body[name])
         return body
 
 
