@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator, model_validator
 
 from omsform.http import ApiClient, WriteClient
-from omsform.paths import drop_paths
 from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
@@ -105,7 +104,7 @@ class OmsCargoIntegration(Resource[CargoIntegrationSpec]):
     write_only: ClassVar[tuple[str, ...]] = CREDENTIAL_PATHS
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[CargoIntegrationSpec]]:
-        """Every cargo integration, credentials left out (the API masks them)."""
+        """Every cargo integration (credentials as the API masks them)."""
         rows = await client.list_all(
             api.CARGO_INTEGRATIONS,
             page_size=api.PAGE_SIZE,
@@ -143,8 +142,9 @@ def _body(spec: CargoIntegrationSpec, fields: tuple[str, ...] | frozenset[str]) 
 
 
 def _remote(row: Mapping[str, Any]) -> Remote[CargoIntegrationSpec]:
-    # model_construct: a live object need not pass the YAML rules (its credentials are masked)
+    # model_construct: a live object need not pass the YAML rules. Masked credentials stay as
+    # the API shows them, as for settings: the plan never compares write-only paths, and
+    # `omsform import` turns them into ${secret.…} references.
     fields = {k: row[k] for k in FIELDS if k in row and row[k] is not None}
-    whole = drop_paths({"conf": row.get("conf") or {}}, CREDENTIAL_PATHS)
-    spec = CargoIntegrationSpec.model_construct(**{**fields, "conf": whole["conf"]})
+    spec = CargoIntegrationSpec.model_construct(**{**fields, "conf": row.get("conf") or {}})
     return Remote(id=row["id"], spec=spec, fingerprint=fingerprint_of(row))

@@ -92,7 +92,9 @@ class OmsStockIntegration(Resource[StockIntegrationSpec]):
             url=row[api.STOCK_INTEGRATION_URL],
             stock_engine_type=row.get(api.STOCK_INTEGRATION_ENGINE),
             username=row.get(api.STOCK_INTEGRATION_USERNAME) or None,
-            password=None,  # write-only: masked on read
+            # masked or null, as for settings: never compared (write-only), and `omsform
+            # import` turns a masked one into a ${secret.…} reference
+            password=row.get(api.STOCK_INTEGRATION_PASSWORD) or None,
         )
         return [Remote(id=KEY, spec=spec, fingerprint=fingerprint_of(row))]
 
