@@ -18,6 +18,7 @@ DEMO_SECRETS = {
     "DEMO_OMNITRON_PASSWORD": "demo-omnitron-password",
     "DEMO_MAPS_API_KEY": "demo-maps-key",
     "DEMO_CARRIER_PASSWORD": "demo-carrier-password",
+    "DEMO_STOCK_PASSWORD": "demo-stock-password",
     "DEMO_WEBHOOK_SECRET": "demo-webhook-secret",
     "DEMO_GINESYS_WEBHOOK_SECRET": "demo-ginesys-webhook-secret",
     "DEMO_GINESYS_API_KEY": "demo-ginesys-api-key",
