@@ -1,0 +1,318 @@
+"""`make bench` (``python -m tests.bench.run``): measure spec §11 on W5k, print the table, write
+``bench-results.json`` at the repository root.
+
+Order of work (about two to three minutes on the 2-core machine): pick the kinds; serve the
+sandbox (seed ``empty``, no latency); generate W5k; ``validate`` (P9); populate with one apply;
+set 20 ms latency; cold no-op plans with the server's call counts (P1, P3, P10); in-process
+reads and ``build_plan`` (P4, P8); the per-object baseline (P3); 100 changed objects (P2);
+1,000 creates (P6); synthetic W5k/W50k planning (P8). Timings are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from omsform import engine
+from tests.bench import measure, planbench, report, workload
+from tests.bench.select import select_kinds
+from tests.bench.server import Server, pin_this_process_to_client_cpu, pinning, served
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench-results.json"
+W5K_YAML_BYTES = 1_050_000
+PAGE = 100  # spec §11: list pages of 100
+
+
+@dataclass(frozen=True)
+class Config:
+    """Workload sizes and repetitions (the defaults are the spec's W5k)."""
+
+    objects: int = 5000
+    changes: int = 100
+    creates: int = 1000
+    latency_ms: float = 20.0
+    plan_runs: int = 5
+    validate_runs: int = 5
+    read_runs: int = 5
+    plan_cpu_runs: int = 7
+    large_objects: int = 50_000
+    baseline: bool = True
+    populate_parallelism: int = 16
+
+
+@dataclass
+class Bench:
+    """One benchmark run in progress."""
+
+    config: Config
+    server: Server
+    work: workload.Workload
+    env: dict[str, str]
+    figures: dict[str, Any]
+
+    def cli(self, *args: str) -> measure.CliRun:
+        """``omsform ARGS`` in a fresh process."""
+        return measure.run_cli(list(args), self.env)
+
+    @property
+    def brand(self) -> str:
+        """The brand directory, as a CLI argument."""
+        return str(self.work.path)
+
+
+def say(text: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def measure_all(config: Config, workdir: Path) -> dict[str, Any]:
+    """Run every measurement under ``workdir``; the figures as a JSON-ready dict."""
+    budget = W5K_YAML_BYTES // 5000
+    selection = select_kinds(budget=budget)
+    if not selection.used:
+        raise SystemExit(f"no kind can be created in bulk: {selection.left_out}")
+    say(f"kinds used: {', '.join(k.kind for k in selection.used)}")
+    with served(workdir / "sandbox.sqlite", seed="empty") as server:
+        work = workload.create(
+            workdir / "brand", selection.used, config.objects, server.base_url, server.token
+        )
+        env = {**os.environ, **work.env, "NO_COLOR": "1"}
+        figures: dict[str, Any] = {"config": asdict(config), "machine": _machine()}
+        figures["workload"] = {
+            "objects": work.total,
+            "kinds": dict(work.counts),
+            "kinds_available": len(selection.used) + len(selection.left_out),
+            "left_out": selection.left_out,
+            "yaml_bytes": work.yaml_bytes(),
+        }
+        bench = Bench(config, server, work, env, figures)
+        for phase in (_p9, _populate, _p1_p3_p10, _p4_p8, _baseline, _p2, _p6):
+            phase(bench)
+    _p8_synthetic(config, selection.used, figures)
+    return figures
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "pinned": pinning(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _p9(b: Bench) -> None:
+    say(f"P9: validate x{b.config.validate_runs}")
+    b.cli("validate", b.brand)  # warm the file cache
+    runs = [b.cli("validate", b.brand) for _ in range(b.config.validate_runs)]
+    if any(r.returncode != 0 for r in runs):
+        raise SystemExit(f"validate failed on the generated brand:\n{runs[0].stderr[-2000:]}")
+    kind = b.work.kinds[0]
+    bad = {kind.kind: {"bench_error": {**kind.body(99_999), "no_such_field": 1}}}
+    error_file = b.work.path / "zz_error.yaml"
+    error_file.write_text(yaml.safe_dump(bad, sort_keys=False))
+    failed = b.cli("validate", b.brand)
+    error_file.unlink()
+    b.figures["P9"] = {
+        "runs_s": [r.wall_s for r in runs],
+        "median_s": measure.median([r.wall_s for r in runs]),
+        "error_s": failed.wall_s,
+        "error_exit": failed.returncode,
+        "error_located": failed.returncode == 1
+        and bool(re.search(r"zz_error\.yaml:\d+:\d+", failed.stderr)),
+        "error_message": failed.stderr.strip().splitlines()[:2],
+    }
+    b.figures["P10"] = {"validate_rss_mb": max(r.max_rss_mb for r in runs)}
+
+
+def _populate(b: Bench) -> None:
+    say(f"populating {b.work.total} objects (latency 0)")
+    run = b.cli(
+        "apply", b.brand, "--auto-approve", "--parallelism", str(b.config.populate_parallelism)
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"populating failed:\n{run.stderr[-2000:]}\n{run.stdout[-2000:]}")
+    b.figures["workload"]["populate_s"] = run.wall_s
+    b.server.knobs(latency_ms=b.config.latency_ms)
+
+
+def _p1_p3_p10(b: Bench) -> None:
+    say(f"P1/P3/P10: cold no-op plans x{b.config.plan_runs + 1} at {b.config.latency_ms} ms")
+    b.server.reset_stats()
+    first, _ = _plan_run(b)
+    stats = b.server.stats()
+    runs = [_plan_run(b) for _ in range(b.config.plan_runs)]
+    for run, _ in [(first, 0.0), *runs]:
+        if run.returncode != 0:
+            raise SystemExit(
+                f"the no-op plan is not empty (exit {run.returncode}):\n{run.stdout[-2000:]}"
+            )
+    gets, detail = measure.get_counts(stats)
+    b.figures["P1"] = {"gets": gets, "per_object_gets": detail, "by_path": stats["by_path"]}
+    b.figures["P3"] = {
+        "runs_s": [r.wall_s for r, _ in runs],
+        "median_s": measure.median([r.wall_s for r, _ in runs]),
+        "cpu_median_s": measure.median([r.cpu_s for r, _ in runs]),
+        "server_cpu_median_s": measure.median([cpu for _, cpu in runs]),
+        "baseline_s": 0.0,
+        "baseline_calls": 0,
+    }
+    b.figures["P10"]["max_rss_mb"] = max(r.max_rss_mb for r in [first, *(r for r, _ in runs)])
+
+
+def _plan_run(b: Bench) -> tuple[measure.CliRun, float]:
+    """One cold ``omsform plan --detailed-exitcode`` and the server CPU it cost."""
+    before = b.server.cpu_seconds()
+    run = b.cli("plan", b.brand, "--detailed-exitcode")
+    return run, b.server.cpu_seconds() - before
+
+
+def _p4_p8(b: Bench) -> None:
+    say(f"P4/P8: in-process reads x{b.config.read_runs}, build_plan x{b.config.plan_cpu_runs}")
+    brand = measure.load(b.work.path, b.work.env)
+    cpu_of = b.server.cpu_seconds
+
+    async def go() -> tuple[list[measure.Timing], list[float], dict[str, int]]:
+        times, current = await measure.read_times(brand, b.config.read_runs, cpu_of)
+        _, _, session = await measure.timed_read(brand, cpu_of)
+        async with session:
+            inputs = engine.plan_inputs(session, current)
+        cpu = planbench.plan_cpu_ms(inputs, b.config.plan_cpu_runs)
+        return times, cpu, {k: len(v) for k, v in current.items()}
+
+    times, cpu, counts = asyncio.run(go())
+    b.figures["P4"] = {
+        "runs_s": [t.wall_s for t in times],
+        "median_s": measure.median([t.wall_s for t in times]),
+        "client_cpu_median_s": measure.median([t.client_cpu_s for t in times]),
+        "server_cpu_median_s": measure.median([t.server_cpu_s for t in times]),
+    }
+    b.figures["P8"] = {"w5k_runs_ms": cpu, "w5k_ms": measure.median(cpu)}
+    b.figures["P1"]["current_counts"] = counts
+    b.figures["P1"]["expected"] = sum(math.ceil(n / PAGE) or 1 for n in counts.values())
+
+
+def _baseline(b: Bench) -> None:
+    if not b.config.baseline:
+        return
+    n = b.work.total
+    say(f"baseline: {n} per-object GETs, 10 at a time")
+    lists = sorted(
+        route.split(" ", 1)[1]
+        for route in b.figures["P1"]["by_path"]
+        if route.startswith("GET ") and not measure.DETAIL_PATH.search(route)
+    )
+    paths = asyncio.run(measure.object_paths(b.server.base_url, b.server.token, lists, n))
+    seconds, bad = asyncio.run(
+        measure.per_object_baseline(b.server.base_url, b.server.token, paths)
+    )
+    b.figures["P3"].update(baseline_s=seconds, baseline_calls=len(paths), baseline_non_200=bad)
+    b.figures["P4"]["baseline_s"] = seconds
+
+
+def _p2(b: Bench) -> None:
+    changed = workload.pick_changes(b.work, b.config.changes)
+    say(f"P2: apply {len(changed)} changed objects, then a no-op apply")
+    workload.rewrite_with_changes(b.work, changed)
+    b.server.reset_stats()
+    run = b.cli("apply", b.brand, "--auto-approve")
+    stats = b.server.stats()
+    b.server.reset_stats()
+    noop = b.cli("apply", b.brand, "--auto-approve")
+    _, detail = measure.get_counts(stats)
+    b.figures["P2"] = {
+        "changed": len(changed),
+        "writes": measure.write_count(stats),
+        "per_object_gets": detail,
+        "apply_s": run.wall_s,
+        "apply_exit": run.returncode,
+        "noop_writes": measure.write_count(b.server.stats()),
+        "noop_exit": noop.returncode,
+    }
+
+
+def _p6(b: Bench) -> None:
+    n, latency = b.config.creates, b.config.latency_ms / 1000
+    say(f"P6: apply {n} creates at the default parallelism, then {n} more at 16")
+    figures: dict[str, Any] = {"creates": n, "parallelism": "default (8)"}
+    for round_no, (label, parallelism) in enumerate((("a", None), ("b", 16))):
+        workload.add_new(b.work, label, n, offset=b.config.objects + 10 + round_no * n)
+        brand = measure.load(b.work.path, b.work.env)
+        b.server.reset_stats()
+        timing, plan, result = asyncio.run(
+            measure.timed_apply(brand, parallelism, b.server.cpu_seconds)
+        )
+        writes = measure.write_count(b.server.stats())
+        ok = result.ok and measure.creates(plan) == n and writes == n
+        width = 8 if parallelism is None else parallelism
+        figures[label] = {
+            "parallelism": width,
+            "seconds": timing.wall_s,
+            "client_cpu_s": timing.client_cpu_s,
+            "server_cpu_s": timing.server_cpu_s,
+            "floor_s": n * latency / width,
+            "writes": writes,
+            "ok": ok,
+        }
+    b.figures["P6"] = figures
+
+
+def _p8_synthetic(config: Config, kinds: list[Any], figures: dict[str, Any]) -> None:
+    small, large = config.objects, config.large_objects
+    say(f"P8: build_plan on synthetic {small} and {large} objects (1 % drift)")
+    small_ms = planbench.plan_cpu_ms(planbench.synthetic_inputs(kinds, small), config.plan_cpu_runs)
+    large_ms = planbench.plan_cpu_ms(planbench.synthetic_inputs(kinds, large), 3)
+    figures["P8"].update(
+        small_n=small,
+        large_n=large,
+        w5k_synthetic_ms=measure.median(small_ms),
+        w50k_ms=measure.median(large_ms),
+        w50k_runs_ms=large_ms,
+    )
+
+
+def main() -> int:
+    """Run the benchmark; print the table; write ``bench-results.json``. Exit 0 (figures are
+    reported, not enforced)."""
+    started = time.perf_counter()
+    pin_this_process_to_client_cpu()
+    with tempfile.TemporaryDirectory(prefix="omsform-bench-") as tmp:
+        figures = measure_all(Config(), Path(tmp))
+    figures["elapsed_s"] = time.perf_counter() - started
+    all_rows = report.rows(figures)
+    report.write_json(RESULTS, figures, all_rows)
+    print(_header(figures))
+    print(report.table(all_rows))
+    print(f"\nFigures written to {RESULTS.name} ({figures['elapsed_s']:.0f} s in all).")
+    return 0
+
+
+def _header(f: dict[str, Any]) -> str:
+    w = f["workload"]
+    kinds = ", ".join(f"{k} {n}" for k, n in w["kinds"].items())
+    pinned = " (sandbox and omsform pinned to one each)" if f["machine"]["pinned"] else ""
+    lines = [
+        f"W5k: {w['objects']} objects, {w['yaml_bytes'] / 1e6:.2f} MB YAML, "
+        f"{len(w['kinds'])} kind(s): {kinds}; latency {f['config']['latency_ms']:.0f} ms; "
+        f"{f['machine']['cpus']} CPUs{pinned}",
+    ]
+    if len(w["kinds"]) < 10:
+        lines.append(f"Only {len(w['kinds'])} kind(s) can be created in bulk (spec: 10); left out:")
+        lines += [f"  - {k}: {why}" for k, why in w["left_out"].items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
