@@ -91,7 +91,7 @@ def _first_level_that_works(
             continue
         return candidate, ""
     texts = [r.split(": ", 1)[1] for r in reasons]
-    return None, texts[-1] if len(set(texts)) == 1 else "; ".join(reasons)
+    return None, texts[-1] if len(set(texts)) == 1 else "; ".join(reasons[-2:])
 
 
 def _one_line(exc: BaseException) -> str:
