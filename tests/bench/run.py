@@ -33,10 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench-results.json"
 W5K_YAML_BYTES = 1_050_000
 PAGE = 100  # spec §11: list pages of 100
-NOT_MEASURED = (
-    "P5 (HTTP throughput ceiling), P7 (rate limit), P11 (journal overhead), P12 (ETags), "
-    "the skewed W5k variant and the warm-parse-cache plan time"
-)
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ def measure_all(config: Config, workdir: Path) -> dict[str, Any]:
         )
         env = {**os.environ, **work.env, "NO_COLOR": "1"}
         figures: dict[str, Any] = {"config": asdict(config), "machine": _machine()}
-        figures["not_measured"] = NOT_MEASURED
+        figures["not_measured"] = report.NOT_MEASURED
         figures["workload"] = {
             "objects": work.total,
             "kinds": dict(work.counts),
@@ -298,31 +294,10 @@ def main() -> int:
     figures["elapsed_s"] = time.perf_counter() - started
     all_rows = report.rows(figures)
     report.write_json(RESULTS, figures, all_rows)
-    print(header(figures))
+    print(report.header(figures))
     print(report.table(all_rows))
     print(f"\nFigures written to {RESULTS.name} ({figures['elapsed_s']:.0f} s in all).")
     return 0
-
-
-def header(f: dict[str, Any]) -> str:
-    """The lines above the table: the workload, kinds left out and why, what is not measured."""
-    w = f["workload"]
-    kinds = ", ".join(f"{k} {n}" for k, n in w["kinds"].items())
-    pinned = " (sandbox and omsform pinned to one each)" if f["machine"]["pinned"] else ""
-    lines = [
-        f"W5k: {w['objects']} objects, {w['yaml_bytes'] / 1e6:.2f} MB YAML, "
-        f"{len(w['kinds'])} kind(s): {kinds}; latency {f['config']['latency_ms']:.0f} ms; "
-        f"{f['machine']['cpus']} CPUs{pinned}",
-    ]
-    if len(w["kinds"]) < 10:
-        lines.append(f"Only {len(w['kinds'])} kind(s) can be created in bulk (spec: 10); left out:")
-        lines += [f"  - {k}: {_short(why)}" for k, why in w["left_out"].items()]
-    lines.append(f"Not measured here: {NOT_MEASURED}.")
-    return "\n".join(lines) + "\n"
-
-
-def _short(text: str, limit: int = 150) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.bench import report
-from tests.bench.run import Config, header, measure_all
+from tests.bench.run import Config, measure_all
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ def test_the_benchmark_runs_on_a_tiny_workload_and_reports_every_figure(tmp_path
     assert figures["P6"]["a"]["writes"] == figures["P6"]["b"]["writes"] == 10
     assert figures["P9"]["error_located"]
     assert figures["P3"]["baseline_calls"] == 50
-    assert "50 objects" in header(figures)
+    assert "50 objects" in report.header(figures)
     table = report.table(report.rows(figures))
     for key in ("P1", "P2", "P3", "P4", "P6", "P8", "P9", "P10"):
         assert f"\n{key} " in table
