@@ -175,6 +175,10 @@ def header(f: dict[str, Any]) -> str:
         f"{len(w['kinds'])} kind(s): {kinds}; latency {f['config']['latency_ms']:.0f} ms; "
         f"{f['machine']['cpus']} CPUs{pinned}",
     ]
+    load, cpus = f["machine"]["loadavg_1min_at_start"], f["machine"]["cpus"] or 1
+    lines.append(f"Load average (1 min) before the run: {load:.1f}")
+    if load > 0.5 * cpus:
+        lines[-1] += ": other processes were using these CPUs, so the times are noisy"
     if len(w["kinds"]) < 10:
         lines.append(f"Only {len(w['kinds'])} kind(s) can be created in bulk (spec: 10); left out:")
         lines += [f"  - {k}: {_short(why)}" for k, why in w["left_out"].items()]

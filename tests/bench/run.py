@@ -110,6 +110,7 @@ def _machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "pinned": pinning(),
         "python": platform.python_version(),
+        "loadavg_1min_at_start": os.getloadavg()[0],
         "platform": platform.platform(),
     }
 
