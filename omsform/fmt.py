@@ -201,21 +201,21 @@ def resources_shape() -> Shape:
     return Shape(fields=kinds)
 
 
-def reorder(node: Any, shape: Shape) -> None:
+def reorder(node: Any, shape: Shape, *, root: bool = True, owner: Any = None) -> None:
     """Put the keys of ``node`` (ruamel round-trip values) in ``shape``'s order, recursively,
-    moving each key's comments with it."""
+    moving each key's comments with it (the file's own header stays at the top)."""
     if isinstance(node, CommentedMap):
         if shape.keys:
             known = [k for k in shape.keys if k in node]
             order = known + [k for k in node if k not in set(known)]
-            _move(node, order)
+            _move(node, order, keep_top=root, owner=owner)
         for key, value in node.items():
             sub = shape.fields.get(str(key)) or shape.values
             if sub is not None:
-                reorder(value, sub)
+                reorder(value, sub, root=False, owner=(node, key))
     elif isinstance(node, CommentedSeq) and shape.items is not None:
         for value in node:
-            reorder(value, shape.items)
+            reorder(value, shape.items, root=False)
 
 
 # --- moving comments with their keys -------------------------------------------------------------
@@ -277,14 +277,30 @@ def _put_first(node: CommentedMap, text: str, column: int) -> None:
         node.ca.comment[1].append(CommentToken(line.strip() + "\n", CommentMark(column), None))
 
 
-def _move(node: CommentedMap, order: list[Any]) -> None:
-    """Reorder ``node``'s keys; whole-line comments above a key travel with it, comments at the
-    top and the end of the mapping stay at its top and end."""
+def _take_top(node: CommentedMap, owner: Any) -> str:
+    """Remove and return the comment lines above the first key of ``node``; ``owner`` is the
+    (mapping, key) holding ``node``, which keeps a copy of them."""
+    tokens = node.ca.comment[1] if node.ca.comment else None
+    if not tokens:
+        return ""
+    node.ca.comment[1] = []
+    if owner is not None:
+        entry = owner[0].ca.items.get(owner[1])
+        if entry and len(entry) > 3:
+            entry[3] = None
+    return "".join(str(t.value).strip() + "\n" if str(t.value).strip() else "\n" for t in tokens)
+
+
+def _move(node: CommentedMap, order: list[Any], *, keep_top: bool, owner: Any = None) -> None:
+    """Reorder ``node``'s keys; whole-line comments above a key travel with it (above the first
+    key too, unless ``keep_top``), comments at the end of the mapping stay at its end."""
     old = list(node)
     if old == order:
         return
     column = getattr(getattr(node, "lc", None), "col", None) or 0
     above = {key: _take_after(node, prev) for prev, key in itertools.pairwise(old)}
+    if not keep_top:
+        above[old[0]] = _take_top(node, owner)
     end = _take_after(node, old[-1])
     for key in order:
         node.move_to_end(key)

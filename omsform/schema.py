@@ -14,6 +14,7 @@ file::
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,6 +68,47 @@ def _walk(schema: Any) -> Any:
     return out
 
 
+_LENIENT = ("before", "wrap", "plain")
+
+
+def _nested_models(model: type[BaseModel], found: dict[str, type[BaseModel]]) -> None:
+    """``found`` gets ``model`` and every model its fields use, by name."""
+    if model.__name__ in found:
+        return
+    found[model.__name__] = model
+    for info in model.model_fields.values():
+        for arg in _type_args(info.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                _nested_models(arg, found)
+
+
+def _type_args(annotation: Any) -> Iterator[Any]:
+    yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _type_args(arg)
+
+
+def _lenient(defs: dict[str, Any], models: dict[str, type[BaseModel]]) -> None:
+    """Accept anything where a model converts its input before validating it (a shorthand such
+    as ``{stock: desc}``, ``null`` for ``""``): the schema cannot describe what it turns into a
+    valid value, and an editor must never flag a file the loader accepts."""
+    for name, model in models.items():
+        schema = defs.get(name)
+        if schema is None:
+            continue
+        decorators = model.__pydantic_decorators__
+        if any(d.info.mode in _LENIENT[:2] for d in decorators.model_validators.values()):
+            defs[name] = {"anyOf": [schema, {}]}
+            continue
+        for decorator in decorators.field_validators.values():
+            if decorator.info.mode in _LENIENT:
+                for field in decorator.info.fields:
+                    info = model.model_fields.get(field)
+                    key = (info.alias if info else None) or field
+                    if key in schema.get("properties", {}):
+                        schema["properties"][key] = {"anyOf": [schema["properties"][key], {}]}
+
+
 def _kinds() -> Iterator[tuple[str, Any]]:
     for provider in sorted(discover().values(), key=lambda p: p.name):
         yield from sorted(provider.kinds().items())
@@ -111,6 +153,10 @@ def brand_schema() -> dict[str, Any]:
             "propertyNames": {"pattern": LOCAL_NAME},
             "additionalProperties": {"anyOf": [_ref(spec_name), {"type": "null"}]},
         }
+    nested: dict[str, type[BaseModel]] = {}
+    for model in models:
+        _nested_models(model, nested)
+    _lenient(defs, nested)
     defs["ResourceFile"] = {
         "description": "A resource file: kind → local name → fields.",
         "type": ["object", "null"],

@@ -1,0 +1,196 @@
+"""The CI templates in brands/ci/: they parse, they have the jobs a brand repository needs, and
+their shell steps — run here with ``bash`` exactly as written, ``omsform`` pointed at the
+embedded sandbox — validate, plan, write the Markdown comment, apply the reviewed plan by its
+checksum and detect drift. Steps that talk to GitHub or GitLab (or pip, git) are left out."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from omsform.sandbox import build_app
+from omsform.sandbox.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CI = ROOT / "brands" / "ci"
+DEMO = ROOT / "brands" / "demo"
+OMSFORM = Path(sys.executable).with_name("omsform")
+SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}")
+CHECKSUM = re.compile(r"^<!-- omsform-checksum: ([0-9a-f]+) -->$", re.MULTILINE)
+MARKER = "<!-- omsform-plan -->"
+REMOTE = ("gh ", "git ", "pip install", "CI_API_V4_URL")
+SHIM = """#!/bin/sh
+# omsform against the embedded sandbox: what CI runs against the real OMS
+case "$1" in
+  plan|apply) exec "{real}" "$@" --sandbox ;;
+  *) exec "{real}" "$@" ;;
+esac
+"""
+
+
+def load(name: str) -> dict[Any, Any]:
+    data = yaml.safe_load((CI / name).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+class Repo:
+    """A brand repository checked out in ``path`` (the demo brand at its root), with ``omsform``
+    on PATH pointing at the sandbox."""
+
+    def __init__(self, tmp_path: Path, workflow_env: dict[str, Any]) -> None:
+        self.path = tmp_path / "repo"
+        shutil.copytree(DEMO, self.path, ignore=shutil.ignore_patterns(".omsform"))
+        build_app(Store(self.path / ".omsform" / "sandbox.sqlite"), seed="demo")
+        shim = tmp_path / "bin" / "omsform"
+        shim.parent.mkdir()
+        shim.write_text(SHIM.format(real=OMSFORM))
+        shim.chmod(0o755)
+        secrets = {
+            name: f"ci-{name.lower()}"
+            for p in self.path.glob("*.yaml")
+            if p.name != "omsform.yaml"
+            for name in SECRET_REF.findall(p.read_text())
+        }
+        settings = {k: str(v) for k, v in workflow_env.items() if "${{" not in str(v)}
+        self.summary = tmp_path / "summary.md"
+        self.env = {
+            **os.environ,
+            **settings,
+            **secrets,
+            "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+        }
+
+    def run(self, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """``script`` as CI runs it: bash, stop at the first failing command."""
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+            cwd=self.path,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def read(self, name: str) -> str:
+        return (self.path / name).read_text()
+
+
+def local(script: str) -> bool:
+    return not any(marker in script for marker in REMOTE)
+
+
+def steps(job: dict[str, Any]) -> list[str]:
+    """The local shell scripts of a GitHub job, in order."""
+    return [s["run"] for s in job["steps"] if "run" in s and local(s["run"])]
+
+
+def assert_comment(repo: Repo) -> str:
+    """The comment the plan job would post: one marker, the Markdown plan, the checksum."""
+    comment = repo.read("comment.md")
+    assert comment.startswith(MARKER) and comment.count(MARKER) == 1
+    assert "## omsform plan" in comment and "| create |" in comment
+    assert "<details>" in comment  # one per change, with its field diff
+    assert len(comment) <= 65_536  # GitHub's comment limit
+    for value in (v for k, v in repo.env.items() if k.startswith("DEMO_") and v.startswith("ci-")):
+        assert value not in comment  # secrets masked
+    found = CHECKSUM.findall(comment)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_github_workflow_has_the_three_jobs() -> None:
+    flow = load("github-actions.yml")
+    triggers = flow.get("on", flow.get(True))  # PyYAML reads the key `on` as true
+    assert {"pull_request", "push", "schedule"} <= set(triggers)
+    jobs = flow["jobs"]
+    assert set(jobs) == {"plan", "apply", "drift"}
+    plan_uses = [s.get("uses", "") for s in jobs["plan"]["steps"]]
+    assert any(u.startswith("actions/upload-artifact") for u in plan_uses)
+    poster = next(
+        s for s in jobs["plan"]["steps"] if s.get("uses", "").startswith("actions/github")
+    )
+    assert "updateComment" in poster["with"]["script"] and MARKER in poster["with"]["script"]
+    assert jobs["plan"]["permissions"]["pull-requests"] == "write"
+    assert any("--checksum" in s for s in steps(jobs["apply"]))
+    assert any("--detailed-exitcode" in s for s in steps(jobs["drift"]))
+
+
+@pytest.mark.slow
+def test_github_workflow_steps_run_against_the_sandbox(tmp_path: Path) -> None:
+    flow = load("github-actions.yml")
+    jobs = flow["jobs"]
+    repo = Repo(tmp_path, flow["env"])
+
+    drift_script = steps(jobs["drift"])[-1]
+    assert repo.run(drift_script).returncode == 2  # nothing applied yet: the YAML differs
+
+    for script in steps(jobs["plan"]):
+        done = repo.run(script)
+        assert done.returncode == 0, done.stdout + done.stderr
+    checksum = assert_comment(repo)
+    assert MARKER in repo.summary.read_text()
+
+    bad = repo.run(steps(jobs["apply"])[0], CHECKSUM="0" * 64)
+    assert bad.returncode == 1 and "checksum" in bad.stderr  # not the reviewed plan: refused
+    applied = repo.run(steps(jobs["apply"])[0], CHECKSUM=checksum)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply complete" in applied.stdout
+
+    again = repo.run(drift_script)
+    assert again.returncode == 0, again.stdout + again.stderr  # applied: no drift
+
+
+def gitlab_script(job: dict[str, Any]) -> str:
+    """A GitLab job's local script lines as one shell script (GitLab runs them in one shell)."""
+    return "\n".join(line for line in job["script"] if local(line))
+
+
+def test_gitlab_pipeline_has_the_three_jobs() -> None:
+    pipeline = load("gitlab-ci.yml")
+    assert {"plan", "apply", "drift"} <= set(pipeline)
+    assert "merge_request_event" in str(pipeline["plan"]["rules"])
+    assert "schedule" in str(pipeline["drift"]["rules"])
+    assert "plan.json" in pipeline["plan"]["artifacts"]["paths"]
+    assert "--checksum" in gitlab_script(pipeline["apply"])
+    assert "--detailed-exitcode" in gitlab_script(pipeline["drift"])
+    notes = next(line for line in pipeline["plan"]["script"] if "CI_API_V4_URL" in line)
+    assert '"PUT"' in notes and MARKER in notes  # one note, updated in place
+
+
+@pytest.mark.slow
+def test_gitlab_pipeline_scripts_run_against_the_sandbox(tmp_path: Path) -> None:
+    pipeline = load("gitlab-ci.yml")
+    repo = Repo(tmp_path, pipeline["variables"])
+
+    planned = repo.run(gitlab_script(pipeline["plan"]))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    checksum = assert_comment(repo)
+    (repo.path / "checksum.txt").write_text(checksum)  # what the note-reading step writes
+
+    applied = repo.run(gitlab_script(pipeline["apply"]))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    drift = repo.run(gitlab_script(pipeline["drift"]))
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    assert "No changes." in repo.read("drift.md")
+
+
+def test_pre_commit_hooks_run_validate_and_fmt_check() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    entries = {hook["id"]: hook["entry"] for hook in hooks}
+    assert entries == {
+        "omsform-validate": "omsform validate",
+        "omsform-fmt-check": "omsform fmt --check",
+    }
+    for hook in hooks:
+        assert hook["language"] == "python"

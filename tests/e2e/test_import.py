@@ -1,0 +1,227 @@
+"""``omsform import`` end to end, in process against the embedded sandbox: what it writes must
+validate and plan to no change, whatever the live systems hold."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from omsform import fmt, importsource
+from omsform.cli import main
+from omsform.errors import ConfigError
+from omsform.http import ClientOptions
+from omsform.load import load_brand
+from omsform.provider import kind_index
+from omsform.sandbox import build_app
+from omsform.sandbox.store import Store
+from omsform.template import is_template
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "brands" / "demo"
+SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}")
+RESOURCE_REF = re.compile(r"\$\{(?!secret\.|env\.)([a-z_]+)\.[A-Za-z0-9_-]+\}")
+ENV_LINE = re.compile(r"^  ([A-Z][A-Z0-9_]*)  ", re.MULTILINE)
+
+
+def omsform(*args: str, env: Mapping[str, str] | None = None) -> Result:
+    """Run the CLI in process (stdout and stderr kept apart)."""
+    return CliRunner().invoke(main, list(args), env=dict(env or {}), catch_exceptions=False)
+
+
+def demo_secrets(brand: Path) -> dict[str, str]:
+    """A value for every ``${secret.NAME}`` of the brand's resource files."""
+    names = {
+        name
+        for path in brand.glob("*.yaml")
+        if path.name != "omsform.yaml"
+        for name in SECRET_REF.findall(path.read_text())
+    }
+    return {name: f"value-of-{name.lower()}" for name in names}
+
+
+def listed_env(result: Result) -> dict[str, str]:
+    """A value for every environment variable the import output asks for."""
+    return {name: f"set-{name.lower()}" for name in ENV_LINE.findall(result.stdout)}
+
+
+def applied_demo(tmp_path: Path, seed: str = "demo") -> tuple[Path, dict[str, str]]:
+    """A copy of brands/demo applied to its own sandbox (seeded with ``seed``)."""
+    src = tmp_path / "src"
+    shutil.copytree(DEMO, src, ignore=shutil.ignore_patterns(".omsform"))
+    build_app(Store(src / ".omsform" / "sandbox.sqlite"), seed=seed)
+    env = demo_secrets(src)
+    done = omsform("apply", str(src), "--sandbox", "--auto-approve", "--force", env=env)
+    assert done.exit_code == 0, done.output
+    return src, env
+
+
+def import_and_plan(source: Path, out: Path, env: Mapping[str, str], *extra: str) -> Result:
+    """Import ``source``'s sandbox into ``out``; assert validate passes and plan exits 0."""
+    config = str(source / "omsform.yaml")
+    imported = omsform(
+        "import", "--config", config, "--sandbox", "--out", str(out), *extra, env=env
+    )
+    assert imported.exit_code == 0, imported.output
+    needed = listed_env(imported)
+    valid = omsform("validate", str(out))
+    assert valid.exit_code == 0, valid.output
+    planned = omsform("plan", str(out), "--sandbox", "--detailed-exitcode", env=needed)
+    assert planned.exit_code == 0, planned.output
+    assert "No changes." in planned.stdout
+    return imported
+
+
+def written_text(out: Path) -> str:
+    return "\n".join(p.read_text() for p in sorted(out.iterdir()) if p.is_file())
+
+
+def test_importing_the_applied_demo_brand_plans_no_change(tmp_path: Path) -> None:
+    src, env = applied_demo(tmp_path)
+    out = tmp_path / "imported"
+    imported = import_and_plan(src, out, env)
+    assert (out / "omsform.yaml").is_file()
+    assert "Set these environment variables" in imported.stdout
+    text = written_text(out)
+    for value in env.values():  # write-only values never reach the files or the output
+        assert value not in text and value not in imported.output
+    assert "${secret." in text
+    check = omsform("fmt", "--check", str(out))
+    assert check.exit_code == 0, check.output  # import writes canonical YAML
+
+
+def test_objects_from_omnitron_are_left_out_unless_asked_for(tmp_path: Path) -> None:
+    src, env = applied_demo(tmp_path)
+    plain = import_and_plan(src, tmp_path / "a", env)
+    assert "--include-upstream" in plain.stdout  # says what it left out and how to get it
+    everything = import_and_plan(src, tmp_path / "b", env, "--include-upstream")
+    assert _count(everything) > _count(plain)
+
+
+def _count(result: Result) -> int:
+    found = re.search(r"Imported (\d+) objects", result.stdout)
+    assert found, result.stdout
+    return int(found.group(1))
+
+
+def test_references_become_addresses_only_when_the_target_is_imported(tmp_path: Path) -> None:
+    src, env = applied_demo(tmp_path, seed="large:120")
+    whole = tmp_path / "whole"
+    import_and_plan(src, whole, env)
+    refs = {p.stem: set(RESOURCE_REF.findall(p.read_text())) for p in whole.glob("oms*.yaml")}
+    referring = sorted(kind for kind, found in refs.items() if found)
+    targets = {kind for found in refs.values() for kind in found}
+    assert referring and targets - set(referring), "the large seed has references across kinds"
+    alone = tmp_path / "alone"
+    import_and_plan(src, alone, env, "--kinds", ",".join(referring))
+    for path in alone.glob("*.yaml"):  # targets not imported are written as plain natural keys
+        assert set(RESOURCE_REF.findall(path.read_text())) <= set(referring), path.name
+
+
+# --- random content -----------------------------------------------------------------------------
+def _mutable_fields(cls: Any) -> dict[str, type]:
+    """Top-level bool/int fields a person may change on a live object."""
+    fixed = set(cls.key_fields) | set(cls.immutable) | {cls.name_field}
+    fixed |= {p.split(".")[0].split("[")[0] for p in cls.write_only}
+    return {
+        name: info.annotation
+        for name, info in cls.spec_model.model_fields.items()
+        if name not in fixed and info.annotation in (bool, int)
+    }
+
+
+def mutate(brand: Path, rng: random.Random) -> int:
+    """Change random bool/int fields of about half the objects of every kind; changes that break
+    a kind's cross-field rules are undone (a person could not save them either)."""
+    index = kind_index()
+    files: dict[Path, dict[str, Any]] = {}
+    originals: dict[str, tuple[Path, str, str, Any]] = {}
+    for path in sorted(brand.glob("*.yaml")):
+        text = path.read_text()
+        if path.name == "omsform.yaml" or is_template(text):
+            continue
+        data = files[path] = yaml.safe_load(text)
+        for kind, objects in data.items():
+            fields = _mutable_fields(index[kind][1])
+            for name, body in (objects or {}).items():
+                if fields and body is not None and rng.random() < 0.5:
+                    originals[f"{kind}.{name}"] = (path, kind, name, dict(body))
+                    field = rng.choice(sorted(fields))
+                    old = body.get(field, index[kind][1].spec_model.model_fields[field].default)
+                    body[field] = (not old) if fields[field] is bool else rng.randint(1, 9)
+    for _ in range(3):
+        for path, data in files.items():
+            path.write_text(fmt.dump(fmt.commented(data)))
+        try:
+            load_brand(brand, offline=True, sandbox=True)
+            return len(originals)
+        except ConfigError as err:
+            for address in {p.location.address for p in err.problems if p.severity == "error"}:
+                path, kind, name, body = originals.pop(address)
+                files[path][kind][name] = body
+    raise AssertionError("the mutated brand stays invalid")
+
+
+def _live_kinds(brand: Path) -> set[str]:
+    source = importsource.resolve_source(brand, None, True, "live", {})
+    kinds = importsource.kinds_of(source, [])
+    options = ClientOptions(transport=_transport(brand))
+    current = asyncio.run(importsource.read_source(source, kinds, options))
+    return {kind for kind, objects in current.items() if objects}
+
+
+def _transport(brand: Path) -> Any:
+    from omsform import engine
+
+    return engine.sandbox_transport(brand)
+
+
+@pytest.mark.parametrize("seed", [7, 1234])
+def test_random_live_content_of_every_kind_imports_to_no_change(tmp_path: Path, seed: int) -> None:
+    """A few hundred objects of every kind (``large`` seed, the demo applied on top so that the
+    setup steps ran), then random changes applied by "a person" through an imported brand:
+    importing that validates and plans to no change."""
+    src, env = applied_demo(tmp_path, seed="large:480")
+    first = tmp_path / "first"
+    imported = import_and_plan(src, first, env)
+    env = {**env, **listed_env(imported)}
+    assert mutate(first, random.Random(seed)) > 20
+    applied = omsform("apply", str(first), "--sandbox", "--auto-approve", "--force", env=env)
+    assert applied.stdout.count("applied ~") > 20, applied.output  # the live systems changed
+
+    second = tmp_path / "second"
+    result = import_and_plan(first, second, env)
+    live = _live_kinds(second)
+    assert len(live) >= len(kind_index()) - 1, live  # the content spans (nearly) every kind
+    mentioned = set(re.findall(r"^  ([a-z_]+)(?:\.yaml|:)", result.stdout, re.MULTILINE))
+    assert live <= mentioned, live - mentioned  # each live kind imported or its objects explained
+    assert _count(result) > 250
+
+
+# --- errors -------------------------------------------------------------------------------------
+def test_import_refuses_a_directory_that_already_has_yaml(tmp_path: Path) -> None:
+    (tmp_path / "settings.yaml").write_text("{}\n")
+    result = omsform("import", "--sandbox", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "already has YAML files" in result.stderr
+
+
+def test_import_names_an_unknown_kind(tmp_path: Path) -> None:
+    kind = sorted(kind_index())[0]
+    result = omsform("import", "--sandbox", "--out", str(tmp_path / "x"), "--kinds", kind + "s")
+    assert result.exit_code == 1
+    assert f"did you mean '{kind}'" in result.stderr
+
+
+def test_import_without_a_source_says_which_variables_to_set(tmp_path: Path) -> None:
+    result = omsform("import", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 1
+    assert "OMSFORM_AKINON_OMS_URL" in result.stderr
