@@ -103,6 +103,7 @@ def new_yaml() -> YAML:
     y.indent(mapping=2, sequence=4, offset=2)
     y.width = 1_000_000  # never fold a long string or list onto a second line
     y.preserve_quotes = False
+    y.brace_single_entry_mapping_in_flow_sequence = True  # [{stock: desc}], not [stock: desc]
     return y
 
 
