@@ -160,7 +160,7 @@ class ViewSet:
             if wanted is not None:
                 items = [i for i in items if wanted.lower() in str(i.get(name) or "").lower()]
         exact = [f for f in self.filters if f not in self.contains_filters]
-        return paginate(request, [self.render(i) for i in filter_items(items, request, exact)])
+        return paginate(request, filter_items(items, request, exact), render=self.render)
 
     async def detail(self, request: Request) -> Response:
         """``GET``, ``PUT``, ``PATCH`` or ``DELETE`` one object."""
@@ -218,9 +218,14 @@ class ViewSet:
         return {**READ_ONLY, **TIMESTAMPS, **self.schema}
 
     def _unique(self, doc: Doc, exclude_id: int | None) -> None:
-        items = self.ctx.store.list(self.collection) if self.unique_fields else []
         for name in self.unique_fields:
-            unique(items, name, doc.get(name), self.model, exclude_id)
+            unique(
+                self.ctx.store.find(self.collection, **{name: doc.get(name)}),
+                name,
+                doc.get(name),
+                self.model,
+                exclude_id,
+            )
 
 
 def nested_errors(body: Any, schema: Mapping[str, Field]) -> tuple[Doc, Doc]:

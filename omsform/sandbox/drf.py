@@ -88,9 +88,15 @@ def page_params(request: Request, default_size: int = 20, max_size: int = 100) -
 
 
 def paginate(
-    request: Request, items: Sequence[Any], *, default_size: int = 20, max_size: int = 100
+    request: Request,
+    items: Sequence[Any],
+    *,
+    default_size: int = 20,
+    max_size: int = 100,
+    render: Callable[[Any], Any] | None = None,
 ) -> JSONResponse:
-    """One DRF page of ``items`` with absolute ``next``/``previous`` links."""
+    """One DRF page of ``items`` with absolute ``next``/``previous`` links; ``render`` turns a
+    stored document into its API form (applied to the page's items only)."""
     page, size = page_params(request, default_size, max_size)
     count = len(items)
     last = max(1, -(-count // size))
@@ -109,7 +115,7 @@ def paginate(
             "count": count,
             "next": link(page + 1),
             "previous": link(page - 1),
-            "results": list(items[(page - 1) * size : page * size]),
+            "results": [render(i) if render else i for i in items[(page - 1) * size : page * size]],
         }
     )
 

@@ -93,8 +93,18 @@ class Store:
         return json.loads(row[0]) if row else None
 
     def find(self, collection: str, **match: Any) -> builtins.list[Doc]:
-        """Objects whose fields equal every ``match`` value."""
-        return [d for d in self.list(collection) if all(d.get(k) == v for k, v in match.items())]
+        """Objects whose fields equal every ``match`` value (SQLite narrows by the JSON text of
+        each value; Python confirms, so ``1`` never matches ``true``)."""
+        sql = "SELECT data FROM objects WHERE collection = ?"
+        args: builtins.list[Any] = [collection]
+        for key, value in match.items():
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                sql += " AND json_extract(data, ?) = ?"
+                args += [f'$."{key}"', value]
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+        docs = [json.loads(row[0]) for row in rows]
+        return [d for d in docs if all(d.get(k) == v for k, v in match.items())]
 
     def count(self, collection: str) -> int:
         """How many objects ``collection`` holds."""

@@ -111,7 +111,10 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     async def list_simple(request: Request) -> Response:
         ctx.require_token(request)
         items = filter_items(ctx.store.list(COLLECTION), request, FILTERS)
-        return paginate(request, [_present(ctx, d, nested=False) for d in items])
+        engine = stock_integration.engine_id(ctx)
+        return paginate(
+            request, items, render=lambda d: _present(ctx, d, nested=False, engine=engine)
+        )
 
     async def collection(request: Request) -> Response:
         ctx.require_token(request)
@@ -121,7 +124,10 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         needle = request.query_params.get("name__icontains", "").casefold()
         items = [d for d in items if needle in d["name"].casefold()]
         addresses = {a["id"]: a for a in ctx.store.list(ADDRESSES)}
-        return paginate(request, [_present(ctx, d, addresses=addresses) for d in items])
+        engine = stock_integration.engine_id(ctx)
+        return paginate(
+            request, items, render=lambda d: _present(ctx, d, addresses=addresses, engine=engine)
+        )
 
     async def detail(request: Request) -> Response:
         ctx.require_token(request)
@@ -152,10 +158,14 @@ def _present(
     *,
     nested: bool = True,
     addresses: dict[int, dict[str, Any]] | None = None,
+    engine: int | object | None = ...,
 ) -> dict[str, Any]:
-    """The API representation: ``address`` as an object (``nested``) or as its id."""
+    """The API representation: ``address`` as an object (``nested``) or as its id; ``engine``
+    may be passed in when many are presented at once (it is the same for all)."""
     address_id = doc.get("address_id")
-    view = {**doc, "engine": stock_integration.engine_id(ctx), "address": address_id}
+    if engine is ...:
+        engine = stock_integration.engine_id(ctx)
+    view = {**doc, "engine": engine, "address": address_id}
     if nested and address_id is not None:
         found = (addresses or {}).get(address_id) or ctx.store.get(ADDRESSES, address_id)
         view["address"] = {k: found.get(k) for k in ADDRESS_SCHEMA} if found else None
