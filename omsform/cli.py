@@ -147,7 +147,7 @@ def _sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
 def _announce(loaded: Brand, sandbox: bool) -> None:
     if sandbox:
         db = loaded.path / engine.STATE_DIR / "sandbox.sqlite"
-        OUT.out(f"Using the embedded sandbox ({db}), not the providers' URLs.")
+        OUT.err(f"Using the embedded sandbox ({db}), not the providers' URLs.")
 
 
 @asynccontextmanager
