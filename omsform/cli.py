@@ -13,20 +13,26 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.progress import Progress
 
-from omsform import engine
-from omsform.apply import ApplyEvent
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem
-from omsform.http import ClientOptions
 from omsform.load import Brand, load_brand
-from omsform.plan import Plan
 from omsform.provider import discover
-from omsform.render import render_apply_report, render_json, render_markdown, render_text
 from omsform.secrets import redact
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from omsform import engine
+    from omsform.apply import ApplyEvent
+    from omsform.http import ClientOptions
+    from omsform.plan import Plan
+
+# The run machinery (engine, httpx clients, renderers) is imported where it is used, so that
+# `omsform validate` — run on every commit by pre-commit — starts in a fraction of the time.
+STATE_DIR = ".omsform"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,6 +132,9 @@ def _load_for_run(brand: Path, sandbox: bool) -> Brand:
 
 
 def _options(loaded: Brand, sandbox: bool, insecure: bool, verbose: bool) -> ClientOptions:
+    from omsform import engine
+    from omsform.http import ClientOptions
+
     if insecure:
         OUT.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
     return ClientOptions(
@@ -146,7 +155,7 @@ def _sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
 
 def _announce(loaded: Brand, sandbox: bool) -> None:
     if sandbox:
-        db = loaded.path / engine.STATE_DIR / "sandbox.sqlite"
+        db = loaded.path / STATE_DIR / "sandbox.sqlite"
         OUT.err(f"Using the embedded sandbox ({db}), not the providers' URLs.")
 
 
@@ -156,6 +165,8 @@ async def _planned(
 ) -> AsyncIterator[tuple[Plan, dict[str, Any], engine.Session]]:
     """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
     stay open inside the block (apply writes through them) and are closed after it."""
+    from omsform import engine
+
     kinds = engine.kinds_to_read(loaded)
     options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"])
     session = await engine.open_session(
@@ -178,6 +189,8 @@ async def _planned(
 
 
 def _render(plan: Plan, fmt: str) -> str:
+    from omsform.render import render_json, render_markdown, render_text
+
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
@@ -234,6 +247,9 @@ def apply(source: Path, auto_approve: bool, checksum: str | None, **opts: Any) -
 async def _apply(
     loaded: Brand, saved: Plan | None, auto_approve: bool, opts: dict[str, Any]
 ) -> int:
+    from omsform import engine
+    from omsform.render import render_apply_report, render_text
+
     brand_dir = saved.brand_dir if saved else "."
     # a saved plan was checked for safety when it was made; the fresh one only serves to read
     async with _planned(loaded, opts, brand_dir, check_safety=saved is None) as planned:
@@ -259,6 +275,8 @@ class _Progress:
     """A progress bar on a terminal; one line per finished change otherwise."""
 
     def __init__(self, total: int) -> None:
+        from rich.progress import Progress
+
         self.bar: Progress | None = None
         if OUT.color:
             self.bar = Progress(transient=True)
@@ -325,6 +343,8 @@ def graph(brand: Path, kind: str | None, fmt: str) -> None:
 
 def _read_plan(path: Path) -> Plan:
     """A saved plan, or a PlanError saying why the file cannot be used."""
+    from omsform.plan import Plan
+
     try:
         return Plan.from_json(path.read_text())
     except (ValueError, UnicodeDecodeError) as exc:
