@@ -252,6 +252,11 @@ class _Core:
         self.secrets = frozenset(options.secrets) | header_secrets(headers)
         self.stats: Counter[str] = Counter()
         self.broken: str | None = None
+        # The first request goes alone: a wrong token then costs exactly one request (R8),
+        # not one per concurrent listing; ``auth_ok`` opens the gate for the rest.
+        self.auth_gate = asyncio.Lock()
+        self.auth_ok = asyncio.Event()
+        self.auth_failed: str | None = None
 
     def redact(self, text: str) -> str:
         """``text`` without this client's secrets."""
@@ -413,7 +418,18 @@ class ApiClient:
 
     async def _attempt(self, request: httpx.Request, missing_ok: bool) -> tuple[str | None, Any]:
         """One try: ``(None, data)`` on success, ``(why, Retry-After or None)`` to retry; else
-        raises the error the answer means."""
+        raises the error the answer means. Until the credentials are known to work, requests
+        go one at a time and none is sent after they were rejected."""
+        core = self._core
+        if not core.auth_ok.is_set():
+            async with core.auth_gate:
+                if core.auth_failed is not None:
+                    raise AuthError(core.auth_failed)
+                if not core.auth_ok.is_set():
+                    return await self._send(request, missing_ok)
+        return await self._send(request, missing_ok)
+
+    async def _send(self, request: httpx.Request, missing_ok: bool) -> tuple[str | None, Any]:
         core, method = self._core, request.method
         started = time.perf_counter()
         async with core.limit:
@@ -457,6 +473,8 @@ class ApiClient:
         self, request: httpx.Request, response: httpx.Response, missing_ok: bool
     ) -> tuple[str | None, Any]:
         core, method, status = self._core, request.method, response.status_code
+        if status not in (401, 403):
+            core.auth_ok.set()
         if status < 300:
             try:
                 return None, _decode(response)
@@ -480,12 +498,13 @@ class ApiClient:
         detail = core.redact(_summarise(response))
         url = core.redact(str(request.url))
         if status in (401, 403):
-            raise AuthError(
+            core.auth_failed = (
                 f"{self.provider}: the API rejected the credentials ({status}) for {method} "
-                f"{url}: {detail}. Check the token (or username/password) in the "
+                f"{url}: {detail.rstrip('.')}. Check the token (or username/password) in the "
                 f"`providers.{self.provider}` block of omsform.yaml and the environment variable "
                 "it reads" + (", and that this user may do this." if status == 403 else ".")
             )
+            raise AuthError(core.auth_failed)
         if 300 <= status < 400:
             detail = f"redirected to {core.redact(response.headers.get('location', '?'))}"
         raise ApiError(status, method, url, detail)

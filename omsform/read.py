@@ -92,10 +92,11 @@ class Reader:
         return await self.current(kind)
 
     def close(self) -> None:
-        """Cancel listings still running (after a failure elsewhere)."""
+        """Cancel listings still running (after a failure elsewhere), and collect the errors of
+        those that already failed, so asyncio never reports them as never retrieved."""
         for task in self._tasks.values():
-            if not task.done():
-                task.cancel()
+            task.cancel()
+            task.add_done_callback(_retrieve)
 
     async def _list(self, kind: str) -> list[Remote[Any]]:
         resource = self.resources.get(kind)
@@ -135,3 +136,9 @@ async def read_current(
         reader.close()
         raise
     return dict(zip(wanted, listed, strict=True))
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark a finished task's outcome as seen (the first error was already reported)."""
+    if not task.cancelled():
+        task.exception()

@@ -227,10 +227,13 @@ def test_wrong_token_is_a_401_about_the_token_and_writes_nothing(
 ) -> None:
     brand = copy_demo(tmp_path / "demo")
     cli = Cli(brand, demo_env(brand, shared_server, default_secrets(brand)))
-    shared_server.reset_stats()
     for args in (("plan", "demo"), ("apply", "demo", "--auto-approve")):
+        shared_server.reset_stats()
         result = cli(*args, env={"DEMO_OMS_TOKEN": "wrong-token-" + "1" * 20})
         assert result.code == 1, result
         assert "akinon_oms" in result.stderr and "(401)" in result.stderr
         assert "token" in result.stderr and "providers.akinon_oms" in result.stderr
-    assert shared_server.writes() == {}
+        assert shared_server.writes() == {}
+        # R8: a rejected token costs the OMS exactly one request, not one per listing
+        oms = {k: n for k, n in shared_server.stats()["by_path"].items() if "/ginesys/" not in k}
+        assert sum(oms.values()) == 1, oms
