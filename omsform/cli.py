@@ -260,7 +260,8 @@ async def _apply(
         OUT.out(render_text(chosen, color=OUT.color))
         if not chosen.has_changes:
             return 0
-        if not auto_approve and not _confirm():
+        # a saved plan was approved when it was reviewed (as with Terraform's saved plans)
+        if saved is None and not auto_approve and not _confirm():
             OUT.err("Apply cancelled.")
             return 1
         with _Progress(len(chosen.changes)) as progress:
