@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from omsform.errors import AuthError
+from omsform.errors import ApiError, AuthError
 from omsform.http import ClientOptions, WriteClient
 from omsform.provider import Provider
 from omsform.resource import Resource
@@ -53,15 +53,21 @@ class AkinonOmsProvider(Provider):
 
     async def _login(self, config: AkinonOmsConfig, options: ClientOptions) -> str:
         client = WriteClient(config.url, {}, options, provider=self.name)
+        body = {"username": config.username, "password": config.password}
         try:
-            body = await client.post(
-                api.LOGIN, {"username": config.username, "password": config.password}
-            )
+            answer = await client.post(api.LOGIN, body)
+        except ApiError as exc:
+            # DRF's login view answers bad credentials with 400, not 401
+            raise AuthError(
+                f"{self.name}: login as {config.username!r} at {api.LOGIN} failed "
+                f"({exc.status}): check `username` and `password` in the "
+                f"`providers.{self.name}` block of omsform.yaml and the variables they read"
+            ) from None
         finally:
             await client.aclose()
-        if not isinstance(body, dict) or not body.get("key"):
+        if not isinstance(answer, dict) or not answer.get("key"):
             raise AuthError(f"{self.name}: login at {api.LOGIN} returned no key")
-        return str(body["key"])
+        return str(answer["key"])
 
     def sandbox_config(self, base_url: str, token: str) -> dict[str, Any]:
         """The block that points this provider at the sandbox."""
