@@ -1,0 +1,83 @@
+"""A small Python API for embedding omsform: ``load_brand``, ``plan_brand``, ``apply_brand``.
+
+(``omsform.plan`` and ``omsform.apply`` are the modules that define plans and apply them, so
+the functions carry the ``_brand`` suffix.)
+
+::
+
+    import omsform
+    brand = omsform.load_brand("brands/acme")
+    plan = omsform.plan_brand(brand)            # a Plan value (render it, save it, inspect it)
+    report = omsform.apply_brand(brand, plan)   # applies exactly that plan; an ApplyReport
+
+Both read the live systems; ``sandbox=True`` uses the brand's embedded sandbox instead.
+Errors are the exceptions of :mod:`omsform.errors`; nothing is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from omsform import engine
+from omsform.http import ClientOptions
+from omsform.load import Brand
+from omsform.plan import Plan
+from omsform.provider import discover
+from omsform.report import ApplyReport
+from omsform.spec import Remote
+
+
+@asynccontextmanager
+async def _session(
+    brand: Brand, sandbox: bool
+) -> AsyncIterator[tuple[engine.Session, dict[str, list[Remote[Any]]]]]:
+    kinds = engine.kinds_to_read(brand)
+    configs = None
+    options = ClientOptions(secrets=brand.secrets)
+    if sandbox:
+        from omsform.sandbox import DEFAULT_TOKEN
+
+        configs = {
+            n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()
+        }
+        options = ClientOptions(
+            transport=engine.sandbox_transport(brand.path), secrets=brand.secrets
+        )
+    session = await engine.open_session(brand, kinds=kinds, options=options, configs=configs)
+    async with session:
+        yield session, await engine.read(session, kinds)
+
+
+def plan_brand(
+    brand: Brand,
+    *,
+    sandbox: bool = False,
+    targets: tuple[str, ...] = (),
+    excludes: tuple[str, ...] = (),
+    force: bool = False,
+) -> Plan:
+    """What apply would change, as a Plan (the safety threshold applies unless ``force``)."""
+
+    async def run() -> Plan:
+        async with _session(brand, sandbox) as (session, current):
+            inputs = engine.plan_inputs(session, current, targets=targets, excludes=excludes)
+            return engine.plan_from(inputs, current, brand, force=force)
+
+    return asyncio.run(run())
+
+
+def apply_brand(
+    brand: Brand, plan: Plan, *, sandbox: bool = False, parallelism: int = 8
+) -> ApplyReport:
+    """Apply exactly ``plan`` after checking that nothing it touches moved since it was made
+    (``StalePlanError`` otherwise, before any write)."""
+
+    async def run() -> ApplyReport:
+        async with _session(brand, sandbox) as (session, current):
+            engine.refuse_if_stale(plan, current)
+            return await engine.apply_brand(session, plan, current, parallelism=parallelism)
+
+    return asyncio.run(run())

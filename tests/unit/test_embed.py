@@ -1,0 +1,38 @@
+"""The embedding API: ``omsform.load_brand``, ``omsform.plan_brand``, ``omsform.apply_brand``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import omsform
+from omsform.errors import StalePlanError
+
+SETTINGS = "oms_setting:\n  IS_TRADEIN_ENABLED: {value: true}\n"
+
+
+def _brand(tmp_path: Path) -> Path:
+    path = tmp_path / "brand"
+    path.mkdir()
+    shutil.copy(Path("brands/demo/omsform.yaml"), path / "omsform.yaml")
+    (path / "settings.yaml").write_text(SETTINGS)
+    return path
+
+
+def test_plan_apply_then_nothing_to_do(tmp_path: Path) -> None:
+    brand = omsform.load_brand(_brand(tmp_path), sandbox=True)
+    plan = omsform.plan_brand(brand, sandbox=True)
+    assert [c.address for c in plan.changes] == ["oms_setting.IS_TRADEIN_ENABLED"]
+    report = omsform.apply_brand(brand, plan, sandbox=True)
+    assert report.ok and list(report.applied) == ["oms_setting.IS_TRADEIN_ENABLED"]
+    assert not omsform.plan_brand(brand, sandbox=True).has_changes
+    # the same plan again is refused before any write: the object exists now
+    with pytest.raises(StalePlanError):
+        omsform.apply_brand(brand, plan, sandbox=True)
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError):
+        _ = omsform.nothing_here  # type: ignore[attr-defined]
