@@ -4,10 +4,6 @@ admin calls the benchmark makes to it: knobs, stats, stats reset."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,17 +13,10 @@ from typing import Any
 import httpx
 
 from omsform.sandbox import DEFAULT_TOKEN
+from tests.served import child_server, serve_in_python
 
 SERVER_CPU = 1
 CLIENT_CPU = 0
-
-_SERVE = """
-import sys
-from omsform.sandbox import serve
-from omsform.sandbox.knobs import Knobs
-serve(host="127.0.0.1", port=int(sys.argv[1]), db=sys.argv[2], token=sys.argv[3],
-      seed=sys.argv[4], knobs=Knobs(latency_ms=float(sys.argv[5]), step_seconds=0.05))
-"""
 
 
 def pinning() -> bool:
@@ -39,13 +28,6 @@ def pin_this_process_to_client_cpu() -> None:
     """Keep the benchmark (and the omsform processes it starts) off the server's CPU."""
     if pinning():
         os.sched_setaffinity(0, {CLIENT_CPU})
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -88,38 +70,15 @@ class Server:
 @contextmanager
 def served(db: Path, *, seed: str = "empty", latency_ms: float = 0.0) -> Iterator[Server]:
     """Run the sandbox on a free loopback port until the block ends."""
-    port = free_port()
-    args = [sys.executable, "-c", _SERVE, str(port), str(db), DEFAULT_TOKEN, seed, str(latency_ms)]
-    proc = subprocess.Popen(
-        args,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    with child_server(
+        lambda port: serve_in_python(
+            port, db, token=DEFAULT_TOKEN, seed=seed, latency_ms=latency_ms
+        ),
+        start_seconds=20,
         preexec_fn=_server_cpu if pinning() else None,
-    )
-    server = Server(f"http://127.0.0.1:{port}", pid=proc.pid)
-    try:
-        _wait_until_up(proc, server.base_url)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    ) as child:
+        yield Server(child.base_url, pid=child.pid)
 
 
 def _server_cpu() -> None:
     os.sched_setaffinity(0, {SERVER_CPU})
-
-
-def _wait_until_up(proc: subprocess.Popen[bytes], base_url: str) -> None:
-    for _ in range(400):
-        if proc.poll() is not None:
-            raise RuntimeError(f"the sandbox server exited with {proc.returncode} before answering")
-        try:
-            httpx.get(base_url + "/_sandbox/stats", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError("the sandbox server did not start within 20 s")

@@ -13,10 +13,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ import httpx
 import pytest
 
 from omsform.sandbox import new_token
+from tests.served import child_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "brands" / "demo"
@@ -36,13 +35,6 @@ CONFIG_FILE = "omsform.yaml"
 SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}")
 ENV_REF = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -78,35 +70,18 @@ def served(db: Path, *, token: str, seed: str = "demo") -> Iterator[Server]:
 
     Setup steps finish at once (``--step-seconds 0``): the tests count calls, not wait.
     """
-    port = free_port()
-    args = [str(OMSFORM), "sandbox", "serve", "--port", str(port), "--db", str(db)]
-    args += ["--token", token, "--seed", seed, "--step-seconds", "0"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+
+    def command(port: int) -> list[str]:
+        args = [str(OMSFORM), "sandbox", "serve", "--port", str(port), "--db", str(db)]
+        return [*args, "--token", token, "--seed", seed, "--step-seconds", "0"]
+
     auth = {"Authorization": f"Token {token}"}
-    try:
-        _wait_until_up(proc, base)
-        with httpx.Client(base_url=base, headers=auth, timeout=30) as http:
-            yield Server(base=base, token=token, http=http)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_until_up(proc: subprocess.Popen[bytes], base: str) -> None:
-    for _ in range(600):  # a large seed takes a few seconds to write
-        if proc.poll() is not None:
-            raise AssertionError(f"the sandbox server exited with {proc.returncode}")
-        try:
-            httpx.get(base + "/_sandbox/stats", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("the sandbox server did not start")
+    # a large seed takes a few seconds to write
+    with (
+        child_server(command, start_seconds=30) as child,
+        httpx.Client(base_url=child.base_url, headers=auth, timeout=30) as http,
+    ):
+        yield Server(base=child.base_url, token=token, http=http)
 
 
 @pytest.fixture

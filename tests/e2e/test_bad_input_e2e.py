@@ -22,10 +22,10 @@ from tests.e2e.conftest import (
     copy_demo,
     default_secrets,
     demo_env,
-    free_port,
     resource_secret_names,
     served,
 )
+from tests.served import free_port
 
 pytestmark = pytest.mark.slow
 

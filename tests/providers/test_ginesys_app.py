@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import textwrap
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from omsform.cli import main
 from omsform.sandbox import DEFAULT_TOKEN, build_app
 from omsform.sandbox.store import Store
 from tests.harness import CONFIG, BrandHarness, actions
+from tests.served import Received, loopback_receiver
 
 APPS = "/ginesys/api/v1/connected-apps/oms"
 SECRETS = {
@@ -219,28 +218,14 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     state = Receiver()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            event = self.headers.get("X-Ginesys-Event") or ""
-            state.seen.append((self.command, self.path, event))
-            self.send_response(state.webhook_status if self.path == "/hook" else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def answer(request: Received) -> int:
+        event = request.headers.get("X-Ginesys-Event") or ""
+        state.seen.append((request.method, request.path, event))
+        return state.webhook_status if request.path == "/hook" else 200
 
-        do_GET = do_POST = _answer
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Keep test output quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with loopback_receiver(answer) as url:
+        state.url = url
+        yield state
 
 
 def test_failed_webhook_test_fails_the_create_and_leaves_the_app_not_enabled(

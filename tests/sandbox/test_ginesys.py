@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+
+from tests.served import Received, free_port, loopback_receiver
 
 BASE = "/ginesys/api/v1/connected-apps/oms"
 SECRET = "whsec-123"
@@ -33,35 +32,20 @@ def receiver() -> Iterator[Receiver]:
     """A running receiver answering ``receiver.status`` to every request."""
     state = Receiver()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
-            state.requests.append(
-                {
-                    "method": self.command,
-                    "path": self.path,
-                    "headers": dict(self.headers),
-                    "body": body,
-                }
-            )
-            self.send_response(state.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def answer(request: Received) -> int:
+        state.requests.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "headers": dict(request.headers),
+                "body": request.body,
+            }
+        )
+        return state.status
 
-        do_GET = do_POST = _answer
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Keep test output quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with loopback_receiver(answer) as url:
+        state.url = url
+        yield state
 
 
 def _body(webhook_url: str, api_url: str, **fields: Any) -> dict[str, Any]:
@@ -150,9 +134,7 @@ def test_failing_receiver_fails_the_test_and_blocks_enable(
 
 
 def test_unreachable_loopback_port_fails_without_status(ginesys: TestClient) -> None:
-    with socket.socket() as probe:  # a port nobody listens on once this closes
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     app = _create(ginesys, _body(f"http://127.0.0.1:{port}/hook", f"http://localhost:{port}"))
     result = ginesys.post(f"{BASE}/{app['id']}/test", json={"target": "webhook"}).json()
     assert result["ok"] is False and result["http_status"] is None

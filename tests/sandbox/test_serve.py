@@ -3,9 +3,6 @@ loopback HTTP, restarted on the same SQLite file, and cutting connections for re
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,53 +12,22 @@ import httpx
 import pytest
 
 from omsform.sandbox import DEFAULT_TOKEN
+from tests.served import child_server, serve_in_python
 
 pytestmark = pytest.mark.slow
 
 AUTH = {"Authorization": f"Token {DEFAULT_TOKEN}"}
 LOCATIONS = "/api/v1/oms/stocklocations/"
 
-_SERVE = """
-import sys
-from omsform.sandbox import serve
-from omsform.sandbox.knobs import Knobs
-serve(host="127.0.0.1", port=int(sys.argv[1]), db=sys.argv[2], token=sys.argv[3],
-      seed="demo", knobs=Knobs(step_seconds=0.05))
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @contextmanager
 def served(db: Path) -> Iterator[str]:
     """Run the sandbox server in a child process; yield its base URL; stop it."""
-    port = free_port()
-    args = [sys.executable, "-c", _SERVE, str(port), str(db), DEFAULT_TOKEN]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise AssertionError("server exited before answering")
-            try:
-                httpx.get(base + "/_sandbox/stats", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError("server did not start")
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with child_server(
+        lambda port: serve_in_python(port, db, token=DEFAULT_TOKEN, seed="demo"),
+        start_seconds=15,
+    ) as child:
+        yield child.base_url
 
 
 def test_serves_over_http_and_keeps_data_across_a_restart(tmp_path: Path) -> None:
