@@ -29,6 +29,9 @@ Rules, in the order they apply (spec §4):
 - ``targets`` keep the changes whose address matches a glob plus the changes they depend on,
   transitively; ``excludes`` drop matching changes and notes, and also every change that depends
   on a dropped one (a warning note names each). Excludes win over targets.
+
+Field-by-field comparison and masking live in :mod:`omsform.diff_fields`; the indexes by natural
+key and the checks across objects (duplicate keys, references) in :mod:`omsform.diff_index`.
 """
 
 from __future__ import annotations
@@ -38,31 +41,24 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from omsform.diff_fields import (
+    Fingerprint,
+    Fingerprints,
+    compare,
+    create_fields,
+    secret_slot,
+    unverified_note,
+    update_or_replace,
+)
+from omsform.diff_index import PlanIndex
 from omsform.errors import PlanError, UnsafePlanError
 from omsform.order import order_changes, select, selected
-from omsform.paths import (
-    changed_paths,
-    comparable,
-    drop_paths,
-    iter_items,
-    leaves,
-    parse_path,
-    path_order,
-    redact,
-    reveal,
-)
-from omsform.plan import SENSITIVE, Action, Change, FieldChange, Note, Plan, Summary
+from omsform.plan import Action, Change, FieldChange, Note, Plan, Summary
 from omsform.resource import Resource
 from omsform.safety import ownership_notes, protect_violation, why_kept
 from omsform.spec import Desired, Remote
 
-Fingerprint = Callable[[str, Any], str]
-"""``fingerprint(secret_slot(address, path), value) -> str``: the ledger's salted hash."""
-
-
-def secret_slot(address: str, path: str) -> str:
-    """The name a write-only value is fingerprinted under (``oms_webhook.orders:auth.token``)."""
-    return f"{address}:{path}"
+__all__ = ["Fingerprint", "PlanInputs", "build_plan", "secret_slot"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,6 @@ _DECIDED = {
     Action.MANUAL: "cannot be done through the API: do it by hand, then plan again",
     Action.DELETE: "the kind's rules remove it",
 }
-_NO_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
 _LEFT_OUT = "left out: it depends on an excluded change"
 
 
@@ -110,39 +105,27 @@ class _Planner:
 
     def __init__(self, inputs: PlanInputs) -> None:
         self.inputs = inputs
-        self.problems: list[str] = []
+        index = PlanIndex(inputs)
+        self.resource, self.provider = index.resource, index.provider
+        self.by_kind, self.current, self.keys = index.by_kind, index.current, index.keys
+        self.declared = index.declared
+        self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
-        self.notes: list[Note] = []
         self.changes: list[Change] = []
         self.unchanged: list[str] = []
         self.candidates: dict[str, tuple[str, ...]] = {}
-        self.keys: dict[str, str] = {}
-        self.by_kind: dict[str, list[str]] = {}
-        for address in sorted(inputs.desired):
-            self.by_kind.setdefault(inputs.desired[address].kind, []).append(address)
-        self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
-
-    def resource(self, kind: str) -> type[Resource[Any]]:
-        try:
-            return self.inputs.resources[kind]
-        except KeyError:
-            raise PlanError(f"no provider serves the kind '{kind}'") from None
-
-    def provider(self, kind: str) -> str:
-        try:
-            return self.inputs.provider_of[kind]
-        except KeyError:
-            raise PlanError(f"no provider is known for the kind '{kind}'") from None
+        self.fingerprints = Fingerprints(
+            inputs.fingerprints, inputs.fingerprint, inputs.refresh_secrets
+        )
 
     # --- the run ---------------------------------------------------------------------------
     def plan(self) -> Plan:
-        declared = self._declared_keys()
-        self._check_references(declared)
+        """The plan, or PlanError/UnsafePlanError naming every problem found on the way."""
         for address in sorted(self.inputs.desired):
             self._plan_declared(self.inputs.desired[address])
         for kind in sorted(self.current):
             if kind in self.by_kind or kind in self.inputs.prune:
-                self._plan_undeclared(kind, declared.get(kind, {}))
+                self._plan_undeclared(kind, self.declared.get(kind, {}))
         if self.problems:
             many = len(self.problems) > 1
             head = f"{len(self.problems)} problems prevent planning:\n  - " if many else ""
@@ -192,64 +175,6 @@ class _Planner:
 
         return deps
 
-    # --- indexes and checks ---------------------------------------------------------------
-    def _index(self, kind: str, remotes: Sequence[Remote[Any]]) -> dict[str, Remote[Any]]:
-        cls = self.resource(kind)
-        index: dict[str, Remote[Any]] = {}
-        twins: dict[str, list[str]] = {}
-        for remote in remotes:
-            key = cls.key(remote.spec)
-            if key in index:
-                twins.setdefault(key, [str(index[key].id)]).append(str(remote.id))
-            else:
-                index[key] = remote
-        for key, ids in sorted(twins.items()):
-            message = (
-                f"{len(ids)} {kind} objects share the key '{key}' (ids {', '.join(ids)}); "
-                f"omsform manages id {ids[0]} and leaves the others alone: remove the duplicates"
-            )
-            self.notes.append(Note(category="warning", address=f"{kind}[{key}]", message=message))
-        return index
-
-    def _declared_keys(self) -> dict[str, dict[str, str]]:
-        """Kind → natural key → address of every declared object (duplicates are problems)."""
-        out: dict[str, dict[str, str]] = {}
-        for kind, addresses in self.by_kind.items():
-            if kind not in self.current:
-                self.problems.append(f"the current {kind} objects were not read before planning")
-            cls, keys = self.resource(kind), out.setdefault(kind, {})
-            for address in addresses:
-                key = self.keys[address] = cls.key(self.inputs.desired[address].spec)
-                if key in keys:
-                    self.problems.append(
-                        f"{keys[key]} and {address} both declare {kind} '{key}': "
-                        "a natural key must be unique within its kind"
-                    )
-                keys.setdefault(key, address)
-        return out
-
-    def _check_references(self, declared: Mapping[str, Mapping[str, str]]) -> None:
-        for owner, addresses in sorted(self.by_kind.items()):
-            cls = self.resource(owner)
-            if getattr(cls.references, "__func__", None) is _NO_REFERENCES:
-                continue  # the kind references nothing: skip calling it per object
-            for address in addresses:
-                self._check_object_references(self.inputs.desired[address], cls, declared)
-
-    def _check_object_references(
-        self, d: Desired[Any], cls: type[Resource[Any]], declared: Mapping[str, Mapping[str, str]]
-    ) -> None:
-        for kind, key in cls.references(d.spec):
-            # A kind that was not read cannot be checked; the reader lists referenced kinds.
-            if key in declared.get(kind, {}) or kind not in self.current:
-                continue
-            if key not in self.current[kind]:
-                where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
-                self.problems.append(
-                    f"{where}{d.address} references {kind} '{key}', which neither exists in "
-                    f"{self.provider(kind)} nor is declared"
-                )
-
     # --- declared objects -----------------------------------------------------------------
     def _plan_declared(self, d: Desired[Any]) -> None:
         cls, key = self.resource(d.kind), self.keys[d.address]
@@ -258,9 +183,9 @@ class _Planner:
         if current is None:
             self._plan_absent(d, cls, key, decided)
             return
-        fields, unverified = self._compare(d, current, cls)
+        fields, unverified = compare(d, current, cls, self.fingerprints)
         if unverified:
-            self.notes.append(_unverified(d.address, unverified))
+            self.notes.append(unverified_note(d.address, unverified))
         if decided is not None:
             action, reason = decided, _DECIDED.get(decided, "")
             fields = [] if decided is Action.RUN else fields  # a run writes no fields
@@ -268,7 +193,7 @@ class _Planner:
             self.unchanged.append(d.address)
             return
         else:
-            action, reason = _update_or_replace(cls, fields)
+            action, reason = update_or_replace(cls, fields)
         self._add(d.address, d.kind, key, action, current, fields, reason)
 
     def _plan_absent(
@@ -278,7 +203,7 @@ class _Planner:
             origin = cls.expected_from(d.spec)
             if origin is not None and self._runs(origin.address):
                 reason = f"expected from {origin.label}"
-                fields = _create_fields(d, cls)
+                fields = create_fields(d, cls)
                 self._add(d.address, d.kind, key, Action.CREATE, None, fields, reason)
                 return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
@@ -289,7 +214,7 @@ class _Planner:
             )
             return
         action = decided or Action.CREATE
-        fields = _create_fields(d, cls) if action is Action.CREATE else []
+        fields = create_fields(d, cls) if action is Action.CREATE else []
         self._add(d.address, d.kind, key, action, None, fields, _DECIDED.get(action, ""))
 
     def _runs(self, address: str) -> bool:
@@ -300,53 +225,6 @@ class _Planner:
         cls = self.resource(d.kind)
         current = self.current.get(d.kind, {}).get(self.keys.get(address, ""))
         return current is not None and cls.decide(d.spec, current) is Action.RUN
-
-    def _compare(
-        self, d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]]
-    ) -> tuple[list[FieldChange], list[str]]:
-        """Field changes between a matched pair, and the write-only paths left unverified."""
-        fields: list[FieldChange] = []
-        if d.spec != current.spec:  # equal is the common case, decided without walking specs
-            want, have = comparable(d.spec), comparable(current.spec)
-            wanted, had = drop_paths(want, cls.write_only), drop_paths(have, cls.write_only)
-            if wanted != had:
-                secret = (*d.secret_paths, *cls.write_only)
-                fields = _explain(had, wanted, secret, cls.immutable)
-        if not cls.write_only:
-            return fields, []
-        hidden, unverified = self._write_only(d, cls)
-        if hidden:
-            fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
-        return fields, unverified
-
-    def _write_only(
-        self, d: Desired[Any], cls: type[Resource[Any]]
-    ) -> tuple[list[FieldChange], list[str]]:
-        """Masked changes of write-only values (by fingerprint) and the unverifiable paths."""
-        if all(getattr(d.spec, _top(p), None) is None for p in cls.write_only):
-            return [], []  # nothing write-only declared (the usual case): nothing to fingerprint
-        address = d.address
-        recorded = self.inputs.fingerprints.get(address, {})
-        changes: list[FieldChange] = []
-        unverified: list[str] = []
-        for pattern in cls.write_only:
-            for path, value in iter_items(d.spec, pattern):
-                if value is None:
-                    continue
-                # The plain form apply fingerprints after a write, so equal values hash alike.
-                value, known = comparable(value), recorded.get(path)
-                if known is None and not self.inputs.refresh_secrets:
-                    unverified.append(path)
-                elif known is None or self._fingerprint(address, path, value) != known:
-                    forces = parse_path(path)[0] in cls.immutable
-                    hidden = _field(path, SENSITIVE, SENSITIVE, [path], forces)
-                    changes.append(hidden)
-        return changes, unverified
-
-    def _fingerprint(self, address: str, path: str, value: Any) -> str:
-        if self.inputs.fingerprint is None:
-            raise PlanError("build_plan needs a fingerprint function to compare write-only values")
-        return self.inputs.fingerprint(secret_slot(address, path), reveal(value))
 
     # --- undeclared objects ---------------------------------------------------------------
     def _plan_undeclared(self, kind: str, declared: Mapping[str, str]) -> None:
@@ -405,62 +283,3 @@ class _Planner:
             precondition=current.fingerprint if current else None,
         )
         self.changes.append(change)
-
-
-# --- pure helpers ----------------------------------------------------------------------------
-def _update_or_replace(
-    cls: type[Resource[Any]], fields: Sequence[FieldChange]
-) -> tuple[Action, str]:
-    forced = sorted({str(parse_path(f.path)[0]) for f in fields if f.forces_replace})
-    if not forced:
-        return Action.UPDATE, ""
-    named = f"immutable field{'s' if len(forced) > 1 else ''} {', '.join(map(repr, forced))}"
-    if cls.replace_allowed and cls.can_delete and cls.can_create:
-        return Action.REPLACE, f"{named} changed: forces replacement"
-    todo = cls.manual_instruction or "change it by hand in the remote system"
-    return Action.MANUAL, (
-        f"{named} changed and {cls.kind} objects cannot be deleted and re-created through the "
-        f"API: {todo}, or revert it in the YAML"
-    )
-
-
-def _field(path: str, before: Any, after: Any, secret: Sequence[str], forces: bool) -> FieldChange:
-    """A FieldChange with plain JSON values and every sensitive part masked."""
-    shown_before, shown_after, sensitive = redact(path, before, after, secret)
-    return FieldChange(
-        path=path,
-        before=shown_before,
-        after=shown_after,
-        sensitive=sensitive,
-        forces_replace=forces,
-    )
-
-
-def _explain(
-    before: Any, after: Any, secret: Sequence[str], immutable: frozenset[str]
-) -> list[FieldChange]:
-    return [
-        _field(path, b, a, secret, parse_path(path)[0] in immutable)
-        for path, b, a in changed_paths(before, after)
-    ]
-
-
-def _create_fields(d: Desired[Any], cls: type[Resource[Any]]) -> list[FieldChange]:
-    """Every declared value of a new object, nested mappings flattened to leaf paths."""
-    secret = (*d.secret_paths, *cls.write_only)
-    return [_field(path, None, value, secret, False) for path, value in leaves(comparable(d.spec))]
-
-
-def _top(path: str) -> str:
-    return str(parse_path(path)[0])
-
-
-def _unverified(address: str, paths: Sequence[str]) -> Note:
-    many = len(paths) > 1
-    message = (
-        f"{', '.join(paths)}: write-only value{'s' if many else ''} with no recorded fingerprint, "
-        f"so {'they were' if many else 'it was'} not compared; `omsform apply --refresh-secrets` "
-        f"sends {'them' if many else 'it'} and records {'their' if many else 'its'} fingerprint"
-        f"{'s' if many else ''}"
-    )
-    return Note(category="unverified", address=address, message=message)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import omsform.diff as diff_module
+import omsform.diff_fields as diff_fields
 from omsform.diff import PlanInputs, build_plan, secret_slot
 from omsform.errors import PlanError, UnsafePlanError
 from omsform.paths import (
@@ -170,8 +170,8 @@ def test_precondition_is_the_fingerprint_as_read_and_none_for_creates() -> None:
 
 def test_deepdiff_runs_only_for_pairs_that_differ(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Any] = []
-    real = diff_module.changed_paths
-    monkeypatch.setattr(diff_module, "changed_paths", lambda b, a: calls.append(1) or real(b, a))
+    real = diff_fields.changed_paths
+    monkeypatch.setattr(diff_fields, "changed_paths", lambda b, a: calls.append(1) or real(b, a))
     desired = {f"test_location.l{i}": {"code": f"L{i}", "tags": ["a", "b"]} for i in range(500)}
     current = [{"id": i, "fields": {"code": f"L{i}", "tags": ["b", "a"]}} for i in range(500)]
     current[7]["fields"]["priority"] = 3

@@ -1,0 +1,158 @@
+"""Field by field: how a declared object differs from its current one, as plan-ready values.
+
+Only pairs that differ are explained (deepdiff inside nested values); a changed ``immutable``
+field forces replacement, or manual work when the kind cannot be deleted and re-created.
+Write-only values cannot be read back, so they are compared by the ledger's fingerprint of the
+last value sent. Values at write-only paths and at a desired's ``secret_paths`` never enter the
+plan: they appear as ``(sensitive)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from omsform.errors import PlanError
+from omsform.paths import (
+    changed_paths,
+    comparable,
+    drop_paths,
+    iter_items,
+    leaves,
+    parse_path,
+    path_order,
+    redact,
+    reveal,
+)
+from omsform.plan import SENSITIVE, Action, FieldChange, Note
+from omsform.resource import Resource
+from omsform.spec import Desired, Remote
+
+Fingerprint = Callable[[str, Any], str]
+"""``fingerprint(secret_slot(address, path), value) -> str``: the ledger's salted hash."""
+
+
+def secret_slot(address: str, path: str) -> str:
+    """The name a write-only value is fingerprinted under (``oms_webhook.orders:auth.token``)."""
+    return f"{address}:{path}"
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """What write-only values are compared with: the ledger's ``recorded`` fingerprints (address
+    → concrete path → fingerprint), the ``fingerprint`` function, and ``refresh`` (compare values
+    that have no recorded fingerprint as changed instead of leaving them unverified)."""
+
+    recorded: Mapping[str, Mapping[str, str]]
+    fingerprint: Fingerprint | None
+    refresh: bool
+
+    def of(self, address: str, path: str, value: Any) -> str:
+        """The fingerprint of ``value`` sent to ``path`` of ``address``."""
+        if self.fingerprint is None:
+            raise PlanError("build_plan needs a fingerprint function to compare write-only values")
+        return self.fingerprint(secret_slot(address, path), reveal(value))
+
+
+def compare(
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
+) -> tuple[list[FieldChange], list[str]]:
+    """Field changes between a matched pair, and the write-only paths left unverified."""
+    fields: list[FieldChange] = []
+    if d.spec != current.spec:  # equal is the common case, decided without walking specs
+        want, have = comparable(d.spec), comparable(current.spec)
+        wanted, had = drop_paths(want, cls.write_only), drop_paths(have, cls.write_only)
+        if wanted != had:
+            secret = (*d.secret_paths, *cls.write_only)
+            fields = _explain(had, wanted, secret, cls.immutable)
+    if not cls.write_only:
+        return fields, []
+    hidden, unverified = _write_only(d, cls, fingerprints)
+    if hidden:
+        fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
+    return fields, unverified
+
+
+def _write_only(
+    d: Desired[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
+) -> tuple[list[FieldChange], list[str]]:
+    """Masked changes of write-only values (by fingerprint) and the unverifiable paths."""
+    if all(getattr(d.spec, _top(p), None) is None for p in cls.write_only):
+        return [], []  # nothing write-only declared (the usual case): nothing to fingerprint
+    address = d.address
+    recorded = fingerprints.recorded.get(address, {})
+    changes: list[FieldChange] = []
+    unverified: list[str] = []
+    for pattern in cls.write_only:
+        for path, value in iter_items(d.spec, pattern):
+            if value is None:
+                continue
+            # The plain form apply fingerprints after a write, so equal values hash alike.
+            value, known = comparable(value), recorded.get(path)
+            if known is None and not fingerprints.refresh:
+                unverified.append(path)
+            elif known is None or fingerprints.of(address, path, value) != known:
+                forces = parse_path(path)[0] in cls.immutable
+                changes.append(_field(path, SENSITIVE, SENSITIVE, [path], forces))
+    return changes, unverified
+
+
+def update_or_replace(
+    cls: type[Resource[Any]], fields: Sequence[FieldChange]
+) -> tuple[Action, str]:
+    """UPDATE, or REPLACE/MANUAL (with the reason) when an immutable field changed."""
+    forced = sorted({str(parse_path(f.path)[0]) for f in fields if f.forces_replace})
+    if not forced:
+        return Action.UPDATE, ""
+    named = f"immutable field{'s' if len(forced) > 1 else ''} {', '.join(map(repr, forced))}"
+    if cls.replace_allowed and cls.can_delete and cls.can_create:
+        return Action.REPLACE, f"{named} changed: forces replacement"
+    todo = cls.manual_instruction or "change it by hand in the remote system"
+    return Action.MANUAL, (
+        f"{named} changed and {cls.kind} objects cannot be deleted and re-created through the "
+        f"API: {todo}, or revert it in the YAML"
+    )
+
+
+def create_fields(d: Desired[Any], cls: type[Resource[Any]]) -> list[FieldChange]:
+    """Every declared value of a new object, nested mappings flattened to leaf paths."""
+    secret = (*d.secret_paths, *cls.write_only)
+    return [_field(path, None, value, secret, False) for path, value in leaves(comparable(d.spec))]
+
+
+def unverified_note(address: str, paths: Sequence[str]) -> Note:
+    """The note saying which write-only values could not be compared, and how to send them."""
+    many = len(paths) > 1
+    message = (
+        f"{', '.join(paths)}: write-only value{'s' if many else ''} with no recorded fingerprint, "
+        f"so {'they were' if many else 'it was'} not compared; `omsform apply --refresh-secrets` "
+        f"sends {'them' if many else 'it'} and records {'their' if many else 'its'} fingerprint"
+        f"{'s' if many else ''}"
+    )
+    return Note(category="unverified", address=address, message=message)
+
+
+def _field(path: str, before: Any, after: Any, secret: Sequence[str], forces: bool) -> FieldChange:
+    """A FieldChange with plain JSON values and every sensitive part masked."""
+    shown_before, shown_after, sensitive = redact(path, before, after, secret)
+    return FieldChange(
+        path=path,
+        before=shown_before,
+        after=shown_after,
+        sensitive=sensitive,
+        forces_replace=forces,
+    )
+
+
+def _explain(
+    before: Any, after: Any, secret: Sequence[str], immutable: frozenset[str]
+) -> list[FieldChange]:
+    return [
+        _field(path, b, a, secret, parse_path(path)[0] in immutable)
+        for path, b, a in changed_paths(before, after)
+    ]
+
+
+def _top(path: str) -> str:
+    return str(parse_path(path)[0])
