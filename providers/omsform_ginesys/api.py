@@ -1,8 +1,16 @@
 """Every path and field name the ``ginesys`` provider uses, in one place.
 
 Ginesys publishes no API for the Connected Apps > OMS screen: **everything here is a
-proposal [P]** (``shared/reference/oms-settings-cargo-ginesys.md`` §2d). A real deployment that
-differs needs a change in this file only.
+proposal [P]** (``shared/reference/oms-settings-cargo-ginesys.md`` §2d); what is documented
+(§2a) is the screen itself (its fields, the two connection tests, enabling only after both
+passed, no delete), which ``ginesys_oms_app`` follows. A real deployment that differs needs a
+one-line change in this file only: ``ginesys_oms_app`` maps every YAML field onto these names
+explicitly (no Spec is sent as it is) and writes no wire name as a string literal
+(``tests/providers/test_api_map.py`` fails if it does).
+
+A constant whose value is a lower-case name is a wire field name, except the status value
+``STATUS_ENABLED``, the action path segments ``TEST``, ``ENABLE``, ``DISABLE`` and the test
+target values ``TARGET_*``.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ AUTH_HEADER = "X-Api-Key"  # [P]
 APPS = "/ginesys/api/v1/connected-apps/oms"  # [P] GET list (DRF page), POST create → 201 draft
 PAGE_SIZE = 100  # [P]
 PAGE_SIZE_PARAM = "page_size"  # [P]
+ID = "id"  # [P] the app's id field (the action paths below take it)
 
 # --- the app object [P] ---------------------------------------------------------------------
 APP_NAME = "app_name"  # [P] optional

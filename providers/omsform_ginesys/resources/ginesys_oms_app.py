@@ -1,7 +1,9 @@
 """``ginesys_oms_app``: a Ginesys "Connected Apps > OMS" app, one per organisation unit.
 
-Every path and field name is a proposal [P] kept in :mod:`omsform_ginesys.api` (reference
-Part 2 §2d). Rules from the Ginesys guide, as plan semantics:
+Documented [D] (reference Part 2 §2a): the Connected Apps > OMS form, its fields and rules.
+Proposed [P] (§2d): every path, field name and body shape, all kept in
+:mod:`omsform_ginesys.api`; ``_body`` and ``_remote`` map the YAML fields onto them. Rules from
+the Ginesys guide, as plan semantics:
 
 - every field but ``enabled`` is **immutable after creation**: a change (a rotated secret
   included, seen through the ledger's fingerprints) is a *manual* action telling a person to
@@ -36,16 +38,6 @@ from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_ginesys import api
 
-IMMUTABLE_FIELDS = (
-    "organization_unit",
-    "app_name",
-    "webhook_url",
-    "webhook_secret",
-    "encryption_key",
-    "api_url",
-    "api_key",
-)
-
 
 class GinesysAppSpec(Spec):
     """One connected OMS app as written in YAML (the secrets are ``None`` when read)."""
@@ -65,6 +57,9 @@ class GinesysAppSpec(Spec):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+
+IMMUTABLE_FIELDS = tuple(f for f in GinesysAppSpec.model_fields if f != "enabled")
 
 
 class GinesysOmsApp(Resource[GinesysAppSpec]):
@@ -177,4 +172,4 @@ def _remote(obj: Mapping[str, Any]) -> Remote[GinesysAppSpec]:
         enabled=obj.get(api.STATUS) == api.STATUS_ENABLED,
     )
     server = {api.STATUS: obj.get(api.STATUS), api.LAST_TESTS: obj.get(api.LAST_TESTS)}
-    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj), server=server)
+    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj), server=server)
