@@ -1,9 +1,34 @@
 """Every path and field name the ``akinon_oms`` provider uses, in one place.
 
-Each entry is tagged as in ``shared/reference``: **[D]** documented by Akinon, **[I]** inferred,
-**[B]** from the brand set-up guide, **[P]** a proposal (the public docs are silent). A real
-deployment whose API differs from an [I]/[B]/[P] entry needs a one-line change here and
-nowhere else.
+Each entry is tagged as in ``shared/reference``: **[D]** documented by Akinon (matched
+exactly), **[I]** inferred, **[B]** from the brand set-up guide, **[P]** a proposal (the public
+docs are silent). A real deployment whose API differs from an [I]/[B]/[P] entry needs a one-line
+change here and nowhere else: the kinds in ``resources/`` never write a wire name as a string
+literal (``tests/providers/test_api_map.py`` fails if one does).
+
+Conventions. A constant whose value is a lower-case name (or a tuple of them) is a wire field
+or query parameter name, except ``CHANNELS_STEP`` (a setup step). Paths end in ``/``. Enum
+values are written as the API sends them. Where a kind sends its Spec as a model dump, its
+``*_FIELDS`` tuple lists the wire names and says so: the Spec's field names ARE these names, the
+kind reads and writes exactly these, and the guard test checks the Spec has the same fields. A
+deployment that renames one of those must also map it in the kind (the guard test fails until
+it does).
+
+What is documented, kind by kind (details on each entry):
+
+- ``oms_setup_step``: paths [D] (addresses, stock_locations), [B] (channels); the
+  ``is_required`` body [P].
+- ``oms_setting``: paths and fields [D].
+- ``oms_stock_location``: field names [D] (``max_quota`` [I]); CRUD paths [P], the documented
+  ``list-simple`` read cannot show address drift.
+- ``oms_channel``: list and fields [D]; PATCH [P].
+- ``oms_stock_integration``: paths and fields [B]; the read [P].
+- ``oms_denial_reason``: list, create and fields [D]; PATCH and DELETE [P].
+- ``oms_cargo_integration``: field names [B]; paths and body shape [P].
+- ``oms_transition``: the UI fields [D], ``config`` keys [D]; paths and field names [P].
+- ``oms_scenario``: the UI fields [D], ``SELECT_BY_QUOTA`` [D]; paths, field names and body
+  shape [P].
+- ``oms_webhook``: whisperer create and delete, and most fields [D]; list and update [P].
 """
 
 from __future__ import annotations
@@ -12,6 +37,9 @@ PREFIX = "/api/v1/oms/"
 PAGE_SIZE = 100  # the largest page DRF lists allow here [D: denial reasons max 100]
 
 LOGIN = "/api/v1/auth/login/"  # [D] Akinon omnisdk: POST {username, password} → {"key"}
+
+ID = "id"  # [D] every object's primary key (reference §1.6)
+RESULTS = "results"  # [D] the list in a DRF page {count, next, previous, results} (§1.3)
 
 # --- Basic Setup copy jobs: <base>is_required/, execute/, get_async_status/ ------------------
 SETUP_STEPS = {
@@ -23,9 +51,10 @@ STEP_IS_REQUIRED = "is_required/"  # [D] GET
 STEP_EXECUTE = "execute/"  # [D] POST → 204
 STEP_STATUS = "get_async_status/"  # [D] GET → {"result": READY|WORKING|FINISHED|FAILED|ABORTED}
 STEP_IS_REQUIRED_FIELD = "is_required"  # [P] body shape of is_required (bare bool tolerated)
-STEP_RESULT_FIELD = "result"  # [D]
+STEP_RESULT_FIELD = "result"  # [D] of get_async_status; [P] also read from is_required
 
 # --- oms_channel: sales channels (copied in from Omnitron by the channels setup step) ----------
+# ChannelSpec's fields name, omnitron_id, is_active and configuration ARE these wire names.
 CHANNELS = PREFIX + "channels/"  # [D] GET list (paginated) and {id}/ GET; [P] {id}/ PATCH
 CHANNELS_PAGE_SIZE_PARAM = "page_size"  # [P] the docs do not say which size parameter it takes
 CHANNEL_NAME = "name"  # [D]
@@ -45,23 +74,38 @@ STOCK_INTEGRATION_URL = "url"  # [B]
 STOCK_INTEGRATION_ENGINE = "stock_engine_type"  # [B]
 STOCK_INTEGRATION_USERNAME = "username"  # [B] optional
 STOCK_INTEGRATION_PASSWORD = "password"  # [B] optional; [P] never returned in clear
+STOCK_INTEGRATION_FIELDS = (  # StockIntegrationSpec's field names ARE these wire names
+    STOCK_INTEGRATION_URL,
+    STOCK_INTEGRATION_ENGINE,
+    STOCK_INTEGRATION_USERNAME,
+    STOCK_INTEGRATION_PASSWORD,
+)
 
 # --- oms_denial_reason: package denial reasons -------------------------------------------------
 DENIAL_REASONS = PREFIX + "packages/package_denial_reason/"  # [D] GET list, POST; {id}/ GET
 # [P] {id}/ PATCH and DELETE (the docs show only list, create and retrieve)
 DENIAL_REASONS_PAGE_SIZE_PARAM = "page_size"  # [D] default 20, max 100
-DENIAL_REASON_FIELDS = ("title", "remote_id", "priority", "is_active")  # [D] (no timestamps)
+DENIAL_REASON_FIELDS = (  # [D] (no timestamps); DenialReasonSpec's field names ARE these
+    "title",  # [D] unique
+    "remote_id",  # [D] nullable
+    "priority",  # [D] nullable
+    "is_active",  # [D]
+)
 
 # --- oms_cargo_integration: cargo (shipping) integrations --------------------------------------
 CARGO_INTEGRATIONS = PREFIX + "cargo_companies/"  # [P] list, POST; {id}/ PATCH, DELETE
 CARGO_PAGE_SIZE_PARAM = "limit"  # [P]
+CARGO_CONF = "conf"  # [B] object; [P] PATCH replaces it whole
+CARGO_CONF_KLASS = "klass"  # [B] the client class inside conf ([D] klass/conf convention)
+CARGO_CONF_AUTH = "auth"  # [P] conf may hold the credentials in a nested auth object
 CARGO_FIELDS = (  # [B] names from the Basic Setup guide; body shape [P]
+    # CargoIntegrationSpec's field names ARE these wire names
     "name",
     "erp_code",  # [B] unique [P]
     "shipping_company",
     "is_managed_by_oms",  # [P] default true
     "is_demo_client",  # [P] default false
-    "conf",  # [B] object; [P] PATCH replaces it whole
+    CARGO_CONF,
 )
 CARGO_DEMO_KLASS_PREFIX = "oms.shipments.clients.demo_client."  # [B] conf.klass of a demo client
 CARGO_CREDENTIAL_KEYS = (  # [P] conf keys whose values the API masks on read
@@ -78,16 +122,55 @@ CARGO_CREDENTIAL_KEYS = (  # [P] conf keys whose values the API masks on read
     "private_key",
 )
 
-# --- application settings ---------------------------------------------------------------------
+# --- oms_setting: application settings ---------------------------------------------------------
+# SettingSpec.key is sent as SETTING_KEY, SettingSpec.value as SETTING_VALUE.
 SETTINGS = PREFIX + "settings/application_settings/"  # [D] list/create; {id}/ GET, PATCH
 SETTINGS_PAGE_SIZE_PARAM = "page_size"  # [D]
 SETTING_KEY = "key"  # [D]
 SETTING_VALUE = "json_value"  # [D]
 
-# --- stock locations --------------------------------------------------------------------------
+# --- oms_stock_location: stores and warehouses ------------------------------------------------
 STOCK_LOCATIONS = PREFIX + "stocklocations/"  # [P] CRUD; list-simple/ below is the [D] read
 STOCK_LOCATIONS_LIST = PREFIX + "stocklocations/list-simple/"  # [D]
 STOCK_LOCATIONS_PAGE_SIZE_PARAM = "limit"  # [P]
+STOCK_LOCATION_OMNITRON_ID = "omnitron_id"  # [D] read-only; set on stores copied from Omnitron
+STOCK_LOCATION_ADDRESS = "address"  # [D] a nested object in webhooks (an id in list-simple)
+STOCK_LOCATION_TAGS = "tags"  # [D] field; [P] a list of tag names (sent sorted)
+STOCK_LOCATION_FLAGS = (  # [D]
+    "is_fulfillment_center",
+    "is_pickup_location",
+    "is_delivery_location",
+    "is_fast_delivery_available",
+    "is_return_available",
+)
+STOCK_LOCATION_FIELDS = (  # [D] names (§2.2) unless marked
+    # StockLocationSpec's field names ARE these wire names
+    "erp_code",  # [D] natural key [I]
+    "name",  # [D]
+    "stock_location_type",  # [D] store | warehouse [I]
+    "is_active",  # [D]
+    "priority",  # [D]
+    "max_quota",  # [D] in the UI; name [I]
+    STOCK_LOCATION_ADDRESS,  # [P] written as a nested object
+    "email",  # [D]
+    "daytime_phone",  # [D]
+    "evening_phone",  # [D]
+    "fax_number",  # [D]
+    STOCK_LOCATION_TAGS,
+    *STOCK_LOCATION_FLAGS,
+)
+ADDRESS_FIELDS = (  # [D] the nested address (webhook payloads); Address's field names ARE these
+    "line",
+    "title",
+    "postcode",
+    "notes",
+    "latitude",
+    "longitude",
+    "country",  # [D] nested objects on read; [P] written and read as OMS address ids
+    "city",
+    "township",
+    "district",
+)
 
 # --- package states (read-only lookup for oms_transition and oms_scenario) ---------------------
 STATES = PREFIX + "states/"  # [P] path; objects [D] {id, name, enum_class, enum_value, ...}
@@ -99,44 +182,79 @@ PACKAGE_STATUS = "PackageStatus"  # [D] enum_class of package states
 # --- oms_transition: package commands ----------------------------------------------------------
 TRANSITIONS = PREFIX + "transitions/"  # [P] ModelViewSet (docs: UI only)
 TRANSITIONS_PAGE_SIZE_PARAM = "limit"  # [P]
+TRANSITION_SOURCE_STATE = "source_state"  # [D] UI "Source State"; [P] name, sent as a state id
+TRANSITION_TARGET_STATE = "target_state"  # [D] UI "Destination State"; [P] name, a state id
+TRANSITION_CONFIG = "config"  # [D] command parameters; [P] name
 TRANSITION_FIELDS = (  # [P] body; slug is the natural key [D: "unique value" in the UI]
-    "name",  # [D] UI "Command Name"
+    # TransitionSpec's field names ARE these wire names (states converted to ids)
     "slug",  # [D] UI "Slug"
-    "source_state",  # [D] UI "Source State"; [P] sent as a state id
-    "target_state",  # [D] UI "Destination State"; [P] sent as a state id
+    "name",  # [D] UI "Command Name"
+    TRANSITION_SOURCE_STATE,
+    TRANSITION_TARGET_STATE,
     "command_class",  # [D] UI "Command Code"; values [D] command pages
     "is_visible",  # [D] UI "Visibility"
-    "config",  # [D] command parameters (remote_invoice_call.auth masked on read [P])
+    TRANSITION_CONFIG,
 )
+INVOICE_CALL = "remote_invoice_call"  # [D] a key of config (state-transition config)
+INVOICE_AUTH = "auth"  # [D] {request_type, username, password, token, token_prefix}
+INVOICE_AUTH_USERNAME = "username"  # [D]
+INVOICE_AUTH_PASSWORD = "password"  # [D]
+INVOICE_AUTH_TOKEN = "token"  # [D]
+INVOICE_AUTH_SECRETS = (INVOICE_AUTH_USERNAME, INVOICE_AUTH_PASSWORD, INVOICE_AUTH_TOKEN)  # [P]
+# (masked on read, so write-only)
 PACKAGE_COMMAND = PREFIX + "packages/{id}/command/"  # [D] POST {transition|slug} → 204
 
 # --- oms_scenario: distribution and transfer scenarios -----------------------------------------
+# Field names [P]; the UI labels they stand for [D]. oms_scenario maps each YAML field to these
+# explicitly (its YAML differs: `channel_condition: static`, locations by erp_code, ...).
 SCENARIOS = PREFIX + "scenarios/"  # [P] ModelViewSet, both kinds told apart by "type"
 SCENARIOS_PAGE_SIZE_PARAM = "limit"  # [P]
-SCENARIO_FIELDS = (  # [P] names; the UI labels they stand for are [D]
-    "name",  # [D] "Scenario Name", unique
-    "type",  # [P] distribution | transfer
-    "description",  # [D]
-    "is_active",  # [D] "Status"
-    "priority",  # [D] scenarios are tried in priority order
-    "channel_condition_type",  # [D] static | dynamic; field name [P]
-    "channels",  # [P] channel ids (static) or null (dynamic)
-    "shipping_condition_type",  # [D] static | dynamic; field name [P]
-    "shipping_companies",  # [P] strings or null
-    "payment_condition_type",  # [D] static | dynamic; field name [P]
-    "payment_types",  # [P] strings or null
-    "customer_type",  # [D] "Customer Type"; field name [P]
-    "default_stock_location",  # [D] mandatory; [P] a stock location id
-    "initial_status",  # [D] "Initial Status"; [P] a PackageStatus state id or null
-    "rules",  # [D] package rules; [P] nested, ordered, replaced as a whole
+SCENARIO_NAME = "name"  # [D] "Scenario Name", unique
+SCENARIO_TYPE = "type"  # [P] distribution | transfer
+SCENARIO_DESCRIPTION = "description"  # [D]
+SCENARIO_IS_ACTIVE = "is_active"  # [D] "Status"
+SCENARIO_PRIORITY = "priority"  # [D] scenarios are tried in priority order
+SCENARIO_CHANNEL_CONDITION_TYPE = "channel_condition_type"  # [D] static | dynamic
+SCENARIO_CHANNELS = "channels"  # [P] channel ids (static) or null (dynamic)
+SCENARIO_SHIPPING_CONDITION_TYPE = "shipping_condition_type"  # [D] static | dynamic
+SCENARIO_SHIPPING_COMPANIES = "shipping_companies"  # [P] strings or null
+SCENARIO_PAYMENT_CONDITION_TYPE = "payment_condition_type"  # [D] static | dynamic
+SCENARIO_PAYMENT_TYPES = "payment_types"  # [P] strings or null
+SCENARIO_CUSTOMER_TYPE = "customer_type"  # [D] "Customer Type"
+SCENARIO_DEFAULT_STOCK_LOCATION = "default_stock_location"  # [D] mandatory; [P] a location id
+SCENARIO_INITIAL_STATUS = "initial_status"  # [D] "Initial Status"; [P] a state id or null
+SCENARIO_RULES = "rules"  # [D] package rules; [P] nested, ordered, replaced as a whole
+SCENARIO_FIELDS = (
+    SCENARIO_NAME,
+    SCENARIO_TYPE,
+    SCENARIO_DESCRIPTION,
+    SCENARIO_IS_ACTIVE,
+    SCENARIO_PRIORITY,
+    SCENARIO_CHANNEL_CONDITION_TYPE,
+    SCENARIO_CHANNELS,
+    SCENARIO_SHIPPING_CONDITION_TYPE,
+    SCENARIO_SHIPPING_COMPANIES,
+    SCENARIO_PAYMENT_CONDITION_TYPE,
+    SCENARIO_PAYMENT_TYPES,
+    SCENARIO_CUSTOMER_TYPE,
+    SCENARIO_DEFAULT_STOCK_LOCATION,
+    SCENARIO_INITIAL_STATUS,
+    SCENARIO_RULES,
 )
+RULE_NAME = "name"  # [D]
+RULE_IS_TRANSFERABLE = "is_transferable"  # [D] "Transferable"
+RULE_LOCATION_PREREQUISITES = "location_prerequisites"  # [D] "if the package's location is X"
+# ([P] location ids)
+RULE_PRODUCT_PREREQUISITE = "product_prerequisite"  # [D] "All Products"; [P] ALL_PRODUCTS below
+RULE_STOCK_LOCATION_CONDITIONS = "stock_location_conditions"  # [P] [{type, value}]
+RULE_SORTING = "sorting"  # [D] by priority|stock|package_density|distance; [P] [{field, direction}]
 RULE_FIELDS = (  # [P] one package rule
-    "name",  # [D]
-    "is_transferable",  # [D] "Transferable"
-    "location_prerequisites",  # [D] "if the package's location is X"; [P] location ids
-    "product_prerequisite",  # [D] "All Products"; [P] {"type": "all_products"}
-    "stock_location_conditions",  # [P] [{type, value}]; type names [P] except SELECT_BY_QUOTA [D]
-    "sorting",  # [D] by priority|stock|package_density|distance; [P] [{field, direction}]
+    RULE_NAME,
+    RULE_IS_TRANSFERABLE,
+    RULE_LOCATION_PREREQUISITES,
+    RULE_PRODUCT_PREREQUISITE,
+    RULE_STOCK_LOCATION_CONDITIONS,
+    RULE_SORTING,
 )
 CONDITION_TYPE, CONDITION_VALUE = "type", "value"  # [P]
 SORT_FIELD, SORT_DIRECTION = "field", "direction"  # [P]
@@ -152,15 +270,29 @@ WHISPERER_HOOKS = "/whisperer/hooks/"  # [D] POST create; {id}/ DELETE
 # [I] the whisperer create takes every field below, not only the three of the docs' example
 OMS_HOOKS = PREFIX + "oms_hooks/"  # [P] GET list; {id}/ PATCH update
 OMS_HOOKS_PAGE_SIZE_PARAM = "limit"  # [P]
-WEBHOOK_FIELDS = (
-    "event_type",  # [D]
-    "target_url",  # [D]
-    "secret_key",  # [D] masked on read [P]
-    "additional_headers",  # [D] object; values masked on read [P]
-    "retry_countdown_config",  # [D] name; keys type [D], countdown/max_retries/max_countdown [P]
-    "callback",  # [I] name
-    "config",  # [I] name
-    "is_active",  # [I] name
+WEBHOOK_EVENT_TYPE = "event_type"  # [D]
+WEBHOOK_TARGET_URL = "target_url"  # [D]
+WEBHOOK_IS_ACTIVE = "is_active"  # [I] name
+WEBHOOK_SECRET_KEY = "secret_key"  # [D] masked on read [P]
+WEBHOOK_ADDITIONAL_HEADERS = "additional_headers"  # [D] object; values masked on read [P]
+WEBHOOK_RETRY = "retry_countdown_config"  # [D] name; keys in RETRY_COUNTDOWN_FIELDS
+WEBHOOK_CALLBACK = "callback"  # [I] name
+WEBHOOK_CONFIG = "config"  # [I] name
+WEBHOOK_FIELDS = (  # WebhookSpec's field names ARE these wire names (headers: a mapping)
+    WEBHOOK_EVENT_TYPE,
+    WEBHOOK_TARGET_URL,
+    WEBHOOK_IS_ACTIVE,
+    WEBHOOK_SECRET_KEY,
+    WEBHOOK_ADDITIONAL_HEADERS,
+    WEBHOOK_RETRY,
+    WEBHOOK_CALLBACK,
+    WEBHOOK_CONFIG,
+)
+RETRY_COUNTDOWN_FIELDS = (  # RetryCountdown's field names ARE these wire names
+    "type",  # [D] fixed | linear | exponential | random
+    "countdown",  # [P]
+    "max_retries",  # [P]
+    "max_countdown",  # [P]
 )
 
 

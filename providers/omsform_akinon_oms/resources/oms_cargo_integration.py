@@ -15,7 +15,9 @@ lower-case key: those are the write-only paths, and a credential anywhere else w
 masked and never compare equal, so it is refused at load time.
 
 API [P]: ``GET/POST cargo_companies/``, ``PATCH/DELETE cargo_companies/{id}/``; a PATCH of
-``conf`` replaces it whole, so every credential is sent again with any ``conf`` change.
+``conf`` replaces it whole, so every credential is sent again with any ``conf`` change. The
+field names are [B], the body shape and the masked credential keys [P]; the Spec's field names
+are the wire names (``api.CARGO_FIELDS``).
 """
 
 from __future__ import annotations
@@ -31,14 +33,15 @@ from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
 
 CREDENTIAL_KEYS = frozenset(api.CARGO_CREDENTIAL_KEYS)
-CREDENTIAL_PATHS = tuple(f"conf.{k}" for k in api.CARGO_CREDENTIAL_KEYS) + tuple(
-    f"conf.auth.{k}" for k in api.CARGO_CREDENTIAL_KEYS
+CONF, AUTH = api.CARGO_CONF, api.CARGO_CONF_AUTH
+CREDENTIAL_PATHS = tuple(f"{CONF}.{k}" for k in api.CARGO_CREDENTIAL_KEYS) + tuple(
+    f"{CONF}.{AUTH}.{k}" for k in api.CARGO_CREDENTIAL_KEYS
 )
 DEMO = api.CARGO_DEMO_KLASS_PREFIX
 FIELDS = api.CARGO_FIELDS
 
 
-def _credentials(value: Any, path: str = "conf") -> Iterator[tuple[str, str, Any]]:
+def _credentials(value: Any, path: str = CONF) -> Iterator[tuple[str, str, Any]]:
     """``(path, key, value)`` of every key inside ``value`` that names a credential (any case,
     any depth)."""
     if isinstance(value, Mapping):
@@ -78,7 +81,7 @@ class CargoIntegrationSpec(Spec):
                 "it write-only and compared safely"
             )
         given = [p for p, _, v in found if v not in (None, "")]
-        klass = self.conf.get("klass")
+        klass = self.conf.get(api.CARGO_CONF_KLASS)
         demo_klass = isinstance(klass, str) and klass.startswith(DEMO)
         if self.is_demo_client:
             if not demo_klass or klass == DEMO:
@@ -146,5 +149,5 @@ def _remote(row: Mapping[str, Any]) -> Remote[CargoIntegrationSpec]:
     # the API shows them, as for settings: the plan never compares write-only paths, and
     # `omsform import` turns them into ${secret.…} references.
     fields = {k: row[k] for k in FIELDS if k in row and row[k] is not None}
-    spec = CargoIntegrationSpec.model_construct(**{**fields, "conf": row.get("conf") or {}})
-    return Remote(id=row["id"], spec=spec, fingerprint=fingerprint_of(row))
+    spec = CargoIntegrationSpec.model_construct(**{**fields, CONF: row.get(CONF) or {}})
+    return Remote(id=row[api.ID], spec=spec, fingerprint=fingerprint_of(row))

@@ -13,8 +13,9 @@ lists the channels again (after the step, which this kind depends on), PATCHes t
 fields that differ, or fails saying the channel must be created in Omnitron first. Without such
 a run the plan fails with that advice.
 
-API [D] ``GET channels/`` (list) and [P] ``PATCH channels/{id}/`` (``is_active``,
-``configuration``); see ``api.py``.
+API [D] ``GET channels/`` (list) and its fields; [P] ``PATCH channels/{id}/`` (``is_active``,
+``configuration``); the setup step's paths are [B]. The Spec's field names are the wire names;
+see ``api.py``.
 """
 
 from __future__ import annotations
@@ -151,8 +152,8 @@ def _remote(row: Mapping[str, Any], declared: frozenset[str]) -> Remote[ChannelS
         configuration=row.get(api.CHANNEL_CONFIGURATION) or {},
     )
     server = {
-        "name": row.get(api.CHANNEL_NAME),
-        "omnitron_id": omnitron_id,
-        "channel_type": row.get(api.CHANNEL_TYPE),
+        api.CHANNEL_NAME: row.get(api.CHANNEL_NAME),
+        api.CHANNEL_OMNITRON_ID: omnitron_id,
+        api.CHANNEL_TYPE: row.get(api.CHANNEL_TYPE),
     }
-    return Remote(id=row["id"], spec=spec, fingerprint=fingerprint_of(row), server=server)
+    return Remote(id=row[api.ID], spec=spec, fingerprint=fingerprint_of(row), server=server)

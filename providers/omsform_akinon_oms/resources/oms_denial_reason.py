@@ -2,8 +2,9 @@
 (defaults to the local name).
 
 [D] ``GET/POST packages/package_denial_reason/`` with ``{title, remote_id, priority,
-is_active}`` (``title`` unique); [P] ``PATCH``/``DELETE …/{id}/``. The objects carry no
-timestamps, so their version for stale-plan checks is a hash of their content.
+is_active}`` (``title`` unique); [P] ``PATCH``/``DELETE …/{id}/``. The Spec's field names are
+the wire names (``api.DENIAL_REASON_FIELDS``). The objects carry no timestamps, so their
+version for stale-plan checks is a hash of their content.
 """
 
 from __future__ import annotations
@@ -88,4 +89,4 @@ def _body(spec: DenialReasonSpec, fields: tuple[str, ...] | frozenset[str]) -> d
 
 def _remote(row: Mapping[str, Any]) -> Remote[DenialReasonSpec]:
     spec = DenialReasonSpec.model_validate({k: row[k] for k in FIELDS if k in row})
-    return Remote(id=row["id"], spec=spec, fingerprint=fingerprint_of(row))
+    return Remote(id=row[api.ID], spec=spec, fingerprint=fingerprint_of(row))

@@ -6,6 +6,12 @@ state word; the API takes ids, resolved at apply time. ``rules`` is ordered and 
 written as a whole. Inside a rule, conditions and location lists are sets (they filter), the
 sort order is a list (it ranks). ``type`` cannot change after create (a replace).
 
+Documented [D]: what a scenario and its rules hold (the UI fields: name, status, the three
+static/dynamic conditions, customer type, default stock location, initial status, rules with
+location prerequisites, stock-location conditions and sorting) and the ``SELECT_BY_QUOTA``
+condition. Proposed [P]: the paths, every wire field name and the body shape; they are all in
+``api.py``, and ``SENT_AS``/``CONDITIONS`` below map the YAML fields onto them.
+
 YAML shape::
 
     oms_scenario:
@@ -45,11 +51,12 @@ GEO_SETTING = "GEOLOCATION_DISCOVERY"
 SortField = Literal["priority", "stock", "package_density", "distance"]
 Geo = Literal["country", "city", "township", "district"]
 StaticOrDynamic = Literal["static", "dynamic"]
-CONDITIONS = {  # spec field → (API field of the type, API field of the values)
-    "channel": ("channel_condition_type", "channels"),
-    "shipping": ("shipping_condition_type", "shipping_companies"),
-    "payment": ("payment_condition_type", "payment_types"),
+CONDITIONS = {  # condition → (API field of the type, API field of the values)
+    "channel": (api.SCENARIO_CHANNEL_CONDITION_TYPE, api.SCENARIO_CHANNELS),
+    "shipping": (api.SCENARIO_SHIPPING_CONDITION_TYPE, api.SCENARIO_SHIPPING_COMPANIES),
+    "payment": (api.SCENARIO_PAYMENT_CONDITION_TYPE, api.SCENARIO_PAYMENT_TYPES),
 }
+# condition → the YAML field of its values (the type's is `<condition>_condition`)
 VALUES = {"channel": "channels", "shipping": "shipping_companies", "payment": "payment_types"}
 CONDITION_OF = {  # spec field → the condition it belongs to (type and values travel together)
     **{f"{base}_condition": base for base in VALUES},
@@ -148,6 +155,17 @@ class ScenarioSpec(Spec):
 
 
 FIELDS = tuple(ScenarioSpec.model_fields)
+SENT_AS = dict(  # YAML field → API field, for every field outside the three conditions
+    name=api.SCENARIO_NAME,
+    type=api.SCENARIO_TYPE,
+    description=api.SCENARIO_DESCRIPTION,
+    is_active=api.SCENARIO_IS_ACTIVE,
+    priority=api.SCENARIO_PRIORITY,
+    customer_type=api.SCENARIO_CUSTOMER_TYPE,
+    default_stock_location=api.SCENARIO_DEFAULT_STOCK_LOCATION,
+    initial_status=api.SCENARIO_INITIAL_STATUS,
+    rules=api.SCENARIO_RULES,
+)
 
 
 class OmsScenario(Resource[ScenarioSpec]):
@@ -238,15 +256,17 @@ class OmsScenario(Resource[ScenarioSpec]):
         for field in sorted(fields):
             if field in CONDITION_OF:
                 body.update(_condition_body(spec, CONDITION_OF[field], ctx))
-            elif field == "default_stock_location":
-                body[field] = ctx.id_of(LOCATION, spec.default_stock_location)
-            elif field == "initial_status":
+                continue
+            wire = SENT_AS[field]
+            if wire == api.SCENARIO_DEFAULT_STOCK_LOCATION:
+                body[wire] = ctx.id_of(LOCATION, spec.default_stock_location)
+            elif wire == api.SCENARIO_INITIAL_STATUS:
                 status = spec.initial_status
-                body[field] = None if status is None else await package_states(client).id_of(status)
-            elif field == "rules":
-                body[field] = [_rule_body(rule, ctx) for rule in spec.rules]
+                body[wire] = None if status is None else await package_states(client).id_of(status)
+            elif wire == api.SCENARIO_RULES:
+                body[wire] = [_rule_body(rule, ctx) for rule in spec.rules]
             else:
-                body[field] = getattr(spec, field)
+                body[wire] = getattr(spec, field)
         return body
 
 
@@ -284,12 +304,12 @@ def _rule_body(rule: Rule, ctx: WriteContext) -> dict[str, Any]:
     if c.select_by_quota:
         add(api.SELECT_BY_QUOTA)
     return {
-        "name": rule.name,
-        "is_transferable": rule.is_transferable,
-        "location_prerequisites": _location_ids(rule.location_prerequisites, ctx),
-        "product_prerequisite": dict(api.ALL_PRODUCTS),
-        "stock_location_conditions": conditions,
-        "sorting": [
+        api.RULE_NAME: rule.name,
+        api.RULE_IS_TRANSFERABLE: rule.is_transferable,
+        api.RULE_LOCATION_PREREQUISITES: _location_ids(rule.location_prerequisites, ctx),
+        api.RULE_PRODUCT_PREREQUISITE: dict(api.ALL_PRODUCTS),
+        api.RULE_STOCK_LOCATION_CONDITIONS: conditions,
+        api.RULE_SORTING: [
             {api.SORT_FIELD: s.field, api.SORT_DIRECTION: s.direction} for s in rule.sorting
         ],
     }
@@ -313,8 +333,8 @@ class _Names:
         # channel; imported here so scenarios load even where that kind is not installed
         from omsform_akinon_oms.resources.oms_channel import OmsChannel
 
-        need_channels = any(r.get("channels") for r in rows)
-        need_states = any(r.get("initial_status") is not None for r in rows)
+        need_channels = any(r.get(api.SCENARIO_CHANNELS) for r in rows)
+        need_states = any(r.get(api.SCENARIO_INITIAL_STATUS) is not None for r in rows)
         channels, locations, words = await asyncio.gather(
             ctx.current(CHANNEL) if need_channels else _nothing(),
             ctx.current(LOCATION),
@@ -338,28 +358,30 @@ async def _nothing() -> Any:
 
 
 def _remote(obj: Mapping[str, Any], names: _Names) -> Remote[ScenarioSpec]:
-    data: dict[str, Any] = {k: obj.get(k) for k in FIELDS if k in obj}
+    data: dict[str, Any] = {k: obj.get(wire) for k, wire in SENT_AS.items() if wire in obj}
     for base, (type_field, values_field) in CONDITIONS.items():
         values = obj.get(values_field) or ()
         if base == "channel":
             values = [names.channel(pk) for pk in values]
         data[f"{base}_condition"] = obj.get(type_field, "dynamic")
         data[VALUES[base]] = frozenset(values)
-    data["default_stock_location"] = names.location(obj.get("default_stock_location"))
-    status = obj.get("initial_status")
-    data["initial_status"] = None if status is None else names.states.get(status, f"id_{status}")
-    data["description"] = obj.get("description") or ""
-    data["customer_type"] = obj.get("customer_type") or None
-    data["rules"] = tuple(_rule(r, names) for r in obj.get("rules") or ())
+    status = obj.get(api.SCENARIO_INITIAL_STATUS)
+    data.update(
+        default_stock_location=names.location(obj.get(api.SCENARIO_DEFAULT_STOCK_LOCATION)),
+        initial_status=None if status is None else names.states.get(status, f"id_{status}"),
+        description=obj.get(api.SCENARIO_DESCRIPTION) or "",
+        customer_type=obj.get(api.SCENARIO_CUSTOMER_TYPE) or None,
+        rules=tuple(_rule(r, names) for r in obj.get(api.SCENARIO_RULES) or ()),
+    )
     # model_construct: what the server holds is shown as it is, even where YAML rules would refuse
     spec = ScenarioSpec.model_construct(**data)
-    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
+    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj))
 
 
 def _rule(obj: Mapping[str, Any], names: _Names) -> Rule:
     found: dict[str, Any] = {}
     geo: set[str] = set()
-    for condition in obj.get("stock_location_conditions") or ():
+    for condition in obj.get(api.RULE_STOCK_LOCATION_CONDITIONS) or ():
         kind, value = condition.get(api.CONDITION_TYPE, ""), condition.get(api.CONDITION_VALUE)
         if kind in (api.SELECT_BY_LOCATION, api.EXCLUDE_LOCATION):
             found[kind.lower()] = frozenset(names.location(pk) for pk in value or ())
@@ -371,13 +393,13 @@ def _rule(obj: Mapping[str, Any], names: _Names) -> Rule:
             found["select_by_quota"] = True
     sorting = tuple(
         Sort.model_construct(field=s.get(api.SORT_FIELD), direction=s.get(api.SORT_DIRECTION))
-        for s in obj.get("sorting") or ()
+        for s in obj.get(api.RULE_SORTING) or ()
     )
     return Rule.model_construct(
-        name=obj.get("name"),
-        is_transferable=bool(obj.get("is_transferable")),
+        name=obj.get(api.RULE_NAME),
+        is_transferable=bool(obj.get(api.RULE_IS_TRANSFERABLE)),
         location_prerequisites=frozenset(
-            names.location(pk) for pk in obj.get("location_prerequisites") or ()
+            names.location(pk) for pk in obj.get(api.RULE_LOCATION_PREREQUISITES) or ()
         ),
         conditions=Conditions.model_construct(select_by_geo=frozenset(geo), **found),
         sorting=sorting,

@@ -2,7 +2,8 @@
 
 [D] ``GET/POST settings/application_settings/``, ``PATCH …/{id}/`` with ``{json_value}`` (200,
 empty body); no delete, so a setting removed from the YAML is reported, never deleted. The
-API masks secrets on read; those paths are write-only here. Known keys have typed values.
+API masks secrets on read; those paths are write-only here. Known keys have typed values; each
+value model says whether its shape is documented. Wire names: ``api.SETTING_*``.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class OmsSetting(Resource[SettingSpec]):
         spec = SettingSpec.model_construct(
             key=obj[api.SETTING_KEY], value=obj.get(api.SETTING_VALUE)
         )
-        return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
+        return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj))
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SettingSpec]]:
         """Every setting (the ``key`` filter is a substring match, so list them all)."""

@@ -4,7 +4,9 @@ have run. The local name is the step; there are no fields.
 Plan reads ``is_required`` for each declared step and plans a **run** (``»``) when it is true.
 Run: ``POST execute/`` (204), then poll ``get_async_status/`` with backoff until FINISHED;
 FAILED or ABORTED fail the change. A job already WORKING is waited for instead of started
-twice. Paths: [D] addresses and stock_locations, [B] channels (see ``api.py``).
+twice. Paths: [D] addresses and stock_locations, [B] channels; the ``get_async_status`` body
+[D]; the ``is_required`` body [P] (``{"is_required": …}``, ``{"result": …}`` or a bare bool are
+all read). See ``api.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ StepName = Literal["addresses", "stock_locations", "channels"]
 POLL_FIRST_S = 0.2
 POLL_MAX_S = 5.0
 POLL_LIMIT_S = 900.0  # a copy of a large Omnitron can take minutes; give up after 15
+REQUIRED = api.STEP_IS_REQUIRED_FIELD  # kept in Remote.server as the OMS said it
 
 
 class SetupStepSpec(Spec):
@@ -46,7 +49,7 @@ class OmsSetupStep(Resource[SetupStepSpec]):
         """Run when the OMS says the copy is required; nothing otherwise."""
         if desired is None or current is None:
             return None
-        return Action.RUN if current.server.get("is_required") else None
+        return Action.RUN if current.server.get(REQUIRED) else None
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SetupStepSpec]]:
         """``is_required`` for every declared step, concurrently (one GET each)."""
@@ -58,7 +61,7 @@ class OmsSetupStep(Resource[SetupStepSpec]):
     async def _is_required(client: ApiClient, step: str) -> bool:
         body = await client.get(api.SETUP_STEPS[step] + api.STEP_IS_REQUIRED)
         if isinstance(body, dict):
-            body = body.get(api.STEP_IS_REQUIRED_FIELD, body.get("result"))
+            body = body.get(api.STEP_IS_REQUIRED_FIELD, body.get(api.STEP_RESULT_FIELD))
         return bool(body)
 
     async def run(
@@ -107,5 +110,5 @@ async def _status(client: ApiClient, base: str) -> str:
 def _remote(step: str, required: bool) -> Remote[SetupStepSpec]:
     spec = SetupStepSpec.model_construct(step=step)
     return Remote(
-        id=step, spec=spec, fingerprint=f"is_required={required}", server={"is_required": required}
+        id=step, spec=spec, fingerprint=f"is_required={required}", server={REQUIRED: required}
     )

@@ -11,6 +11,9 @@ Fields: ``url`` (the brand's stock service), ``stock_engine_type`` (one of
 - Write [B]: ``POST …/execute/`` with every field (it configures the whole integration; the
   password is sent each time), answered with 204 and no body. Create and update are that one
   call. There is no delete.
+
+Paths and field names [B], the read and the engine list's ``{value, label}`` shape [P]; the
+Spec's field names are the wire names (``api.STOCK_INTEGRATION_FIELDS``).
 """
 
 from __future__ import annotations
@@ -28,12 +31,7 @@ from omsform.spec import Desired, Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
 
 KEY = "default"
-FIELDS = (
-    api.STOCK_INTEGRATION_URL,
-    api.STOCK_INTEGRATION_ENGINE,
-    api.STOCK_INTEGRATION_USERNAME,
-    api.STOCK_INTEGRATION_PASSWORD,
-)
+FIELDS = api.STOCK_INTEGRATION_FIELDS
 
 
 class StockIntegrationSpec(Spec):
@@ -119,7 +117,7 @@ class OmsStockIntegration(Resource[StockIntegrationSpec]):
 async def _execute(client: WriteClient, spec: StockIntegrationSpec) -> Remote[StockIntegrationSpec]:
     body = {name: getattr(spec, name) for name in FIELDS}
     await client.post(api.STOCK_INTEGRATION_EXECUTE, body)
-    shown = spec.model_copy(update={"password": None})
+    shown = spec.model_copy(update={api.STOCK_INTEGRATION_PASSWORD: None})
     return Remote(id=KEY, spec=shown, fingerprint="written")
 
 
@@ -127,7 +125,7 @@ def engine_types(answer: Any) -> list[str]:
     """The engine type values in an ``available-stock-engines`` answer (a list of
     ``{value, label}`` objects or of plain strings, possibly in a DRF page)."""
     if isinstance(answer, dict):
-        answer = answer.get("results", [])
+        answer = answer.get(api.RESULTS, [])
     if not isinstance(answer, list):
         return []
     values = (e.get(api.STOCK_ENGINE_VALUE) if isinstance(e, dict) else e for e in answer)

@@ -3,6 +3,10 @@
 Reads use the [P] CRUD list (``stocklocations/``) because the documented ``list-simple`` gives
 the address only as an id, which cannot show address drift; writes use the [P] CRUD paths.
 Stores copied from Omnitron (``omnitron_id`` set) are never deleted, whatever ``prune`` says.
+
+The field names are [D] (``max_quota`` [I]) and the Spec's field names are the wire names
+(``api.STOCK_LOCATION_FIELDS``, ``api.ADDRESS_FIELDS``): the kind sends a model dump. Writing
+the address as a nested object is [P].
 """
 
 from __future__ import annotations
@@ -16,14 +20,6 @@ from omsform.http import ApiClient, WriteClient
 from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
-
-FLAGS = (
-    "is_fulfillment_center",
-    "is_pickup_location",
-    "is_delivery_location",
-    "is_fast_delivery_available",
-    "is_return_available",
-)
 
 
 class Address(Spec):
@@ -70,7 +66,8 @@ class StockLocationSpec(Spec):
         return "" if value is None else value
 
 
-FIELDS = tuple(StockLocationSpec.model_fields)
+FIELDS = api.STOCK_LOCATION_FIELDS
+TAGS, OMNITRON_ID = api.STOCK_LOCATION_TAGS, api.STOCK_LOCATION_OMNITRON_ID
 
 
 class OmsStockLocation(Resource[StockLocationSpec]):
@@ -85,7 +82,7 @@ class OmsStockLocation(Resource[StockLocationSpec]):
     @classmethod
     def protected_remote(cls, current: Remote[Any]) -> str:
         """Stores from Omnitron are never deleted."""
-        return "it comes from Omnitron" if current.server.get("omnitron_id") else ""
+        return "it comes from Omnitron" if current.server.get(OMNITRON_ID) else ""
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[StockLocationSpec]]:
         """Every stock location."""
@@ -123,12 +120,12 @@ class OmsStockLocation(Resource[StockLocationSpec]):
 
 def _body(spec: StockLocationSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
     data = spec.model_dump(mode="json", include=set(fields))
-    if "tags" in data:
-        data["tags"] = sorted(data["tags"])
+    if TAGS in data:
+        data[TAGS] = sorted(data[TAGS])
     return data
 
 
 def _remote(obj: Mapping[str, Any]) -> Remote[StockLocationSpec]:
     spec = StockLocationSpec.model_validate({k: obj.get(k) for k in FIELDS if k in obj})
-    server = {"omnitron_id": obj.get("omnitron_id")}
-    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj), server=server)
+    server = {OMNITRON_ID: obj.get(OMNITRON_ID)}
+    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj), server=server)

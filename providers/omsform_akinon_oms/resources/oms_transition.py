@@ -5,6 +5,11 @@
 a state's word is its display name lower-cased with every run of non-letters turned into
 ``_``. Only transitions between ``PackageStatus`` states belong to this kind; transfer
 transitions are left alone. ``config.remote_invoice_call.auth`` credentials are write-only.
+
+Documented [D]: the UI fields (command name, slug, source and destination state, command code,
+visibility), the command classes, the state objects and the ``remote_invoice_call`` config.
+Proposed [P]: the paths and the body's field names (``api.TRANSITION_FIELDS``, which are the
+Spec's field names: the kind sends a model dump with the states turned into ids).
 """
 
 from __future__ import annotations
@@ -64,7 +69,8 @@ DOCUMENTED_STATES = (
 )
 """Package state words of the documented states (reference §7.2); others may exist."""
 START_STATE = "waiting"
-AUTH_SECRETS = ("username", "password", "token")
+AUTH_SECRETS = api.INVOICE_AUTH_SECRETS
+STATE_FIELDS = (api.TRANSITION_SOURCE_STATE, api.TRANSITION_TARGET_STATE)
 StateWord = str  # a package state's word, see state_word()
 
 
@@ -92,7 +98,7 @@ class PackageStates:
                     page_size_param=api.STATES_PAGE_SIZE_PARAM,
                 )
                 self._ids = {
-                    state_word(r[api.STATE_NAME]): r["id"]
+                    state_word(r[api.STATE_NAME]): r[api.ID]
                     for r in rows
                     if r.get(api.STATE_ENUM_CLASS) == api.PACKAGE_STATUS
                 }
@@ -138,7 +144,10 @@ class _InvoiceAuth(BaseModel):
 
     @model_validator(mode="after")
     def _credentials_match_type(self) -> _InvoiceAuth:
-        needed = {"basic_auth": ("username", "password"), "token": ("token",)}
+        needed = {
+            "basic_auth": (api.INVOICE_AUTH_USERNAME, api.INVOICE_AUTH_PASSWORD),
+            "token": (api.INVOICE_AUTH_TOKEN,),
+        }
         missing = [f for f in needed.get(self.request_type, ()) if not getattr(self, f)]
         if missing:
             raise ValueError(f"request_type {self.request_type} needs {' and '.join(missing)}")
@@ -177,7 +186,7 @@ class TransitionSpec(Spec):
         return value
 
 
-FIELDS = tuple(TransitionSpec.model_fields)
+FIELDS = api.TRANSITION_FIELDS
 
 
 class OmsTransition(Resource[TransitionSpec]):
@@ -188,7 +197,7 @@ class OmsTransition(Resource[TransitionSpec]):
     key_fields: ClassVar[tuple[str, ...]] = ("slug",)
     name_field: ClassVar[str | None] = "slug"
     write_only: ClassVar[tuple[str, ...]] = tuple(
-        f"config.remote_invoice_call.auth.{k}" for k in AUTH_SECRETS
+        f"{api.TRANSITION_CONFIG}.{api.INVOICE_CALL}.{api.INVOICE_AUTH}.{k}" for k in AUTH_SECRETS
     )
 
     @classmethod
@@ -215,7 +224,7 @@ class OmsTransition(Resource[TransitionSpec]):
             ),
             package_states(client).names(),
         )
-        return [_remote(r, names) for r in rows if r["source_state"] in names]
+        return [_remote(r, names) for r in rows if r[api.TRANSITION_SOURCE_STATE] in names]
 
     async def create(
         self, client: WriteClient, spec: TransitionSpec, ctx: WriteContext
@@ -249,7 +258,7 @@ class OmsTransition(Resource[TransitionSpec]):
         self, client: ApiClient, spec: TransitionSpec, fields: frozenset[str]
     ) -> dict[str, Any]:
         body = spec.model_dump(mode="json", include=set(fields))
-        for name in ("source_state", "target_state"):
+        for name in STATE_FIELDS:
             if name in body:
                 body[name] = await package_states(client).id_of(body[name])
         return body
@@ -257,21 +266,21 @@ class OmsTransition(Resource[TransitionSpec]):
 
 def _remote(obj: Mapping[str, Any], names: Mapping[int, str]) -> Remote[TransitionSpec]:
     data = {k: obj.get(k) for k in FIELDS}
-    for name in ("source_state", "target_state"):
+    for name in STATE_FIELDS:
         data[name] = names.get(obj[name], f"unknown_state_{obj[name]}")
-    data["config"] = _without_auth_secrets(obj.get("config") or {})
+    data[api.TRANSITION_CONFIG] = _without_auth_secrets(obj.get(api.TRANSITION_CONFIG) or {})
     # model_construct: a read object is shown as it is, even where the YAML rules would refuse it
     spec = TransitionSpec.model_construct(**data)
-    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
+    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj))
 
 
 def _without_auth_secrets(config: Mapping[str, Any]) -> dict[str, Any]:
     """``config`` with the masked invoice-call credentials as ``None`` (write-only)."""
-    call = config.get("remote_invoice_call")
-    if not isinstance(call, Mapping) or not isinstance(call.get("auth"), Mapping):
+    call = config.get(api.INVOICE_CALL)
+    if not isinstance(call, Mapping) or not isinstance(call.get(api.INVOICE_AUTH), Mapping):
         return dict(config)
-    auth = {k: (None if k in AUTH_SECRETS else v) for k, v in call["auth"].items()}
-    return {**config, "remote_invoice_call": {**call, "auth": auth}}
+    auth = {k: (None if k in AUTH_SECRETS else v) for k, v in call[api.INVOICE_AUTH].items()}
+    return {**config, api.INVOICE_CALL: {**call, api.INVOICE_AUTH: auth}}
 
 
 # --- cross-object checks --------------------------------------------------------------------------
@@ -285,7 +294,7 @@ def _warning(address: str, message: str, hint: str = "") -> Problem:
 def _unknown_states(items: Items) -> list[Problem]:
     found = []
     for address, d in items:
-        for field in ("source_state", "target_state"):
+        for field in STATE_FIELDS:
             word = getattr(d.spec, field)
             if word not in DOCUMENTED_STATES:
                 hint = did_you_mean(word, DOCUMENTED_STATES) or "it must exist in OMS"

@@ -6,6 +6,10 @@ and every ``additional_headers`` value on read, so they are write-only (compared
 ledger's fingerprints). Header *names* are still compared: the YAML mapping
 ``{Authorization: ...}`` is kept as a list of ``{name, value}`` pairs sorted by name, so the
 write-only path ``additional_headers[].value`` covers every value and nothing else.
+
+Field names [D] except ``callback``, ``config`` and ``is_active`` [I]; in
+``retry_countdown_config`` the key ``type`` is [D], the others [P]. The Spec's field names are
+the wire names (``api.WEBHOOK_FIELDS``, ``api.RETRY_COUNTDOWN_FIELDS``).
 """
 
 from __future__ import annotations
@@ -103,7 +107,8 @@ def _header_name(header: Any) -> str:
     return str(name)
 
 
-FIELDS = tuple(WebhookSpec.model_fields)
+FIELDS = api.WEBHOOK_FIELDS
+HEADERS, RETRY, SECRET = api.WEBHOOK_ADDITIONAL_HEADERS, api.WEBHOOK_RETRY, api.WEBHOOK_SECRET_KEY
 
 
 class OmsWebhook(Resource[WebhookSpec]):
@@ -149,9 +154,9 @@ class OmsWebhook(Resource[WebhookSpec]):
 def _body(spec: WebhookSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for field in fields:
-        if field == "additional_headers":
+        if field == HEADERS:
             body[field] = {h.name: h.value for h in spec.additional_headers}
-        elif field == "retry_countdown_config":
+        elif field == RETRY:
             retry = spec.retry_countdown_config
             body[field] = None if retry is None else retry.model_dump(exclude_none=True)
         else:
@@ -160,21 +165,19 @@ def _body(spec: WebhookSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[s
 
 
 def _remote(obj: Mapping[str, Any]) -> Remote[WebhookSpec]:
-    headers = obj.get("additional_headers") or {}
-    retry = obj.get("retry_countdown_config")
+    headers = obj.get(HEADERS) or {}
+    retry = obj.get(RETRY)
     data: dict[str, Any] = {
         **{k: obj.get(k) for k in FIELDS},
-        "secret_key": None,  # write-only: masked on read
-        "additional_headers": tuple(
-            Header.model_construct(name=name, value=None) for name in sorted(headers)
-        ),
-        "retry_countdown_config": None
+        SECRET: None,  # write-only: masked on read
+        HEADERS: tuple(Header.model_construct(name=name, value=None) for name in sorted(headers)),
+        RETRY: None
         if retry is None
         else RetryCountdown.model_construct(
-            **{k: retry.get(k) for k in RetryCountdown.model_fields}
+            **{k: retry.get(k) for k in api.RETRY_COUNTDOWN_FIELDS}
         ),
-        "config": obj.get("config") or {},
+        api.WEBHOOK_CONFIG: obj.get(api.WEBHOOK_CONFIG) or {},
     }
     # model_construct: what the server holds is shown as it is, even where YAML rules would refuse
     spec = WebhookSpec.model_construct(**data)
-    return Remote(id=obj["id"], spec=spec, fingerprint=fingerprint_of(obj))
+    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj))
