@@ -8,54 +8,45 @@ Every kind is handled through its :class:`~omsform.resource.Resource` class alon
 - local names come from natural keys (the key itself when the kind fills a key field from the
   local name and the key is a valid name, else a slug), unique within the kind;
 - values at the kind's write-only paths become ``${secret.NAME}`` with a generated NAME, listed
-  in :attr:`Imported.secrets` (the API never returns them, so the YAML cannot hold them);
+  in :attr:`Imported.env` (the API never returns them, so the YAML cannot hold them);
 - a value that is the natural key of an imported object the kind references becomes
   ``${kind.name}`` (a dependency edge); a reference to something not imported stays a plain key;
 - objects that declaring would *change* are left out and listed with the reason: a kind's own
   ``decide`` returns an action (a setup step that has not run would run), or the object comes
   from an upstream system (``protected_remote``) in a kind omsform can create, unless
   ``include_upstream``; objects that cannot be created (channels) are imported as they are.
+
+Names are made in :mod:`omsform.import_names`, one object's YAML data in
+:mod:`omsform.import_values`, and the file texts in :mod:`omsform.import_files`.
 """
 
 from __future__ import annotations
 
-import re
 import typing
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import to_jsonable_python
-
-from omsform import fmt
-from omsform.config import BrandConfig, Safety
 from omsform.cycles import components, is_cycle
-from omsform.paths import covers, format_path, iter_items, parse_path
+from omsform.import_files import SCHEMA_FILE, config_file, env_lines, kind_file, provider_block
+from omsform.import_names import EnvVar, SecretNames, env_name, local_name
+from omsform.import_values import hide_write_only, plain_data, validation_error
 from omsform.resource import Resource
 from omsform.spec import Remote
 
-MODELINE = "# yaml-language-server: $schema=omsform.schema.json\n"
-SCHEMA_FILE = "omsform.schema.json"
-MAX_NAME = 64
-_UNSAFE = re.compile(r"[^a-z0-9_]+")
-_ENV_UNSAFE = re.compile(r"[^A-Z0-9]+")
-_LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
-_SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
-_RESOURCE_REF = re.compile(r"\$\{([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\}\Z")
-_JINJA = re.compile(r"\{[{%#]")
-_LATIN = str.maketrans({"ı": "i", "ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "ł": "l"})
-
-
-@dataclass(frozen=True)
-class EnvVar:
-    """An environment variable the imported brand needs: its ``name``, whether it is
-    ``secret``, and what it is ``for`` (an address and path, or a provider field)."""
-
-    name: str
-    secret: bool
-    purpose: str
+__all__ = [  # the names below are re-exported for importsource and cli_adopt
+    "SCHEMA_FILE",
+    "EnvVar",
+    "Imported",
+    "Skipped",
+    "build_files",
+    "closed_keys",
+    "config_file",
+    "env_lines",
+    "env_name",
+    "keys_to_read",
+    "provider_block",
+]
 
 
 @dataclass(frozen=True)
@@ -77,39 +68,6 @@ class Imported:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-# --- names --------------------------------------------------------------------------------------
-def slug(text: str) -> str:
-    """A local name from any text: lower-case ASCII letters, digits and ``_``."""
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_LATIN)).encode("ascii", "ignore")
-    name = _UNSAFE.sub("_", ascii_text.decode().lower()).strip("_")
-    if len(name) > MAX_NAME:  # keep both ends: keys often differ only at the end
-        half = MAX_NAME // 2
-        name = name[: half - 1].rstrip("_") + "_" + name[-half:].lstrip("_")
-    return name or "item"
-
-
-def env_name(*parts: str) -> str:
-    """An environment variable name from ``parts`` (upper case, ``_`` between words)."""
-    text = "_".join(p for p in parts if p)
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_LATIN)).encode("ascii", "ignore")
-    name = _ENV_UNSAFE.sub("_", ascii_text.decode().upper()).strip("_")
-    return name if name and not name[0].isdigit() else f"X_{name}"
-
-
-def _unique(wanted: str, taken: set[str]) -> str:
-    name, n = wanted, 2
-    while name in taken or name.lower() in taken:
-        name, n = f"{wanted}_{n}", n + 1
-    taken.update({name, name.lower()})
-    return name
-
-
-def local_name(cls: type[Resource[Any]], key: str, taken: set[str]) -> str:
-    """The local name for the object ``key`` of ``cls``, unique among ``taken`` (updated)."""
-    verbatim = cls.name_field is not None and _LOCAL_NAME.match(key) and len(key) <= 100
-    return _unique(key if verbatim else slug(key), taken)
-
-
 def closed_keys(cls: type[Resource[Any]]) -> tuple[str, ...]:
     """Every possible key of a kind keyed by one field with a fixed set of values (a
     ``Literal``); empty for other kinds. Such kinds may read only the keys asked for."""
@@ -124,128 +82,6 @@ def closed_keys(cls: type[Resource[Any]]) -> tuple[str, ...]:
 def keys_to_read(resources: Mapping[str, type[Resource[Any]]]) -> dict[str, set[str]]:
     """The "declared keys" an import reads with: every key of closed-key kinds."""
     return {kind: set(keys) for kind, cls in resources.items() if (keys := closed_keys(cls))}
-
-
-# --- one object ---------------------------------------------------------------------------------
-def _plain(spec: BaseModel) -> dict[str, Any]:
-    """The Spec as YAML data: defaults left out, in field order, sets sorted."""
-    dumped = spec.model_dump(mode="python", exclude_defaults=True, by_alias=True)
-    data = _json_ready(dumped)
-    return data if isinstance(data, dict) else {}
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        return sorted((_json_ready(v) for v in value), key=repr)
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, str):
-        return value.replace("${", "$${")  # a literal ${ in a live value is not a reference
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return _json_ready(to_jsonable_python(value, fallback=str))  # enums, dates, decimals
-
-
-def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at a concrete ``path``, creating mappings on the way."""
-    tokens = parse_path(path)
-    node: Any = data
-    for token in tokens[:-1]:
-        if isinstance(node, dict):
-            node = node.setdefault(token, {})
-        elif isinstance(node, list) and isinstance(token, int):
-            node = node[token]
-    last: Any = tokens[-1]
-    if isinstance(node, dict) or (isinstance(node, list) and isinstance(last, int)):
-        node[last] = value
-
-
-class _Secrets:
-    """Generated ``${secret.NAME}`` names, unique across the brand."""
-
-    def __init__(self, brand: str) -> None:
-        self.brand = brand
-        self.taken: set[str] = set()
-        self.env: list[EnvVar] = []
-
-    def ref(self, kind: str, name: str, path: str) -> str:
-        wanted = env_name(self.brand, kind, name, path)
-        var = _unique(wanted, self.taken)
-        self.env.append(EnvVar(var, True, f"{kind}.{name} {path}"))
-        return "${secret." + var + "}"
-
-
-def _hide_write_only(
-    data: dict[str, Any], cls: type[Resource[Any]], name: str, secrets: _Secrets
-) -> None:
-    for pattern in cls.write_only:
-        for path, value in list(iter_items(data, pattern)):
-            if value is not None and value != "":
-                _set_path(data, path, secrets.ref(cls.kind, name, path))
-
-
-def _resolved_for_check(value: Any, keys: Mapping[str, str]) -> Any:
-    """``value`` as the loader would see it offline: secrets as placeholders, references as the
-    target's key, ``$${`` as ``${``."""
-    if isinstance(value, dict):
-        return {k: _resolved_for_check(v, keys) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolved_for_check(v, keys) for v in value]
-    if isinstance(value, str):
-        if m := _SECRET_REF.match(value):
-            return f"<secret:{m.group(1)}>"
-        if m := _RESOURCE_REF.match(value):
-            return keys.get(m.group(1), value)
-        return value.replace("$${", "${")
-    return value
-
-
-def _validation_error(
-    data: dict[str, Any], cls: type[Resource[Any]], name: str, secrets: _Secrets
-) -> str:
-    """Fill required write-only values the API left out; the first remaining error, or ``""``."""
-    for _ in range(2):
-        try:
-            cls.spec_model.model_validate(_resolved_for_check(_with_name(data, cls, name), {}))
-            return ""
-        except ValidationError as err:
-            errors = [e for e in err.errors() if not _at_secret(data, e["loc"])]
-            if not errors:
-                return ""
-            missing = [
-                format_path(e["loc"])
-                for e in errors
-                if e.get("input") is None or e["type"] == "missing"
-                if any(covers(p, format_path(e["loc"])) for p in cls.write_only)
-            ]
-            if not missing:
-                first = errors[0]
-                return f"{format_path(first['loc']) or 'value'}: {first['msg']}"
-            for path in missing:
-                _set_path(data, path, secrets.ref(cls.kind, name, path))
-    return "its values do not pass the kind's checks"
-
-
-def _at_secret(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
-    """True when the error at ``loc`` is about a ``${secret.…}`` value (validated offline as a
-    placeholder, so the loader ignores it too)."""
-    node: Any = data
-    for step in loc:
-        if isinstance(node, str):
-            break
-        inside_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
-        if not (inside_list or (isinstance(node, dict) and step in node)):
-            return False
-        node = node[step]
-    return isinstance(node, str) and bool(_SECRET_REF.match(node))
-
-
-def _with_name(data: dict[str, Any], cls: type[Resource[Any]], name: str) -> dict[str, Any]:
-    if cls.name_field and cls.name_field not in data:
-        return {**data, cls.name_field: name}
-    return data
 
 
 # --- the whole import ---------------------------------------------------------------------------
@@ -272,7 +108,7 @@ def _objects(
     current: Mapping[str, list[Remote[Any]]],
     resources: Mapping[str, type[Resource[Any]]],
     include_upstream: bool,
-    secrets: _Secrets,
+    secrets: SecretNames,
     result: Imported,
 ) -> list[_Object]:
     objects: list[_Object] = []
@@ -300,14 +136,14 @@ def _object(
     remote: Remote[Any],
     key: str,
     taken: set[str],
-    secrets: _Secrets,
+    secrets: SecretNames,
     result: Imported,
 ) -> _Object | None:
     name = local_name(cls, key, taken)
-    data = _plain(remote.spec)
+    data = plain_data(remote.spec)
     generated = len(secrets.env)
-    _hide_write_only(data, cls, name, secrets)
-    problem = _validation_error(data, cls, name, secrets)
+    hide_write_only(data, cls, name, secrets)
+    problem = validation_error(data, cls, name, secrets)
     if problem:
         del secrets.env[generated:]
         result.skipped.append(Skipped(cls.kind, key, f"its live values fail validation: {problem}"))
@@ -363,19 +199,6 @@ def _replace(value: Any, targets: Mapping[str, str], used: set[str]) -> Any:
     return value
 
 
-def escape_jinja(text: str) -> str:
-    """``text`` with every Jinja opening (``{{``, ``{%``, ``{#``) written so that rendering the
-    file gives it back unchanged."""
-    return _JINJA.sub(lambda m: "{{ '" + m.group() + "' }}", text)
-
-
-def kind_file(kind: str, objects: Iterable[_Object]) -> str:
-    """The text of one kind's file."""
-    body = {kind: {o.name: o.data for o in sorted(objects, key=lambda o: o.name)}}
-    header = MODELINE + f"# {kind}: imported by `omsform import`.\n"
-    return header + escape_jinja(fmt.dump(fmt.commented(body)))
-
-
 def build_files(
     current: Mapping[str, list[Remote[Any]]],
     resources: Mapping[str, type[Resource[Any]]],
@@ -385,58 +208,13 @@ def build_files(
 ) -> Imported:
     """Resource files (``<kind>.yaml``) for the objects in ``current``."""
     result = Imported()
-    secrets = _Secrets(brand)
+    secrets = SecretNames(brand)
     objects = _objects(current, resources, include_upstream, secrets, result)
     _link(objects)
     by_kind: dict[str, list[_Object]] = {}
     for obj in objects:
         by_kind.setdefault(obj.kind, []).append(obj)
     for kind, items in sorted(by_kind.items()):
-        result.files[f"{kind}.yaml"] = kind_file(kind, items)
+        result.files[f"{kind}.yaml"] = kind_file(kind, {o.name: o.data for o in items})
     result.env = secrets.env
     return result
-
-
-# --- omsform.yaml -------------------------------------------------------------------------------
-def provider_block(
-    brand: str, provider: str, fields: Iterable[str], secret_fields: Iterable[str]
-) -> tuple[dict[str, str], list[EnvVar]]:
-    """A provider block whose values all come from the environment: ``${secret.…}`` for secret
-    fields, ``${env.…}`` for the others."""
-    secret = set(secret_fields)
-    block: dict[str, str] = {}
-    env: list[EnvVar] = []
-    for name in fields:
-        var = env_name(brand, provider, name)
-        scope = "secret" if name in secret else "env"
-        block[name] = "${" + scope + "." + var + "}"
-        env.append(EnvVar(var, name in secret, f"providers.{provider}.{name}"))
-    return block, env
-
-
-def config_file(
-    brand: str,
-    providers: Mapping[str, Mapping[str, Any]],
-    *,
-    protect: Iterable[str] = (),
-    safety: Safety | None = None,
-) -> str:
-    """The text of ``omsform.yaml``."""
-    config = BrandConfig(
-        brand=brand,
-        providers={k: dict(v) for k, v in providers.items()},
-        manage={"prune": (), "protect": tuple(protect)},  # type: ignore[arg-type]
-        safety=safety or Safety(),
-    )
-    data = config.model_dump(mode="json")
-    header = (
-        MODELINE + "# Imported by `omsform import`. Nothing is pruned: add kinds to manage.prune\n"
-        "# once the YAML declares every object of them that should stay.\n"
-    )
-    return header + fmt.dump(fmt.commented(data))
-
-
-def env_lines(env: Iterable[EnvVar]) -> Iterator[str]:
-    """One line per variable: ``NAME  (secret) for …``."""
-    for var in env:
-        yield f"  {var.name}{'  (secret)' if var.secret else ''}  for {var.purpose}"

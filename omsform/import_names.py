@@ -1,0 +1,77 @@
+"""Names an import makes up: local names for objects, environment variable names for the
+values the API never returns, each unique where it must be."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from omsform.resource import Resource
+
+MAX_NAME = 64
+_UNSAFE = re.compile(r"[^a-z0-9_]+")
+_ENV_UNSAFE = re.compile(r"[^A-Z0-9]+")
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
+_LATIN = str.maketrans({"ı": "i", "ß": "ss", "ø": "o", "æ": "ae", "đ": "d", "ł": "l"})
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """An environment variable the imported brand needs: its ``name``, whether it is
+    ``secret``, and what it is ``for`` (an address and path, or a provider field)."""
+
+    name: str
+    secret: bool
+    purpose: str
+
+
+def slug(text: str) -> str:
+    """A local name from any text: lower-case ASCII letters, digits and ``_``."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_LATIN)).encode("ascii", "ignore")
+    name = _UNSAFE.sub("_", ascii_text.decode().lower()).strip("_")
+    if len(name) > MAX_NAME:  # keep both ends: keys often differ only at the end
+        half = MAX_NAME // 2
+        name = name[: half - 1].rstrip("_") + "_" + name[-half:].lstrip("_")
+    return name or "item"
+
+
+def env_name(*parts: str) -> str:
+    """An environment variable name from ``parts`` (upper case, ``_`` between words)."""
+    text = "_".join(p for p in parts if p)
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_LATIN)).encode("ascii", "ignore")
+    name = _ENV_UNSAFE.sub("_", ascii_text.decode().upper()).strip("_")
+    return name if name and not name[0].isdigit() else f"X_{name}"
+
+
+def unique_name(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``…: the first not in ``taken`` (case-insensitively),
+    which is then added to it."""
+    name, n = wanted, 2
+    while name in taken or name.lower() in taken:
+        name, n = f"{wanted}_{n}", n + 1
+    taken.update({name, name.lower()})
+    return name
+
+
+def local_name(cls: type[Resource[Any]], key: str, taken: set[str]) -> str:
+    """The local name for the object ``key`` of ``cls``, unique among ``taken`` (updated)."""
+    verbatim = cls.name_field is not None and _LOCAL_NAME.match(key) and len(key) <= 100
+    return unique_name(key if verbatim else slug(key), taken)
+
+
+class SecretNames:
+    """Generated ``${secret.NAME}`` names, unique across the brand, and their variables."""
+
+    def __init__(self, brand: str) -> None:
+        self.brand = brand
+        self.taken: set[str] = set()
+        self.env: list[EnvVar] = []
+
+    def ref(self, kind: str, name: str, path: str) -> str:
+        """A new ``${secret.NAME}`` reference for the value at ``path`` of ``kind.name``."""
+        wanted = env_name(self.brand, kind, name, path)
+        var = unique_name(wanted, self.taken)
+        self.env.append(EnvVar(var, True, f"{kind}.{name} {path}"))
+        return "${secret." + var + "}"
