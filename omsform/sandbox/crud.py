@@ -1,4 +1,5 @@
-"""A DRF ``ModelViewSet`` look-alike over one store collection, field factories and masking.
+"""A DRF ``ModelViewSet`` look-alike over one store collection, field factories, masking and
+the objects generated for the ``large:N`` seed.
 
 Sandbox areas whose API is a plain model CRUD declare a :class:`ViewSet` (schema, unique
 fields, filters, cross-field rules, how to render) instead of writing five handlers each.
@@ -241,3 +242,24 @@ def nested_errors(body: Any, schema: Mapping[str, Field]) -> tuple[Doc, Doc]:
 def pk_exists_message(pk: Any) -> str:
     """DRF's ``PrimaryKeyRelatedField`` message for a missing object."""
     return f'Invalid pk "{pk}" - object does not exist.'
+
+
+# --- the large:N seed -----------------------------------------------------------------------
+
+
+def large_size(seed: str) -> int | None:
+    """N of a ``large:N`` seed; ``None`` for every other seed."""
+    return int(seed.removeprefix("large:")) if seed.startswith("large:") else None
+
+
+def insert_generated(
+    ctx: SandboxContext, seed: str, collection: str, make: Callable[[int], Doc]
+) -> None:
+    """For ``large:N``, store ``make(0)`` … ``make(N // 8 - 1)`` in ``collection`` in one
+    transaction (the share most areas take of N); other seeds add nothing."""
+    size = large_size(seed)
+    if size is None:
+        return
+    with ctx.store.transaction():
+        for i in range(size // 8):
+            ctx.store.insert(collection, make(i))

@@ -35,7 +35,15 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext
-from omsform.sandbox.crud import Doc, ViewSet, boolean, json_object, mask_keys, text
+from omsform.sandbox.crud import (
+    Doc,
+    ViewSet,
+    boolean,
+    insert_generated,
+    json_object,
+    mask_keys,
+    text,
+)
 from omsform.sandbox.drf import field_errors
 
 PATH = "/api/v1/oms/cargo_companies/"
@@ -121,18 +129,15 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
 def seed(ctx: SandboxContext, seed: str) -> None:
     """``large:N``: N // 8 generated demo-client integrations."""
-    if not seed.startswith("large:"):
-        return
-    with ctx.store.transaction():
-        for i in range(int(seed[6:]) // 8):
-            ctx.store.insert(
-                COLLECTION,
-                {
-                    "name": f"Large cargo {i:05d}",
-                    "erp_code": f"LARGE-CARGO-{i:05d}",
-                    "shipping_company": "demo",
-                    "is_managed_by_oms": True,
-                    "is_demo_client": True,
-                    "conf": {"klass": f"{DEMO_PREFIX}DemoClient"},
-                },
-            )
+    insert_generated(ctx, seed, COLLECTION, _large_cargo)
+
+
+def _large_cargo(i: int) -> Doc:
+    return {
+        "name": f"Large cargo {i:05d}",
+        "erp_code": f"LARGE-CARGO-{i:05d}",
+        "shipping_company": "demo",
+        "is_managed_by_oms": True,
+        "is_demo_client": True,
+        "conf": {"klass": f"{DEMO_PREFIX}DemoClient"},
+    }

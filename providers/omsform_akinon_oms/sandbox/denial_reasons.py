@@ -20,7 +20,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext
-from omsform.sandbox.crud import Doc, ViewSet, boolean, integer, text
+from omsform.sandbox.crud import Doc, ViewSet, boolean, insert_generated, integer, text
 
 PATH = "/api/v1/oms/packages/package_denial_reason/"
 COLLECTION = "package_denial_reasons"
@@ -60,9 +60,9 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
 def seed(ctx: SandboxContext, seed: str) -> None:
     """``large:N``: N // 8 generated reasons (nothing for ``demo`` or ``empty``)."""
-    if not seed.startswith("large:"):
-        return
-    with ctx.store.transaction():
-        for i in range(int(seed[6:]) // 8):
-            doc = {"title": f"Large reason {i:05d}", "remote_id": f"R{i}", "priority": i % 10}
-            ctx.store.insert(COLLECTION, {**doc, "is_active": True})
+    insert_generated(ctx, seed, COLLECTION, _large_reason)
+
+
+def _large_reason(i: int) -> Doc:
+    doc = {"title": f"Large reason {i:05d}", "remote_id": f"R{i}", "priority": i % 10}
+    return {**doc, "is_active": True}

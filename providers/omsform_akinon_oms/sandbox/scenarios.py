@@ -52,7 +52,16 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext
-from omsform.sandbox.crud import Check, Doc, ViewSet, boolean, integer, nested_errors, text
+from omsform.sandbox.crud import (
+    Check,
+    Doc,
+    ViewSet,
+    boolean,
+    integer,
+    large_size,
+    nested_errors,
+    text,
+)
 from omsform.sandbox.drf import Field, HttpError, field_errors, validate
 from omsform_akinon_oms.sandbox.stock_locations import insert_location
 
@@ -244,7 +253,8 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
 def seed(ctx: SandboxContext, seed: str) -> None:
     """``large:N``: N // 8 scenarios at the generated warehouse ``LARGE-WH-SCN``."""
-    if not seed.startswith("large:"):
+    size = large_size(seed)
+    if size is None:
         return
     with ctx.store.transaction():
         found = ctx.store.find(LOCATIONS, erp_code="LARGE-WH-SCN")
@@ -258,7 +268,7 @@ def seed(ctx: SandboxContext, seed: str) -> None:
         body = {"name": "x", "default_stock_location": location["id"], "rules": [rule]}
         template = validate(body, SCHEMA)
         _check(ctx)(template, None)  # the rules as the API would store them
-        for i in range(int(seed[6:]) // 8):
+        for i in range(size // 8):
             kind = "transfer" if i % 5 == 0 else "distribution"
             name = f"large-scenario-{i:05d}"
             ctx.store.insert(COLLECTION, {**template, "name": name, "type": kind, "priority": i})

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
+from omsform.sandbox.crud import large_size
 from omsform.sandbox.drf import (
     Field,
     HttpError,
@@ -299,10 +300,11 @@ def _upsert_store(
 def seed(ctx: SandboxContext, seed: str) -> None:
     """``large:N`` adds N//10 generated warehouses (``WH-00001`` …); OMS starts otherwise
     empty: the demo stores wait in the fake Omnitron for the setup step."""
-    if not seed.startswith("large:"):
+    size = large_size(seed)
+    if size is None:
         return
     with ctx.store.transaction():
-        for n in range(1, int(seed[6:]) // 10 + 1):
+        for n in range(1, size // 10 + 1):
             fields: dict[str, Any] = {"name": f"Generated warehouse {n}", "erp_code": f"WH-{n:05d}"}
             fields.update(stock_location_type="warehouse", priority=n % 10, tags=["generated"])
             insert_location(ctx, fields)

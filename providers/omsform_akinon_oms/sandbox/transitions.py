@@ -42,6 +42,7 @@ from omsform.sandbox.crud import (
     ViewSet,
     boolean,
     json_object,
+    large_size,
     mask,
     pk_exists_message,
     text,
@@ -199,8 +200,9 @@ def seed(ctx: SandboxContext, seed: str) -> None:
             for name, value in values:
                 doc = {"name": name, "config": {}, "enum_class": enum_class, "enum_value": value}
                 ctx.store.insert(STATES, {**doc, "content_type": content_type})
-        if seed.startswith("large:"):
-            _seed_large(ctx, int(seed[6:]) // 8)
+        size = large_size(seed)
+        if size is not None:
+            _seed_large(ctx, size // 8)
 
 
 def _seed_large(ctx: SandboxContext, count: int) -> None:

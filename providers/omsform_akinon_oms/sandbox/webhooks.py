@@ -46,6 +46,7 @@ from omsform.sandbox.crud import (
     Doc,
     ViewSet,
     boolean,
+    insert_generated,
     integer,
     json_object,
     mask,
@@ -163,21 +164,17 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
 def seed(ctx: SandboxContext, seed: str) -> None:
     """``large:N``: N // 8 generated subscriptions."""
-    if not seed.startswith("large:"):
-        return
-    n = int(seed[6:])
-    with ctx.store.transaction():
-        for i in range(n // 8):
-            ctx.store.insert(
-                COLLECTION,
-                {
-                    "event_type": EVENT_TYPES[i % len(EVENT_TYPES)],
-                    "target_url": f"https://hooks.example.com/large/{i:05d}",
-                    "secret_key": None,
-                    "additional_headers": {},
-                    "retry_countdown_config": None,
-                    "callback": None,
-                    "config": {},
-                    "is_active": True,
-                },
-            )
+    insert_generated(ctx, seed, COLLECTION, _large_hook)
+
+
+def _large_hook(i: int) -> Doc:
+    return {
+        "event_type": EVENT_TYPES[i % len(EVENT_TYPES)],
+        "target_url": f"https://hooks.example.com/large/{i:05d}",
+        "secret_key": None,
+        "additional_headers": {},
+        "retry_countdown_config": None,
+        "callback": None,
+        "config": {},
+        "is_active": True,
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext
+from omsform.sandbox.crud import Doc, insert_generated
 from omsform_ginesys.sandbox import apps
 
 
@@ -25,20 +26,19 @@ class GinesysSandbox:
     def seed(self, ctx: SandboxContext, seed: str) -> None:
         """``demo`` and ``empty`` have no apps; ``large:N`` adds N // 8 draft apps (OUs from
         10001)."""
-        if not seed.startswith("large:"):
-            return
-        with ctx.store.transaction():
-            for i in range(int(seed[6:]) // 8):
-                hook = {"url": f"https://oms.example.com/hooks/{i}", "secret": "s"}
-                doc = {
-                    "app_name": f"Large app {i:05d}",
-                    "organization_unit_id": 10001 + i,
-                    "webhook": {**hook, "encryption_key": None},
-                    "ginesys_api": {"url": "https://erp.example.com/api", "api_key": "k"},
-                    "status": "draft",
-                    "last_tests": {"webhook": None, "ginesys_api": None},
-                }
-                ctx.store.insert(apps.COLLECTION, doc)
+        insert_generated(ctx, seed, apps.COLLECTION, _large_app)
+
+
+def _large_app(i: int) -> Doc:
+    hook = {"url": f"https://oms.example.com/hooks/{i}", "secret": "s"}
+    return {
+        "app_name": f"Large app {i:05d}",
+        "organization_unit_id": 10001 + i,
+        "webhook": {**hook, "encryption_key": None},
+        "ginesys_api": {"url": "https://erp.example.com/api", "api_key": "k"},
+        "status": "draft",
+        "last_tests": {"webhook": None, "ginesys_api": None},
+    }
 
 
 plugin = GinesysSandbox()
