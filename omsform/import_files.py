@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from omsform import fmt
 from omsform.config import BrandConfig, Safety
+from omsform.fmt_yaml import commented, dump
 from omsform.import_names import EnvVar, env_name
 
 MODELINE = "# yaml-language-server: $schema=omsform.schema.json\n"
@@ -26,7 +26,7 @@ def kind_file(kind: str, objects: Mapping[str, Any]) -> str:
     """The text of one kind's file: ``objects`` is local name → YAML data, written by name."""
     body = {kind: {name: objects[name] for name in sorted(objects)}}
     header = MODELINE + f"# {kind}: imported by `omsform import`.\n"
-    return header + escape_jinja(fmt.dump(fmt.commented(body)))
+    return header + escape_jinja(dump(commented(body)))
 
 
 def provider_block(
@@ -64,7 +64,7 @@ def config_file(
         MODELINE + "# Imported by `omsform import`. Nothing is pruned: add kinds to manage.prune\n"
         "# once the YAML declares every object of them that should stay.\n"
     )
-    return header + fmt.dump(fmt.commented(data))
+    return header + dump(commented(data))
 
 
 def env_lines(env: Iterable[EnvVar]) -> Iterator[str]:
