@@ -120,6 +120,14 @@ def mask_keys(value: Any, keys: frozenset[str]) -> Any:
 # --- the view set ---------------------------------------------------------------------------
 
 
+def get_object_or_404(ctx: SandboxContext, collection: str, obj_id: int) -> Doc:
+    """One stored object by id, or DRF's 404 when there is none."""
+    doc = ctx.store.get(collection, obj_id)
+    if doc is None:
+        raise not_found()
+    return doc
+
+
 def _same(doc: Doc) -> Doc:
     return doc
 
@@ -171,10 +179,7 @@ class ViewSet:
             self.delete(obj_id)
             return Response(status_code=204)
         if request.method == "GET":
-            doc = self.ctx.store.get(self.collection, obj_id)
-            if doc is None:
-                raise not_found()
-            return JSONResponse(self.render(doc))
+            return JSONResponse(self.render(get_object_or_404(self.ctx, self.collection, obj_id)))
         body = await json_body(request)
         return JSONResponse(self.render(self.update(obj_id, body, request.method == "PATCH")))
 
@@ -195,9 +200,7 @@ class ViewSet:
         if missing:
             raise field_errors({n: ["This field is required."] for n in missing})
         with self.ctx.store.transaction():
-            before = self.ctx.store.get(self.collection, obj_id)
-            if before is None:
-                raise not_found()
+            before = get_object_or_404(self.ctx, self.collection, obj_id)
             changed = [n for n in self.immutable if n in clean and clean[n] != before.get(n)]
             if changed:
                 raise field_errors({n: ["This field cannot be changed."] for n in changed})

@@ -19,7 +19,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
-from omsform.sandbox.drf import Field, filter_items, json_body, not_found, paginate, validate
+from omsform.sandbox.crud import Doc, get_object_or_404
+from omsform.sandbox.drf import Field, filter_items, json_body, paginate, validate
 from omsform_akinon_oms.sandbox.omnitron import CHANNELS as OMNITRON_CHANNELS
 from omsform_akinon_oms.sandbox.omnitron import records
 
@@ -47,9 +48,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     async def channel_detail(request: Request) -> Response:
         ctx.require_token(request)
         obj_id = request.path_params["id"]
-        channel = ctx.store.get(COLLECTION, obj_id)
-        if channel is None:
-            raise not_found()
+        channel: Doc | None = get_object_or_404(ctx, COLLECTION, obj_id)
         if request.method == "PATCH":
             changes = validate(await json_body(request), _PATCH_SCHEMA, partial=True)
             channel = ctx.store.update(COLLECTION, obj_id, changes) if changes else channel

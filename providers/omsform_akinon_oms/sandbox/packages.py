@@ -30,8 +30,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
-from omsform.sandbox.crud import Doc, pk_exists_message
-from omsform.sandbox.drf import field_errors, filter_items, json_body, not_found, paginate
+from omsform.sandbox.crud import Doc, get_object_or_404, pk_exists_message
+from omsform.sandbox.drf import field_errors, filter_items, json_body, paginate
 
 PACKAGES, STATES, TRANSITIONS = "packages", "states", "transitions"
 NOT_ALLOWED = "Transition is not allowed for current state."
@@ -87,9 +87,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     async def packages(request: Request) -> Response:
         ctx.require_token(request)
         if "id" in request.path_params:
-            doc = ctx.store.get(PACKAGES, int(request.path_params["id"]))
-            if doc is None:
-                raise not_found()
+            doc = get_object_or_404(ctx, PACKAGES, int(request.path_params["id"]))
             return JSONResponse(render(ctx, doc))
         items = filter_items(ctx.store.list(PACKAGES), request, ("state", "number"))
         enum_value = request.query_params.get("state__enum_value")
@@ -102,9 +100,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         ctx.require_token(request)
         body = await json_body(request)
         with ctx.store.transaction():
-            package = ctx.store.get(PACKAGES, int(request.path_params["id"]))
-            if package is None:
-                raise not_found()
+            package = get_object_or_404(ctx, PACKAGES, int(request.path_params["id"]))
             transition = pick_transition(ctx, body)
             if transition["source_state"] != package["state"]:
                 raise field_errors({"non_field_errors": [NOT_ALLOWED]})

@@ -28,7 +28,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
-from omsform.sandbox.drf import Field, HttpError, field_errors, json_body, not_found, paginate
+from omsform.sandbox.crud import get_object_or_404
+from omsform.sandbox.drf import Field, HttpError, field_errors, json_body, paginate
 from omsform.sandbox.drf import validate as validate_body
 
 COLLECTION = "application_settings"
@@ -149,9 +150,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
     async def detail(request: Request) -> Response:
         ctx.require_token(request)
-        doc = ctx.store.get(COLLECTION, request.path_params["id"])
-        if doc is None:
-            raise not_found()
+        doc = get_object_or_404(ctx, COLLECTION, request.path_params["id"])
         if request.method == "GET":
             return JSONResponse(_present(doc))
         clean = validate_body(await json_body(request), _UPDATE)

@@ -28,14 +28,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
-from omsform.sandbox.crud import large_size
+from omsform.sandbox.crud import get_object_or_404, large_size
 from omsform.sandbox.drf import (
     Field,
     HttpError,
     field_errors,
     filter_items,
     json_body,
-    not_found,
     paginate,
     validate,
 )
@@ -133,9 +132,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     async def detail(request: Request) -> Response:
         ctx.require_token(request)
         obj_id = request.path_params["id"]
-        doc = ctx.store.get(COLLECTION, obj_id)
-        if doc is None:
-            raise not_found()
+        doc = get_object_or_404(ctx, COLLECTION, obj_id)
         if request.method == "DELETE":
             ctx.store.delete(COLLECTION, obj_id)
             if doc.get("address_id"):

@@ -41,6 +41,7 @@ from omsform.sandbox.crud import (
     Doc,
     ViewSet,
     boolean,
+    get_object_or_404,
     json_object,
     large_size,
     mask,
@@ -51,7 +52,6 @@ from omsform.sandbox.drf import (
     Field,
     field_errors,
     filter_items,
-    not_found,
     paginate,
 )
 from omsform_akinon_oms.sandbox import packages
@@ -175,10 +175,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     async def states(request: Request) -> Response:
         ctx.require_token(request)
         if "id" in request.path_params:
-            state = ctx.store.get(STATES, int(request.path_params["id"]))
-            if state is None:
-                raise not_found()
-            return JSONResponse(state)
+            return JSONResponse(get_object_or_404(ctx, STATES, int(request.path_params["id"])))
         items = filter_items(ctx.store.list(STATES), request, ("enum_class", "enum_value", "name"))
         return paginate(request, items)
 

@@ -42,7 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
-from omsform.sandbox.crud import MASK, Doc, integer, mask, nested_errors, text
+from omsform.sandbox.crud import MASK, Doc, get_object_or_404, integer, mask, nested_errors, text
 from omsform.sandbox.drf import (
     Field,
     HttpError,
@@ -50,7 +50,6 @@ from omsform.sandbox.drf import (
     field_errors,
     filter_items,
     json_body,
-    not_found,
     paginate,
     validate,
 )
@@ -162,10 +161,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
     def load(request: Request) -> Doc:
         ctx.require_header(request, "X-Api-Key")
-        doc = ctx.store.get(COLLECTION, int(request.path_params["id"]))
-        if doc is None:
-            raise not_found()
-        return doc
+        return get_object_or_404(ctx, COLLECTION, int(request.path_params["id"]))
 
     async def collection(request: Request) -> Response:
         ctx.require_header(request, "X-Api-Key")
