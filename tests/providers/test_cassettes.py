@@ -205,14 +205,20 @@ def check_minimal(run: DemoRun, plan: Plan) -> None:
     assert len(primary) == sum(1 for c in plan.changes if c.action is not Action.MANUAL)
 
 
-def test_demo_apply_from_empty(tmp_path: Path) -> None:
-    run = DemoRun.fresh(tmp_path)
-    path = CASSETTES / "demo_apply_from_empty.yaml"
+def recorded_apply(run: DemoRun, path: Path) -> Plan:
+    """Apply ``run``'s brand under the cassette at ``path``: the apply succeeds and, when
+    replaying, makes exactly the recorded calls."""
     with cassette(run, path) as cas:
         plan, report = run.apply()
         assert report is not None and report.ok, report
         if not RECORDING:
             check_replayed_exactly(cas, run, path)
+    return plan
+
+
+def test_demo_apply_from_empty(tmp_path: Path) -> None:
+    run = DemoRun.fresh(tmp_path)
+    plan = recorded_apply(run, CASSETTES / "demo_apply_from_empty.yaml")
     check_minimal(run, plan)
     # each setup step: status, execute, status (FINISHED at the first poll, see the docstring)
     steps = [c.key for c in plan.changes if c.action is Action.RUN and c.kind == "oms_setup_step"]
@@ -242,11 +248,7 @@ def test_demo_one_field_change(tmp_path: Path) -> None:
     assert report is not None and report.ok
     priority = bump_first_warehouse_priority(run.brand)
     path = CASSETTES / "demo_one_field_change.yaml"
-    with cassette(run, path) as cas:
-        plan, report = run.apply()
-        assert report is not None and report.ok, report
-        if not RECORDING:
-            check_replayed_exactly(cas, run, path)
+    plan = recorded_apply(run, path)
     assert [(c.action, [f.path for f in c.fields]) for c in plan.changes] == [
         (Action.UPDATE, ["priority"])
     ]

@@ -6,6 +6,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from tests.sandbox.calls import created
+
 PATH = "/api/v1/oms/cargo_companies/"
 DEMO: dict[str, Any] = {
     "name": "Demo cargo",
@@ -28,10 +30,7 @@ REAL: dict[str, Any] = {
 
 
 def _create(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(PATH, json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return created(client, PATH, body)
 
 
 def test_demo_client_created_with_server_defaults(client: TestClient) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from tests.sandbox.calls import created
+
 PATH = "/api/v1/oms/packages/package_denial_reason/"
 
 
 def _create(client: TestClient, **fields: object) -> dict[str, object]:
-    response = client.post(PATH, json={"title": "Missing item", **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, object] = response.json()
-    return body
+    return created(client, PATH, {"title": "Missing item", **fields})
 
 
 def test_create_returns_the_documented_object_with_defaults(client: TestClient) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.sandbox.calls import created
 from tests.served import Received, free_port, loopback_receiver
 
 BASE = "/ginesys/api/v1/connected-apps/oms"
@@ -59,10 +60,7 @@ def _body(webhook_url: str, api_url: str, **fields: Any) -> dict[str, Any]:
 
 
 def _create(ginesys: TestClient, body: dict[str, Any]) -> dict[str, Any]:
-    response = ginesys.post(BASE, json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return created(ginesys, BASE, body)
 
 
 def test_create_answers_a_masked_draft(ginesys: TestClient) -> None:

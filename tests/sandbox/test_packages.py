@@ -7,16 +7,14 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from omsform.sandbox import SandboxContext
+from tests.sandbox.calls import created
 from tests.sandbox.test_transitions import make_transition, state_id
 
 PACKAGES = "/api/v1/oms/packages/"
 
 
 def _package(client: TestClient, **body: Any) -> dict[str, Any]:
-    response = client.post("/_sandbox/packages", json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return created(client, "/_sandbox/packages", body)
 
 
 def _flow(client: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:

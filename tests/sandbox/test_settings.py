@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from omsform.sandbox import SandboxContext
+from tests.sandbox.calls import created
 
 SETTINGS = "/api/v1/oms/settings/application_settings/"
 MASK = "********"
@@ -26,10 +27,7 @@ OMNITRON_CLIENT = {
 
 
 def create(client: TestClient, key: str, value: Any) -> dict[str, Any]:
-    answer = client.post(SETTINGS, json={"key": key, "json_value": value})
-    assert answer.status_code == 201, answer.text
-    made: dict[str, Any] = answer.json()
-    return made
+    return created(client, SETTINGS, {"key": key, "json_value": value})
 
 
 def test_create_returns_the_object(client: TestClient) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from tests.sandbox.calls import created
+
 STATES = "/api/v1/oms/states/"
 PATH = "/api/v1/oms/transitions/"
 
@@ -27,10 +29,7 @@ def make_transition(client: TestClient, **fields: Any) -> dict[str, Any]:
         "command_class": "PackageStateTransitionCommand",
         **fields,
     }
-    response = client.post(PATH, json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return created(client, PATH, body)
 
 
 def test_states_are_seeded_with_the_documented_shape(client: TestClient) -> None:

@@ -7,16 +7,15 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.sandbox.calls import created
+
 HOOKS = "/api/v1/oms/oms_hooks/"
 WHISPERER = "/whisperer/hooks/"
 BODY = {"event_type": "package.created", "target_url": "https://acme.example/hooks/packages"}
 
 
 def _subscribe(client: TestClient, **fields: Any) -> dict[str, Any]:
-    response = client.post(WHISPERER, json={**BODY, **fields})
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return created(client, WHISPERER, {**BODY, **fields})
 
 
 def test_whisperer_create_answers_201_with_defaults(client: TestClient) -> None:
