@@ -11,7 +11,7 @@ Behaviour follows DRF: ``POST`` → 201 with the object, ``PUT`` needs every req
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,7 +163,7 @@ class ViewSet:
         self.ctx.require_token(request)
         if request.method == "POST":
             return JSONResponse(self.render(self.create(await json_body(request))), 201)
-        items = self.ctx.store.list(self.collection)
+        items: Sequence[Doc] = self.ctx.store.rows(self.collection)
         for name in self.contains_filters:
             wanted = request.query_params.get(name)
             if wanted is not None:

@@ -121,11 +121,15 @@ def paginate(
 
 
 def filter_items(
-    items: Iterable[dict[str, Any]], request: Request, fields: Iterable[str]
-) -> list[dict[str, Any]]:
-    """Apply exact-match query filters on ``fields`` (and ``__in`` comma lists), then ``sort``."""
-    result = list(items)
+    items: Sequence[dict[str, Any]], request: Request, fields: Iterable[str]
+) -> Sequence[dict[str, Any]]:
+    """Apply exact-match query filters on ``fields`` (and ``__in`` comma lists), then ``sort``.
+    Without any of them ``items`` comes back as it is, so a lazy store view stays lazy."""
     q = request.query_params
+    fields = list(fields)
+    if "sort" not in q and not any(n in q or f"{n}__in" in q for n in fields):
+        return items
+    result = list(items)
     for name in fields:
         if name in q:
             wanted = q[name]

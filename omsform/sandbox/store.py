@@ -12,11 +12,11 @@ import builtins
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -81,6 +81,21 @@ class Store:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT data FROM objects WHERE collection = ? ORDER BY id", (collection,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def rows(self, collection: str) -> Rows:
+        """``collection`` ordered by id, read lazily: its length is a ``COUNT`` and a slice is
+        one ``LIMIT``/``OFFSET`` query, so serving one page decodes only that page (as DRF's
+        paginator does over a queryset)."""
+        return Rows(self, collection)
+
+    def page(self, collection: str, offset: int, limit: int) -> builtins.list[Doc]:
+        """At most ``limit`` objects of ``collection`` from position ``offset``, ordered by id."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT data FROM objects WHERE collection = ? ORDER BY id LIMIT ? OFFSET ?",
+                (collection, limit, offset),
             ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
@@ -176,3 +191,34 @@ class Store:
         """Close the connection."""
         with self._lock:
             self._conn.close()
+
+
+class Rows(Sequence[Doc]):
+    """A read-only, lazily queried view of one collection (see :meth:`Store.rows`)."""
+
+    def __init__(self, store: Store, collection: str) -> None:
+        self._store = store
+        self._collection = collection
+
+    def __len__(self) -> int:
+        return self._store.count(self._collection)
+
+    def __iter__(self) -> Iterator[Doc]:
+        return iter(self._store.list(self._collection))
+
+    @overload
+    def __getitem__(self, index: int) -> Doc: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> builtins.list[Doc]: ...
+
+    def __getitem__(self, index: int | slice) -> Doc | builtins.list[Doc]:
+        if isinstance(index, slice) and _is_forward_range(index):
+            first = index.start or 0
+            return self._store.page(self._collection, first, max(0, index.stop - first))
+        return self._store.list(self._collection)[index]
+
+
+def _is_forward_range(index: slice) -> bool:
+    """True for ``[a:b]`` with ``0 <= a`` and ``0 <= b``: the slices one SQL page can serve."""
+    return index.step in (None, 1) and (index.start or 0) >= 0 and (index.stop or -1) >= 0

@@ -43,7 +43,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
     async def channel_list(request: Request) -> Response:
         ctx.require_token(request)
-        return paginate(request, filter_items(ctx.store.list(COLLECTION), request, FILTERS))
+        return paginate(request, filter_items(ctx.store.rows(COLLECTION), request, FILTERS))
 
     async def channel_detail(request: Request) -> Response:
         ctx.require_token(request)

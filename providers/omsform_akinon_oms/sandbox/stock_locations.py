@@ -110,7 +110,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
     async def list_simple(request: Request) -> Response:
         ctx.require_token(request)
-        items = filter_items(ctx.store.list(COLLECTION), request, FILTERS)
+        items = filter_items(ctx.store.rows(COLLECTION), request, FILTERS)
         engine = stock_integration.engine_id(ctx)
         return paginate(
             request, items, render=lambda d: _present(ctx, d, nested=False, engine=engine)
