@@ -231,3 +231,18 @@ def test_states_are_listed_once_for_scenarios_and_transitions(tmp_path: Path) ->
     assert by_path["GET /api/v1/oms/states/"] == 1
     assert by_path["GET /api/v1/oms/scenarios/"] == 1
     assert by_path["GET /api/v1/oms/transitions/"] == 1
+
+
+def test_an_initial_status_this_oms_lacks_is_a_plan_error(tmp_path: Path) -> None:
+    h = _ready(tmp_path)
+    h.write({"base.yaml": BASE, "scenarios.yaml": SCENARIO})
+    h.converge()
+    bogus = SCENARIO.replace(
+        "initial_status: waiting_remote_action", "initial_status: waiting_remot"
+    )
+    h.write({"base.yaml": BASE, "scenarios.yaml": bogus})
+    with pytest.raises(PlanError) as err:
+        h.plan()
+    message = str(err.value)
+    assert f"{ADDRESS}: initial_status 'waiting_remot' is not a package state" in message
+    assert "did you mean 'waiting_remote_action'?" in message

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from omsform.errors import ConfigError
+from omsform.errors import ConfigError, PlanError
 from tests.harness import BrandHarness, actions
 
 FLOW = """\
@@ -162,15 +162,16 @@ def test_warnings_for_unreachable_states_and_repeated_commands(tmp_path: Path) -
     assert _warnings(h) == []
 
 
-def test_unknown_state_warns_then_apply_fails_naming_the_states(tmp_path: Path) -> None:
+def test_a_state_this_oms_lacks_is_a_plan_error_naming_address_and_field(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path)
     h.write({"flow.yaml": FLOW.replace("target_state: shipped", "target_state: shiped")})
     assert any("did you mean 'shipped'" in w.hint for w in h.load().warnings)
-    _, report = h.apply()
-    assert report is not None and not report.ok
-    [(address, message)] = report.failed
-    assert address == "oms_transition.SHIP"
-    assert "no package state 'shiped'" in message and "did you mean 'shipped'" in message
+    with pytest.raises(PlanError) as err:
+        h.plan()
+    message = str(err.value)
+    assert "oms_transition.SHIP: target_state 'shiped' is not a package state" in message
+    assert "did you mean 'shipped'" in message
+    assert "flow.yaml:" in message
 
 
 def test_transfer_transitions_are_not_this_kind(tmp_path: Path) -> None:

@@ -166,6 +166,8 @@ SENT_AS = dict(  # YAML field → API field, for every field outside the three c
     initial_status=api.SCENARIO_INITIAL_STATUS,
     rules=api.SCENARIO_RULES,
 )
+# the YAML field(s) naming a package state, checked against the states read at plan time
+STATUS_FIELDS = tuple(f for f, wire in SENT_AS.items() if wire == api.SCENARIO_INITIAL_STATUS)
 
 
 class OmsScenario(Resource[ScenarioSpec]):
@@ -209,7 +211,9 @@ class OmsScenario(Resource[ScenarioSpec]):
         ]
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[ScenarioSpec]]:
-        """Every scenario, ids turned into channel names, erp codes and state words."""
+        """Every scenario, ids turned into channel names, erp codes and state words, after
+        checking the declared initial statuses against the states this OMS has."""
+        await package_states(client).check_declared(ctx.declared(self.kind), STATUS_FIELDS)
         rows = await client.list_all(
             api.SCENARIOS, page_size=api.PAGE_SIZE, page_size_param=api.SCENARIOS_PAGE_SIZE_PARAM
         )

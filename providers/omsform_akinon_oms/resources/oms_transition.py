@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from omsform.errors import Location, Problem, ProviderError
+from omsform.errors import Location, PlanError, Problem, ProviderError
 from omsform.http import ApiClient, WriteClient
 from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Desired, Remote, Spec, fingerprint_of
@@ -118,6 +118,31 @@ class PackageStates:
                 f"known: {', '.join(sorted(ids))}"
             )
         return ids[word]
+
+    async def check_declared(self, declared: Sequence[Desired[Any]], fields: Iterable[str]) -> None:
+        """A :class:`PlanError` naming every declared ``fields`` value that is no package state
+        of this OMS (states are seeded by OMS, never created by omsform), with a did-you-mean
+        from the states read; nothing is listed when nothing is declared."""
+        wanted = [
+            (d, f, getattr(d.spec, f)) for d in declared for f in fields if getattr(d.spec, f)
+        ]
+        if not wanted:
+            return
+        ids = await self.ids()
+        problems = [_unknown_state(d, f, word, ids) for d, f, word in wanted if word not in ids]
+        if problems:
+            many = len(problems) > 1
+            head = f"{len(problems)} unknown package states:\n  - " if many else ""
+            raise PlanError(head + "\n  - ".join(problems))
+
+
+def _unknown_state(d: Desired[Any], field: str, word: str, known: Iterable[str]) -> str:
+    where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
+    hint = did_you_mean(word, known)
+    return (
+        f"{where}{d.address}: {field} '{word}' is not a package state of this OMS"
+        f"{f' ({hint})' if hint else ''}; known: {', '.join(sorted(known))}"
+    )
 
 
 _SHARED: weakref.WeakKeyDictionary[ApiClient, PackageStates] = weakref.WeakKeyDictionary()
@@ -215,7 +240,9 @@ class OmsTransition(Resource[TransitionSpec]):
         )
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[TransitionSpec]]:
-        """Every transition between package states (states as words)."""
+        """Every transition between package states (states as words), after checking the
+        declared states against the states this OMS has."""
+        await package_states(client).check_declared(ctx.declared(self.kind), STATE_FIELDS)
         rows, names = await asyncio.gather(
             client.list_all(
                 api.TRANSITIONS,
