@@ -198,7 +198,8 @@ class _Builder:
                 self.problems.append(Problem(item.location, message))
 
     def _reference_edges(self, reported: list[set[str]]) -> None:
-        """Plain natural keys that name a declared object are dependency edges too."""
+        """Plain natural keys that name a declared object are dependency edges too, and so are
+        the declared objects a kind's ``comes_after`` names."""
         by_key = {(a.split(".", 1)[0], t.key): a for a, t in self.targets.items()}
         desired = self.built.desired
         for address, item in list(desired.items()):
@@ -211,7 +212,16 @@ class _Builder:
                 )
                 or []
             )
-            extra = {by_key[r] for r in refs if r in by_key} - item.depends_on - {address}
+            after = (
+                self._guard(
+                    self.by_address[address],
+                    "comes_after",
+                    functools.partial(_comes_after, resource, item.spec),
+                )
+                or []
+            )
+            extra = {by_key[r] for r in refs if r in by_key} | {a for a in after if a in desired}
+            extra -= item.depends_on | {address}
             if extra:
                 desired[address] = dataclasses.replace(item, depends_on=item.depends_on | extra)
         edges = {a: set(d.depends_on) for a, d in desired.items()}
@@ -260,6 +270,10 @@ def _all_checks(
 
 def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str]]:
     return list(resource.references(spec))
+
+
+def _comes_after(resource: type[Resource[Any]], spec: Any) -> list[str]:
+    return list(resource.comes_after(spec))
 
 
 def _aliases(model: type[BaseModel], name: str) -> set[str]:

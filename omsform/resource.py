@@ -109,6 +109,13 @@ class Resource(Generic[S]):
         return ()
 
     @classmethod
+    def comes_after(cls, spec: Spec) -> Iterable[str]:
+        """Addresses this object must follow *when the brand declares them* (a channel follows
+        ``oms_setup_step.channels``); unlike :meth:`references`, nothing here must exist. Finer
+        than ``depends_on_kinds``: ``apply --target`` then pulls in only these objects."""
+        return ()
+
+    @classmethod
     def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
         """Cross-object validation over all declared objects of this kind (warnings or errors)."""
         return []

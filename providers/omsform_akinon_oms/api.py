@@ -63,6 +63,8 @@ CHANNEL_TYPE = "channel_type"  # [D] example body (the field table calls it "typ
 CHANNEL_IS_ACTIVE = "is_active"  # [D] field; [P] writable by PATCH
 CHANNEL_CONFIGURATION = "configuration"  # [D] field (object); [P] writable by PATCH
 CHANNELS_STEP = "channels"  # the oms_setup_step that copies channels in ([B] paths, see above)
+STOCK_LOCATIONS_STEP = "stock_locations"  # copies Omnitron retail stores in [D]
+ADDRESSES_STEP = "addresses"  # copies countries, cities, townships, districts in [D]
 
 # --- oms_stock_integration: the product stock integration (one per OMS) ------------------------
 STOCK_INTEGRATION = PREFIX + "setup/product-stock-integration/"  # [B] base of the two below
@@ -159,6 +161,8 @@ STOCK_LOCATION_FIELDS = (  # [D] names (§2.2) unless marked
     STOCK_LOCATION_TAGS,
     *STOCK_LOCATION_FLAGS,
 )
+# [D] nested objects on read; [P] written and read as OMS address ids (the addresses step's rows)
+ADDRESS_IDS = ("country", "city", "township", "district")
 ADDRESS_FIELDS = (  # [D] the nested address (webhook payloads); Address's field names ARE these
     "line",
     "title",
@@ -166,10 +170,7 @@ ADDRESS_FIELDS = (  # [D] the nested address (webhook payloads); Address's field
     "notes",
     "latitude",
     "longitude",
-    "country",  # [D] nested objects on read; [P] written and read as OMS address ids
-    "city",
-    "township",
-    "district",
+    *ADDRESS_IDS,
 )
 
 # --- package states (read-only lookup for oms_transition and oms_scenario) ---------------------

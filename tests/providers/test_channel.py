@@ -144,3 +144,29 @@ def test_name_and_omnitron_id_together_are_refused_where_written(tmp_path: Path)
     assert len(problems) == 1
     assert "channels.yaml:2:3 (oms_channel.web): error:" in problems[0]
     assert "not both" in problems[0]
+
+
+def test_a_targeted_channel_pulls_in_only_the_channels_step(tmp_path: Path) -> None:
+    h = BrandHarness(tmp_path)
+    steps = "oms_setup_step: {addresses: {}, stock_locations: {}, channels: {}}\n"
+    store = (
+        "oms_stock_location:\n  wh: {erp_code: WH-1, name: W, stock_location_type: warehouse,"
+        " address: {line: x, city: 1}}\n"
+    )
+    channels = CHANNELS.replace("    oms_setup_step: {channels: {}}\n", "")
+    h.write({"setup.yaml": steps, "channels.yaml": channels, "locations.yaml": store})
+    assert actions(h.plan(targets=("oms_channel.web",))) == {
+        "oms_setup_step.channels": "»",
+        "oms_channel.web": "+",
+    }
+    # a stock location follows the stores step, and the addresses step for its address ids
+    assert actions(h.plan(targets=("oms_stock_location.wh",))) == {
+        "oms_setup_step.addresses": "»",
+        "oms_setup_step.stock_locations": "»",
+        "oms_stock_location.wh": "+",
+    }
+    h.write({"setup.yaml": steps, "locations.yaml": store.replace(", city: 1", "")})
+    assert actions(h.plan(targets=("oms_stock_location.wh",))) == {
+        "oms_setup_step.stock_locations": "»",
+        "oms_stock_location.wh": "+",
+    }

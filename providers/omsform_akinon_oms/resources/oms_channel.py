@@ -20,7 +20,7 @@ see ``api.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
@@ -70,7 +70,6 @@ class OmsChannel(Resource[ChannelSpec]):
     kind: ClassVar[str] = "oms_channel"
     spec_model: ClassVar[type[Spec]] = ChannelSpec
     key_fields: ClassVar[tuple[str, ...]] = ("name",)
-    depends_on_kinds: ClassVar[tuple[str, ...]] = ("oms_setup_step",)
     can_create: ClassVar[bool] = False
     can_delete: ClassVar[bool] = False
 
@@ -81,6 +80,11 @@ class OmsChannel(Resource[ChannelSpec]):
         if spec.omnitron_id is not None:
             return omnitron_key(spec.omnitron_id)
         return spec.name or ""
+
+    @classmethod
+    def comes_after(cls, spec: Spec) -> Iterable[str]:
+        """The channels setup step only (when declared): it copies channels in."""
+        return (STEP_ADDRESS,)
 
     @classmethod
     def expected_from(cls, desired: Spec) -> ExpectedFrom:

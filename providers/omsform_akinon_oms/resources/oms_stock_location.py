@@ -11,7 +11,7 @@ the address as a nested object is [P].
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
@@ -67,6 +67,7 @@ class StockLocationSpec(Spec):
 
 
 FIELDS = api.STOCK_LOCATION_FIELDS
+STEP = "oms_setup_step"
 TAGS, OMNITRON_ID = api.STOCK_LOCATION_TAGS, api.STOCK_LOCATION_OMNITRON_ID
 
 
@@ -76,8 +77,18 @@ class OmsStockLocation(Resource[StockLocationSpec]):
     kind: ClassVar[str] = "oms_stock_location"
     spec_model: ClassVar[type[Spec]] = StockLocationSpec
     key_fields: ClassVar[tuple[str, ...]] = ("erp_code",)
-    depends_on_kinds: ClassVar[tuple[str, ...]] = ("oms_setup_step",)
     immutable: ClassVar[frozenset[str]] = frozenset({"erp_code"})
+
+    @classmethod
+    def comes_after(cls, spec: Spec) -> Iterable[str]:
+        """The stock_locations setup step (it copies Omnitron's stores in, which a declared
+        store must not race), and the addresses step when the address names address ids."""
+        assert isinstance(spec, StockLocationSpec)
+        yield f"{STEP}.{api.STOCK_LOCATIONS_STEP}"
+        if spec.address is not None and any(
+            getattr(spec.address, f) is not None for f in api.ADDRESS_IDS
+        ):
+            yield f"{STEP}.{api.ADDRESSES_STEP}"
 
     @classmethod
     def protected_remote(cls, current: Remote[Any]) -> str:
