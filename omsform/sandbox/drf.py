@@ -51,14 +51,32 @@ def field_errors(errors: Mapping[str, Sequence[str]]) -> HttpError:
     return HttpError(400, {k: list(v) for k, v in errors.items()})
 
 
+MAX_DEPTH = 100
+"""How deeply a request body may nest. Deeper bodies are refused as parse errors: Python's
+recursive JSON decoder, encoder and the sandbox's own walks would otherwise hit the recursion
+limit somewhere between parsing and rendering (a 500 instead of a 400)."""
+
+INT64 = (-(2**63), 2**63 - 1)
+"""The integers a database column (SQLite's, and the OMS's PostgreSQL ``bigint``) can hold."""
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json accepts NaN/Infinity; DRF's parser (strict JSON) refuses them
+    raise ValueError(f"Out of range float values are not JSON compliant: {name}")
+
+
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object body; DRF's 400 ``{"detail": "JSON parse error - …"}``."""
+    """The request's JSON object body; DRF's 400 ``{"detail": "JSON parse error - …"}`` for bad
+    JSON, ``NaN``/``Infinity``, lone UTF-16 surrogates and nesting deeper than ``MAX_DEPTH``."""
     raw = await request.body()
     if not raw:
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = json.loads(raw, parse_constant=_no_constant)
+        _check_parsed(body)
+    except RecursionError:
+        raise detail(400, "JSON parse error - Maximum nesting depth exceeded.") from None
+    except (ValueError, UnicodeError) as exc:
         raise detail(400, f"JSON parse error - {exc}") from None
     if not isinstance(body, dict):
         raise field_errors(
@@ -71,20 +89,46 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _check_parsed(body: Any) -> None:
+    """Refuse what ``json.loads`` lets through but nothing downstream can store or render:
+    strings with lone surrogates (``"\\ud83d"``) and very deep nesting. Iterative, so the walk
+    itself cannot overflow the stack."""
+    pending: list[tuple[Any, int]] = [(body, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"Maximum nesting depth of {MAX_DEPTH} exceeded.")
+        if isinstance(value, str):
+            value.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+        elif isinstance(value, dict):
+            pending += [(k, depth + 1) for k in value]
+            pending += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            pending += [(v, depth + 1) for v in value]
+
+
 # --- pagination ----------------------------------------------------------------------------
 
 
 def page_params(request: Request, default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
-    """``(page, size)`` from ``page`` and ``limit`` or ``page_size`` (capped at ``max_size``)."""
+    """``(page, size)`` from ``page`` and ``limit`` or ``page_size`` (capped at ``max_size``).
+
+    As DRF's ``PageNumberPagination``: a page size that is not a positive integer is ignored
+    (the default applies); a page that is not a positive integer is 404 ``Invalid page.``."""
     q = request.query_params
     try:
         page = int(q.get("page", "1"))
-        size = int(q.get("page_size") or q.get("limit") or default_size)
     except ValueError:
         raise detail(404, "Invalid page.") from None
     if page < 1:
         raise detail(404, "Invalid page.")
-    return page, max(1, min(size, max_size))
+    try:
+        size = int(q.get("page_size") or q.get("limit") or default_size)
+    except ValueError:
+        size = default_size
+    if size < 1:
+        size = default_size
+    return page, min(size, max_size)
 
 
 def paginate(
@@ -140,8 +184,22 @@ def filter_items(
     sort = q.get("sort")
     if sort:
         key = sort.lstrip("-")
-        result.sort(key=lambda i: (i.get(key) is None, i.get(key)), reverse=sort.startswith("-"))
+        result.sort(key=lambda i: _sort_key(i.get(key)), reverse=sort.startswith("-"))
     return result
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """An order over any JSON values: numbers, then strings, then booleans, then objects and
+    lists (by their JSON text), then nulls — so sorting on a JSON field never fails."""
+    if value is None:
+        return (4, 0)
+    if isinstance(value, bool):
+        return (2, int(value))
+    if isinstance(value, int | float):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (3, json.dumps(value, sort_keys=True))
 
 
 def _scalar(value: Any) -> Any:
@@ -174,6 +232,11 @@ class Field:
             return _type_message(kinds)
         if not isinstance(value, kinds):
             return _type_message(kinds)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value > INT64[1]:
+                return f"Ensure this value is less than or equal to {INT64[1]}."
+            if value < INT64[0]:
+                return f"Ensure this value is greater than or equal to {INT64[0]}."
         if self.choices and value not in self.choices:
             return f'"{value}" is not a valid choice.'
         return self.check(value) if self.check else None

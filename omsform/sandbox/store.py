@@ -30,6 +30,27 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 Doc = dict[str, Any]
 
+_SQL_INT = (-(2**63), 2**63 - 1)  # what SQLite can bind; larger ints raise OverflowError
+
+
+def _storable_id(obj_id: Any) -> bool:
+    """True when ``obj_id`` can be an object's id (an int SQLite can bind). Anything else
+    cannot name a stored object, so lookups treat it as "not found" instead of failing."""
+    return (
+        isinstance(obj_id, int)
+        and not isinstance(obj_id, bool)
+        and _SQL_INT[0] <= obj_id <= _SQL_INT[1]
+    )
+
+
+def _bindable(value: Any) -> bool:
+    """True for a str, float or in-range int: a value SQLite can compare in a query."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return _SQL_INT[0] <= value <= _SQL_INT[1]
+    return isinstance(value, str | float)
+
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -100,7 +121,9 @@ class Store:
         return [json.loads(row[0]) for row in rows]
 
     def get(self, collection: str, obj_id: int) -> Doc | None:
-        """One object by id, or None."""
+        """One object by id, or None (also for an id no object can have, e.g. beyond 64 bits)."""
+        if not _storable_id(obj_id):
+            return None
         with self._lock:
             row = self._conn.execute(
                 "SELECT data FROM objects WHERE collection = ? AND id = ?", (collection, obj_id)
@@ -113,7 +136,8 @@ class Store:
         sql = "SELECT data FROM objects WHERE collection = ?"
         args: builtins.list[Any] = [collection]
         for key, value in match.items():
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
+            # values SQLite cannot bind (ints beyond 64 bits) are left to the Python check
+            if _bindable(value):
                 sql += " AND json_extract(data, ?) = ?"
                 args += [f'$."{key}"', value]
         with self._lock:
@@ -161,6 +185,8 @@ class Store:
 
     def delete(self, collection: str, obj_id: int) -> bool:
         """Remove one object; False if it did not exist."""
+        if not _storable_id(obj_id):
+            return False
         with self.transaction():
             cur = self._conn.execute(
                 "DELETE FROM objects WHERE collection = ? AND id = ?", (collection, obj_id)
