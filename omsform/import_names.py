@@ -7,10 +7,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from omsform.resource import Resource
 
 MAX_NAME = 64
+SHORT_NAME = 48
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _ENV_UNSAFE = re.compile(r"[^A-Z0-9]+")
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
@@ -56,9 +59,50 @@ def unique_name(wanted: str, taken: set[str]) -> str:
 
 
 def local_name(cls: type[Resource[Any]], key: str, taken: set[str]) -> str:
-    """The local name for the object ``key`` of ``cls``, unique among ``taken`` (updated)."""
+    """The local name for the object ``key`` of ``cls``, unique among ``taken`` (updated).
+
+    The key itself when the kind fills a key field from the local name and the key is a valid
+    name; else its words (a URL gives its host without the top-level domain, then its path),
+    middle words of the longest part dropped until the name is short, and a key that starts
+    with a digit prefixed by its field's initials (``organization_unit`` 1 → ``ou_1``).
+    """
     verbatim = cls.name_field is not None and _LOCAL_NAME.match(key) and len(key) <= 100
-    return unique_name(key if verbatim else slug(key), taken)
+    if verbatim:
+        return unique_name(key, taken)
+    parts = key.split("|") if len(cls.key_fields) > 1 else [key]
+    name = _fit([_words(part) for part in parts])
+    if name[0].isdigit() and len(cls.key_fields) == 1:
+        initials = "".join(w[0] for w in cls.key_fields[0].split("_") if w)
+        name = f"{initials}_{name}"
+    return unique_name(name, taken)
+
+
+def _words(text: str) -> list[str]:
+    """The words of one key part; for a URL, its host (no scheme, ``www`` or top-level domain)
+    and path."""
+    url = urlsplit(text) if _URL.match(text) else None
+    if url is not None and url.hostname:
+        labels = url.hostname.split(".")
+        host = [w for w in labels[:-1] if w != "www"] if len(labels) > 1 else labels
+        text = " ".join([*host, url.path])
+    return [w for w in slug(text).split("_") if w]
+
+
+def _fit(parts: list[list[str]]) -> str:
+    """The words joined with ``_``, whole middle words of the longest part dropped until the
+    name fits ``SHORT_NAME`` (a single over-long word is cut by :func:`slug`)."""
+    parts = [list(p) for p in parts if p]
+
+    def joined() -> str:
+        return "_".join(w for p in parts for w in p)
+
+    while len(joined()) > SHORT_NAME:
+        shrinkable = [p for p in parts if len(p) > 2]
+        if not shrinkable:
+            break
+        longest = max(shrinkable, key=lambda p: len("_".join(p)))
+        del longest[len(longest) // 2]
+    return slug(joined()) if parts else "item"
 
 
 class SecretNames:
@@ -69,9 +113,10 @@ class SecretNames:
         self.taken: set[str] = set()
         self.env: list[EnvVar] = []
 
-    def ref(self, kind: str, name: str, path: str) -> str:
-        """A new ``${secret.NAME}`` reference for the value at ``path`` of ``kind.name``."""
-        wanted = env_name(self.brand, kind, name, path)
+    def ref(self, kind: str, name: str, path: str, label: str = "") -> str:
+        """A new ``${secret.NAME}`` reference for the value at ``path`` of ``kind.name``;
+        ``label`` (default ``path``) names the value in the variable's name."""
+        wanted = env_name(self.brand, kind, name, label or path)
         var = unique_name(wanted, self.taken)
         self.env.append(EnvVar(var, True, f"{kind}.{name} {path}"))
         return "${secret." + var + "}"

@@ -56,11 +56,50 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 def hide_write_only(
     data: dict[str, Any], cls: type[Resource[Any]], name: str, secrets: SecretNames
 ) -> None:
-    """Replace the values at the kind's write-only paths by new ``${secret.NAME}`` references."""
+    """Replace every write-only value the API shows as set by a new ``${secret.NAME}``."""
     for pattern in cls.write_only:
-        for path, value in list(iter_items(data, pattern)):
-            if value is not None and value != "":
-                set_path(data, path, secrets.ref(cls.kind, name, path))
+        for path in set_write_only(data, pattern):
+            set_path(data, path, secrets.ref(cls.kind, name, path, _label(data, path)))
+
+
+def _label(data: dict[str, Any], path: str) -> str:
+    """``path`` with each list index replaced by its element's ``name`` when it has one
+    (``additional_headers[0].value`` → ``additional_headers.Authorization.value``)."""
+    node: Any = data
+    words: list[str] = []
+    for token in parse_path(path):
+        step = str(token)
+        if isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
+            node = node[token]
+            named = node.get("name") if isinstance(node, dict) else None
+            step = named if isinstance(named, str) and named else step
+        elif isinstance(node, dict):
+            node = node.get(token)
+        words.append(step)
+    return ".".join(words)
+
+
+def set_write_only(data: dict[str, Any], pattern: str) -> list[str]:
+    """Concrete paths matching the write-only ``pattern`` whose value the API holds.
+
+    A kind may show such a value masked (kept as read), or only show that it exists: the value
+    is ``None`` but its key is present in a free-form mapping (the API sent the key, masked), or
+    its parent is a list element (a header always has a value). A top-level ``None`` tells
+    nothing: the field may be unset.
+    """
+    tokens = parse_path(pattern)
+    parent, leaf = format_path(tokens[:-1]), tokens[-1]
+    containers = iter_items(data, parent) if parent else iter([("", data)])
+    found: list[str] = []
+    for where, container in list(containers):
+        if not isinstance(container, dict) or not isinstance(leaf, str):
+            continue
+        value = container.get(leaf)
+        in_list = ... in tokens[:-1]
+        shown = value not in (None, "") or (value is None and (leaf in container or in_list))
+        if shown and (parent or value not in (None, "")):
+            found.append(format_path((*parse_path(where), leaf)) if where else leaf)
+    return found
 
 
 def _resolved_for_check(value: Any) -> Any:

@@ -126,6 +126,61 @@ def test_references_become_addresses_only_when_the_target_is_imported(tmp_path: 
         assert set(RESOURCE_REF.findall(path.read_text())) <= set(referring), path.name
 
 
+def patch_sandbox(brand: Path, collection: str, body: dict[str, Any]) -> None:
+    """Change the first sandbox object of ``collection`` the way a person in the back office
+    would."""
+    import httpx
+
+    async def send() -> None:
+        async with httpx.AsyncClient(transport=_transport(brand), base_url="http://sandbox") as c:
+            listed = (await c.get(f"/_sandbox/objects/{collection}")).json()
+            first = min(row["id"] for row in listed)
+            answer = await c.patch(f"/_sandbox/objects/{collection}/{first}", json=body)
+            assert answer.status_code == 200, answer.text
+
+    asyncio.run(send())
+
+
+def imported_objects(out: Path, kind: str) -> dict[str, Any]:
+    data = yaml.safe_load((out / f"{kind}.yaml").read_text())
+    return dict(data[kind])
+
+
+def test_webhook_header_values_set_by_hand_are_imported_as_secrets(tmp_path: Path) -> None:
+    src, env = applied_demo(tmp_path)
+    header = {"Authorization": "Bearer hand-made-token-7f3a"}
+    patch_sandbox(src, "oms_hooks", {"additional_headers": header})
+    out = tmp_path / "out"
+    imported = import_and_plan(src, out, env, "--kinds", "oms_webhook")
+    (hook,) = imported_objects(out, "oms_webhook").values()
+    (item,) = hook["additional_headers"]
+    assert item["name"] == "Authorization"
+    (var,) = SECRET_REF.findall(item["value"])
+    assert var in listed_env(imported)  # the user is told to set it
+    assert "hand-made-token" not in written_text(out) + imported.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="oms_webhook's _remote drops the masked secret_key (provider change needed)",
+)
+def test_a_webhook_secret_key_is_imported_as_a_secret(tmp_path: Path) -> None:
+    src, env = applied_demo(tmp_path)
+    out = tmp_path / "out"
+    imported = import_and_plan(src, out, env, "--kinds", "oms_webhook")
+    (hook,) = imported_objects(out, "oms_webhook").values()
+    assert SECRET_REF.findall(hook.get("secret_key", ""))[0] in listed_env(imported)
+
+
+def test_imported_names_are_short_readable_and_show_the_host(tmp_path: Path) -> None:
+    src, env = applied_demo(tmp_path)
+    out = tmp_path / "out"
+    import_and_plan(src, out, env, "--kinds", "oms_webhook,ginesys_oms_app")
+    assert list(imported_objects(out, "ginesys_oms_app")) == ["ou_1"]
+    (hook,) = imported_objects(out, "oms_webhook")
+    assert "erp_acme" in hook and hook.endswith("package_ready") and len(hook) <= 48
+
+
 # --- random content -----------------------------------------------------------------------------
 def _mutable_fields(cls: Any) -> dict[str, type]:
     """Top-level bool/int fields a person may change on a live object."""
@@ -190,6 +245,7 @@ def test_random_live_content_of_every_kind_imports_to_no_change(tmp_path: Path, 
     setup steps ran), then random changes applied by "a person" through an imported brand:
     importing that validates and plans to no change."""
     src, env = applied_demo(tmp_path, seed="large:480")
+    patch_sandbox(src, "oms_hooks", {"additional_headers": {"X-Api-Key": "by-hand-5d1c"}})
     first = tmp_path / "first"
     imported = import_and_plan(src, first, env)
     env = {**env, **listed_env(imported)}
@@ -204,6 +260,30 @@ def test_random_live_content_of_every_kind_imports_to_no_change(tmp_path: Path, 
     mentioned = set(re.findall(r"^  ([a-z_]+)(?:\.yaml|:)", result.stdout, re.MULTILINE))
     assert live <= mentioned, live - mentioned  # each live kind imported or its objects explained
     assert _count(result) > 250
+    assert write_only_values(second, listed_env(result)) > 5
+
+
+def write_only_values(out: Path, listed: Mapping[str, str]) -> int:
+    """Assert every value at a kind's write-only paths in the imported files is a listed
+    ``${secret.…}`` (never a masked or plain value, never a header without its value); the
+    number of such values."""
+    from omsform.paths import iter_items
+
+    index = kind_index()
+    found = 0
+    for path in sorted(out.glob("*.yaml")):
+        if path.name == "omsform.yaml":
+            continue
+        for kind, objects in yaml.safe_load(path.read_text()).items():
+            for name, body in objects.items():
+                for pattern in index[kind][1].write_only:
+                    for where, value in iter_items(body, pattern):
+                        names = SECRET_REF.findall(str(value))
+                        assert names and names[0] in listed, (kind, name, where, value)
+                        found += 1
+                for header in body.get("additional_headers") or ():
+                    assert "value" in header, (kind, name, header)
+    return found
 
 
 # --- errors -------------------------------------------------------------------------------------
