@@ -272,6 +272,30 @@ WHISPERER_HOOKS = "/whisperer/hooks/"  # [D] POST create; {id}/ DELETE
 OMS_HOOKS = PREFIX + "oms_hooks/"  # [P] GET list; {id}/ PATCH update
 OMS_HOOKS_PAGE_SIZE_PARAM = "limit"  # [P]
 WEBHOOK_EVENT_TYPE = "event_type"  # [D]
+WEBHOOK_EVENT_TYPES = (  # [D] every documented event type (API reference §8.3; settings §1d)
+    "package.created",
+    "package.status.transitioned",
+    "package.status.preparing",  # settings reference §1d (Seller Center targets)
+    "package.status.packed",
+    "package.status.cancelled",
+    "package.status.shipped",
+    "package.status.delivered",  # settings reference §1d
+    "package.status.packed_for_refund",
+    "package.status.out_of_stock",  # settings reference §1d
+    "package.shipment.awb_number",
+    "shipment.created",
+    "shipment.status.updated",
+    "shipment.cancelled",
+    "transfer.status.created",
+    "transfer.status.transitioned",
+    "transfer.status.in_transit",
+    "transfer.status.transferred",
+    "transfer.status.cancelled",
+    "transfer.status.ready_to_shipment",
+    "stock_location.created",
+    "stock_location.updated",
+    "order.fulfillment.multiple_packages",
+)
 WEBHOOK_TARGET_URL = "target_url"  # [D]
 WEBHOOK_IS_ACTIVE = "is_active"  # [I] name
 WEBHOOK_SECRET_KEY = "secret_key"  # [D] masked on read [P]

@@ -162,3 +162,13 @@ def test_invalid_values_are_refused(tmp_path: Path, old: str, new: str, field: s
     with pytest.raises(ConfigError) as err:
         h.load()
     assert field in str(err.value.problems)
+
+
+@pytest.mark.parametrize(
+    "event", ["package.status.preparing", "package.status.delivered", "package.status.out_of_stock"]
+)
+def test_every_documented_event_type_is_accepted(tmp_path: Path, event: str) -> None:
+    h = BrandHarness(tmp_path, env=SECRETS)
+    h.write({"hooks.yaml": HOOK.replace("package.status.packed", event)})
+    [desired] = h.load().desired.values()
+    assert desired.spec.event_type == event

@@ -15,7 +15,7 @@ the wire names (``api.WEBHOOK_FIELDS``, ``api.RETRY_COUNTDOWN_FIELDS``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -24,28 +24,11 @@ from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
 
-EventType = Literal[
-    "package.created",
-    "package.status.transitioned",
-    "package.status.packed",
-    "package.status.cancelled",
-    "package.status.shipped",
-    "package.status.packed_for_refund",
-    "package.shipment.awb_number",
-    "shipment.created",
-    "shipment.status.updated",
-    "shipment.cancelled",
-    "transfer.status.created",
-    "transfer.status.transitioned",
-    "transfer.status.in_transit",
-    "transfer.status.transferred",
-    "transfer.status.cancelled",
-    "transfer.status.ready_to_shipment",
-    "stock_location.created",
-    "stock_location.updated",
-    "order.fulfillment.multiple_packages",
-]
-"""The documented event types (reference §8.3)."""
+if TYPE_CHECKING:
+    EventType = str
+else:  # a Literal of the list in api.py, so the schema and the error name every event type
+    EventType = Literal[api.WEBHOOK_EVENT_TYPES]
+"""The documented event types (``api.WEBHOOK_EVENT_TYPES``)."""
 
 
 class Header(Spec):
