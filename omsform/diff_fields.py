@@ -18,6 +18,7 @@ from omsform.paths import (
     changed_paths,
     comparable,
     drop_paths,
+    get_path,
     iter_items,
     leaves,
     parse_path,
@@ -41,8 +42,10 @@ def secret_slot(address: str, path: str) -> str:
 @dataclass(frozen=True)
 class Fingerprints:
     """What write-only values are compared with: the ledger's ``recorded`` fingerprints (address
-    → concrete path → fingerprint), the ``fingerprint`` function, and ``refresh`` (compare values
-    that have no recorded fingerprint as changed instead of leaving them unverified)."""
+    → concrete path → fingerprint; every address the ledger knows is present, with an empty
+    mapping when apply sent no write-only value), the ``fingerprint`` function, and ``refresh``
+    (compare values that have no recorded fingerprint as changed instead of leaving them
+    unverified)."""
 
     recorded: Mapping[str, Mapping[str, str]]
     fingerprint: Fingerprint | None
@@ -68,34 +71,66 @@ def compare(
             fields = _explain(had, wanted, secret, cls.immutable)
     if not cls.write_only:
         return fields, []
-    hidden, unverified = _write_only(d, cls, fingerprints)
+    hidden, unverified = _write_only(d, current, cls, fingerprints)
     if hidden:
         fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
     return fields, unverified
 
 
 def _write_only(
-    d: Desired[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
 ) -> tuple[list[FieldChange], list[str]]:
-    """Masked changes of write-only values (by fingerprint) and the unverifiable paths."""
-    if all(getattr(d.spec, _top(p), None) is None for p in cls.write_only):
-        return [], []  # nothing write-only declared (the usual case): nothing to fingerprint
+    """Masked changes of write-only values and the paths left unverified.
+
+    What is known about the current value decides (the API never returns it in clear):
+
+    - a recorded fingerprint: the value last sent. Desired present → compare fingerprints;
+      desired absent → clear it.
+    - no fingerprint, current set (the API answered with its mask): desired present →
+      unverified (a change with ``refresh``); desired absent → clear it.
+    - no fingerprint, current absent (``None`` or empty): desired absent → nothing; desired
+      present → add it when the ledger knows the object (apply recorded it, so it never sent a
+      value there), else unverified: a kind that reads every write-only value as ``None`` cannot
+      tell an unset value from a set one.
+    """
     address = d.address
-    recorded = fingerprints.recorded.get(address, {})
+    recorded = fingerprints.recorded.get(address)
+    tops = {_top(p) for p in cls.write_only}
+    if not recorded and all(
+        getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
+    ):
+        return [], []  # nothing write-only declared, sent or set (the usual case)
+    have = comparable(current.spec)
     changes: list[FieldChange] = []
     unverified: list[str] = []
     for pattern in cls.write_only:
         for path, value in iter_items(d.spec, pattern):
-            if value is None:
-                continue
             # The plain form apply fingerprints after a write, so equal values hash alike.
-            value, known = comparable(value), recorded.get(path)
-            if known is None and not fingerprints.refresh:
+            value, known = comparable(value), (recorded or {}).get(path)
+            is_set = get_path(have, path) not in (None, "")
+            forces = parse_path(path)[0] in cls.immutable
+            if value is None:
+                if known is not None or is_set:
+                    changes.append(_hidden(path, True, False, forces))
+            elif known is not None:
+                if fingerprints.of(address, path, value) != known:
+                    changes.append(_hidden(path, True, True, forces))
+            elif fingerprints.refresh or (recorded is not None and not is_set):
+                changes.append(_hidden(path, is_set, True, forces))
+            else:
                 unverified.append(path)
-            elif known is None or fingerprints.of(address, path, value) != known:
-                forces = parse_path(path)[0] in cls.immutable
-                changes.append(_field(path, SENSITIVE, SENSITIVE, [path], forces))
     return changes, unverified
+
+
+def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
+    """A write-only change: ``(sensitive)`` on each side that holds a value, ``None`` if not."""
+    return FieldChange(
+        path=path,
+        before=SENSITIVE if before else None,
+        after=SENSITIVE if after else None,
+        sensitive=True,
+        forces_replace=forces,
+    )
 
 
 def update_or_replace(

@@ -129,8 +129,10 @@ class Ledger:
         return fingerprint(self.salt, value)
 
     def fingerprints(self) -> dict[str, dict[str, str]]:
-        """Address → concrete write-only path → recorded fingerprint."""
-        return {a: dict(e.fingerprints) for a, e in self.entries.items() if e.fingerprints}
+        """Address → concrete write-only path → recorded fingerprint, for every address the
+        ledger knows (an empty mapping when apply sent no write-only value: plan then knows the
+        object holds none it did not send)."""
+        return {a: dict(e.fingerprints) for a, e in self.entries.items()}
 
     def known_addresses(self) -> dict[str, str]:
         """``kind[key]`` → the address the ledger last knew that object by."""

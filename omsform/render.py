@@ -1,7 +1,8 @@
 """Text, JSON and Markdown from the same :class:`~omsform.plan.Plan`, and the apply report.
 
-Sensitive fields show as ``(sensitive)`` (a create) or ``(sensitive value changed)``; the plan
-holds no secret values to begin with, so nothing here can leak one.
+Sensitive fields show as ``(sensitive)`` (a create) or ``(sensitive value changed)`` (also
+``… added`` / ``… removed`` when one side is absent); the plan holds no secret values to begin
+with, so nothing here can leak one.
 
 **Plan JSON** (``plan -o plan.json``, ``plan --format json``), ``format_version`` 1. Keys are
 sorted, so equal plans are byte-identical:
@@ -41,6 +42,8 @@ from omsform.report import ApplyReport
 
 NO_CHANGES = "No changes. The live systems match the configuration."
 CHANGED = "(sensitive value changed)"
+ADDED = "(sensitive value added)"
+REMOVED = "(sensitive value removed)"
 
 _STYLE = {
     Action.CREATE: "green",
@@ -64,7 +67,7 @@ def field_text(change: Change, field: FieldChange) -> str:
     if change.action is Action.CREATE:
         shown = SENSITIVE if field.sensitive else format_value(field.after)
     elif field.sensitive:
-        shown = CHANGED
+        shown = ADDED if field.before is None else REMOVED if field.after is None else CHANGED
     else:
         shown = f"{format_value(field.before)} → {format_value(field.after)}"
     replaced = "immutable" if change.action is Action.MANUAL else "forces replacement"

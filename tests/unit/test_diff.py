@@ -22,6 +22,8 @@ from omsform.paths import (
     parse_path,
 )
 from omsform.plan import Action, Plan
+from omsform.resource import Resource
+from omsform.spec import Desired, Remote, Spec
 from tests.fixtures.plan_kinds import KINDS, PROVIDER_OF, make_desired, make_inputs, make_remote
 
 SECRETS = ("hunter2-pw", "tok-live-123", "sk-setting-value", "sk-old-setting")
@@ -289,3 +291,41 @@ def test_changed_paths_name_nested_fields_list_positions_and_whole_sets() -> Non
         ("n.y", 2, 3),
         ("s", ("a", "b"), ("a", "c")),
     ]
+
+
+class _AppSpec(Spec):
+    code: str
+    encryption_key: str | None = None
+
+
+class _App(Resource[_AppSpec]):
+    """Like ginesys_oms_app: an immutable write-only field, no delete+create."""
+
+    kind = "test_app"
+    spec_model = _AppSpec
+    key_fields = ("code",)
+    write_only = ("encryption_key",)
+    immutable = frozenset({"encryption_key"})
+    replace_allowed = False
+
+
+def test_adding_an_immutable_write_only_value_is_manual_work() -> None:
+    desired = {"test_app.main": Desired("test_app.main", "test_app", "main", _AppSpec(code="A"))}
+    with_key = _AppSpec(code="A", encryption_key="k-123456")
+    current = {"test_app": [Remote(id=1, spec=_AppSpec(code="A"), fingerprint="f")]}
+    inputs = PlanInputs(
+        brand="t",
+        desired={"test_app.main": dataclasses.replace(desired["test_app.main"], spec=with_key)},
+        current=current,
+        resources={"test_app": _App},
+        provider_of={"test_app": "testing"},
+        fingerprints={"test_app.main": {}},  # apply created it, without an encryption key
+        fingerprint=lambda slot, value: f"fp:{value}",
+    )
+    (change,) = build_plan(inputs).changes
+    assert change.action is Action.MANUAL
+    assert "encryption_key" in change.reason
+    assert [(f.path, f.before, f.after) for f in change.fields] == [
+        ("encryption_key", None, "(sensitive)")
+    ]
+    assert "k-123456" not in build_plan(inputs).to_json()

@@ -193,3 +193,23 @@ def test_notes_are_grouped_by_category() -> None:
     assert "Unmanaged:\n  oms_webhook: 3 unmanaged oms_webhook objects\n" in text
     assert "Warnings:\n  oms_x.a: careful\n" in text
     assert text.endswith(NO_CHANGES + "\n")
+
+
+def test_a_write_only_value_added_or_removed_says_so_without_showing_it() -> None:
+    inputs = make_inputs(
+        {
+            "test_hook.added": {"url": "https://a", "auth": {"user": "u", "token": "tok-new-77"}},
+            "test_hook.removed": {"url": "https://r", "auth": {"user": "u"}},
+        },
+        {
+            "test_hook": [
+                {"id": 1, "fields": {"url": "https://a", "auth": {"user": "u"}}},
+                {"id": 2, "fields": {"url": "https://r", "auth": {"user": "u"}}},
+            ]
+        },
+        ledger={"test_hook.added": {}, "test_hook.removed": {"auth.token": "tok-old-88"}},
+    )
+    text = render_text(build_plan(inputs), color=False)
+    assert "  ~ test_hook.added\n      auth.token: (sensitive value added)\n" in text
+    assert "  ~ test_hook.removed\n      auth.token: (sensitive value removed)\n" in text
+    assert "tok-new-77" not in text and "tok-old-88" not in text
