@@ -185,9 +185,9 @@ def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseR
 
     async def knobs(request: Request) -> Response:
         if request.method == "POST":
-            unknown = ctx.knobs.update(await json_body(request))
-            if unknown:
-                raise field_errors({name: ["Unknown knob."] for name in unknown})
+            errors = ctx.knobs.update(await json_body(request))
+            if errors:
+                raise field_errors(errors)
         return JSONResponse(ctx.knobs.as_dict())
 
     async def objects(request: Request) -> Response:

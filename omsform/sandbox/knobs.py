@@ -14,6 +14,8 @@ Paths under ``/_sandbox/`` are never delayed, failed or counted.
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import random
 import time
 from collections import Counter
@@ -45,18 +47,50 @@ class Knobs:
     step_seconds: float = 1.0  # how long a setup step stays WORKING
     seed: int | None = None
 
-    def update(self, values: dict[str, Any]) -> list[str]:
-        """Set the given knobs; returns the names that are not knobs (for a 400)."""
+    def update(self, values: dict[str, Any]) -> dict[str, list[str]]:
+        """Set the given knobs, all or none: returns DRF-style errors for every unknown knob or
+        invalid value (and then changes nothing), ``{}`` when every value was applied."""
         names = {f.name for f in fields(self)}
-        unknown = [k for k in values if k not in names]
+        errors = {k: ["Unknown knob."] for k in values if k not in names}
         for key, value in values.items():
-            if key in names:
-                setattr(self, key, value)
-        return unknown
+            message = _knob_error(key, value) if key in names else None
+            if message:
+                errors[key] = [message]
+        if not errors:
+            for key, value in values.items():
+                setattr(self, key, list(value) if key == "faults" else value)
+        return errors
 
     def as_dict(self) -> dict[str, Any]:
         """The knobs as JSON."""
         return asdict(self)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _knob_error(name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be knob ``name``, or None. Checked before anything is set, so a
+    bad request never leaves the middleware with a value it would fail on."""
+    if name in ("latency_ms", "jitter_ms", "rate_limit_per_s", "step_seconds"):
+        ok = _number(value) and value >= 0
+        return None if ok else "A number greater than or equal to 0 is required."
+    if name == "fail_rate":
+        ok = _number(value) and 0 <= value <= 1
+        return None if ok else "A number between 0 and 1 is required."
+    if name in ("fail_next", "retry_after_s"):
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**31
+        return None if ok else "An integer greater than or equal to 0 is required."
+    if name == "seed":
+        ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
+        return None if ok else "An integer or null is required."
+    if name == "fault_path":
+        return None if isinstance(value, str) else "Not a valid string."
+    if name == "faults":
+        ok = isinstance(value, list) and all(f in FAULTS for f in value)
+        return None if ok else f"A list of faults out of {', '.join(FAULTS)} is required."
+    return None
 
 
 class Stats:
@@ -96,13 +130,13 @@ class KnobsMiddleware:
         self.stats.record(scope["method"], scope["path"])
         await self._delay()
         if self._rate_limited():
-            await _answer(send, 429, b'{"detail":"Request was throttled."}', self._retry_after())
+            await _answer(send, 429, self._throttled(), self._retry_after())
             return
         fault = self._pick_fault(scope)
-        if fault in ("503", "429"):
-            body = b'{"detail":"Service temporarily unavailable."}'
-            extra = self._retry_after() if fault == "429" else []
-            await _answer(send, int(fault), body, extra)
+        if fault == "503":
+            await _answer(send, 503, b'{"detail":"Service temporarily unavailable."}', [])
+        elif fault == "429":
+            await _answer(send, 429, self._throttled(), self._retry_after())
         elif fault == "drop":
             raise DroppedConnection(scope["path"])
         elif fault == "commit_drop":
@@ -138,6 +172,13 @@ class KnobsMiddleware:
         if scope["method"] == "GET":
             choices = [f for f in choices if f != "commit_drop"] or ["503"]
         return self._random.choice(choices or ["503"])
+
+    def _throttled(self) -> bytes:
+        """DRF's throttled message (``Throttled``), with its singular for one second."""
+        wait = self.knobs.retry_after_s
+        unit = "second" if wait == 1 else "seconds"
+        message = f"Request was throttled. Expected available in {wait} {unit}."
+        return json.dumps({"detail": message}).encode()
 
     def _retry_after(self) -> list[tuple[bytes, bytes]]:
         return [(b"retry-after", str(self.knobs.retry_after_s).encode())]

@@ -57,6 +57,7 @@ def test_429_carries_retry_after(client: TestClient) -> None:
     answer = client.post(LOCATIONS, json=WAREHOUSE)
     assert answer.status_code == 429
     assert answer.headers["Retry-After"] == "7"
+    assert answer.json() == {"detail": "Request was throttled. Expected available in 7 seconds."}
     # the refused write did nothing
     assert client.get(LOCATIONS).json()["count"] == 0
 
@@ -93,6 +94,45 @@ def test_unknown_knob_is_400(client: TestClient) -> None:
     answer = client.post("/_sandbox/knobs", json={"speed": "fast"})
     assert answer.status_code == 400
     assert answer.json() == {"speed": ["Unknown knob."]}
+
+
+def test_throttled_message_says_one_second_in_the_singular(client: TestClient) -> None:
+    knobs(client, fail_next=1, faults=["429"], retry_after_s=1)
+    answer = client.get(CHANNELS)
+    assert answer.status_code == 429
+    assert answer.json() == {"detail": "Request was throttled. Expected available in 1 second."}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"latency_ms": "abc"},
+        {"jitter_ms": -1},
+        {"fail_rate": 2},
+        {"fail_rate": True},
+        {"faults": "503"},
+        {"faults": ["explode"]},
+        {"fail_next": 1.5},
+        {"retry_after_s": "7"},
+        {"rate_limit_per_s": None},
+        {"step_seconds": [1]},
+        {"fault_path": 3},
+        {"seed": "x"},
+        {"fail_next": 1, "latency_ms": "abc"},
+        {"fail_next": 1, "speed": "fast"},
+    ],
+)
+def test_invalid_knobs_are_400_and_change_nothing(
+    client: TestClient, values: dict[str, Any]
+) -> None:
+    before = client.get("/_sandbox/knobs").json()
+    answer = client.post("/_sandbox/knobs", json=values)
+    assert answer.status_code == 400
+    bad = [k for k in values if not (k == "fail_next" and values[k] == 1)]
+    assert sorted(answer.json()) == sorted(bad)
+    assert client.get("/_sandbox/knobs").json() == before
+    # the API keeps answering normally
+    assert client.get(CHANNELS).status_code == 200
 
 
 def test_stats_count_by_method_and_path_and_reset(client: TestClient) -> None:
