@@ -196,9 +196,15 @@ def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseR
     async def ui_edit(request: Request) -> Response:
         """Change an object directly, as a person editing it in the back office would."""
         collection, obj_id = request.path_params["collection"], int(request.path_params["id"])
-        doc = ctx.store.update(collection, obj_id, await json_body(request))
-        if doc is None:
-            raise detail(404, "Not found.")
+        body = await json_body(request)
+        with ctx.store.transaction():
+            before = ctx.store.get(collection, obj_id)
+            if before is None:
+                raise detail(404, "Not found.")
+            errors = drift_errors(before, body)
+            if errors:
+                raise field_errors(errors)
+            doc = ctx.store.update(collection, obj_id, body)
         return JSONResponse(doc)
 
     return [
@@ -209,6 +215,37 @@ def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseR
         *route("/_sandbox/objects/{collection}", objects, ["GET"]),
         *route("/_sandbox/objects/{collection}/{id:int}", ui_edit, ["PATCH"]),
     ]
+
+
+_BOOKKEEPING = ("id", "created_date", "modified_date")
+
+
+def drift_errors(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, list[str]]:
+    """Why ``changes`` cannot be applied as a back-office edit of ``stored``: only fields the
+    object already has, other than its id and timestamps, with a value of the same JSON type as
+    the stored one (any type where the stored value is null). So an edit the sandbox accepts is
+    one its API can present, never a field it would ignore or a value it cannot render."""
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        if name in _BOOKKEEPING:
+            errors[name] = ["This field cannot be edited."]
+        elif name not in stored:
+            errors[name] = ["Unknown field: the stored object has no such field."]
+        elif stored[name] is not None and _json_type(value) != _json_type(stored[name]):
+            errors[name] = [f"Expected {_json_type(stored[name])}, as stored."]
+    return errors
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an object" if isinstance(value, dict) else "a list"
 
 
 class SandboxTransport(httpx.AsyncBaseTransport):

@@ -181,3 +181,47 @@ def test_ui_edit_creates_drift_visible_through_the_api(client: TestClient) -> No
     after = client.get(f"{LOCATIONS}{made['id']}/").json()
     assert after["priority"] == 9
     assert after["modified_date"] > made["modified_date"]
+
+
+def test_ui_edit_refuses_fields_the_object_does_not_have(
+    client: TestClient, ctx: SandboxContext
+) -> None:
+    channel = ctx.store.insert(
+        "channels", {"name": "c", "omnitron_id": 1, "channel_type": "web", "configuration": {}}
+    )
+    bogus = client.patch(f"/_sandbox/objects/channels/{channel['id']}", json={"bogus": 1})
+    assert bogus.status_code == 400
+    assert list(bogus.json()) == ["bogus"]
+    assert "bogus" not in client.get(f"{CHANNELS}{channel['id']}/").json()
+    made = client.post(LOCATIONS, json=WAREHOUSE).json()
+    address = {"city": "Istanbul"}
+    lost = client.patch(
+        f"/_sandbox/objects/stock_locations/{made['id']}", json={"address": address}
+    )
+    assert lost.status_code == 400 and list(lost.json()) == ["address"]
+    for name in ("id", "modified_date"):
+        answer = client.patch(f"/_sandbox/objects/stock_locations/{made['id']}", json={name: 5})
+        assert answer.status_code == 400 and list(answer.json()) == [name]
+    assert client.get(f"{LOCATIONS}{made['id']}/").json() == made
+
+
+def test_ui_edit_refuses_values_of_another_json_type(
+    client: TestClient, ctx: SandboxContext
+) -> None:
+    setting = ctx.store.insert("application_settings", {"key": "ORDER_FILTERING", "json_value": 1})
+    url = f"/_sandbox/objects/application_settings/{setting['id']}"
+    answer = client.patch(url, json={"key": 5, "json_value": "text"})
+    assert answer.status_code == 400
+    assert sorted(answer.json()) == ["json_value", "key"]
+    listed = client.get("/api/v1/oms/settings/application_settings/")
+    assert listed.status_code == 200
+    assert listed.json()["results"][0]["key"] == "ORDER_FILTERING"
+    made = client.post(LOCATIONS, json=WAREHOUSE).json()
+    url = f"/_sandbox/objects/stock_locations/{made['id']}"
+    assert client.patch(url, json={"priority": "high"}).status_code == 400
+    assert client.patch(url, json={"priority": True}).status_code == 400
+    assert client.patch(url, json={"priority": None}).status_code == 400
+    # a field stored as null takes a value, and the API shows it
+    assert client.patch(url, json={"max_quota": 40}).status_code == 200
+    assert client.get(f"{LOCATIONS}{made['id']}/").json()["max_quota"] == 40
+    assert client.patch(f"/_sandbox/objects/stock_locations/{10**30}", json={}).status_code == 404
