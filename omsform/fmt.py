@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -43,17 +44,20 @@ __all__ = [  # dump, commented and load_like_omsform are re-exported for importe
     "FmtReport",
     "FormatError",
     "Shape",
+    "ValuesWouldChange",
     "brand_files",
     "commented",
     "config_shape",
     "dump",
     "format_files",
     "format_text",
+    "is_brand_file",
     "load_like_omsform",
     "reorder",
     "resources_shape",
     "shape_for",
     "shape_of",
+    "uses_anchors",
 ]
 
 
@@ -140,6 +144,10 @@ class FormatError(Exception):
     """A file that cannot be formatted (invalid YAML, or formatting would change its values)."""
 
 
+class ValuesWouldChange(FormatError):
+    """Formatting the file would change a value it loads to (anchors and merge keys)."""
+
+
 def format_text(text: str, shape: Shape) -> str:
     """``text`` in canonical form; raises :class:`FormatError` rather than change a value."""
     try:
@@ -153,7 +161,7 @@ def format_text(text: str, shape: Shape) -> str:
     except (YAMLError, SyntaxProblem, ValueError, TypeError) as err:
         raise FormatError(f"not valid YAML: {err}") from None
     if after != before:
-        raise FormatError("formatting would change its values; left as it is (please report)")
+        raise ValuesWouldChange("formatting would change its values (please report)")
     return out
 
 
@@ -166,35 +174,96 @@ def shape_for(path: Path) -> Shape:
     return resources_shape()
 
 
+JINJA_REASON = "it contains Jinja markup (format it by hand)"
+ANCHOR_REASON = (
+    "it uses YAML anchors or merge keys, which formatting cannot keep (format it by hand)"
+)
+
+
 @dataclass
 class FmtReport:
-    """What ``fmt`` found: files ``changed`` (or that would change), ``skipped`` Jinja
-    templates, and ``failed`` files with the reason."""
+    """What ``fmt`` found among the brand files it was given: files ``changed`` (or that would
+    change), ``skipped`` files it cannot format (``reasons`` says why; they never fail a run),
+    and ``failed`` files that are not valid YAML, with the reason."""
 
     changed: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
     checked: int = 0
+    reasons: dict[Path, str] = field(default_factory=dict)
+
+    def skip(self, path: Path, reason: str) -> None:
+        """Record ``path`` as skipped because of ``reason``."""
+        self.skipped.append(path)
+        self.reasons[path] = reason
+
+    def skips(self) -> list[tuple[Path, str]]:
+        """Each skipped file with the reason it was left alone."""
+        return [(path, self.reasons.get(path, JINJA_REASON)) for path in self.skipped]
+
+    def summary(self, check: bool) -> str:
+        """The last line of ``fmt`` (the same counts with and without ``--check``)."""
+        verb = "would reformat" if check else "reformatted"
+        same = self.checked - len(self.changed) - len(self.skipped) - len(self.failed)
+        failed = f", {len(self.failed)} invalid" if self.failed else ""
+        return (
+            f"{len(self.changed)} file(s) {verb}, {same} already formatted, "
+            f"{len(self.skipped)} skipped{failed}."
+        )
+
+    def fails(self, check: bool) -> bool:
+        """Whether the run exits 1: an invalid file, or (``--check``) a file that would change.
+        A skipped file never fails it: formatting it is left to a person."""
+        return bool(self.failed) or (check and bool(self.changed))
+
+
+def is_brand_file(path: Path) -> bool:
+    """Whether ``path`` is a file of a brand as the loader reads it: a ``.yaml`` file, not a
+    dotfile, directly in a directory that holds ``omsform.yaml``. pre-commit passes every
+    changed file of the repository; the others (``.pre-commit-config.yaml``, ``.github/…``)
+    are not omsform's to format."""
+    return (
+        path.suffix == ".yaml"
+        and not path.name.startswith(".")
+        and (path.parent / CONFIG_FILE).is_file()
+    )
+
+
+def uses_anchors(text: str) -> bool:
+    """Whether the YAML ``text`` has an anchor, an alias or a merge key."""
+    try:
+        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return False
+    return any(
+        isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None) is not None for e in events
+    ) or any(isinstance(e, yaml.ScalarEvent) and e.value == "<<" and not e.style for e in events)
 
 
 def brand_files(directory: Path) -> Iterator[Path]:
     """The YAML files of a brand directory, as the loader sees them (no subdirectories)."""
     for path in sorted(directory.iterdir()):
-        if path.is_file() and path.suffix == ".yaml" and not path.name.startswith("."):
+        if path.is_file() and is_brand_file(path):
             yield path
 
 
 def format_files(paths: Iterable[Path], *, check: bool) -> FmtReport:
-    """Format ``paths`` in place (only report them with ``check``)."""
+    """Format the brand files among ``paths`` in place (only report them with ``check``);
+    other files are passed over silently (see :func:`is_brand_file`)."""
     report = FmtReport()
     for path in paths:
+        if not is_brand_file(path):
+            continue
         report.checked += 1
         text = path.read_text(encoding="utf-8")
         if path.name != VARS_FILE and path.name != CONFIG_FILE and is_template(text):
-            report.skipped.append(path)
+            report.skip(path, JINJA_REASON)
             continue
         try:
             out = format_text(text, shape_for(path))
+        except ValuesWouldChange as err:
+            report.skip(path, ANCHOR_REASON if uses_anchors(text) else str(err))
+            continue
         except FormatError as err:
             report.failed.append((path, str(err)))
             continue

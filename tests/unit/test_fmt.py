@@ -9,7 +9,14 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from omsform.cli import main
-from omsform.fmt import format_text, load_like_omsform, resources_shape
+from omsform.fmt import (
+    ANCHOR_REASON,
+    brand_files,
+    format_files,
+    format_text,
+    load_like_omsform,
+    resources_shape,
+)
 
 CONFIG = "brand: acme\n"
 MESSY = textwrap.dedent(
@@ -130,3 +137,54 @@ def test_invalid_yaml_is_reported_not_rewritten(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cannot format" in result.stderr
     assert (root / "bad.yaml").read_text() == "oms_stock_location: [\n"
+
+
+PRE_COMMIT = (
+    "repos:\n- repo: https://example.com/omsform\n  rev: 'abc'\n"
+    "  hooks: [{id: omsform-fmt-check}]\n"
+)
+
+
+def test_files_pre_commit_passes_that_are_not_brand_files_are_passed_over(tmp_path: Path) -> None:
+    root = brand(tmp_path, {".pre-commit-config.yaml": PRE_COMMIT})
+    (root / ".github").mkdir()
+    (root / ".github" / "ci.yaml").write_text(PRE_COMMIT)
+    given = [str(root / ".pre-commit-config.yaml"), str(root / ".github" / "ci.yaml")]
+    for args in (["--check", *given], given):
+        result = fmt_cli(*args)
+        assert result.exit_code == 0, result.output
+        assert "pre-commit" not in result.output and "ci.yaml" not in result.output
+        assert "0 file(s)" in result.stdout and "0 already formatted" in result.stdout
+    assert (root / ".pre-commit-config.yaml").read_text() == PRE_COMMIT
+    assert format_files([root / ".pre-commit-config.yaml"], check=True).checked == 0
+
+
+ANCHORS = textwrap.dedent(
+    """\
+    oms_stock_location:
+      ist_wh: &base
+        name: Istanbul
+        erp_code: "10"
+        stock_location_type: warehouse
+      ank_wh:
+        <<: *base
+        erp_code: "11"
+        name: Ankara
+    """
+)
+
+
+def test_files_with_anchors_are_skipped_with_the_reason_in_both_modes(tmp_path: Path) -> None:
+    root = brand(tmp_path, {"stores.yaml": ANCHORS})
+    for check in (True, False):
+        report = format_files(brand_files(root), check=check)
+        assert report.skips() == [(root / "stores.yaml", ANCHOR_REASON)]
+        assert not report.fails(check) and not report.changed
+        assert "1 skipped" in report.summary(check) and "1 already formatted" in report.summary(
+            check
+        )
+    for args in (["--check", str(root)], [str(root)]):
+        result = fmt_cli(*args)
+        assert result.exit_code == 0, result.output
+        assert "1 skipped" in result.stdout and "0 file(s)" in result.stdout
+    assert (root / "stores.yaml").read_text() == ANCHORS
