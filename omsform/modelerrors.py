@@ -60,13 +60,57 @@ def model_problems(
             hints[slot] = _hint(error, model, path)
     problems = []
     for (path, kind), sentences in grouped.items():
-        unique = list(dict.fromkeys(sentences))
+        unique = [_collection(s, model, path) for s in dict.fromkeys(sentences)]
         message = _subject(path, kind) + " or ".join(unique)
-        if kind not in ("extra_forbidden", "missing") and not is_secret(path):
-            message += _found(_value_at(data, path))
+        value = _value_at(data, path)
+        cross_field = kind in _RULES and isinstance(value, dict)
+        if kind not in ("extra_forbidden", "missing") and not is_secret(path) and not cross_field:
+            message += _found(value)
         at_key = kind == "extra_forbidden"
-        problems.append(Problem(locate(path, at_key), message, hints[(path, kind)]))
+        where = _named_field(path, unique[0], value) if cross_field else path
+        problems.append(Problem(locate(where, at_key), message, hints[(path, kind)]))
     return problems
+
+
+_RULES = ("value_error", "assertion_error")
+"""Errors a validator raised; on a map they are cross-field rules of a whole (sub)model, and
+", got a map" (the whole resource) would say nothing."""
+_COLLECTIONS = ("frozenset", "set", "tuple", "list")
+
+
+def _named_field(path: Path, sentence: str, value: Mapping[str, Any]) -> Path:
+    """Where a cross-field rule is best shown: at the field its message starts with
+    (``channel_condition is static but …``) when the YAML writes it, else at the map."""
+    first = re.match(r"`?([A-Za-z_][A-Za-z0-9_]*)`?", sentence)
+    return (*path, first.group(1)) if first and first.group(1) in value else path
+
+
+def _collection(sentence: str, model: type[BaseModel], path: Path) -> str:
+    """``must be a valid frozenset`` → ``must be a list of strings``: YAML has lists only."""
+    for name in _COLLECTIONS:
+        if sentence == f"must be a valid {name}":
+            return "must be a list of strings" if _of_strings(model, path) else "must be a list"
+    return sentence
+
+
+def _of_strings(model: type[BaseModel], path: Path) -> bool:
+    if not path or not isinstance(path[-1], str):
+        return False
+    for owner in _models_at(model, path[:-1]):
+        annotation = _field(owner, path[-1])
+        args = [a for a in get_args(annotation) if a is not Ellipsis]
+        if args and all(a is str for a in args):
+            return True
+    return False
+
+
+def _models_at(model: type[BaseModel], path: Path) -> list[type[BaseModel]]:
+    models = [model]
+    for step in path:
+        if isinstance(step, int):
+            continue
+        models = [m for current in models for m in _models_in(_field(current, step))]
+    return models
 
 
 def _subject(path: Path, kind: str) -> str:

@@ -68,6 +68,8 @@ ALLOWED = {
     ("oms_scenario.py", "Sort._short_form", "field"): "Sort's YAML fields ({priority: desc})",
     ("oms_scenario.py", "Sort._short_form", "direction"): "Sort's YAML fields, as above",
     ("oms_scenario.py", "OmsScenario.check_brand", "key"): "oms_setting's YAML field `key`",
+    ("oms_setting.py", "SettingSpec._typed_value", "key"): "SettingSpec's YAML field `key`",
+    ("oms_setting.py", "unknown_value_keys", "value"): "the YAML field `value` in a path shown",
     ("oms_webhook.py", "WebhookSpec._headers", "name"): "Header's YAML fields {name, value}",
     ("oms_webhook.py", "WebhookSpec._headers", "value"): "Header's YAML fields, as above",
     ("oms_webhook.py", "_header_name", "name"): "Header's YAML field `name`",

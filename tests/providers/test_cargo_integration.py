@@ -118,27 +118,36 @@ def test_a_carrier_not_managed_by_oms_needs_no_credentials(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(
-    ("edit", "expected"),
+    ("edit", "expected", "where"),
     [
         (
             ("FastDemo}", "FastDemo, password: x}"),
             "a demo client takes no credentials: remove conf.password",
+            "cargo.yaml:2:3 (oms_cargo_integration.demo)",
         ),
-        (("{klass: oms.shipments.clients.demo_client.FastDemo}", "{}"), "a demo client needs"),
-        (("is_demo_client: true", "is_demo_client: false"), "names a demo client"),
+        (
+            ("{klass: oms.shipments.clients.demo_client.FastDemo}", "{}"),
+            "a demo client needs",
+            "cargo.yaml:2:3 (oms_cargo_integration.demo)",
+        ),
+        (  # a rule whose message starts with a field is shown at that field
+            ("is_demo_client: true", "is_demo_client: false"),
+            "names a demo client",
+            "cargo.yaml:7:11 (oms_cargo_integration.demo)",
+        ),
     ],
     ids=["demo-with-credentials", "demo-without-klass", "demo-klass-not-demo"],
 )
 def test_the_demo_client_rules_are_checked_where_written(
-    tmp_path: Path, edit: tuple[str, str], expected: str
+    tmp_path: Path, edit: tuple[str, str], expected: str, where: str
 ) -> None:
     h = BrandHarness(tmp_path, env=SECRETS)
     h.write({"cargo.yaml": CARGO.replace(*edit)})
     with pytest.raises(ConfigError) as err:
         h.load()
     (problem,) = err.value.problems
-    assert "cargo.yaml:2:3 (oms_cargo_integration.demo)" in str(problem)
-    assert expected in problem.message
+    assert where in str(problem)
+    assert expected in problem.message and "got a map" not in problem.message
 
 
 @pytest.mark.parametrize(

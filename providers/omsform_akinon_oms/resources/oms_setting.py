@@ -8,19 +8,29 @@ value model says whether its shape is documented. Wire names: ``api.SETTING_*``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from omsform.errors import Location, Problem
 from omsform.http import ApiClient, WriteClient
 from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.suggest import did_you_mean
 from omsform_akinon_oms import api
 
 
 class _Value(BaseModel):
+    """A typed setting value: unknown keys are kept (OMS may know more) but warned about."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
@@ -31,6 +41,22 @@ class _OmnitronAuth(_Value):
 
 class _OmnitronUrls(_Value):
     base_url: str
+    oms_url: str | None = None
+
+
+class _OmnitronTimeouts(_Value):
+    read: int | None = None
+    connect: int | None = None
+
+
+class _EndpointAuth(_Value):
+    token: str | None = None
+
+
+class _Endpoint(_Value):
+    endpoint: str
+    base_url: str | None = None
+    auth: _EndpointAuth | None = None
 
 
 class OmnitronClientSettings(_Value):
@@ -38,6 +64,8 @@ class OmnitronClientSettings(_Value):
 
     auth: _OmnitronAuth
     urls: _OmnitronUrls
+    timeouts: _OmnitronTimeouts | None = None
+    endpoint_conf: tuple[_Endpoint, ...] = ()
 
 
 class GeolocationDiscovery(_Value):
@@ -56,7 +84,11 @@ class GeocodeProviderSettings(_Value):
 
 
 class OrderFiltering(_Value):
-    """``ORDER_FILTERING``: brand specific [B]; any object."""
+    """``ORDER_FILTERING``: brand specific [B; shape P]: Omnitron channel ids and whether they
+    are excluded (true) or the only ones imported."""
+
+    channels: tuple[int, ...] = ()
+    exclude: StrictBool = False
 
 
 VALUE_MODELS: dict[str, type[BaseModel]] = {
@@ -65,7 +97,8 @@ VALUE_MODELS: dict[str, type[BaseModel]] = {
     "GEOCODE_PROVIDER_SETTINGS": GeocodeProviderSettings,
     "ORDER_FILTERING": OrderFiltering,
 }
-KNOWN_KEYS = (*VALUE_MODELS, "IS_TRADEIN_ENABLED")
+TRADEIN = "IS_TRADEIN_ENABLED"
+KNOWN_KEYS = (*VALUE_MODELS, TRADEIN)
 
 
 class SettingSpec(Spec):
@@ -74,14 +107,43 @@ class SettingSpec(Spec):
     key: str
     value: Any = None
 
-    @model_validator(mode="after")
-    def _typed_value(self) -> SettingSpec:
-        model = VALUE_MODELS.get(self.key)
-        if model is not None and self.value is not None:
-            model.model_validate(self.value)
-        if self.key == "IS_TRADEIN_ENABLED" and not isinstance(self.value, bool):
-            raise ValueError("IS_TRADEIN_ENABLED takes true or false")
-        return self
+    @field_validator("value")
+    @classmethod
+    def _typed_value(cls, value: Any, info: ValidationInfo) -> Any:
+        # a field validator (not a model one), so a bad nested value is reported at its path
+        key = info.data.get("key")
+        model = VALUE_MODELS.get(str(key))
+        if model is not None and value is not None:
+            model.model_validate(value)
+        if key == TRADEIN and not isinstance(value, bool):
+            raise ValueError(f"{TRADEIN} takes true or false")
+        return value
+
+
+def unknown_value_keys(key: str, value: Any) -> list[tuple[str, str]]:
+    """``(dotted path, did-you-mean hint)`` of each key inside a typed setting's value that
+    omsform does not know (``value.timeouts.raed``); empty for untyped or invalid values."""
+    model = VALUE_MODELS.get(key)
+    if model is None or value is None:
+        return []
+    try:
+        typed = model.model_validate(value)
+    except ValidationError:
+        return []
+    return list(_extras(typed, "value"))
+
+
+def _extras(obj: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(obj, (tuple, list)):
+        for i, item in enumerate(obj):
+            yield from _extras(item, f"{path}[{i}]")
+    if not isinstance(obj, BaseModel):
+        return
+    known = type(obj).model_fields
+    for name in sorted(obj.model_extra or {}):
+        yield f"{path}.{name}", did_you_mean(name, known)
+    for name in known:
+        yield from _extras(getattr(obj, name), f"{path}.{name}")
 
 
 class OmsSetting(Resource[SettingSpec]):
@@ -100,8 +162,20 @@ class OmsSetting(Resource[SettingSpec]):
 
     @classmethod
     def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
-        """Warn about keys omsform has no value model for (allowed, but unchecked)."""
-        return [
+        """Warn about keys omsform has no value model for (allowed, but unchecked), and about
+        unknown keys inside a typed value (kept and sent, but likely a typo)."""
+        inside = [
+            Problem(
+                Location(address=address),
+                f"{path}: '{path.rsplit('.', 1)[-1]}' is not a key omsform knows in "
+                f"{d.spec.key}; it is sent as written",
+                hint=hint,
+                severity="warning",
+            )
+            for address, d in desired.items()
+            for path, hint in unknown_value_keys(d.spec.key, d.spec.value)
+        ]
+        return inside + [
             Problem(
                 Location(address=address),
                 f"setting key '{d.spec.key}' is not one omsform knows; its value is not checked",
