@@ -114,7 +114,7 @@ def test_github_workflow_has_the_three_jobs() -> None:
     triggers = flow.get("on", flow.get(True))  # PyYAML reads the key `on` as true
     assert {"pull_request", "push", "schedule"} <= set(triggers)
     jobs = flow["jobs"]
-    assert set(jobs) == {"plan", "apply", "drift"}
+    assert set(jobs) == {"plan", "apply", "drift", "refresh-secrets"}
     plan_uses = [s.get("uses", "") for s in jobs["plan"]["steps"]]
     assert any(u.startswith("actions/upload-artifact") for u in plan_uses)
     poster = next(
@@ -183,6 +183,78 @@ def test_gitlab_pipeline_scripts_run_against_the_sandbox(tmp_path: Path) -> None
     drift = repo.run(gitlab_script(pipeline["drift"]))
     assert drift.returncode == 0, drift.stdout + drift.stderr
     assert "No changes." in repo.read("drift.md")
+
+
+REF = re.compile(r"\$\{(env|secret)\.([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def test_github_workflow_env_lists_every_variable_the_demo_reads() -> None:
+    """Each ``${env.X}`` of brands/demo is a repository variable, each ``${secret.X}`` a secret."""
+    wanted = {
+        name: "vars" if scope == "env" else "secrets"
+        for path in DEMO.glob("*.yaml")
+        for scope, name in REF.findall(path.read_text())
+    }
+    env = load("github-actions.yml")["env"]
+    given = {k: v for k, v in env.items() if "${{" in str(v)}
+    assert given == {name: f"${{{{ {where}.{name} }}}}" for name, where in wanted.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "where"), [("github-actions.yml", "env"), ("gitlab-ci.yml", "variables")]
+)
+def test_templates_install_omsform_from_git_at_a_pinned_rev(name: str, where: str) -> None:
+    spec = load(name)[where]["OMSFORM"]
+    assert spec.startswith("git+") and "@<tag or commit>" in spec and "==" not in spec
+    text = (CI / name).read_text()
+    assert "not on PyPI" in text  # the placeholder is explained where it is set
+
+
+def test_ci_never_pushes_to_the_default_branch() -> None:
+    """The ledger lands through a pull request from its own branch, and is kept as an artefact;
+    merging that pull request applies nothing."""
+    jobs = load("github-actions.yml")["jobs"]
+    for name in ("apply", "refresh-secrets"):
+        scripts = [s.get("run", "") for s in jobs[name]["steps"]]
+        pushes = [line.strip() for s in scripts for line in s.splitlines() if "git push" in line]
+        assert pushes == ['git push origin "$branch"'], pushes
+        assert any('branch="omsform/ledger-' in s and "gh pr create" in s for s in scripts)
+        uploads = [s for s in jobs[name]["steps"] if s.get("uses", "").startswith("actions/upload")]
+        assert any("ledger.json" in s["with"]["path"] for s in uploads)
+        assert jobs[name]["permissions"]["pull-requests"] == "write"
+    fetch = next(s["run"] for s in jobs["apply"]["steps"] if "gh run download" in s.get("run", ""))
+    assert "omsform/ledger-*" in fetch and "skip=true" in fetch
+    gitlab = (CI / "gitlab-ci.yml").read_text()
+    assert "git push" not in gitlab
+
+
+@pytest.mark.slow
+def test_github_refresh_secrets_job_records_every_secret_of_an_imported_brand(
+    tmp_path: Path,
+) -> None:
+    flow = load("github-actions.yml")
+    repo = Repo(tmp_path, flow["env"])
+    applied = repo.run("omsform apply . --auto-approve --force")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    out = tmp_path / "imported"
+    imported = repo.run(f"omsform import --config omsform.yaml --sandbox --out {out}")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    env = {
+        n: f"ci-{n.lower()}" for n in re.findall(r"^  ([A-Z][A-Z0-9_]*)  ", imported.stdout, re.M)
+    }
+    plan = f"omsform plan {out} --detailed-exitcode"
+    assert "no recorded fingerprint" in repo.run(plan, **env).stdout  # nothing sent yet
+
+    job = flow["jobs"]["refresh-secrets"]
+    exclude = (flow.get("on") or flow[True])["workflow_dispatch"]["inputs"]["exclude"]["default"]
+    for script in steps(job):
+        done = repo.run(script, BRAND=str(out), EXCLUDE=exclude, **env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert (out / ".omsform" / "ledger.json").is_file()
+    after = repo.run(plan, **env)
+    assert after.returncode == 0 and "No changes." in after.stdout, after.stdout + after.stderr
+    unverified = [line for line in after.stdout.splitlines() if "no recorded fingerprint" in line]
+    assert all(line.strip().startswith("ginesys_oms_app.") for line in unverified), unverified
 
 
 def test_pre_commit_hooks_run_validate_and_fmt_check() -> None:
