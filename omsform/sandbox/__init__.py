@@ -5,8 +5,9 @@ documentation that never imports the provider's client code — registered under
 ``omsform.sandboxes`` entry-point group. A plugin is an object with:
 
 - ``name``: the provider name;
-- ``routes(ctx: SandboxContext) -> list[BaseRoute]``: its endpoints (it checks auth itself
-  with :meth:`SandboxContext.require_token` or :meth:`SandboxContext.require_header`);
+- ``routes(ctx: SandboxContext) -> list[BaseRoute]``: its endpoints, made with :func:`route`
+  (``auth=`` :meth:`SandboxContext.require_token` or a :meth:`SandboxContext.require_header`
+  check);
 - ``seed(ctx: SandboxContext, seed: str) -> None``: fills an empty store for ``demo``,
   ``empty`` or ``large:N``.
 
@@ -26,9 +27,10 @@ from typing import Any, Protocol
 
 import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from omsform.sandbox.drf import HttpError, detail, field_errors, json_body
@@ -53,18 +55,24 @@ class SandboxContext:
         """DRF token auth: ``Authorization: Token <t>`` (``Bearer`` accepted too), else 401."""
         header = request.headers.get("authorization", "")
         if not header:
-            raise detail(401, "Authentication credentials were not provided.")
+            raise _unauthorized("Authentication credentials were not provided.", "Token")
         scheme, _, value = header.partition(" ")
         if scheme.lower() not in ("token", "bearer") or value.strip() != self.token:
-            raise detail(401, "Invalid token.")
+            raise _unauthorized("Invalid token.", "Token")
 
     def require_header(self, request: Request, name: str) -> None:
         """Key auth through a named header (Ginesys' ``X-Api-Key``), else 401."""
         value = request.headers.get(name)
         if value is None:
-            raise detail(401, "Authentication credentials were not provided.")
+            raise _unauthorized("Authentication credentials were not provided.", name)
         if value != self.token:
-            raise detail(401, "Invalid API key.")
+            raise _unauthorized("Invalid API key.", name)
+
+
+def _unauthorized(message: str, scheme: str) -> HttpError:
+    """DRF's 401: the ``WWW-Authenticate`` header names the scheme to use (for token auth,
+    ``Token``, as DRF's ``TokenAuthentication.authenticate_header`` answers)."""
+    return HttpError(401, {"detail": message}, headers={"WWW-Authenticate": scheme})
 
 
 class SandboxPlugin(Protocol):
@@ -98,11 +106,23 @@ def endpoint(handler: Handler) -> Handler:
     return wrapped
 
 
-def route(path: str, handler: Handler, methods: list[str]) -> list[BaseRoute]:
+Auth = Callable[[Request], None]
+"""An authentication check: returns, or raises the 401 :class:`HttpError`."""
+
+
+def route(
+    path: str, handler: Handler, methods: list[str], *, auth: Auth | None = None
+) -> list[BaseRoute]:
     """The route with and without its trailing slash (the OMS accepts both); other methods → 405
-    in DRF's shape."""
+    in DRF's shape. ``auth`` runs first, as DRF authenticates before it checks the method: a
+    wrong method without credentials is a 401, not a 405."""
 
     async def dispatch(request: Request) -> Response:
+        if auth is not None:
+            try:
+                auth(request)
+            except HttpError as exc:
+                return exc.response()
         if request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
             return JSONResponse(
                 {"detail": f'Method "{request.method}" not allowed.'},
@@ -113,8 +133,21 @@ def route(path: str, handler: Handler, methods: list[str]) -> list[BaseRoute]:
 
     dispatch.__name__ = handler.__name__
     bare = path.rstrip("/")
-    every = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-    return [Route(bare + "/", dispatch, methods=every), Route(bare, dispatch, methods=every)]
+    # every method reaches ``dispatch``, which authenticates before refusing one
+    every = _AnyMethod(dispatch)
+    return [Route(bare + "/", every, methods=None), Route(bare, every, methods=None)]
+
+
+class _AnyMethod:
+    """An endpoint Starlette routes every HTTP method to (a plain function would be GET-only,
+    and a method list would let Starlette answer 405 before authentication)."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._app = request_response(handler)
+        self.__name__ = handler.__name__
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
 
 
 def plugins() -> list[SandboxPlugin]:
@@ -158,11 +191,24 @@ def build_app(
     routes: list[BaseRoute] = _admin_routes(ctx, found)
     for plugin in found:
         routes += plugin.routes(ctx)
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _drf_http_error})
     if knobs_middleware:
         app.add_middleware(KnobsMiddleware, knobs=ctx.knobs, stats=ctx.stats)
     app.state.ctx = ctx
     return app
+
+
+async def _drf_http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no route, or an ``{id:int}`` that is not an int) and 405 in DRF's
+    JSON shape, so no path of the sandbox answers plain text."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        body = {"detail": "Not found."}
+    elif exc.status_code == 405:
+        body = {"detail": f'Method "{request.method}" not allowed.'}
+    else:
+        body = {"detail": exc.detail}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseRoute]:

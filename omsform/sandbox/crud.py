@@ -153,14 +153,14 @@ class ViewSet:
     def routes(self) -> list[BaseRoute]:
         """The list and detail routes (with and without trailing slashes)."""
         base = self.path.rstrip("/")
+        token = self.ctx.require_token
         return [
-            *route(base + "/", self.list_or_create, list(self.list_methods)),
-            *route(base + "/{id:int}/", self.detail, list(self.detail_methods)),
+            *route(base + "/", self.list_or_create, list(self.list_methods), auth=token),
+            *route(base + "/{id:int}/", self.detail, list(self.detail_methods), auth=token),
         ]
 
     async def list_or_create(self, request: Request) -> Response:
         """``GET`` a filtered DRF page, ``POST`` a new object."""
-        self.ctx.require_token(request)
         if request.method == "POST":
             return JSONResponse(self.render(self.create(await json_body(request))), 201)
         items: Sequence[Doc] = self.ctx.store.rows(self.collection)
@@ -173,7 +173,6 @@ class ViewSet:
 
     async def detail(self, request: Request) -> Response:
         """``GET``, ``PUT``, ``PATCH`` or ``DELETE`` one object."""
-        self.ctx.require_token(request)
         obj_id = int(request.path_params["id"])
         if request.method == "DELETE":
             self.delete(obj_id)

@@ -74,6 +74,61 @@ def test_writes_without_a_token_are_401_and_change_nothing(
     assert client.get(LOCATIONS).json()["count"] == before
 
 
+def test_401_names_the_token_scheme(anon: TestClient) -> None:
+    for headers in ({}, {"Authorization": "Token not-the-token"}):
+        answer = anon.get("/api/v1/oms/channels/", headers=headers)
+        assert answer.status_code == 401
+        assert answer.headers["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/api/v1/oms/channels/"),
+        ("PUT", "/api/v1/oms/channels/1/"),
+        ("POST", "/api/v1/oms/states/"),
+        ("GET", "/api/v1/oms/channels/execute/"),
+        ("TRACE", "/api/v1/oms/stocklocations/"),
+        ("DELETE", "/api/v1/oms/scenarios/"),
+    ],
+)
+def test_a_wrong_method_is_401_before_405(
+    anon: TestClient, client: TestClient, method: str, path: str
+) -> None:
+    anonymous = anon.request(method, path)
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"detail": "Authentication credentials were not provided."}
+    assert anonymous.headers["WWW-Authenticate"] == "Token"
+    signed_in = client.request(method, path)
+    assert signed_in.status_code == 405
+    assert signed_in.json() == {"detail": f'Method "{method}" not allowed.'}
+
+
+def test_ginesys_checks_its_key_before_the_method(anon: TestClient) -> None:
+    answer = anon.delete("/ginesys/api/v1/connected-apps/oms")
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == "X-Api-Key"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/oms/channels/abc/",
+        "/api/v1/oms/stocklocations/-1/",
+        "/api/v1/oms/stocklocations/1.5/",
+        "/api/v1/oms/no-such-thing/",
+        "/ginesys/api/v1/connected-apps/oms/abc",
+        "/_sandbox/objects/channels/abc",
+        "/",
+    ],
+)
+def test_unmatched_paths_are_drf_json_404s(client: TestClient, path: str) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == {"detail": "Not found."}
+
+
 def test_bearer_scheme_is_accepted(anon: TestClient) -> None:
     answer = anon.get("/api/v1/oms/channels/", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
     assert answer.status_code == 200

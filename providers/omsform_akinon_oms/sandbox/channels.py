@@ -42,11 +42,9 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     """The channel list and detail endpoints."""
 
     async def channel_list(request: Request) -> Response:
-        ctx.require_token(request)
         return paginate(request, filter_items(ctx.store.rows(COLLECTION), request, FILTERS))
 
     async def channel_detail(request: Request) -> Response:
-        ctx.require_token(request)
         obj_id = request.path_params["id"]
         channel: Doc | None = get_object_or_404(ctx, COLLECTION, obj_id)
         if request.method == "PATCH":
@@ -55,8 +53,8 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         return JSONResponse(channel)
 
     return [
-        *route(PATH, channel_list, ["GET"]),
-        *route(PATH + "{id:int}/", channel_detail, ["GET", "PATCH"]),
+        *route(PATH, channel_list, ["GET"], auth=ctx.require_token),
+        *route(PATH + "{id:int}/", channel_detail, ["GET", "PATCH"], auth=ctx.require_token),
     ]
 
 

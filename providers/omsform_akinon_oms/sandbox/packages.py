@@ -85,7 +85,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     """The package endpoints and the test helper."""
 
     async def packages(request: Request) -> Response:
-        ctx.require_token(request)
         if "id" in request.path_params:
             doc = get_object_or_404(ctx, PACKAGES, int(request.path_params["id"]))
             return JSONResponse(render(ctx, doc))
@@ -97,7 +96,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         return paginate(request, [render(ctx, d) for d in items])
 
     async def command(request: Request) -> Response:
-        ctx.require_token(request)
         body = await json_body(request)
         with ctx.store.transaction():
             package = get_object_or_404(ctx, PACKAGES, int(request.path_params["id"]))
@@ -112,8 +110,8 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         return JSONResponse(render(ctx, create_package(ctx, body)), status_code=201)
 
     return [
-        *route("/api/v1/oms/packages/", packages, ["GET"]),
-        *route("/api/v1/oms/packages/{id:int}/", packages, ["GET"]),
-        *route("/api/v1/oms/packages/{id:int}/command/", command, ["POST"]),
+        *route("/api/v1/oms/packages/", packages, ["GET"], auth=ctx.require_token),
+        *route("/api/v1/oms/packages/{id:int}/", packages, ["GET"], auth=ctx.require_token),
+        *route("/api/v1/oms/packages/{id:int}/command/", command, ["POST"], auth=ctx.require_token),
         *route("/_sandbox/packages", new_package, ["POST"]),
     ]

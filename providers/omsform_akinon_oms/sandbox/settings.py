@@ -141,7 +141,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     """The application settings endpoints."""
 
     async def collection(request: Request) -> Response:
-        ctx.require_token(request)
         if request.method == "POST":
             return JSONResponse(_create(ctx, await json_body(request)), status_code=201)
         needle = request.query_params.get("key", "").casefold()
@@ -149,7 +148,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         return paginate(request, items, default_size=10, max_size=100)
 
     async def detail(request: Request) -> Response:
-        ctx.require_token(request)
         doc = get_object_or_404(ctx, COLLECTION, request.path_params["id"])
         if request.method == "GET":
             return JSONResponse(_present(doc))
@@ -159,8 +157,8 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         return Response(status_code=200)
 
     return [
-        *route(PATH, collection, ["GET", "POST"]),
-        *route(PATH + "{id:int}/", detail, ["GET", "PATCH", "PUT"]),
+        *route(PATH, collection, ["GET", "POST"], auth=ctx.require_token),
+        *route(PATH + "{id:int}/", detail, ["GET", "PATCH", "PUT"], auth=ctx.require_token),
     ]
 
 

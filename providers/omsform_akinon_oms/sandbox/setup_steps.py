@@ -187,30 +187,26 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
 def _step_routes(ctx: SandboxContext, step: str, path: str) -> list[BaseRoute]:
     async def required(request: Request) -> Response:
-        ctx.require_token(request)
         return JSONResponse({"result": is_required(ctx, step)})
 
     async def run(request: Request) -> Response:
-        ctx.require_token(request)
         execute(ctx, step)
         return Response(status_code=204)
 
     async def async_status(request: Request) -> Response:
-        ctx.require_token(request)
         return JSONResponse({"result": status(ctx, step)})
 
     return [
-        *route(path + "is_required/", required, ["GET"]),
-        *route(path + "execute/", run, ["POST"]),
-        *route(path + "get_async_status/", async_status, ["GET"]),
+        *route(path + "is_required/", required, ["GET"], auth=ctx.require_token),
+        *route(path + "execute/", run, ["POST"], auth=ctx.require_token),
+        *route(path + "get_async_status/", async_status, ["GET"], auth=ctx.require_token),
     ]
 
 
 def _geo_routes(ctx: SandboxContext, level: str, collection: str) -> list[BaseRoute]:
     async def geo_list(request: Request) -> Response:
-        ctx.require_token(request)
         items = [_present_geo(level, d) for d in ctx.store.list(collection)]
         fields = ("pk", "name", "code", *_PARENTS[level], "is_active")
         return paginate(request, filter_items(items, request, fields))
 
-    return route(f"/api/v1/oms/{collection}/", geo_list, ["GET"])
+    return route(f"/api/v1/oms/{collection}/", geo_list, ["GET"], auth=ctx.require_token)

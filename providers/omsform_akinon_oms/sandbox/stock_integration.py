@@ -78,32 +78,27 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     """The stock integration endpoints."""
 
     async def engines(request: Request) -> Response:
-        ctx.require_token(request)
         return JSONResponse(ENGINES)
 
     async def execute(request: Request) -> Response:
-        ctx.require_token(request)
         _configure(ctx, await json_body(request))
         return Response(status_code=204)
 
     async def show(request: Request) -> Response:
-        ctx.require_token(request)
         return JSONResponse(current(ctx))
 
     async def is_required(request: Request) -> Response:
-        ctx.require_token(request)
         return JSONResponse({"result": engine_id(ctx) is None})
 
     async def status(request: Request) -> Response:
-        ctx.require_token(request)
         return JSONResponse({"result": "READY" if engine_id(ctx) is None else "FINISHED"})
 
     return [
-        *route(PATH, show, ["GET"]),
-        *route(PATH + "available-stock-engines/", engines, ["GET"]),
-        *route(PATH + "execute/", execute, ["POST"]),
-        *route(PATH + "is_required/", is_required, ["GET"]),
-        *route(PATH + "get_async_status/", status, ["GET"]),
+        *route(PATH, show, ["GET"], auth=ctx.require_token),
+        *route(PATH + "available-stock-engines/", engines, ["GET"], auth=ctx.require_token),
+        *route(PATH + "execute/", execute, ["POST"], auth=ctx.require_token),
+        *route(PATH + "is_required/", is_required, ["GET"], auth=ctx.require_token),
+        *route(PATH + "get_async_status/", status, ["GET"], auth=ctx.require_token),
     ]
 
 

@@ -109,7 +109,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     """list-simple and the proposed CRUD."""
 
     async def list_simple(request: Request) -> Response:
-        ctx.require_token(request)
         items = filter_items(ctx.store.rows(COLLECTION), request, FILTERS)
         engine = stock_integration.engine_id(ctx)
         return paginate(
@@ -117,7 +116,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         )
 
     async def collection(request: Request) -> Response:
-        ctx.require_token(request)
         if request.method == "POST":
             return JSONResponse(_create(ctx, await json_body(request)), status_code=201)
         items = filter_items(ctx.store.list(COLLECTION), request, FILTERS)
@@ -130,7 +128,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         )
 
     async def detail(request: Request) -> Response:
-        ctx.require_token(request)
         obj_id = request.path_params["id"]
         doc = get_object_or_404(ctx, COLLECTION, obj_id)
         if request.method == "DELETE":
@@ -144,9 +141,11 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         return JSONResponse(_present(ctx, doc))
 
     return [
-        *route(PATH + "list-simple/", list_simple, ["GET"]),
-        *route(PATH, collection, ["GET", "POST"]),
-        *route(PATH + "{id:int}/", detail, ["GET", "PATCH", "PUT", "DELETE"]),
+        *route(PATH + "list-simple/", list_simple, ["GET"], auth=ctx.require_token),
+        *route(PATH, collection, ["GET", "POST"], auth=ctx.require_token),
+        *route(
+            PATH + "{id:int}/", detail, ["GET", "PATCH", "PUT", "DELETE"], auth=ctx.require_token
+        ),
     ]
 
 

@@ -173,7 +173,6 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     )
 
     async def states(request: Request) -> Response:
-        ctx.require_token(request)
         if "id" in request.path_params:
             return JSONResponse(get_object_or_404(ctx, STATES, int(request.path_params["id"])))
         items = filter_items(ctx.store.list(STATES), request, ("enum_class", "enum_value", "name"))
@@ -181,8 +180,8 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
 
     return [
         *transitions.routes(),
-        *route("/api/v1/oms/states/", states, ["GET"]),
-        *route("/api/v1/oms/states/{id:int}/", states, ["GET"]),
+        *route("/api/v1/oms/states/", states, ["GET"], auth=ctx.require_token),
+        *route("/api/v1/oms/states/{id:int}/", states, ["GET"], auth=ctx.require_token),
         *packages.routes(ctx),
     ]
 

@@ -147,18 +147,16 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     hooks = viewset(ctx)
 
     async def subscribe(request: Request) -> Response:
-        ctx.require_token(request)
         return JSONResponse(render(hooks.create(await json_body(request))), status_code=201)
 
     async def unsubscribe(request: Request) -> Response:
-        ctx.require_token(request)
         hooks.delete(int(request.path_params["id"]))
         return Response(status_code=204)
 
     return [
         *hooks.routes(),
-        *route(WHISPERER, subscribe, ["POST"]),
-        *route(WHISPERER + "{id:int}/", unsubscribe, ["DELETE"]),
+        *route(WHISPERER, subscribe, ["POST"], auth=ctx.require_token),
+        *route(WHISPERER + "{id:int}/", unsubscribe, ["DELETE"], auth=ctx.require_token),
     ]
 
 

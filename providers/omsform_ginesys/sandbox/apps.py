@@ -160,11 +160,9 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     """The connected-app endpoints."""
 
     def load(request: Request) -> Doc:
-        ctx.require_header(request, "X-Api-Key")
         return get_object_or_404(ctx, COLLECTION, int(request.path_params["id"]))
 
     async def collection(request: Request) -> Response:
-        ctx.require_header(request, "X-Api-Key")
         if request.method == "POST":
             return JSONResponse(render(create(ctx, await json_body(request))), status_code=201)
         items = filter_items(ctx.store.list(COLLECTION), request, ("organization_unit_id",))
@@ -216,11 +214,14 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
             ctx.store.meta_set(probe.OUTCOME_KEY, current)
         return JSONResponse(current)
 
+    def api_key(request: Request) -> None:
+        ctx.require_header(request, "X-Api-Key")
+
     return [
-        *route(BASE, collection, ["GET", "POST"]),
-        *route(BASE + "/{id:int}", one, ["GET", "PATCH"]),
-        *route(BASE + "/{id:int}/test", test, ["POST"]),
-        *route(BASE + "/{id:int}/enable", enable, ["POST"]),
-        *route(BASE + "/{id:int}/disable", disable, ["POST"]),
+        *route(BASE, collection, ["GET", "POST"], auth=api_key),
+        *route(BASE + "/{id:int}", one, ["GET", "PATCH"], auth=api_key),
+        *route(BASE + "/{id:int}/test", test, ["POST"], auth=api_key),
+        *route(BASE + "/{id:int}/enable", enable, ["POST"], auth=api_key),
+        *route(BASE + "/{id:int}/disable", disable, ["POST"], auth=api_key),
         *route("/_sandbox/ginesys/test-outcome", outcome, ["GET", "POST"]),
     ]
