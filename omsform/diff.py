@@ -17,7 +17,8 @@ Rules, in the order they apply (spec §4):
   an update shown as ``(sensitive value changed)``; no fingerprint → an ``unverified`` note and no
   change, unless ``refresh_secrets``. Ledger paths are concrete (``conf[0].token``).
 - Values at write-only paths and at a desired's ``secret_paths`` never enter the plan: they
-  appear as ``(sensitive)``.
+  appear as ``(sensitive)``. A natural key that embeds a ``${secret.…}`` value keeps it only in
+  memory (:attr:`~omsform.plan.Change.key_secrets`): every serialized form masks it.
 - Undeclared current objects of a declared or pruned kind are deleted when the kind is in
   ``prune``, the kind can delete, ``protected_remote`` gives no reason and no ``protect`` glob
   matches; otherwise one ``unmanaged`` note per kind says why they stay. Deleting or replacing
@@ -56,6 +57,7 @@ from omsform.order import order_changes, select, selected
 from omsform.plan import Action, Change, FieldChange, Note, Plan, Summary
 from omsform.resource import Resource
 from omsform.safety import ownership_notes, protect_violation, why_kept
+from omsform.secrets import text_secrets
 from omsform.spec import Desired, Remote
 
 __all__ = ["Fingerprint", "PlanInputs", "build_plan", "secret_slot"]
@@ -67,7 +69,8 @@ class PlanInputs:
 
     ``current`` holds only the kinds that were read (every declared kind must be);
     ``fingerprints`` is address → concrete write-only path → recorded fingerprint;
-    ``known_addresses`` maps ``kind[key]`` to the address the ledger last knew that object by.
+    ``known_addresses`` maps ``kind[key]`` (or ``kind#remote_id``, for keys the ledger stores
+    masked) to the address the ledger last knew that object by.
     """
 
     brand: str
@@ -194,7 +197,7 @@ class _Planner:
             return
         else:
             action, reason = update_or_replace(cls, fields)
-        self._add(d.address, d.kind, key, action, current, fields, reason)
+        self._add(d.address, d.kind, key, action, current, fields, reason, secret=_in_key(d, key))
 
     def _plan_absent(
         self, d: Desired[Any], cls: type[Resource[Any]], key: str, decided: Action | None
@@ -204,7 +207,10 @@ class _Planner:
             if origin is not None and self._runs(origin.address):
                 reason = f"expected from {origin.label}"
                 fields = create_fields(d, cls)
-                self._add(d.address, d.kind, key, Action.CREATE, None, fields, reason)
+                secret = _in_key(d, key)
+                self._add(
+                    d.address, d.kind, key, Action.CREATE, None, fields, reason, secret=secret
+                )
                 return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
             todo = origin.todo if origin else "create it in the remote system first"
@@ -215,7 +221,8 @@ class _Planner:
             return
         action = decided or Action.CREATE
         fields = create_fields(d, cls) if action is Action.CREATE else []
-        self._add(d.address, d.kind, key, action, None, fields, _DECIDED.get(action, ""))
+        reason = _DECIDED.get(action, "")
+        self._add(d.address, d.kind, key, action, None, fields, reason, secret=_in_key(d, key))
 
     def _runs(self, address: str) -> bool:
         """Whether the plan runs the declared object ``address`` (its kind decides RUN)."""
@@ -234,7 +241,7 @@ class _Planner:
         for key, current in sorted(self.current[kind].items()):
             if key in declared:
                 continue
-            address, names = self._undeclared_names(kind, key)
+            address, names = self._undeclared_names(kind, key, current.id)
             decided = cls.decide(None, current)
             why = "" if decided else why_kept(cls, current, self.inputs.prune)
             if decided is not None or why is None:
@@ -247,10 +254,13 @@ class _Planner:
                 unmanaged.append(key)
         self.notes += ownership_notes(kind, unmanaged, kept)
 
-    def _undeclared_names(self, kind: str, key: str) -> tuple[str, tuple[str, ...]]:
+    def _undeclared_names(
+        self, kind: str, key: str, remote_id: int | str
+    ) -> tuple[str, tuple[str, ...]]:
         """The address of an undeclared object and every name a glob may match it by."""
         bracket = f"{kind}[{key}]"
-        known = self.inputs.known_addresses.get(bracket, "")
+        known_as = self.inputs.known_addresses
+        known = known_as.get(bracket) or known_as.get(f"{kind}#{remote_id}", "")
         address = known if known and known not in self.inputs.desired else bracket
         names = (address, bracket, f"{kind}.{key}", known)
         return address, tuple(dict.fromkeys(n for n in names if n))
@@ -266,6 +276,8 @@ class _Planner:
         fields: Sequence[FieldChange],
         reason: str,
         names: tuple[str, ...] = (),
+        *,
+        secret: tuple[str, ...] = (),
     ) -> None:
         names = names or (address,)
         self.candidates[address] = names
@@ -281,5 +293,14 @@ class _Planner:
             fields=tuple(fields),
             reason=reason,
             precondition=current.fingerprint if current else None,
+            key_secrets=secret,
         )
         self.changes.append(change)
+
+
+def _in_key(d: Desired[Any], key: str) -> tuple[str, ...]:
+    """The secret values of ``d`` its natural key embeds (masked wherever the key is shown)."""
+    if not d.secret_paths:  # keys are made of readable fields: only ${secret} can put one there
+        return ()
+    found = text_secrets(d.spec, d.secret_paths, ())
+    return tuple(sorted(s for s in found if s in key))

@@ -3,8 +3,11 @@
 Per address: kind, natural key, remote id, and a slow salted fingerprint of every write-only
 value sent (the API never returns those, so the fingerprint is how plan knows whether the value
 changed). Plus when it was written and the brand's git commit. The file never holds a secret:
-only ``scrypt`` hashes under a random salt created once and kept in the file. JSON with sorted
-keys and one field per line, so a change to one object is a small diff in review.
+only ``scrypt`` hashes under a random salt created once and kept in the file, and natural keys
+with the brand's secret values (``Ledger.load(path, secrets)``) replaced by ``(sensitive)``
+inside them. An object is found again by ``kind[key]`` or, when its key had to be masked, by
+``kind#remote_id``. JSON with sorted keys and one field per line, so a change to one object is
+a small diff in review.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import secrets as random_source
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, SecretBytes, SecretStr
 
 from omsform.errors import ConfigError, Location, Problem
+from omsform.secrets import redact_data
 
 FORMAT_VERSION = 1
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -82,18 +86,40 @@ class Ledger:
     """The ledger file of one brand. :meth:`load`, change with :meth:`record`/:meth:`remove`,
     then :meth:`save` (writes only when something changed)."""
 
-    def __init__(self, path: Path, salt: bytes, entries: dict[str, LedgerEntry]) -> None:
-        self.path, self.salt, self.entries = path, salt, entries
+    def __init__(
+        self,
+        path: Path,
+        salt: bytes,
+        entries: dict[str, LedgerEntry],
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self.path, self.salt = path, salt
+        self.secrets = frozenset(secrets)
         self.updated_at = ""
         self.git_commit = ""
-        self._dirty = False
+        self.entries = {a: self._masked(e) for a, e in entries.items()}
+        # a file written before keys were masked is cleaned on the next save
+        self._dirty = any(self.entries[a] is not e for a, e in entries.items())
+
+    def _safe(self, key: str) -> str:
+        """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
+        return str(redact_data(key, self.secrets))
+
+    def _masked(self, entry: LedgerEntry) -> LedgerEntry:
+        key = self._safe(entry.key)
+        if key == entry.key:
+            return entry
+        return LedgerEntry(entry.kind, key, entry.remote_id, dict(entry.fingerprints))
 
     @classmethod
-    def load(cls, path: Path | str) -> Ledger:
-        """The ledger at ``path``; a fresh one (new random salt) when the file does not exist."""
+    def load(cls, path: Path | str, secrets: Iterable[str] = ()) -> Ledger:
+        """The ledger at ``path``; a fresh one (new random salt) when the file does not exist.
+
+        ``secrets`` are the brand's secret values: no key or address is kept with one inside.
+        """
         path = Path(path)
         if not path.exists():
-            return cls(path, random_source.token_bytes(16), {})
+            return cls(path, random_source.token_bytes(16), {}, secrets)
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             entries = {
@@ -105,7 +131,7 @@ class Ledger:
                 )
                 for address, e in doc.get("resources", {}).items()
             }
-            ledger = cls(path, bytes.fromhex(doc["salt"]), entries)
+            ledger = cls(path, bytes.fromhex(doc["salt"]), entries, secrets)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             problem = Problem(
                 Location(file=str(path)),
@@ -135,8 +161,13 @@ class Ledger:
         return {a: dict(e.fingerprints) for a, e in self.entries.items()}
 
     def known_addresses(self) -> dict[str, str]:
-        """``kind[key]`` → the address the ledger last knew that object by."""
-        return {f"{e.kind}[{e.key}]": a for a, e in self.entries.items()}
+        """``kind[key]`` and ``kind#remote_id`` → the address the ledger last knew that object
+        by (the id form finds objects whose key is stored masked)."""
+        by_key = {f"{e.kind}[{e.key}]": a for a, e in self.entries.items()}
+        by_id = {
+            f"{e.kind}#{e.remote_id}": a for a, e in self.entries.items() if e.remote_id is not None
+        }
+        return {**by_id, **by_key}
 
     def get(self, address: str) -> LedgerEntry | None:
         """The entry for ``address``, if any."""
@@ -158,7 +189,7 @@ class Ledger:
         old = self.entries.get(address)
         prints = dict(old.fingerprints) if (old and keep_others) else {}
         prints.update(fingerprints)
-        entry = LedgerEntry(kind, key, remote_id, prints)
+        entry = LedgerEntry(kind, self._safe(key), remote_id, prints)
         if old is None or old.as_json() != entry.as_json():
             self.entries[address] = entry
             self._dirty = True

@@ -1,8 +1,9 @@
 """The plan as a plain value: ``Action``, ``FieldChange``, ``Change``, ``Plan``.
 
 A Plan is frozen, JSON round-trips (``to_json``/``from_json``), carries a checksum of its
-canonical content, and holds **no secret values**: sensitive fields appear as
-``(sensitive)`` and the write itself re-resolves secrets from the brand at apply time.
+canonical content, and serializes **no secret values**: sensitive fields appear as
+``(sensitive)``, a natural key embedding a secret is masked (:attr:`Change.key_secrets`), and
+the write itself re-resolves secrets from the brand at apply time.
 Apply executes ``changes`` in list order by ``level`` and never re-decides what to do.
 The saved-plan JSON format (``format_version`` 1) is described field by field in
 :mod:`omsform.render`.
@@ -17,7 +18,9 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from omsform.secrets import redact_data
 
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"
@@ -50,7 +53,14 @@ class FieldChange(_Frozen):
 
 class Change(_Frozen):
     """One action on one object. ``precondition`` is the current object's fingerprint as read
-    (``None`` for a create); apply refuses the change when the live object no longer has it."""
+    (``None`` for a create); apply refuses the change when the live object no longer has it.
+
+    ``key`` is the natural key; when it embeds secret values (``target_url`` with a
+    ``${secret.…}`` token), ``key_secrets`` names them so that every serialized form (saved
+    plans, ``--format json``, the checksum) shows the key with them as ``(sensitive)``, while
+    apply, in the same process, can still find the object by its real key. ``key_secrets`` is
+    never serialized or shown; a plan read back from a file has the masked key only.
+    """
 
     address: str
     kind: str
@@ -63,6 +73,20 @@ class Change(_Frozen):
     precondition: str | None = None
     depends_on: tuple[str, ...] = ()
     level: int = 0
+    key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
+
+    @field_serializer("key")
+    def _shown_key(self, key: str) -> str:
+        return str(redact_data(key, self.key_secrets))
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (self.shown_key if name == "key" else value)
+
+    @property
+    def shown_key(self) -> str:
+        """The natural key as it may be shown or stored: secret parts as ``(sensitive)``."""
+        return self._shown_key(self.key)
 
 
 class Note(_Frozen):

@@ -197,6 +197,20 @@ def test_a_deleted_object_keeps_the_address_the_ledger_knew() -> None:
     )
 
 
+def test_an_object_whose_key_the_ledger_stores_masked_is_known_by_its_id() -> None:
+    inputs = make_inputs(
+        {},
+        {"test_location": [{"id": 7, "fields": {"code": "OLD"}}]},
+        prune=["test_location"],
+        known_addresses={
+            "test_location[(sensitive)]": "test_location.x",
+            "test_location#7": "test_location.old",
+        },
+    )
+    (change,) = build_plan(inputs).changes
+    assert (change.address, change.action) == ("test_location.old", Action.DELETE)
+
+
 def test_protect_by_name_also_covers_an_object_whose_yaml_was_removed() -> None:
     inputs = make_inputs(
         {},

@@ -34,7 +34,7 @@ def test_fingerprint_for_uses_the_ledger_salt_kept_in_the_file(tmp_path: Path) -
     again = Ledger.load(path)
     assert again.fingerprint_for("toy_item.a:password", "pw-1") == value
     assert again.fingerprints() == {"toy_item.a": {"password": value}}
-    assert again.known_addresses() == {"toy_item[a]": "toy_item.a"}
+    assert again.known_addresses() == {"toy_item[a]": "toy_item.a", "toy_item#5": "toy_item.a"}
     assert Ledger.load(tmp_path / "other.json").fingerprint_for("toy_item.a:password", "pw-1") != (
         value
     )
@@ -85,3 +85,30 @@ def test_a_ledger_with_a_merge_conflict_is_a_config_error(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as caught:
         Ledger.load(path)
     assert "merge conflict" in str(caught.value.problems[0])
+
+
+def test_a_key_embedding_a_secret_is_stored_masked_and_found_again_by_id(tmp_path: Path) -> None:
+    path = tmp_path / ".omsform" / "ledger.json"
+    secret = "tok-9f8e7d6c"
+    key = f"order.created|https://x.test/hook?token={secret}"
+    ledger = Ledger.load(path, secrets={secret})
+    ledger.record("oms_webhook.orders", "oms_webhook", key, 17, {})
+    ledger.record("oms_webhook.plain", "oms_webhook", "order.created|https://x.test/p", 18, {})
+    ledger.save()
+    text = path.read_text()
+    assert secret not in text
+    entry = json.loads(text)["resources"]["oms_webhook.orders"]
+    assert entry["key"] == "order.created|https://x.test/hook?token=(sensitive)"
+    known = Ledger.load(path).known_addresses()
+    assert known["oms_webhook#17"] == "oms_webhook.orders"
+    assert known["oms_webhook[order.created|https://x.test/p]"] == "oms_webhook.plain"
+
+
+def test_a_ledger_written_with_a_secret_key_is_cleaned_on_the_next_save(tmp_path: Path) -> None:
+    path = tmp_path / ".omsform" / "ledger.json"
+    old = Ledger.load(path)
+    old.record("oms_webhook.orders", "oms_webhook", "https://x.test/?t=tok-9f8e7d6c", 17, {})
+    old.save()
+    cleaned = Ledger.load(path, secrets={"tok-9f8e7d6c"})
+    assert cleaned.save()
+    assert "tok-9f8e7d6c" not in path.read_text()
