@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+import pathlib
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from omsform.config import CONFIG_FILE, VARS_FILE
 from omsform.cycles import components, cycle_path, is_cycle
 from omsform.errors import Location, Problem
 from omsform.interpolate import Outcome, Resolver, Target, is_placeholder, scan
@@ -76,13 +79,18 @@ class _Builder:
                 problems.append(Problem(item.location, message))
         self.targets: dict[str, Target] = {}
         self.built = Built()
+        # kinds written in a file that failed to load: a reference into one may be fine
+        self.lost = lost_declarations(declared, kinds, problems)
         self.resolver = Resolver(
             environ,
             offline=offline,
             targets=self.targets,
-            declared=self.by_address.__contains__,
+            declared=self._maybe_declared,
             addresses=lambda: sorted(self.by_address),
         )
+
+    def _maybe_declared(self, address: str) -> bool:
+        return address in self.by_address or self.lost.covers(address)
 
     def run(self) -> Built:
         edges = {
@@ -233,22 +241,31 @@ class _Builder:
         by_kind: dict[str, dict[str, Desired[Any]]] = {}
         for address, item in sorted(self.built.desired.items()):
             by_kind.setdefault(item.kind, {})[address] = item
+        # kinds with a declared object that failed: a cross-object check that looks at one of
+        # them saw only part of the brand, so its warnings may be false (its errors are kept)
+        failed = {a.split(".", 1)[0] for a in self.by_address if a not in self.built.desired}
+        failed |= self.lost.touched()
         for kind, group in sorted(by_kind.items()):
             resource = self.kinds[kind][1]
-            anchor = next(iter(group.values()))
-            found = (
-                self._guard(
-                    self.by_address[anchor.address],
-                    "check",
-                    functools.partial(_all_checks, resource, group, self.built.desired),
-                )
-                or []
+            anchor = self.by_address[next(iter(group))]
+            hooks = (
+                ("check", functools.partial(resource.check, group), kind in failed),
+                (
+                    "check_brand",
+                    functools.partial(resource.check_brand, group, self.built.desired),
+                    bool(failed),
+                ),
             )
-            for problem in found:
-                target = group.get(problem.location.address)
-                if target is not None and not problem.location.file:
-                    problem = dataclasses.replace(problem, location=target.location)
-                (self.warnings if problem.severity == "warning" else self.problems).append(problem)
+            for what, call, partial in hooks:
+                for problem in self._guard(anchor, what, call) or []:
+                    if not (partial and problem.severity == "warning"):
+                        self._report(group, problem)
+
+    def _report(self, group: Mapping[str, Desired[Any]], problem: Problem) -> None:
+        target = group.get(problem.location.address)
+        if target is not None and not problem.location.file:
+            problem = dataclasses.replace(problem, location=target.location)
+        (self.warnings if problem.severity == "warning" else self.problems).append(problem)
 
     def _guard(self, item: Declared, what: str, call: Callable[[], T]) -> T | None:
         """Run a kind's hook; a crash in it becomes a problem instead of a traceback."""
@@ -260,16 +277,81 @@ class _Builder:
             return None
 
 
-def _all_checks(
-    resource: type[Resource[Any]],
-    group: Mapping[str, Desired[Any]],
-    brand: Mapping[str, Desired[Any]],
-) -> list[Problem]:
-    return [*resource.check(group), *resource.check_brand(group, brand)]
-
-
 def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str]]:
     return list(resource.references(spec))
+
+
+@dataclass(frozen=True)
+class Lost:
+    """What resource files that failed to load would have declared: addresses where their text
+    shows them, whole kinds where a template makes the names (``{% for %}``)."""
+
+    addresses: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+
+    def covers(self, address: str) -> bool:
+        """Whether ``address`` may have been declared in a file that failed."""
+        return address in self.addresses or address.split(".", 1)[0] in self.kinds
+
+    def touched(self) -> set[str]:
+        """Every kind with something lost."""
+        return {a.split(".", 1)[0] for a in self.addresses} | set(self.kinds)
+
+
+def lost_declarations(
+    declared: Collection[Declared], kinds: Collection[str], problems: Collection[Problem]
+) -> Lost:
+    """What resource files that declared nothing because they failed to load (a YAML or
+    template error in them, or a broken ``vars.yaml`` that keeps templates unread) would have
+    declared, read from their text since the files themselves gave no resources."""
+    loaded = {d.location.file for d in declared}
+    candidates: set[pathlib.Path] = set()
+    for problem in problems:
+        where = problem.location
+        if problem.severity != "error" or not where.file or where.address:
+            continue
+        path = pathlib.Path(where.file)
+        if path.name == VARS_FILE:
+            candidates.update(path.parent.glob("*.yaml"))
+        elif path.suffix == ".yaml":
+            candidates.add(path)
+    addresses: set[str] = set()
+    whole: set[str] = set()
+    for path in sorted(candidates):
+        if str(path) in loaded or path.name in (CONFIG_FILE, VARS_FILE):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        _scan_names(text, kinds, addresses, whole)
+    return Lost(frozenset(addresses), frozenset(whole))
+
+
+def _scan_names(text: str, kinds: Collection[str], addresses: set[str], whole: set[str]) -> None:
+    kind, indent = "", 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        top = _TOP_KEY.match(line)
+        if top:
+            kind, indent = (top.group(1) if top.group(1) in kinds else ""), 0
+            continue
+        if not kind:
+            continue
+        if "{{" in line or "{%" in line:
+            whole.add(kind)  # names made by the template: any of the kind may be lost
+            continue
+        depth = len(line) - len(line.lstrip(" "))
+        indent = indent or depth
+        name = _NAME.match(stripped)
+        if depth == indent and name:
+            addresses.add(f"{kind}.{name.group(1)}")
+
+
+_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*:")
+_NAME = re.compile(r"['\"]?([^'\":\s]+)['\"]?\s*:")
 
 
 def _comes_after(resource: type[Resource[Any]], spec: Any) -> list[str]:

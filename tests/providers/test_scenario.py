@@ -219,6 +219,13 @@ def test_geolocation_warning(tmp_path: Path) -> None:
     )
     h.write({"base.yaml": BASE, "scenarios.yaml": geo, "settings.yaml": setting})
     assert [w.message for w in h.load().warnings] == []
+    # declared but failing (its secret is unset): the one error, no "no oms_setting declares it"
+    unset = setting.replace("k-123456", '"${secret.UNSET_MAPS_KEY_X}"')
+    h.write({"base.yaml": BASE, "scenarios.yaml": geo, "settings.yaml": unset})
+    with pytest.raises(ConfigError) as err:
+        h.load()
+    [problem] = [str(p) for p in err.value.problems]
+    assert "secret UNSET_MAPS_KEY_X is not set" in problem
 
 
 def test_states_are_listed_once_for_scenarios_and_transitions(tmp_path: Path) -> None:
