@@ -17,6 +17,7 @@ from tests.served import Received, free_port, loopback_receiver
 
 BASE = "/ginesys/api/v1/connected-apps/oms"
 SECRET = "whsec-123"
+IMMUTABLE = "This field cannot be changed after creation."
 
 
 @dataclass
@@ -165,10 +166,25 @@ def test_immutable_fields_are_named_in_the_400(ginesys: TestClient) -> None:
         "webhook": {"secret": ["This field cannot be changed after creation."]},
         "app_name": ["This field cannot be changed after creation."],
     }
+    # sending the stored value is refused too, so a guessed secret cannot be confirmed
     same = ginesys.patch(url, json={"app_name": "Browntape OMS", "webhook": {"secret": SECRET}})
-    assert same.status_code == 200 and same.json()["status"] == "draft"
+    assert same.status_code == 400
+    assert same.json() == secret.json()
+    for body in ({"webhook": {"secret": SECRET}}, {"ginesys_api": {"api_key": "gin-key"}}):
+        right, wrong = ginesys.patch(url, json=body), ginesys.patch(url, json=_guess(body))
+        assert (right.status_code, right.json()) == (wrong.status_code, wrong.json())
+        assert right.status_code == 400
+    assert ginesys.patch(url, json={"organization_unit_id": 1}).status_code == 400
+    assert ginesys.patch(url, json={"webhook": {}}).json() == {"webhook": [IMMUTABLE]}
+    assert ginesys.get(url).json() == app
     assert ginesys.patch(url, json={"status": "tested"}).status_code == 400
     assert ginesys.patch(url, json={"colour": "red"}).json() == {"colour": ["Unknown field."]}
+
+
+def _guess(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with its one nested value replaced by a wrong guess."""
+    [(name, inner)] = body.items()
+    return {name: {k: "wrong-guess" for k in inner}}
 
 
 def test_one_app_per_organisation_unit(ginesys: TestClient) -> None:

@@ -7,9 +7,10 @@ call needs ``X-Api-Key`` (401 ``{"detail": …}`` otherwise). Errors use the DRF
 - ``POST   …/oms`` → 201 with status ``"draft"``; a second app for an OU → 409.
 - ``GET    …/oms/{id}``.
 - ``PATCH  …/oms/{id}``: only ``status`` may change, to ``"enabled"`` (as ``enable``) or
-  ``"disabled"`` (as ``disable``); any other field with a value different from the stored one
-  → 400 naming it (``{"organization_unit_id": ["This field cannot be changed after
-  creation."]}``, nested for ``{"webhook": {"url": [...]}}``); equal values are accepted.
+  ``"disabled"`` (as ``disable``); any other field → 400 naming it, whatever its value
+  (``{"organization_unit_id": ["This field cannot be changed after creation."]}``, nested for
+  ``{"webhook": {"url": [...]}}``). Even a value equal to the stored one is refused: otherwise
+  the answer would tell whether a guessed secret is the stored one.
 - ``POST   …/oms/{id}/test`` ``{"target": "webhook" | "ginesys_api"}`` → 200 with the result
   ``{"target", "ok", "http_status", "message", "simulated", "at"}`` (a failed test is still a
   200; see :mod:`.probe`). The result is kept in ``last_tests``.
@@ -119,23 +120,20 @@ def create(ctx: SandboxContext, body: Doc) -> Doc:
         return ctx.store.insert(COLLECTION, {**clean, "status": "draft", "last_tests": last_tests})
 
 
-def _changed_fields(doc: Doc, body: Doc) -> dict[str, Any]:
-    """400-style errors for every field of ``body`` that differs from ``doc``."""
+def _changed_fields(body: Doc) -> dict[str, Any]:
+    """400-style errors for every field of ``body`` other than ``status``: none can be set
+    after creation. The stored values are deliberately not consulted (see the module doc)."""
     errors: dict[str, Any] = {}
     for name, value in body.items():
         if name == "status":
             continue
         if name not in SCHEMA:
             errors[name] = ["Unknown field."]
-        elif name in NESTED and isinstance(value, dict):
-            inner = {
-                k: ["Unknown field."] if k not in NESTED[name] else [IMMUTABLE]
-                for k, v in value.items()
-                if k not in NESTED[name] or doc[name].get(k) != v
+        elif name in NESTED and isinstance(value, dict) and value:
+            errors[name] = {
+                k: ["Unknown field."] if k not in NESTED[name] else [IMMUTABLE] for k in value
             }
-            if inner:
-                errors[name] = inner
-        elif doc.get(name) != value:
+        else:
             errors[name] = [IMMUTABLE]
     return errors
 
@@ -172,7 +170,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         doc = load(request)
         if request.method == "PATCH":
             body = await json_body(request)
-            errors = _changed_fields(doc, body)
+            errors = _changed_fields(body)
             if errors:
                 raise HttpError(400, errors)
             if "status" in body:
