@@ -69,6 +69,9 @@ class ExpectedFrom:
     """How the plan names that source: ``(expected from <label>)``."""
     todo: str
     """What a person must do when that change is not planned (part of the plan error)."""
+    todo_declared: str = ""
+    """What to do instead when ``address`` *is* declared but not planned to run (the source
+    has nothing left to bring, so the object is missing upstream too); ``""``: ``todo``."""
 
 
 class Resource(Generic[S]):

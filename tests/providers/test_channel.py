@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from omsform_akinon_oms.resources.oms_channel import ChannelSpec, OmsChannel
 
 from omsform.errors import ConfigError, PlanError
 from omsform.render import render_text
@@ -170,3 +171,27 @@ def test_a_targeted_channel_pulls_in_only_the_channels_step(tmp_path: Path) -> N
         "oms_setup_step.stock_locations": "»",
         "oms_stock_location.wh": "+",
     }
+
+
+def test_the_advice_for_a_missing_channel_knows_whether_the_step_is_declared() -> None:
+    origin = OmsChannel.expected_from(ChannelSpec(name="nope"))
+    assert "declare it: `oms_setup_step: {channels: {}}`" in origin.todo
+    assert "declare" not in origin.todo_declared
+    assert "in neither OMS nor Omnitron" in origin.todo_declared
+    assert "create the channel in Omnitron" in origin.todo_declared
+
+
+@pytest.mark.xfail(
+    strict=True, reason="omsform/diff.py must use ExpectedFrom.todo_declared (see the report)"
+)
+def test_a_missing_channel_with_the_step_declared_says_to_create_it_in_omnitron(
+    tmp_path: Path,
+) -> None:
+    h = BrandHarness(tmp_path)
+    h.write({"channels.yaml": "oms_setup_step: {channels: {}}\n"})
+    h.converge()
+    h.write({"channels.yaml": "oms_setup_step: {channels: {}}\noms_channel: {x: {name: nope}}\n"})
+    with pytest.raises(PlanError) as err:
+        h.plan()
+    assert "in neither OMS nor Omnitron" in str(err.value)
+    assert "declare it" not in str(err.value)

@@ -96,6 +96,11 @@ class OmsChannel(Resource[ChannelSpec]):
                 "create the channel in Omnitron first; the channels setup step then copies it "
                 f"into OMS (declare it: `oms_setup_step: {{{api.CHANNELS_STEP}: {{}}}}`)"
             ),
+            todo_declared=(
+                "it is in neither OMS nor Omnitron (the channels setup step has nothing left to "
+                "copy): create the channel in Omnitron, then apply again so the channels step "
+                "copies it in"
+            ),
         )
 
     @classmethod
