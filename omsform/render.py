@@ -12,7 +12,8 @@ sorted, so equal plans are byte-identical:
 - ``brand``, ``brand_dir`` (str), ``config_digest`` (str): digest of the brand's configuration;
   apply refuses a plan made from another configuration.
 - ``changes`` (list, in apply order), each with: ``address`` (``kind.name``, or ``kind[key]``
-  for an undeclared object), ``kind``, ``key`` (natural key), ``provider``, ``action``
+  for an undeclared object), ``kind``, ``key`` (natural key; a part that came from
+  ``${secret.…}`` shows as ``(sensitive)``), ``provider``, ``action``
   (``+`` create, ``~`` update, ``-/+`` replace, ``-`` delete, ``»`` run, ``!`` manual),
   ``remote_id`` (server id, null for a create), ``fields`` (list of ``path``, ``before``,
   ``after``, ``sensitive``, ``forces_replace``; values are JSON, ``"(sensitive)"`` when masked),
