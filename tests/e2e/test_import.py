@@ -146,30 +146,63 @@ def imported_objects(out: Path, kind: str) -> dict[str, Any]:
     return dict(data[kind])
 
 
-def test_webhook_header_values_set_by_hand_are_imported_as_secrets(tmp_path: Path) -> None:
-    src, env = applied_demo(tmp_path)
-    header = {"Authorization": "Bearer hand-made-token-7f3a"}
-    patch_sandbox(src, "oms_hooks", {"additional_headers": header})
-    out = tmp_path / "out"
-    imported = import_and_plan(src, out, env, "--kinds", "oms_webhook")
-    (hook,) = imported_objects(out, "oms_webhook").values()
-    (item,) = hook["additional_headers"]
-    assert item["name"] == "Authorization"
-    (var,) = SECRET_REF.findall(item["value"])
-    assert var in listed_env(imported)  # the user is told to set it
-    assert "hand-made-token" not in written_text(out) + imported.output
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="oms_webhook's _remote drops the masked secret_key (provider change needed)",
+PROVIDER_DROPS_THE_MASK = pytest.mark.xfail(
+    strict=True, reason="the kind's _remote drops the masked value (provider change needed)"
 )
-def test_a_webhook_secret_key_is_imported_as_a_secret(tmp_path: Path) -> None:
+DEMO_HOOK = "https://acme-oms.example.com/webhooks/ginesys"
+INVOICE_AUTH = {"request_type": "basic_auth", "username": "inv-user-4b", "password": "inv-pw-4b"}
+BY_HAND = [  # (collection, change by hand, kind, write-only paths then shown as set)
+    pytest.param(
+        "oms_hooks",
+        {"additional_headers": {"Authorization": "Bearer hand-made-token-7f3a"}},
+        "oms_webhook",
+        ["additional_headers[0].value"],
+        id="webhook-header",
+    ),
+    pytest.param(
+        "transitions",
+        {"config": {"remote_invoice_call": {"url": "https://x.example/i", "auth": INVOICE_AUTH}}},
+        "oms_transition",
+        ["config.remote_invoice_call.auth.username", "config.remote_invoice_call.auth.password"],
+        id="transition-invoice-auth",
+    ),
+    pytest.param(
+        "oms_hooks",
+        {},
+        "oms_webhook",
+        ["secret_key"],
+        id="webhook-secret-key",
+        marks=PROVIDER_DROPS_THE_MASK,
+    ),
+    pytest.param(
+        "ginesys_oms_apps",
+        {"webhook": {"url": DEMO_HOOK, "secret": "s-1", "encryption_key": "k-77f"}},
+        "ginesys_oms_app",
+        ["encryption_key"],
+        id="ginesys-encryption-key",
+        marks=PROVIDER_DROPS_THE_MASK,
+    ),
+]
+
+
+@pytest.mark.parametrize(("collection", "change", "kind", "paths"), BY_HAND)
+def test_write_only_values_the_api_shows_as_set_are_imported_as_secrets(
+    tmp_path: Path, collection: str, change: dict[str, Any], kind: str, paths: list[str]
+) -> None:
+    from omsform.paths import get_path
+
     src, env = applied_demo(tmp_path)
+    if change:
+        patch_sandbox(src, collection, change)
     out = tmp_path / "out"
-    imported = import_and_plan(src, out, env, "--kinds", "oms_webhook")
-    (hook,) = imported_objects(out, "oms_webhook").values()
-    assert SECRET_REF.findall(hook.get("secret_key", ""))[0] in listed_env(imported)
+    imported = import_and_plan(src, out, env, "--kinds", kind)
+    bodies = imported_objects(out, kind).values()
+    for path in paths:
+        values = [str(get_path(body, path, "")) for body in bodies]
+        names = [n for value in values for n in SECRET_REF.findall(value)]
+        assert len(names) == 1, (path, values)
+        assert names[0] in listed_env(imported)  # the user is told to set it
+    assert "hand-made" not in written_text(out) + imported.output
 
 
 def test_imported_names_are_short_readable_and_show_the_host(tmp_path: Path) -> None:
