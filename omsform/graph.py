@@ -1,7 +1,8 @@
 """Graphs of a brand for ``omsform graph``: the dependency graph and a kind's flow.
 
-- :func:`dependency_graph`: one edge per reference between declared objects, drawn from the
-  object referenced to the object that references it (the order apply creates them in).
+- :func:`dependency_graph`: the edges plan and apply order changes by (references between
+  declared objects and kind-wide ``depends_on_kinds``), drawn from the object needed to the
+  object that needs it (the order apply creates them in).
 - :func:`flow_graph`: the edges a kind defines through ``Resource.flow_edges`` (for
   ``oms_transition``, the package command flow: state → state, labelled with the command).
 - :func:`render_mermaid` and :func:`render_dot` draw either as text, deterministically (same
@@ -23,14 +24,30 @@ Edge = tuple[str, str, str]
 """``(from, to, label)``; an empty label draws a plain arrow."""
 
 
-def dependency_graph(desired: Mapping[str, Desired[Any]]) -> list[Edge]:
-    """``(referenced, referencing, "")`` for every dependency between declared objects."""
-    return sorted(
+def dependency_graph(
+    desired: Mapping[str, Desired[Any]],
+    kinds: Mapping[str, type[Resource[Any]]] | None = None,
+) -> list[Edge]:
+    """``(dependency, dependent, "")`` for every edge the planner orders changes by: each
+    reference between declared objects, and from every declared object of a kind in
+    ``depends_on_kinds`` (e.g. setup steps) to each object of the depending kind. ``kinds``
+    defaults to every installed provider's kinds."""
+    known = kinds if kinds is not None else _installed_kinds()
+    by_kind: dict[str, list[str]] = {}
+    for address, d in desired.items():
+        by_kind.setdefault(d.kind, []).append(address)
+    edges = {
         (target, address, "")
         for address, d in desired.items()
         for target in d.depends_on
         if target in desired
-    )
+    }
+    for kind, addresses in by_kind.items():
+        resource = known.get(kind)
+        for needed in resource.depends_on_kinds if resource else ():
+            if needed != kind:
+                edges.update((t, a, "") for t in by_kind.get(needed, ()) for a in addresses)
+    return sorted(edges)
 
 
 def flow_graph(

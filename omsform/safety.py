@@ -10,8 +10,8 @@ Thresholds, checked on the finished plan; both lifted only by ``--force``:
 
 - a kind with at least ``safety.min_existing`` existing objects must not have more than
   ``safety.max_change_fraction`` of them updated, replaced or deleted by one plan;
-- a plan must not delete every existing object of a kind (usually a YAML file emptied or
-  renamed by mistake), whatever the counts.
+- a plan must not delete every existing object of a kind whose YAML declares none of it any
+  more (usually a YAML file emptied or renamed by mistake), whatever the counts.
 
 Creates never count: they touch nothing that exists.
 """
@@ -19,7 +19,7 @@ Creates never count: they touch nothing that exists.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from omsform.errors import UnsafePlanError
@@ -41,8 +41,14 @@ def check_safety(
     existing_counts: Mapping[str, int],
     max_change_fraction: float,
     min_existing: int,
+    *,
+    declared: Collection[str] = (),
 ) -> None:
-    """Raise :class:`UnsafePlanError` naming every kind the plan would change too much."""
+    """Raise :class:`UnsafePlanError` naming every kind the plan would change too much.
+
+    ``declared``: the kinds the YAML declares objects of; deleting every existing object of
+    one of those (e.g. its only object, whose natural key changed) is judged by the fraction
+    rule alone, not as an emptied YAML."""
     touched: dict[str, Counter[Action]] = {}
     for change in plan.changes:
         if change.action in _TOUCHING:
@@ -52,7 +58,7 @@ def check_safety(
     for kind, count in sorted(touched.items()):
         existing = existing_counts.get(kind, 0)
         total = sum(count.values())
-        if existing and count[Action.DELETE] >= existing:
+        if existing and count[Action.DELETE] >= existing and kind not in declared:
             problems.append(
                 f"{kind}: the plan deletes all {existing} existing objects "
                 "(was its YAML emptied or renamed?)"

@@ -12,6 +12,7 @@ from omsform.cli import main
 from omsform.errors import ConfigError
 from omsform.graph import dependency_graph, flow_graph, render_dot, render_mermaid
 from omsform.load import load_brand
+from omsform.provider import discover
 
 CONFIG = """\
 brand: graphs
@@ -44,6 +45,20 @@ def brand(tmp_path: Path) -> Path:
 def test_dependency_edges_come_from_references(brand: Path) -> None:
     desired = load_brand(brand, offline=True, sandbox=True).desired
     assert dependency_graph(desired) == [("oms_stock_location.wh", "oms_scenario.web", "")]
+
+
+def test_dependency_edges_include_kind_wide_ones_as_the_planner_orders_by(brand: Path) -> None:
+    desired = load_brand(brand, offline=True, sandbox=True).desired
+    kinds = {k: cls for p in discover().values() for k, cls in p.kinds().items()}
+    # a kind that needs every transition first, as the planner's depends_on_kinds means it
+    after = type("AfterTransitions", (kinds["oms_webhook"],), {})
+    after.depends_on_kinds = ("oms_transition", "oms_webhook")
+    kinds["oms_webhook"] = after
+    assert dependency_graph(desired, kinds) == [
+        ("oms_stock_location.wh", "oms_scenario.web", ""),
+        ("oms_transition.PACK", "oms_webhook.ready", ""),
+        ("oms_transition.PREPARE", "oms_webhook.ready", ""),
+    ]
 
 
 def test_mermaid_of_the_dependency_graph_keeps_lonely_objects(brand: Path) -> None:

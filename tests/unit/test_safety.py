@@ -67,3 +67,19 @@ def test_every_offending_kind_is_named() -> None:
 
 def test_existing_counts_counts_current_objects_per_kind() -> None:
     assert existing_counts({"a": [1, 2], "b": []}) == {"a": 2, "b": 0}
+
+
+def test_a_declared_kinds_only_object_may_be_deleted_when_the_yaml_still_declares_the_kind() -> (
+    None
+):
+    # the demo's one webhook with a new event_type (its natural key): delete old + create new
+    plan = _plan(("oms_webhook", Action.DELETE, 1), ("oms_webhook", Action.CREATE, 1))
+    check_safety(plan, {"oms_webhook": 1}, 0.3, 10, declared={"oms_webhook"})
+    with pytest.raises(UnsafePlanError, match="deletes all 1 existing objects"):
+        check_safety(plan, {"oms_webhook": 1}, 0.3, 10, declared={"oms_transition"})
+
+
+def test_a_declared_kind_is_still_held_to_the_fraction() -> None:
+    plan = _plan(("oms_webhook", Action.DELETE, 12), ("oms_webhook", Action.CREATE, 1))
+    with pytest.raises(UnsafePlanError, match="12 of 12 existing objects would change"):
+        check_safety(plan, {"oms_webhook": 12}, 0.3, 10, declared={"oms_webhook"})
