@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from omsform import saved as plan_files
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem
 from omsform.load import Brand, load_brand
 from omsform.provider import discover
@@ -105,7 +106,26 @@ def _run_options(func: F) -> F:
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The root group: a usage error (unknown option, bad value, missing file) exits 1 with
+    click's message, so exit 2 only ever means "changes" (``plan --detailed-exitcode``)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.exit_code = 1  # type: ignore[misc]  # per error, not for every UsageError
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = 1  # type: ignore[misc]  # per error, not for every UsageError
+            raise
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="omsform")
 def main() -> None:
     """omsform: an Akinon OMS brand's configuration as code."""
@@ -209,6 +229,8 @@ def plan(
     brand: Path, out_file: Path | None, fmt: str, detailed_exitcode: bool, **opts: Any
 ) -> None:
     """Show what apply would change in BRAND, field by field (read-only)."""
+    if out_file:
+        plan_files.check_output(out_file)
     loaded = _load_for_run(brand, opts["sandbox"])
     _announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
@@ -220,7 +242,7 @@ def plan(
     made = asyncio.run(run())
     OUT.out(_render(made, fmt))
     if out_file:
-        out_file.write_text(made.to_json())
+        plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
     sys.exit(2 if detailed_exitcode and made.has_changes else 0)
 
@@ -233,15 +255,37 @@ def plan(
 @fails_cleanly
 def apply(source: Path, auto_approve: bool, checksum: str | None, **opts: Any) -> None:
     """Make BRAND (a directory) or PLAN_FILE (a saved plan) so, with the fewest API calls."""
-    saved = _read_plan(source) if source.is_file() else None
-    if saved and checksum and saved.checksum() != checksum:
-        raise PlanError(f"the plan's checksum is {saved.checksum()}, not {checksum}: refusing")
-    brand = (source.parent / saved.brand_dir) if saved else source
+    plan_file = plan_files.read_plan(source) if source.is_file() else None
+    _refuse_options(source, plan_file, checksum, opts)
+    brand = (source.parent / plan_file.brand_dir) if plan_file else source
     loaded = _load_for_run(brand, opts["sandbox"])
     _announce(loaded, opts["sandbox"])
-    if saved and saved.config_digest != loaded.digest:
+    if plan_file and plan_file.config_digest != loaded.digest:
         raise PlanError("the brand's YAML changed since this plan was made: run plan again")
-    sys.exit(asyncio.run(_apply(loaded, saved, auto_approve, opts)))
+    sys.exit(asyncio.run(_apply(loaded, plan_file, auto_approve, opts)))
+
+
+def _refuse_options(
+    source: Path, plan_file: Plan | None, checksum: str | None, opts: dict[str, Any]
+) -> None:
+    """Options that do not fit what is applied. A saved plan runs exactly as approved, so it
+    takes no --target/--exclude; --checksum binds a saved plan, so a directory takes none."""
+    if plan_file is None:
+        if checksum:
+            raise PlanError(
+                f"--checksum binds an approval to a saved plan, but {source} is a brand "
+                "directory: save the plan with `omsform plan -o FILE` and apply FILE"
+            )
+        return
+    if checksum and plan_file.checksum() != checksum:
+        raise PlanError(f"the plan's checksum is {plan_file.checksum()}, not {checksum}: refusing")
+    flags = [f for f, key in (("--target", "targets"), ("--exclude", "excludes")) if opts[key]]
+    if flags:
+        raise PlanError(
+            f"{' and '.join(flags)} cannot narrow a saved plan ({source}): it applies exactly "
+            "what was approved. Make a new plan with them (`omsform plan "
+            f"{' '.join(f + ' GLOB' for f in flags)} -o FILE`) and apply that"
+        )
 
 
 async def _apply(
@@ -266,7 +310,12 @@ async def _apply(
             return 1
         with _Progress(len(chosen.changes)) as progress:
             report = await engine.apply_brand(
-                session, chosen, current, parallelism=opts["parallelism"], on_event=progress
+                session,
+                chosen,
+                current,
+                parallelism=opts["parallelism"],
+                on_event=progress,
+                saved=saved is not None,
             )
     OUT.out(render_apply_report(report, color=OUT.color, list_applied=False))
     return 0 if report.ok else 1
@@ -317,7 +366,7 @@ def _confirm() -> bool:
 @fails_cleanly
 def show(plan_file: Path, fmt: str) -> None:
     """Render a saved plan."""
-    OUT.out(_render(_read_plan(plan_file), fmt))
+    OUT.out(_render(plan_files.read_plan(plan_file), fmt))
 
 
 @main.command()
@@ -340,16 +389,6 @@ def graph(brand: Path, kind: str | None, fmt: str) -> None:
     else:
         edges = graphs.dependency_graph(loaded.desired)
         OUT.out(graphs.render(edges, fmt, nodes=loaded.desired).rstrip("\n"))
-
-
-def _read_plan(path: Path) -> Plan:
-    """A saved plan, or a PlanError saying why the file cannot be used."""
-    from omsform.plan import Plan
-
-    try:
-        return Plan.from_json(path.read_text())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: not a usable plan file: {exc}") from None
 
 
 @main.group()
@@ -397,12 +436,31 @@ def sandbox_serve(
         step_seconds=step_seconds,
     )
     token = token or DEFAULT_TOKEN
-    OUT.out(f"omsform sandbox on http://{host}:{port} (db {db}, seed {seed})")
+    seeded = _seeded_before(Path(db))
+    OUT.out(f"omsform sandbox on http://{host}:{port} (db {db}, seed {seeded or seed})")
+    if seeded:
+        OUT.out(
+            f"Kept the existing database {db} (seeded '{seeded}' when it was created): --seed "
+            f'applies only to a new database, or to POST /_sandbox/reset {{"seed": "{seed}"}}.'
+        )
     OUT.out(
         f"Token: {token}   e.g. curl -H 'Authorization: Token {token}' "
         f"http://{host}:{port}/api/v1/oms/channels/"
     )
     serve(host=host, port=port, db=db, token=token, seed=seed, knobs=knobs)
+
+
+def _seeded_before(db: Path) -> str | None:
+    """The seed an existing sandbox database was made with (``None`` for a new one); an error
+    naming the file when it is not a sandbox database."""
+    from omsform import engine
+
+    store = engine.open_sandbox_db(db)
+    try:
+        seeded = store.meta_get("sandbox:seed")
+    finally:
+        store.close()
+    return str(seeded) if seeded is not None else None
 
 
 def _register_more_commands() -> None:

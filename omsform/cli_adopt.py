@@ -22,6 +22,7 @@ from omsform.config import CONFIG_FILE
 from omsform.errors import ConfigError, Location, Problem
 from omsform.http import ClientOptions
 from omsform.load import load_brand
+from omsform.saved import check_output, write_output
 from omsform.schema import schema_text
 
 SHOWN_KEYS = 5
@@ -116,11 +117,13 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
     @fails_cleanly
     def schema(output: Path | None) -> None:
         """JSON Schema of omsform.yaml and the resource files, for editor completion."""
+        if output is not None:
+            check_output(output)
         text = schema_text()
         if output is None:
             click.echo(text, nl=False)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_output(output, text)
             out.err(f"Wrote {output}.")
 
 

@@ -7,20 +7,22 @@ ledger, journal); this module only wires them together for the CLI and for libra
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from omsform.apply import ApplyEvent, apply_plan, check_preconditions, resolve_uncertain
+from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain, stale_report
 from omsform.diff import PlanInputs, build_plan
-from omsform.errors import ApplyError, StalePlanError
+from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError
 from omsform.http import ClientOptions, WriteClient
 from omsform.journal import Journal
 from omsform.ledger import Ledger
 from omsform.load import Brand
+from omsform.order import matches
 from omsform.plan import Action, Plan
 from omsform.provider import Provider, discover
 from omsform.read import read_current
@@ -28,6 +30,10 @@ from omsform.report import ApplyReport
 from omsform.resource import Resource
 from omsform.safety import check_safety
 from omsform.spec import Desired, Remote
+from omsform.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from omsform.sandbox.store import Store
 
 STATE_DIR = ".omsform"
 
@@ -121,6 +127,8 @@ def plan_inputs(
     """Everything :func:`build_plan` needs, from a session and what was read."""
     brand = session.brand
     ledger = Ledger.load(session.state_dir / "ledger.json")
+    names = _address_names(session, current, ledger.known_addresses().values())
+    check_globs(names, targets=targets, excludes=excludes)
     return PlanInputs(
         brand=brand.config.brand,
         brand_dir=brand_dir,
@@ -140,6 +148,45 @@ def plan_inputs(
     )
 
 
+def _address_names(
+    session: Session, current: Mapping[str, list[Remote[Any]]], known: Iterable[str]
+) -> set[str]:
+    """Every name a ``--target``/``--exclude`` glob may match: declared addresses, and
+    ``kind[key]``/``kind.key`` of every current object (and the ledger's names for them)."""
+    resources = session.resources()
+    names = set(session.brand.desired) | set(known)
+    for kind, remotes in current.items():
+        resource = resources.get(kind)
+        for remote in remotes if resource else ():
+            key = resource.key(remote.spec) if resource else ""
+            names.update((f"{kind}[{key}]", f"{kind}.{key}"))
+    return names
+
+
+def check_globs(
+    names: Iterable[str], *, targets: Iterable[str] = (), excludes: Iterable[str] = ()
+) -> None:
+    """A :class:`PlanError` naming every ``--target``/``--exclude`` glob that matches no name
+    (it would silently select nothing, hiding drift), with a did-you-mean where one is close."""
+    pool = sorted(set(names))
+    kinds = {n.split(".", 1)[0].split("[", 1)[0] + ".*" for n in pool}
+    problems = []
+    for flag, globs in (("--target", targets), ("--exclude", excludes)):
+        for glob in globs:
+            if matches(pool, [glob]):
+                continue
+            hint = did_you_mean(glob, [*pool, *kinds])
+            problems.append(
+                f"{flag} '{glob}' matches no declared or existing address"
+                + (f" ({hint})" if hint else "")
+            )
+    if problems:
+        raise PlanError(
+            "\n  - ".join(["nothing to select:", *problems])
+            + "\nAddresses look like KIND.NAME (see `omsform plan`); globs use * and ?."
+        )
+
+
 def plan_from(
     inputs: PlanInputs, current: Mapping[str, list[Remote[Any]]], brand: Brand, *, force: bool
 ) -> Plan:
@@ -148,7 +195,10 @@ def plan_from(
     if not force:
         counts = {kind: len(objs) for kind, objs in current.items()}
         safety = brand.config.safety
-        check_safety(plan, counts, safety.max_change_fraction, safety.min_existing)
+        declared = {d.kind for d in brand.desired.values()}
+        check_safety(
+            plan, counts, safety.max_change_fraction, safety.min_existing, declared=declared
+        )
     return plan
 
 
@@ -159,14 +209,23 @@ async def apply_brand(
     *,
     parallelism: int = 8,
     on_event: Callable[[ApplyEvent], None] | None = None,
+    saved: bool = False,
 ) -> ApplyReport:
-    """Apply ``plan`` (already checked against ``current``) and record the ledger."""
+    """Apply ``plan`` (already checked against ``current``) and record the ledger.
+
+    ``saved``: the plan came from a file, so leaving a change out means planning again."""
     manual = [c.address for c in plan.changes if c.action is Action.MANUAL]
     if manual:
+        first = manual[0]
+        way = (
+            f"make a plan without them (`omsform plan --exclude '{first}' -o FILE`) and apply it"
+            if saved
+            else f"leave them out with --exclude (e.g. --exclude '{first}')"
+        )
         raise ApplyError(
             "the plan contains manual changes that omsform cannot make: "
             + ", ".join(manual)
-            + ". Do what each one says, or leave it out with --exclude ADDRESS."
+            + f". Do what each one says, or {way}."
         )
     journal = Journal(session.state_dir / "journal.jsonl")
     ledger = Ledger.load(session.state_dir / "ledger.json")
@@ -190,8 +249,15 @@ def recover(session: Session, current: Mapping[str, list[Remote[Any]]]) -> list[
 
 
 def refuse_if_stale(plan: Plan, current: Mapping[str, list[Remote[Any]]]) -> None:
-    """Raise :class:`StalePlanError` naming every touched object that moved since the plan."""
-    moved = check_preconditions(plan, current)
+    """Raise :class:`StalePlanError` naming every touched object that moved since the plan,
+    and what changed in it; a plan that looks applied already is said to be so."""
+    moved, applied = stale_report(plan, current)
+    if applied:
+        raise StalePlanError(
+            "the saved plan was already applied: every object it touches now looks as "
+            "planned. Run plan again to see what is left to do.",
+            moved,
+        )
     if moved:
         raise StalePlanError(
             "the saved plan is stale: objects changed since it was made. Run plan again.", moved
@@ -201,7 +267,22 @@ def refuse_if_stale(plan: Plan, current: Mapping[str, list[Remote[Any]]]) -> Non
 def sandbox_transport(brand_path: Path, seed: str = "demo") -> httpx.AsyncBaseTransport:
     """The embedded sandbox for ``brand_path`` (``.omsform/sandbox.sqlite``)."""
     from omsform.sandbox import build_app, transport
+
+    db = brand_path / STATE_DIR / "sandbox.sqlite"
+    return transport(build_app(open_sandbox_db(db), seed=seed))
+
+
+def open_sandbox_db(db: Path) -> Store:
+    """The sandbox store in ``db``, or an error naming the file when it is not a sandbox
+    database (a truncated copy, another program's file)."""
     from omsform.sandbox.store import Store
 
-    store = Store(brand_path / STATE_DIR / "sandbox.sqlite")
-    return transport(build_app(store, seed=seed))
+    try:
+        store = Store(db)
+        store.meta_get("sandbox:seed")
+    except sqlite3.DatabaseError as exc:
+        raise OmsformError(
+            f"{db}: not a usable sandbox database ({exc}); delete or move the file "
+            "(a new sandbox is created and seeded on next use)"
+        ) from None
+    return store

@@ -108,6 +108,8 @@ def test_a_saved_plan_whose_object_moved_is_refused_without_a_write(
     refused = cli("apply", "plan.json", "--auto-approve")
     assert refused.code == 1, refused
     assert "stale" in refused.stderr and address in refused.stderr
+    # what changed, not only timestamps: the planned field, its planned 'before' and live value
+    assert f"priority: planned from {declared + 7}, now {declared + 8}" in refused.stderr
     assert server.writes() == {}
     assert priority_of(server, obj) == declared + 8
 
@@ -129,6 +131,7 @@ def test_a_saved_plan_applies_once_from_anywhere(cli: Cli, server: Server, tmp_p
     second = cli("apply", plan_file, "--auto-approve", cwd=elsewhere)
     assert second.code == 1, second
     assert address in second.stderr
+    assert "already applied" in second.stderr
     assert server.writes() == {}
 
 

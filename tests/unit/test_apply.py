@@ -12,7 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from omsform.apply import ApplyEvent, apply_plan, check_preconditions, resolve_uncertain
+from omsform.apply import (
+    ApplyEvent,
+    apply_plan,
+    check_preconditions,
+    resolve_uncertain,
+    stale_report,
+)
 from omsform.errors import ApplyError
 from omsform.http import ClientOptions, WriteClient
 from omsform.journal import Journal
@@ -327,7 +333,8 @@ def test_a_saved_plan_is_refused_when_a_touched_object_moved(tmp_path: Path) -> 
     moved = check_preconditions(plan, run(world.read), RESOURCES)
     new_stamp = world.api.data["groups"][g1["id"]]["modified_date"]
     assert moved == [
-        f"toy_group.g1: {by_name['g1'].fingerprint} → {new_stamp}",
+        f"toy_group.g1: changed since the plan ({by_name['g1'].fingerprint} → {new_stamp}): "
+        'note: planned from "", now "by hand"',
         "toy_group.g2: was deleted",
         f"toy_group.g3: now exists (id {world.api.data['groups'][g1['id'] + 2]['id']}); "
         "it was created since",
@@ -352,6 +359,34 @@ def test_applying_the_same_saved_plan_twice_is_refused(tmp_path: Path) -> None:
             change(g2, Action.CREATE),
         ),
     )
+    assert stale_report(plan, current, RESOURCES) == ([], False)
     assert run(lambda: world.apply(plan.changes, [new_g1, g2])).ok
-    moved = check_preconditions(plan, run(world.read), RESOURCES)
+    moved, applied = stale_report(plan, run(world.read), RESOURCES)
     assert [line.split(":")[0] for line in moved] == ["toy_group.g1", "toy_group.g2"]
+    assert applied, "every touched object now holds what the plan would make of it"
+
+
+def test_a_moved_object_names_only_planned_fields_and_never_a_sensitive_value(
+    tmp_path: Path,
+) -> None:
+    world = World(tmp_path)
+    g1 = world.api.add("groups", name="g1", note="old")
+    current = run(world.read)
+    planned = change(
+        group("g1", note="new"),
+        Action.UPDATE,
+        remote_id=g1["id"],
+        precondition=current["toy_group"][0].fingerprint,
+        fields=(
+            FieldChange(path="note", before="old", after="new"),
+            FieldChange(path="name", before="(sensitive)", after="(sensitive)", sensitive=True),
+        ),
+    )
+    plan = Plan(brand="toy", changes=(planned,))
+    world.api.edit("groups", g1["id"], name="g1")  # touched, planned fields unchanged
+    [line], applied = stale_report(plan, run(world.read), RESOURCES)
+    assert line.endswith(", outside the fields the plan changes") and not applied
+    world.api.edit("groups", g1["id"], note="someone else")
+    [line], applied = stale_report(plan, run(world.read), RESOURCES)
+    assert line.endswith('note: planned from "old", now "someone else"'), line
+    assert "name" not in line.split("):", 1)[1] and not applied
