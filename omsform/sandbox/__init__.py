@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from omsform.sandbox.drf import HttpError, detail, field_errors, json_body
 from omsform.sandbox.knobs import DroppedConnection, Knobs, KnobsMiddleware, Stats
 from omsform.sandbox.store import Store
+from omsform.sandbox.wire import DropOnWire, protocol
 
 ENTRY_POINT_GROUP = "omsform.sandboxes"
 DEFAULT_TOKEN = "sandbox-token-0000000000000000000000000000"
@@ -316,22 +317,6 @@ def transport(app: ASGIApp) -> SandboxTransport:
     return SandboxTransport(app)
 
 
-class _DropOnWire:
-    """Under uvicorn: turn :class:`DroppedConnection` into a real cut connection (a response
-    head promising a body that never comes), not a 500."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.app(scope, receive, send)
-        except DroppedConnection:
-            head = [(b"content-length", b"1024"), (b"connection", b"close")]
-            await send({"type": "http.response.start", "status": 200, "headers": head})
-            await send({"type": "http.response.body", "body": b"", "more_body": True})
-
-
 def new_token() -> str:
     """A random token for a served sandbox."""
     return secrets.token_hex(20)
@@ -352,6 +337,7 @@ def serve(
 
     uvicorn.run(
         wire_app(Store(db), knobs=knobs, token=token, seed=seed),
+        http=protocol(),
         host=host,
         port=port,
         log_level=log_level,
@@ -359,10 +345,11 @@ def serve(
 
 
 def wire_app(store: Store, *, knobs: Knobs, token: str, seed: str) -> ASGIApp:
-    """The app as served on a socket: knobs outermost, so a drop really cuts the connection."""
+    """The app as served on a socket: knobs outermost, so a drop really cuts the connection
+    (without any response bytes when served with :func:`omsform.sandbox.wire.protocol`)."""
     app = build_app(store, knobs=knobs, token=token, seed=seed, knobs_middleware=False)
     ctx: SandboxContext = app.state.ctx
-    return _DropOnWire(KnobsMiddleware(app, knobs=ctx.knobs, stats=ctx.stats))
+    return DropOnWire(KnobsMiddleware(app, knobs=ctx.knobs, stats=ctx.stats))
 
 
 def describe_routes(app: Starlette) -> list[dict[str, Any]]:

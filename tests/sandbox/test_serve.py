@@ -3,6 +3,7 @@ loopback HTTP, restarted on the same SQLite file, and cutting connections for re
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,3 +68,37 @@ def test_a_dropped_connection_is_a_transport_error_not_a_500(tmp_path: Path) -> 
         assert http.get("/api/v1/oms/channels/").status_code == 200
         stats = http.get("/_sandbox/stats").json()
         assert stats["by_path"] == {"GET /api/v1/oms/channels/": 2}
+
+
+def raw_exchange(base: str, request: bytes) -> bytes:
+    """Send ``request`` on a fresh socket; every byte the server sends back until it closes
+    (a reset connection counts as closed)."""
+    host, port = base.removeprefix("http://").split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        try:
+            while chunk := sock.recv(4096):
+                received += chunk
+        except ConnectionResetError:
+            pass
+    return received
+
+
+def test_a_drop_sends_no_response_bytes_at_all(tmp_path: Path) -> None:
+    def request(line: str) -> bytes:
+        return (
+            f"{line} HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 0\r\n"
+            f"Authorization: Token {DEFAULT_TOKEN}\r\nConnection: close\r\n\r\n"
+        ).encode()
+
+    read = request("GET /api/v1/oms/channels/")
+    with served(tmp_path / "raw.sqlite") as base:
+        httpx.post(base + "/_sandbox/knobs", json={"fail_next": 1, "faults": ["drop"]})
+        assert raw_exchange(base, read) == b""
+        httpx.post(base + "/_sandbox/knobs", json={"fail_next": 1, "faults": ["commit_drop"]})
+        assert raw_exchange(base, request("POST /api/v1/oms/channels/execute/")) == b""
+        assert raw_exchange(base, read).startswith(b"HTTP/1.1 200 ")
+        # the write behind the commit_drop happened
+        status = httpx.get(base + "/api/v1/oms/channels/get_async_status/", headers=AUTH)
+        assert status.json()["result"] != "READY"
