@@ -115,8 +115,12 @@ class SecretNames:
 
     def ref(self, kind: str, name: str, path: str, label: str = "") -> str:
         """A new ``${secret.NAME}`` reference for the value at ``path`` of ``kind.name``;
-        ``label`` (default ``path``) names the value in the variable's name."""
-        wanted = env_name(self.brand, kind, name, label or path)
+        ``label`` (default ``path``) names the value: the variable is the brand, the kind
+        without its provider prefix, the local name and the label's last two words
+        (``ACME_WEBHOOK_<name>_AUTH_PASSWORD``)."""
+        short_kind = kind.split("_", 1)[-1]
+        words = [w for w in re.split(r"[.\[\]]+", label or path) if w and not w.isdigit()]
+        wanted = env_name(self.brand, short_kind, name, *words[-2:])
         var = unique_name(wanted, self.taken)
         self.env.append(EnvVar(var, True, f"{kind}.{name} {path}"))
         return "${secret." + var + "}"

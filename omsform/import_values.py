@@ -73,6 +73,8 @@ def _label(data: dict[str, Any], path: str) -> str:
             node = node[token]
             named = node.get("name") if isinstance(node, dict) else None
             step = named if isinstance(named, str) and named else step
+            if step != str(token):  # the element's name says it all: no "value" after it
+                return ".".join([*words, step])
         elif isinstance(node, dict):
             node = node.get(token)
         words.append(step)
