@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain, stale_report
+from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.diff import PlanInputs, build_plan
 from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError
 from omsform.http import ClientOptions, WriteClient
@@ -29,6 +29,7 @@ from omsform.read import read_current
 from omsform.report import ApplyReport
 from omsform.resource import Resource
 from omsform.safety import check_safety
+from omsform.saved import stale_report
 from omsform.spec import Desired, Remote
 from omsform.suggest import did_you_mean
 

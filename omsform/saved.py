@@ -1,11 +1,13 @@
 """Saved plans as files: reading one with a short, located error instead of a traceback or a raw
-validation dump, checking an output path before any work is done, and explaining what moved
-when a saved plan has gone stale (spec §4.6).
+validation dump, checking an output path before any work is done, and checking a saved plan's
+preconditions against what was re-read, explaining what moved (spec §4.6):
+:func:`check_preconditions` and :func:`stale_report`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ from pydantic import ValidationError
 
 from omsform.errors import OmsformError, PlanError
 from omsform.paths import comparable, get_path, to_plain
-from omsform.plan import Change, Plan
-from omsform.spec import Remote
+from omsform.plan import Action, Change, Plan
+from omsform.resource import Resource
+from omsform.spec import Remote, Spec
 
 _SHOWN_ERRORS = 3
 
@@ -101,3 +104,83 @@ def has_planned_values(change: Change, remote: Remote[Any]) -> bool:
 
 def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def check_preconditions(
+    plan: Plan,
+    current: Mapping[str, Iterable[Remote[Any]]],
+    resources: Mapping[str, Resource[Any] | type[Resource[Any]]] | None = None,
+) -> list[str]:
+    """What moved since ``plan`` was made: one line per touched object (``[]`` when nothing).
+
+    A change with a precondition needs its object with the same fingerprint; a create needs its
+    natural key still free (checked with ``resources``, else the installed providers' kinds).
+    A moved object's line names the planned fields whose live value is no longer the planned
+    ``before`` (sensitive fields are never shown).
+    """
+    return stale_report(plan, current, resources)[0]
+
+
+def stale_report(
+    plan: Plan,
+    current: Mapping[str, Iterable[Remote[Any]]],
+    resources: Mapping[str, Resource[Any] | type[Resource[Any]]] | None = None,
+) -> tuple[list[str], bool]:
+    """:func:`check_preconditions`'s lines, and whether the plan looks applied already: something
+    moved, and every moved object now holds what the plan would make of it (created, deleted,
+    or updated to the planned values)."""
+    moved: list[str] = []
+    evidence, against = False, False
+    by_id = {(k, str(r.id)): r for k, remotes in current.items() for r in remotes}
+    for change in plan.changes:
+        if change.action is Action.CREATE:
+            key_of = _key_function(change.kind, resources)
+            remotes = current.get(change.kind, ()) if key_of else ()
+            found = next((r for r in remotes if key_of and key_of(r.spec) == change.key), None)
+            if found is not None:
+                moved.append(f"{change.address}: now exists (id {found.id}); it was created since")
+                evidence = True
+            continue
+        if change.precondition is None:
+            continue
+        if change.kind not in current:
+            moved.append(f"{change.address}: its kind {change.kind} was not read again")
+            against = True
+            continue
+        remote = by_id.get((change.kind, str(change.remote_id)))
+        if remote is None:
+            moved.append(f"{change.address}: was deleted")
+            evidence = evidence or change.action is Action.DELETE
+            against = against or change.action is not Action.DELETE
+        elif remote.fingerprint != change.precondition:
+            moved.append(_moved_line(change, remote))
+            if has_planned_values(change, remote):
+                evidence = True
+            elif change.fields:
+                against = True
+    return moved, evidence and not against
+
+
+def _moved_line(change: Change, remote: Remote[Any]) -> str:
+    head = (
+        f"{change.address}: changed since the plan ({change.precondition} → {remote.fingerprint})"
+    )
+    fields = moved_fields(change, remote)
+    if fields:
+        return f"{head}: " + "; ".join(fields)
+    if change.fields:
+        return f"{head}, outside the fields the plan changes"
+    return head
+
+
+def _key_function(
+    kind: str, resources: Mapping[str, Resource[Any] | type[Resource[Any]]] | None
+) -> Callable[[Spec], str] | None:
+    if resources is not None and kind in resources:
+        return resources[kind].key
+    from omsform.provider import kind_index  # only when the caller gave no resources
+
+    try:
+        return kind_index()[kind][1].key
+    except Exception:  # no provider serves it: nothing can be checked for this create
+        return None

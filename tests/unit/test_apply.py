@@ -12,13 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from omsform.apply import (
-    ApplyEvent,
-    apply_plan,
-    check_preconditions,
-    resolve_uncertain,
-    stale_report,
-)
+from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.errors import ApplyError
 from omsform.http import ClientOptions, WriteClient
 from omsform.journal import Journal
@@ -26,6 +20,7 @@ from omsform.ledger import Ledger
 from omsform.plan import Action, Change, FieldChange, Plan
 from omsform.read import read_current
 from omsform.report import ApplyReport
+from omsform.saved import check_preconditions, stale_report
 from omsform.spec import Desired, Remote
 from tests.fixtures.toy_api import TOKEN, ToyApi
 from tests.fixtures.toy_kinds import PROVIDER_OF, RESOURCES, GroupSpec, ItemSpec
