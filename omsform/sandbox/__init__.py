@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from omsform.sandbox.drf import HttpError, detail, field_errors, json_body
+from omsform.sandbox.drift import drift_errors
 from omsform.sandbox.knobs import DroppedConnection, Knobs, KnobsMiddleware, Stats
 from omsform.sandbox.store import Store
 from omsform.sandbox.wire import DropOnWire, protocol
@@ -262,37 +263,6 @@ def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseR
         *route("/_sandbox/objects/{collection}", objects, ["GET"]),
         *route("/_sandbox/objects/{collection}/{id:int}", ui_edit, ["PATCH"]),
     ]
-
-
-_BOOKKEEPING = ("id", "created_date", "modified_date")
-
-
-def drift_errors(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, list[str]]:
-    """Why ``changes`` cannot be applied as a back-office edit of ``stored``: only fields the
-    object already has, other than its id and timestamps, with a value of the same JSON type as
-    the stored one (any type where the stored value is null). So an edit the sandbox accepts is
-    one its API can present, never a field it would ignore or a value it cannot render."""
-    errors: dict[str, list[str]] = {}
-    for name, value in changes.items():
-        if name in _BOOKKEEPING:
-            errors[name] = ["This field cannot be edited."]
-        elif name not in stored:
-            errors[name] = ["Unknown field: the stored object has no such field."]
-        elif stored[name] is not None and _json_type(value) != _json_type(stored[name]):
-            errors[name] = [f"Expected {_json_type(stored[name])}, as stored."]
-    return errors
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an object" if isinstance(value, dict) else "a list"
 
 
 class SandboxTransport(httpx.AsyncBaseTransport):
