@@ -139,3 +139,10 @@ def test_bad_bodies_and_auth(client: TestClient, anon: TestClient) -> None:
     assert anon.post(WHISPERER, json=BODY).status_code == 401
     assert anon.delete(f"{WHISPERER}1/").status_code == 401
     assert anon.get(HOOKS).status_code == 401
+
+
+def test_seller_center_status_events_are_accepted(client: TestClient) -> None:
+    for event in ("package.status.preparing", "package.status.delivered"):
+        response = client.post(WHISPERER, json={**BODY, "event_type": event})
+        assert response.status_code == 201, response.text
+        assert response.json()["event_type"] == event

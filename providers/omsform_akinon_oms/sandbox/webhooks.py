@@ -61,10 +61,13 @@ COLLECTION = "oms_hooks"
 EVENT_TYPES = (
     "package.created",
     "package.status.transitioned",
+    "package.status.preparing",  # settings reference §1d (Seller Center targets)
     "package.status.packed",
     "package.status.cancelled",
     "package.status.shipped",
+    "package.status.delivered",  # settings reference §1d
     "package.status.packed_for_refund",
+    "package.status.out_of_stock",  # settings reference §1d
     "package.shipment.awb_number",
     "shipment.created",
     "shipment.status.updated",
