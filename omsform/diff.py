@@ -55,7 +55,7 @@ from omsform.diff_index import PlanIndex
 from omsform.errors import PlanError, UnsafePlanError
 from omsform.order import order_changes, select, selected
 from omsform.plan import Action, Change, FieldChange, Note, Plan, Summary
-from omsform.resource import Resource
+from omsform.resource import ExpectedFrom, Resource
 from omsform.safety import ownership_notes, protect_violation, why_kept
 from omsform.secrets import text_secrets
 from omsform.spec import Desired, Remote
@@ -213,7 +213,7 @@ class _Planner:
                 )
                 return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
-            todo = origin.todo if origin else "create it in the remote system first"
+            todo = _absent_todo(origin, origin.address in self.inputs.desired if origin else False)
             self.problems.append(
                 f"{where}{d.address}: no {d.kind} '{key}' exists and {d.kind} objects cannot be "
                 f"created through the API: {todo}, or remove it from the YAML"
@@ -304,3 +304,12 @@ def _in_key(d: Desired[Any], key: str) -> tuple[str, ...]:
         return ()
     found = text_secrets(d.spec, d.secret_paths, ())
     return tuple(sorted(s for s in found if s in key))
+
+
+def _absent_todo(origin: ExpectedFrom | None, source_declared: bool) -> str:
+    """What a person must do about a declared object that is missing and cannot be created."""
+    if origin is None:
+        return "create it in the remote system first"
+    if source_declared and origin.todo_declared:
+        return origin.todo_declared
+    return origin.todo

@@ -26,7 +26,7 @@ from omsform.modelerrors import Path, dotted, model_problems
 from omsform.paths import format_path, to_plain
 from omsform.provider import Provider
 from omsform.resource import Resource
-from omsform.secrets import mask_paths, values_at
+from omsform.secrets import mask_paths, text_secrets
 from omsform.spec import Desired
 from omsform.yamlnodes import find
 
@@ -161,12 +161,11 @@ class _Builder:
         secret_paths = frozenset(_field_path(resource.spec_model, p) for p, _ in out.secret_refs)
         fields = to_plain(spec)  # sets sorted: the digest must not depend on hash order
         hidden = sorted(secret_paths | set(resource.write_only))
-        for path in hidden:
-            self.built.secrets.update(
-                v
-                for v in values_at(fields, path)
-                if isinstance(v, str) and v and not is_placeholder(v)
-            )
+        self.built.secrets.update(
+            v
+            for v in text_secrets(fields, secret_paths, resource.write_only)
+            if not is_placeholder(v)
+        )
         self.built.secrets |= out.secrets
         key = self._guard(item, "key", lambda: resource.key(spec)) or ""
         self.built.digest_forms[item.address] = {

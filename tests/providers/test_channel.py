@@ -181,9 +181,6 @@ def test_the_advice_for_a_missing_channel_knows_whether_the_step_is_declared() -
     assert "create the channel in Omnitron" in origin.todo_declared
 
 
-@pytest.mark.xfail(
-    strict=True, reason="omsform/diff.py must use ExpectedFrom.todo_declared (see the report)"
-)
 def test_a_missing_channel_with_the_step_declared_says_to_create_it_in_omnitron(
     tmp_path: Path,
 ) -> None:
