@@ -25,10 +25,11 @@ from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, Prov
 from omsform.http import WriteClient, is_ambiguous, redact
 from omsform.journal import Journal, new_run_id
 from omsform.ledger import Ledger
-from omsform.paths import comparable, iter_items, iter_paths, parse_path, reveal
+from omsform.paths import comparable, iter_items, parse_path
 from omsform.plan import Action, Change, Plan
 from omsform.report import ApplyReport
 from omsform.resource import Resource
+from omsform.secrets import text_secrets
 from omsform.spec import Desired, Remote, Spec
 
 T = TypeVar("T")
@@ -324,29 +325,14 @@ def _top_fields(change: Change, spec: Spec) -> frozenset[str]:
 def _desired_secrets(
     desired: Mapping[str, Desired[Any]], resources: Mapping[str, Resource[Any]]
 ) -> set[str]:
-    """Every secret string in the desired specs (to keep them out of failure messages)."""
+    """Every secret string in the desired specs the text safety net hides (to keep them out of
+    failure messages): the rule is :func:`omsform.secrets.text_secrets`."""
     found: set[str] = set()
     for d in desired.values():
         resource = resources.get(d.kind)
-        patterns = (*(resource.write_only if resource else ()), *d.secret_paths)
-        if not patterns:
-            continue
-        values = comparable(d.spec)
-        for pattern in patterns:
-            for value in iter_paths(values, pattern):
-                found.update(_strings(value))
+        write_only = resource.write_only if resource else ()
+        found |= text_secrets(d.spec, d.secret_paths, write_only)
     return found
-
-
-def _strings(value: Any) -> list[str]:
-    value = reveal(value)
-    if isinstance(value, str):
-        return [value] if value else []
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list | tuple | set | frozenset):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def _check_runnable(

@@ -83,7 +83,7 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         if source.sandbox_dir is not None:
             note = importsource.copy_sandbox(source.sandbox_dir, out_dir)
             if note:
-                out.err(note.capitalize() + ".")
+                out.err(note[0].upper() + note[1:] + ".")
         _check_written(out_dir)
         _summary(out, out_dir, source, built)
 
@@ -98,19 +98,15 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         outside a brand directory (no omsform.yaml beside them) are left alone.
         """
         report = formatting.format_files(_fmt_targets(paths or (Path("."),)), check=check)
-        for path in report.skipped:
-            out.err(f"skipped {path}: it contains Jinja markup (format it by hand)")
+        for path, why in report.skips():
+            out.err(f"skipped {path}: {why}")
         for path, why in report.failed:
             out.err(f"cannot format {path}: {why}")
         verb = "would reformat" if check else "reformatted"
         for path in report.changed:
             out.out(f"{verb} {path}")
-        same = report.checked - len(report.changed) - len(report.skipped) - len(report.failed)
-        out.out(
-            f"{len(report.changed)} file(s) {verb}, {same} already formatted, "
-            f"{len(report.skipped)} skipped."
-        )
-        sys.exit(1 if report.failed or (check and report.changed) else 0)
+        out.out(report.summary(check))
+        sys.exit(1 if report.fails(check) else 0)
 
     @group.command("schema")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))

@@ -127,7 +127,7 @@ def plan_inputs(
 ) -> PlanInputs:
     """Everything :func:`build_plan` needs, from a session and what was read."""
     brand = session.brand
-    ledger = Ledger.load(session.state_dir / "ledger.json")
+    ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
     names = _address_names(session, current, ledger.known_addresses().values())
     check_globs(names, targets=targets, excludes=excludes)
     return PlanInputs(
@@ -229,7 +229,7 @@ async def apply_brand(
             + f". Do what each one says, or {way}."
         )
     journal = Journal(session.state_dir / "journal.jsonl")
-    ledger = Ledger.load(session.state_dir / "ledger.json")
+    ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
     return await apply_plan(
         plan,
         session.brand.desired,

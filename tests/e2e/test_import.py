@@ -146,9 +146,6 @@ def imported_objects(out: Path, kind: str) -> dict[str, Any]:
     return dict(data[kind])
 
 
-PROVIDER_DROPS_THE_MASK = pytest.mark.xfail(
-    strict=True, reason="the kind's _remote drops the masked value (provider change needed)"
-)
 DEMO_HOOK = "https://acme-oms.example.com/webhooks/ginesys"
 INVOICE_AUTH = {"request_type": "basic_auth", "username": "inv-user-4b", "password": "inv-pw-4b"}
 BY_HAND = [  # (collection, change by hand, kind, write-only paths then shown as set)
@@ -172,7 +169,6 @@ BY_HAND = [  # (collection, change by hand, kind, write-only paths then shown as
         "oms_webhook",
         ["secret_key"],
         id="webhook-secret-key",
-        marks=PROVIDER_DROPS_THE_MASK,
     ),
     pytest.param(
         "ginesys_oms_apps",
@@ -180,7 +176,6 @@ BY_HAND = [  # (collection, change by hand, kind, write-only paths then shown as
         "ginesys_oms_app",
         ["encryption_key"],
         id="ginesys-encryption-key",
-        marks=PROVIDER_DROPS_THE_MASK,
     ),
 ]
 

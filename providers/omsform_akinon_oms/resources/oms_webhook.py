@@ -152,7 +152,7 @@ def _remote(obj: Mapping[str, Any]) -> Remote[WebhookSpec]:
     retry = obj.get(RETRY)
     data: dict[str, Any] = {
         **{k: obj.get(k) for k in FIELDS},
-        SECRET: None,  # write-only: masked on read
+        SECRET: obj.get(SECRET) or None,  # write-only: the mask says whether one is set
         HEADERS: tuple(Header.model_construct(name=name, value=None) for name in sorted(headers)),
         RETRY: None
         if retry is None

@@ -157,7 +157,8 @@ def _body(spec: GinesysAppSpec) -> dict[str, Any]:
 
 
 def _remote(obj: Mapping[str, Any]) -> Remote[GinesysAppSpec]:
-    """An app as read: secrets left out (the API masks them), status as ``enabled``."""
+    """An app as read: secrets as the API masks them (set or not is what plan can know), status
+    as ``enabled``."""
     webhook = obj.get(api.WEBHOOK) or {}
     ginesys = obj.get(api.GINESYS_API) or {}
     # model_construct: write-only values are absent on read, which the model would refuse
@@ -165,10 +166,10 @@ def _remote(obj: Mapping[str, Any]) -> Remote[GinesysAppSpec]:
         organization_unit=obj[api.ORGANIZATION_UNIT],
         app_name=obj.get(api.APP_NAME),
         webhook_url=webhook.get(api.WEBHOOK_URL),
-        webhook_secret=None,
-        encryption_key=None,
+        webhook_secret=webhook.get(api.WEBHOOK_SECRET) or None,
+        encryption_key=webhook.get(api.ENCRYPTION_KEY) or None,
         api_url=ginesys.get(api.GINESYS_API_URL),
-        api_key=None,
+        api_key=ginesys.get(api.GINESYS_API_KEY) or None,
         enabled=obj.get(api.STATUS) == api.STATUS_ENABLED,
     )
     server = {api.STATUS: obj.get(api.STATUS), api.LAST_TESTS: obj.get(api.LAST_TESTS)}
