@@ -129,10 +129,12 @@ def text_secrets(data: Any, referenced: Iterable[str], write_only: Iterable[str]
     """The values of ``data`` (a spec or its plain form) the text safety net must hide: every
     string at a ``referenced`` path (its value came from ``${secret.…}``) and each literal at a
     ``write_only`` path that :func:`worth_redacting` keeps."""
+    refs, patterns = set(referenced), tuple(write_only)
+    if not refs and not patterns:
+        return frozenset()  # most objects: skip converting the whole spec
     plain = _paths.comparable(data)
-    refs = set(referenced)
     found = {s for p in refs for v in _paths.iter_paths(plain, p) for s in strings_in(v)}
-    for path in write_only:
+    for path in patterns:
         literal = path not in refs
         found.update(
             s
