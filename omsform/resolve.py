@@ -211,23 +211,15 @@ class _Builder:
         desired = self.built.desired
         for address, item in list(desired.items()):
             resource = self.kinds[item.kind][1]
-            refs = (
-                self._guard(
-                    self.by_address[address],
-                    "references",
-                    functools.partial(_references, resource, item.spec),
-                )
-                or []
+            node = self.by_address[address]
+            refs = self._guard(
+                node, "references", functools.partial(_references, resource, item.spec)
             )
-            after = (
-                self._guard(
-                    self.by_address[address],
-                    "comes_after",
-                    functools.partial(_comes_after, resource, item.spec),
-                )
-                or []
+            after = self._guard(
+                node, "comes_after", functools.partial(_comes_after, resource, item.spec)
             )
-            extra = {by_key[r] for r in refs if r in by_key} | {a for a in after if a in desired}
+            extra = {by_key[r] for r in refs or () if r in by_key}
+            extra |= {a for a in after or () if a in desired}
             extra -= item.depends_on | {address}
             if extra:
                 desired[address] = dataclasses.replace(item, depends_on=item.depends_on | extra)
