@@ -25,6 +25,7 @@ from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, Prov
 from omsform.http import WriteClient, is_ambiguous, redact
 from omsform.journal import Journal, new_run_id
 from omsform.ledger import Ledger
+from omsform.openmaps import sent_spec
 from omsform.paths import comparable, iter_items, parse_path
 from omsform.plan import Action, Change, Plan
 from omsform.report import ApplyReport
@@ -206,7 +207,7 @@ class _Run:
             )
             self.ctx.objects(change.kind)[change.key] = remote
             return ""
-        spec = self.desired[change.address].spec
+        spec = sent_spec(self.desired[change.address].spec, change.kept)  # open maps
         changed = _top_fields(change, spec)
         remote = await self.write(
             change, "update", lambda: resource.update(client, current, spec, changed, self.ctx)

@@ -19,6 +19,9 @@ Rules, in the order they apply (spec §4):
 - Values at write-only paths and at a desired's ``secret_paths`` never enter the plan: they
   appear as ``(sensitive)``. A natural key that embeds a ``${secret.…}`` value keeps it only in
   memory (:attr:`~omsform.plan.Change.key_secrets`): every serialized form masks it.
+- In a kind's open maps (``Resource.open_maps``) only declared keys are compared; an update
+  that sends one carries the live keys it keeps in :attr:`~omsform.plan.Change.kept` and says
+  how many in its reason, unless the object declares ``exclusive`` (:mod:`omsform.openmaps`).
 - Undeclared current objects of a declared or pruned kind are deleted when the kind is in
   ``prune``, the kind can delete, ``protected_remote`` gives no reason and no ``protect`` glob
   matches; otherwise one ``unmanaged`` note per kind says why they stay. Deleting or replacing
@@ -53,7 +56,9 @@ from omsform.diff_fields import (
 )
 from omsform.diff_index import PlanIndex
 from omsform.errors import PlanError, UnsafePlanError
+from omsform.openmaps import kept_keys, kept_reason, open_fields
 from omsform.order import order_changes, select, selected
+from omsform.paths import parse_path
 from omsform.plan import Action, Change, FieldChange, Note, Plan, Summary
 from omsform.resource import ExpectedFrom, Resource
 from omsform.safety import ownership_notes, protect_violation, why_kept
@@ -197,7 +202,19 @@ class _Planner:
             return
         else:
             action, reason = update_or_replace(cls, fields)
-        self._add(d.address, d.kind, key, action, current, fields, reason, secret=_in_key(d, key))
+        kept = _kept(d, current, cls, fields) if action is Action.UPDATE else {}
+        reason = "; ".join(r for r in (reason, kept_reason(kept)) if r)
+        self._add(
+            d.address,
+            d.kind,
+            key,
+            action,
+            current,
+            fields,
+            reason,
+            secret=_in_key(d, key),
+            kept=kept,
+        )
 
     def _plan_absent(
         self, d: Desired[Any], cls: type[Resource[Any]], key: str, decided: Action | None
@@ -278,6 +295,7 @@ class _Planner:
         names: tuple[str, ...] = (),
         *,
         secret: tuple[str, ...] = (),
+        kept: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         names = names or (address,)
         self.candidates[address] = names
@@ -294,8 +312,18 @@ class _Planner:
             reason=reason,
             precondition=current.fingerprint if current else None,
             key_secrets=secret,
+            kept=kept or {},
         )
         self.changes.append(change)
+
+
+def _kept(
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fields: Sequence[FieldChange]
+) -> dict[str, dict[str, Any]]:
+    """The live keys each open map this update sends keeps (see :mod:`omsform.openmaps`)."""
+    sent = {str(parse_path(f.path)[0]) for f in fields if f.path}
+    opened = [name for name in open_fields(cls, d.exclusive) if name in sent]
+    return kept_keys(d.spec, current.spec, opened) if opened else {}
 
 
 def _in_key(d: Desired[Any], key: str) -> tuple[str, ...]:

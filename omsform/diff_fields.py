@@ -1,6 +1,7 @@
 """Field by field: how a declared object differs from its current one, as plan-ready values.
 
-Only pairs that differ are explained (deepdiff inside nested values); a changed ``immutable``
+Only pairs that differ are explained (deepdiff inside nested values); in an open map only the
+declared keys are compared (:mod:`omsform.openmaps`); a changed ``immutable``
 field forces replacement, or manual work when the kind cannot be deleted and re-created.
 Write-only values cannot be read back, so they are compared by the ledger's fingerprint of the
 last value sent. Values at write-only paths and at a desired's ``secret_paths`` never enter the
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from omsform.errors import PlanError
+from omsform.openmaps import open_fields, projected
 from omsform.paths import (
     changed_paths,
     comparable,
@@ -65,6 +67,7 @@ def compare(
     fields: list[FieldChange] = []
     if d.spec != current.spec:  # equal is the common case, decided without walking specs
         want, have = comparable(d.spec), comparable(current.spec)
+        have = projected(want, have, open_fields(cls, d.exclusive))
         wanted, had = drop_paths(want, cls.write_only), drop_paths(have, cls.write_only)
         if wanted != had:
             secret = (*d.secret_paths, *cls.write_only)

@@ -60,6 +60,10 @@ class Change(_Frozen):
     plans, ``--format json``, the checksum) shows the key with them as ``(sensitive)``, while
     apply, in the same process, can still find the object by its real key. ``key_secrets`` is
     never serialized or shown; a plan read back from a file has the masked key only.
+
+    ``kept`` (updates only): per open map the update sends, the live keys the YAML does not
+    declare, with their live values; apply sends them merged with the declared keys
+    (:func:`omsform.openmaps.sent_spec`) so that a PATCH replacing the whole map keeps them.
     """
 
     address: str
@@ -73,6 +77,7 @@ class Change(_Frozen):
     precondition: str | None = None
     depends_on: tuple[str, ...] = ()
     level: int = 0
+    kept: dict[str, dict[str, Any]] = Field(default_factory=dict)
     key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
 
     @field_serializer("key")

@@ -23,6 +23,7 @@ from omsform.errors import Location, Problem
 from omsform.interpolate import Outcome, Resolver, Target, is_placeholder, scan
 from omsform.loadfiles import Declared
 from omsform.modelerrors import Path, dotted, model_problems
+from omsform.openmaps import EXCLUSIVE
 from omsform.paths import format_path, to_plain
 from omsform.provider import Provider
 from omsform.resource import Resource
@@ -128,7 +129,7 @@ class _Builder:
         out = self.resolver.resolve(item.body)
         for path, message, hint in out.problems:
             self.problems.append(Problem(self._locate(item, path), message, hint))
-        data = out.value
+        data, exclusive = self._exclusive(item, resource, out.value)
         names = _aliases(model, resource.name_field) if resource.name_field else set()
         if resource.name_field and not names & data.keys():
             data = {**data, resource.name_field: item.name}
@@ -147,8 +148,39 @@ class _Builder:
                 )
             )
             return
-        if not (out.problems or out.unresolved):
-            self._register(item, resource, spec, out, register)
+        if not (out.problems or out.unresolved) and exclusive is not None:
+            self._register(item, resource, spec, out, register, exclusive)
+
+    def _exclusive(
+        self, item: Declared, resource: type[Resource[Any]], data: Any
+    ) -> tuple[Any, frozenset[str] | None]:
+        """The body without the ``exclusive`` meta field, and the open maps it makes
+        authoritative (``None`` after reporting a bad value)."""
+        if not isinstance(data, dict) or EXCLUSIVE not in data:
+            return data, frozenset()
+        if EXCLUSIVE in resource.spec_model.model_fields:
+            return data, frozenset()  # a kind's own field of that name wins
+        value = data[EXCLUSIVE]
+        rest = {k: v for k, v in data.items() if k != EXCLUSIVE}
+        opened = resource.open_maps
+        if value is True and opened:
+            return rest, frozenset(opened)
+        if (value is False or value is None) and opened:
+            return rest, frozenset()
+        if isinstance(value, list) and opened and all(v in opened for v in value):
+            return rest, frozenset(value)
+        where = self._locate(item, (EXCLUSIVE,))
+        if not opened:
+            message = f"`{EXCLUSIVE}` applies to open maps, and {item.kind} has none"
+            hint = "its maps are always compared and sent whole: remove `exclusive`"
+        else:
+            message = (
+                f"`{EXCLUSIVE}` takes true, false or a list of {item.kind}'s open maps "
+                f"({', '.join(opened)})"
+            )
+            hint = "true: every open map is sent exactly as declared, other keys removed"
+        self.problems.append(Problem(where, message, hint))
+        return rest, None
 
     def _register(
         self,
@@ -157,6 +189,7 @@ class _Builder:
         spec: Any,
         out: Outcome,
         register: bool,
+        exclusive: frozenset[str],
     ) -> None:
         secret_paths = frozenset(_field_path(resource.spec_model, p) for p, _ in out.secret_refs)
         fields = to_plain(spec)  # sets sorted: the digest must not depend on hash order
@@ -172,6 +205,7 @@ class _Builder:
             "kind": item.kind,
             "spec": mask_paths(fields, hidden),
             "secrets": sorted(f"{dotted(p)}={name}" for p, name in out.secret_refs),
+            **({EXCLUSIVE: sorted(exclusive)} if exclusive else {}),
         }
         self.built.desired[item.address] = Desired(
             address=item.address,
@@ -180,6 +214,7 @@ class _Builder:
             spec=spec,
             depends_on=frozenset(out.depends_on),
             secret_paths=secret_paths,
+            exclusive=exclusive,
             location=item.location,
         )
         if register:

@@ -96,6 +96,11 @@ class Resource(Generic[S]):
     in the plan); empty for the generic "change it by hand in the remote system"."""
     write_only: ClassVar[tuple[str, ...]] = ()
     """Dotted spec paths the API never returns (``conf.password``, ``value.auth.password``)."""
+    open_maps: ClassVar[tuple[str, ...]] = ()
+    """Top-level mapping fields whose keys the API or other systems also write (a channel's
+    ``configuration``): only declared keys are compared, and an update sends the live map with
+    them merged in, unless the object declares ``exclusive`` (see :mod:`omsform.openmaps`).
+    A field that holds write-only values cannot be open (the live map has them masked)."""
     can_create: ClassVar[bool] = True
     can_delete: ClassVar[bool] = True
 

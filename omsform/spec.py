@@ -50,8 +50,9 @@ class Desired(Generic[S]):
     """One object declared in the brand's YAML.
 
     ``address`` is ``kind.name``; ``depends_on`` the addresses it references (dependency edges);
-    ``secret_paths`` the dotted field paths whose value came from ``${secret.…}``; ``location``
-    where it was declared, for messages.
+    ``secret_paths`` the dotted field paths whose value came from ``${secret.…}``; ``exclusive``
+    the kind's open maps the YAML makes authoritative (meta field ``exclusive``, see
+    :mod:`omsform.openmaps`); ``location`` where it was declared, for messages.
     """
 
     address: str
@@ -60,6 +61,7 @@ class Desired(Generic[S]):
     spec: S = field(repr=False)  # holds resolved secrets
     depends_on: frozenset[str] = frozenset()
     secret_paths: frozenset[str] = frozenset()
+    exclusive: frozenset[str] = frozenset()
     location: Location = field(default_factory=Location)
 
 

@@ -13,6 +13,12 @@ lists the channels again (after the step, which this kind depends on), PATCHes t
 fields that differ, or fails saying the channel must be created in Omnitron first. Without such
 a run the plan fails with that advice.
 
+``configuration`` is an open map (:mod:`omsform.openmaps`): Omnitron, ERP syncs and people
+write keys there too, and a PATCH replaces the whole object, so only the declared keys are
+compared and every other live key is sent back unchanged (``exclusive: true`` on the channel
+makes the declared map the whole map). ``create`` merges with the channel it finds, as the plan
+had no live map to merge with.
+
 API [D] ``GET channels/`` (list) and its fields; [P] ``PATCH channels/{id}/`` (``is_active``,
 ``configuration``); the setup step's paths are [B]. The Spec's field names are the wire names;
 see ``api.py``.
@@ -21,12 +27,13 @@ see ``api.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator, model_validator
 
 from omsform.errors import ProviderError
 from omsform.http import ApiClient, WriteClient
+from omsform.openmaps import with_live
 from omsform.resource import ExpectedFrom, ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
@@ -72,6 +79,7 @@ class OmsChannel(Resource[ChannelSpec]):
     key_fields: ClassVar[tuple[str, ...]] = ("name",)
     can_create: ClassVar[bool] = False
     can_delete: ClassVar[bool] = False
+    open_maps: ClassVar[tuple[str, ...]] = (api.CHANNEL_CONFIGURATION,)
 
     @classmethod
     def key(cls, spec: Spec) -> str:
@@ -141,6 +149,10 @@ class OmsChannel(Resource[ChannelSpec]):
                 f"channel '{key}' is still not in OMS after the channels setup step: create it "
                 "in Omnitron (check the name or omnitron_id), then apply again"
             )
+        exclusive = next(
+            (d.exclusive for d in ctx.declared(self.kind) if self.key(d.spec) == key), frozenset()
+        )
+        spec = cast(ChannelSpec, with_live(type(self), spec, found.spec, exclusive))
         differ = frozenset(f for f in MANAGED if getattr(found.spec, f) != getattr(spec, f))
         if not differ:
             return found

@@ -7,6 +7,11 @@ ledger's fingerprints). Header *names* are still compared: the YAML mapping
 ``{Authorization: ...}`` is kept as a list of ``{name, value}`` pairs sorted by name, so the
 write-only path ``additional_headers[].value`` covers every value and nothing else.
 
+``config`` is an open map (:mod:`omsform.openmaps`): integrations store their own keys there
+(the marketplace split flow's ``channel_id``), so only the declared keys are compared and an
+update sends the other live keys back (``exclusive: true`` makes the declared map the whole
+map). ``additional_headers`` is not open: its values are write-only, read back masked.
+
 Field names [D] except ``callback``, ``config`` and ``is_active`` [I]; in
 ``retry_countdown_config`` the key ``type`` is [D], the others [P]. The Spec's field names are
 the wire names (``api.WEBHOOK_FIELDS``, ``api.RETRY_COUNTDOWN_FIELDS``).
@@ -101,6 +106,7 @@ class OmsWebhook(Resource[WebhookSpec]):
     spec_model: ClassVar[type[Spec]] = WebhookSpec
     key_fields: ClassVar[tuple[str, ...]] = ("event_type", "target_url")
     write_only: ClassVar[tuple[str, ...]] = ("secret_key", "additional_headers[].value")
+    open_maps: ClassVar[tuple[str, ...]] = (api.WEBHOOK_CONFIG,)
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[WebhookSpec]]:
         """Every subscription."""
