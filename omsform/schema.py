@@ -3,7 +3,8 @@
 A brand file is either ``omsform.yaml`` (``$defs/BrandConfig``, with each installed provider's
 block) or a resource file (``$defs/ResourceFile``: kind → local name → the kind's Spec fields).
 Everything comes from the installed providers' pydantic models, so a new kind needs no change
-here. Two loader rules are built in so that valid files never show false errors in an editor:
+here; kinds with open maps get the meta field ``exclusive``. Two loader rules are built in so
+that valid files never show false errors in an editor:
 any value may instead be a ``${...}`` interpolation, and the key field a kind fills from the
 local name (``name_field``) is optional. Editors pick the schema up from the first line of a
 file::
@@ -22,6 +23,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from omsform.config import BrandConfig
+from omsform.openmaps import EXCLUSIVE
 from omsform.provider import discover
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -109,6 +111,21 @@ def _lenient(defs: dict[str, Any], models: dict[str, type[BaseModel]]) -> None:
                         schema["properties"][key] = {"anyOf": [schema["properties"][key], {}]}
 
 
+def _exclusive(open_maps: tuple[str, ...]) -> dict[str, Any]:
+    """The meta field ``exclusive`` of a kind with open maps (see :mod:`omsform.openmaps`)."""
+    return {
+        "description": (
+            f"Open maps ({', '.join(open_maps)}) own only the keys declared here; other live keys "
+            "are kept. true (or a list of open maps) sends them exactly as declared instead, "
+            "removing every other key."
+        ),
+        "anyOf": [
+            {"type": "boolean"},
+            {"type": "array", "items": {"enum": list(open_maps)}},
+        ],
+    }
+
+
 def _kinds() -> Iterator[tuple[str, Any]]:
     for provider in sorted(discover().values(), key=lambda p: p.name):
         yield from sorted(provider.kinds().items())
@@ -146,6 +163,8 @@ def brand_schema() -> dict[str, Any]:
         spec = defs[spec_name]
         if cls.name_field and cls.name_field in spec.get("required", []):
             spec["required"] = [f for f in spec["required"] if f != cls.name_field]
+        if cls.open_maps:
+            spec.setdefault("properties", {})[EXCLUSIVE] = _exclusive(cls.open_maps)
         key = ", ".join(cls.key_fields) or "none (one object)"
         files[kind] = {
             "description": f"{_doc(cls)} Natural key: {key}.",

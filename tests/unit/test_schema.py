@@ -254,3 +254,14 @@ def test_schema_command_prints_it_and_writes_it(tmp_path: Path) -> None:
     target = tmp_path / "schema.json"
     written = runner.invoke(main, ["schema", "-o", str(target)])
     assert written.exit_code == 0 and target.read_text() == printed.stdout
+
+
+def test_exclusive_is_offered_only_where_a_kind_has_open_maps() -> None:
+    schema = brand_schema()
+    web = {"name": "acme-web", "configuration": {"order_prefix": "WEB"}}
+    assert valid({"oms_channel": {"web": {**web, "exclusive": True}}}, schema)
+    assert valid({"oms_channel": {"web": {**web, "exclusive": ["configuration"]}}}, schema)
+    assert not valid({"oms_channel": {"web": {**web, "exclusive": ["config"]}}}, schema)
+    assert not valid({"oms_channel": {"web": {**web, "exclusive": "yes"}}}, schema)
+    setting = {"ORDER_FILTERING": {"value": {}, "exclusive": True}}
+    assert not valid({"oms_setting": setting}, schema)
