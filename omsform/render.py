@@ -19,7 +19,9 @@ sorted, so equal plans are byte-identical:
   ``after``, ``sensitive``, ``forces_replace``; values are JSON, ``"(sensitive)"`` when masked),
   ``reason`` (for people), ``precondition`` (the object's fingerprint as read; null for a
   create), ``depends_on`` (addresses of changes that must succeed first), ``level`` (changes of
-  one level may run concurrently; levels run in order).
+  one level may run concurrently; levels run in order), ``kept`` (an update's open maps → the
+  live keys the YAML does not declare, with their live values: apply sends them back merged
+  with the declared keys, see :mod:`omsform.openmaps`).
 - ``notes`` (list of ``category`` — ``unmanaged``, ``unverified``, ``warning``, ``info`` —,
   ``address`` (a kind for kind-wide notes), ``message``).
 - ``summary``: counts ``create``, ``update``, ``replace``, ``delete``, ``run``, ``manual``,

@@ -15,7 +15,9 @@ lower-case key: those are the write-only paths, and a credential anywhere else w
 masked and never compare equal, so it is refused at load time.
 
 API [P]: ``GET/POST cargo_companies/``, ``PATCH/DELETE cargo_companies/{id}/``; a PATCH of
-``conf`` replaces it whole, so every credential is sent again with any ``conf`` change. The
+``conf`` replaces it whole, so every credential is sent again with any ``conf`` change. ``conf``
+is therefore not an open map (:mod:`omsform.openmaps`): its credentials read back masked, so a
+merge with the live map would send the masks; the YAML declares the whole carrier config. The
 field names are [B], the body shape and the masked credential keys [P]; the Spec's field names
 are the wire names (``api.CARGO_FIELDS``).
 """

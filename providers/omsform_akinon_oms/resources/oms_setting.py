@@ -4,6 +4,7 @@
 empty body); no delete, so a setting removed from the YAML is reported, never deleted. The
 API masks secrets on read; those paths are write-only here. Known keys have typed values; each
 value model says whether its shape is documented. Wire names: ``api.SETTING_*``.
+``value`` is not an open map (:mod:`omsform.openmaps`): the value is the setting itself.
 """
 
 from __future__ import annotations

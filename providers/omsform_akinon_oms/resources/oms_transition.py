@@ -5,6 +5,8 @@
 a state's word is its display name lower-cased with every run of non-letters turned into
 ``_``. Only transitions between ``PackageStatus`` states belong to this kind; transfer
 transitions are left alone. ``config.remote_invoice_call.auth`` credentials are write-only.
+``config`` is not an open map (:mod:`omsform.openmaps`): it is the command's own parameters,
+and the masked credentials in it could not be sent back, so it is compared and sent whole.
 
 Documented [D]: the UI fields (command name, slug, source and destination state, command code,
 visibility), the command classes, the state objects and the ``remote_invoice_call`` config.
