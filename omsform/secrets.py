@@ -66,15 +66,16 @@ def _variants(value: str) -> set[str]:
     return found
 
 
-def _whole(value: str) -> str | None:
+def _whole(value: str, *, exact: bool = False) -> str | None:
     """The regex of ``value`` as a whole value: not part of a longer word (a boundary is only
     required on a side where the value itself starts or ends with a word character), any run of
     whitespace inside it matching any other (a multi-line secret re-indented, or collapsed onto
-    one line, is the same secret)."""
-    core = value.strip()
+    one line, is the same secret) unless ``exact``."""
+    core = value if exact else value.strip()
     if not core:
         return None
-    body = r"\s+".join(re.escape(chunk) for chunk in core.split())
+    chunks = [core] if exact else core.split()
+    body = r"\s+".join(re.escape(chunk) for chunk in chunks)
     head = _BEFORE if _is_word(core[0]) else ""
     tail = _AFTER if _is_word(core[-1]) else ""
     return f"{head}{body}{tail}"
@@ -223,3 +224,23 @@ def short_secret_warning(name: str, value: str) -> tuple[str, str] | None:
         "garbling ordinary words"
     )
     return message, f"use a secret of at least {MIN_LENGTH} characters"
+
+
+def replace_secrets(text: str, replacements: Mapping[str, str]) -> str:
+    """``text`` with every whole, exact occurrence of each secret (a key of ``replacements``)
+    replaced by its replacement (``omsform import`` writes ``${secret.NAME}`` for a value it
+    was given). A secret shorter than :data:`MIN_LENGTH` is replaced only when it is the whole
+    text: inside longer text it cannot be told from an ordinary word."""
+    if text in replacements:
+        return replacements[text]
+    usable = sorted((s for s in replacements if len(s) >= MIN_LENGTH), key=lambda s: (-len(s), s))
+    if not usable or not text:
+        return text
+    pattern = _exact_pattern(tuple(usable))
+    return pattern.sub(lambda m: replacements[usable[(m.lastindex or 1) - 1]], text)
+
+
+@lru_cache(maxsize=16)
+def _exact_pattern(values: tuple[str, ...]) -> re.Pattern[str]:
+    """One group per value, in order (``lastindex`` tells which matched)."""
+    return re.compile("|".join(f"({_whole(v, exact=True)})" for v in values))
