@@ -77,7 +77,11 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
 
         classes = {k: cls for k, (_, cls) in kind_index().items() if k in wanted}
         built = importer.build_files(
-            current, classes, brand=source.brand, include_upstream=include_upstream
+            current,
+            classes,
+            brand=source.brand,
+            include_upstream=include_upstream,
+            known_secrets=source.named_secrets,
         )
         _write(out_dir, source, built)
         if source.sandbox_dir is not None:
@@ -189,7 +193,10 @@ def _summary(
             f", … ({len(keys)} in all)" if len(keys) > SHOWN_KEYS else ""
         )
         out.out(f"  {kind}: {shown}: {reason}")
-    env = [*source.env, *built.env]
+    firsts: dict[str, importer.EnvVar] = {}
+    for var in [*source.env, *built.env]:
+        firsts.setdefault(var.name, var)  # a provider's token may also be in a webhook URL
+    env = list(firsts.values())
     if env:
         out.out("Set these environment variables before plan and apply:")
         for line in importer.env_lines(env):

@@ -144,6 +144,9 @@ def _provider_block(
     base: tuple[str | int, ...] = ("providers", provider.name)
     out = resolver.resolve(block, allow_resources=False)
     problems.extend(Problem(locate((*base, *p), False), m, h) for p, m, h in out.problems)
+    warnings.extend(
+        Problem(locate((*base, *p), False), m, h, "warning") for p, m, h in out.warnings
+    )
     loaded.secrets |= out.secrets
     from_refs = {p for p, _ in out.secret_refs}
     for name in provider.secret_fields:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json as jsonlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import quote, quote_plus
 
 import httpx
 
@@ -25,17 +23,9 @@ _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-auth
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value (and its URL/JSON-escaped forms) as ``(sensitive)``."""
-    return secrets_redact(text, _variants(secrets))
-
-
-def _variants(secrets: Iterable[str]) -> frozenset[str]:
-    found: set[str] = set()
-    for value in secrets:
-        if value:
-            found |= {value, quote(value, safe=""), quote_plus(value)}
-            found.add(jsonlib.dumps(value)[1:-1])
-    return frozenset(found)
+    """``text`` with every secret value (and its URL/JSON-escaped forms) as ``(sensitive)``:
+    :func:`omsform.secrets.redact`, the one text redaction."""
+    return secrets_redact(text, secrets)
 
 
 def header_secrets(headers: Mapping[str, str]) -> set[str]:

@@ -14,6 +14,7 @@ from pydantic_core import to_jsonable_python
 from omsform.import_names import SecretNames
 from omsform.paths import covers, format_path, iter_items, parse_path
 from omsform.resource import Resource
+from omsform.secrets import replace_secrets
 
 _SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
 
@@ -162,3 +163,29 @@ def _with_name(data: dict[str, Any], cls: type[Resource[Any]], name: str) -> dic
     if cls.name_field and cls.name_field not in data:
         return {**data, cls.name_field: name}
     return data
+
+
+def secret_refs(known: Mapping[str, str]) -> dict[str, str]:
+    """Secret value (as it reads in imported data, ``${`` escaped) → ``${secret.NAME}``, from
+    ``known`` (NAME → value); the first name wins when several share one value."""
+    found: dict[str, str] = {}
+    for name, value in sorted(known.items()):
+        if value:
+            found.setdefault(value.replace("${", "$${"), "${secret." + name + "}")
+    return found
+
+
+def use_secret_refs(value: Any, refs: Mapping[str, str], used: set[str]) -> Any:
+    """``value`` with every known secret value written as its ``${secret.NAME}`` (see
+    :func:`secret_refs`), inside longer strings too (a URL token); the references written are
+    added to ``used``."""
+    if isinstance(value, dict):
+        return {k: use_secret_refs(v, refs, used) for k, v in value.items()}
+    if isinstance(value, list):
+        return [use_secret_refs(v, refs, used) for v in value]
+    if isinstance(value, str) and refs:
+        new = replace_secrets(value, refs)
+        if new != value:
+            used.update(ref for ref in refs.values() if ref in new)
+        return new
+    return value

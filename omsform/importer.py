@@ -30,8 +30,15 @@ from typing import Any
 from omsform.cycles import components, is_cycle
 from omsform.import_files import SCHEMA_FILE, config_file, env_lines, kind_file, provider_block
 from omsform.import_names import EnvVar, SecretNames, env_name, local_name
-from omsform.import_values import hide_write_only, plain_data, validation_error
+from omsform.import_values import (
+    hide_write_only,
+    plain_data,
+    secret_refs,
+    use_secret_refs,
+    validation_error,
+)
 from omsform.resource import Resource
+from omsform.secrets import replace_secrets
 from omsform.spec import Remote
 
 __all__ = [  # the names below are re-exported for importsource and cli_adopt
@@ -110,6 +117,7 @@ def _objects(
     include_upstream: bool,
     secrets: SecretNames,
     result: Imported,
+    refs: Mapping[str, str],
 ) -> list[_Object]:
     objects: list[_Object] = []
     for kind in sorted(current):
@@ -121,10 +129,11 @@ def _objects(
             reason = "another object has the same key" if key in seen else ""
             seen.add(key)
             reason = reason or _why_not(cls, remote, include_upstream)
+            shown = replace_secrets(key, refs)  # a key may hold a secret (a URL token)
             if reason:
-                result.skipped.append(Skipped(kind, key, reason))
+                result.skipped.append(Skipped(kind, shown, reason))
                 continue
-            obj = _object(cls, remote, key, taken, secrets, result)
+            obj = _object(cls, remote, (key, shown), taken, secrets, result)
             if obj is not None:
                 objects.append(obj)
                 result.counts[kind] = result.counts.get(kind, 0) + 1
@@ -134,19 +143,21 @@ def _objects(
 def _object(
     cls: type[Resource[Any]],
     remote: Remote[Any],
-    key: str,
+    keys: tuple[str, str],
     taken: set[str],
     secrets: SecretNames,
     result: Imported,
 ) -> _Object | None:
-    name = local_name(cls, key, taken)
+    key, shown = keys  # the live key (to link references by) and the key as it may be shown
+    name = local_name(cls, shown, taken)
     data = plain_data(remote.spec)
     generated = len(secrets.env)
     hide_write_only(data, cls, name, secrets)
     problem = validation_error(data, cls, name, secrets)
     if problem:
         del secrets.env[generated:]
-        result.skipped.append(Skipped(cls.kind, key, f"its live values fail validation: {problem}"))
+        reason = f"its live values fail validation: {problem}"
+        result.skipped.append(Skipped(cls.kind, shown, reason))
         return None
     if cls.name_field and data.get(cls.name_field) == name:
         del data[cls.name_field]  # the loader fills it from the local name
@@ -205,16 +216,28 @@ def build_files(
     *,
     brand: str,
     include_upstream: bool = False,
+    known_secrets: Mapping[str, str] | None = None,
 ) -> Imported:
-    """Resource files (``<kind>.yaml``) for the objects in ``current``."""
+    """Resource files (``<kind>.yaml``) for the objects in ``current``.
+
+    ``known_secrets`` (NAME → value) are the secrets the import was given (its ``--config``
+    and the environment): wherever a live value holds one, the file says ``${secret.NAME}``,
+    never the value (a token in a webhook's ``target_url``); keys and local names never show
+    it either."""
     result = Imported()
     secrets = SecretNames(brand)
-    objects = _objects(current, resources, include_upstream, secrets, result)
+    refs = secret_refs(known_secrets or {})
+    objects = _objects(current, resources, include_upstream, secrets, result, refs)
     _link(objects)
+    used: set[str] = set()
+    for obj in objects:
+        obj.data = use_secret_refs(obj.data, refs, used)
     by_kind: dict[str, list[_Object]] = {}
     for obj in objects:
         by_kind.setdefault(obj.kind, []).append(obj)
     for kind, items in sorted(by_kind.items()):
         result.files[f"{kind}.yaml"] = kind_file(kind, {o.name: o.data for o in items})
-    result.env = secrets.env
+    names = {ref.removeprefix("${secret.").removesuffix("}") for ref in used}
+    purpose = "values of the imported objects that equal it"
+    result.env = [*secrets.env, *(EnvVar(n, True, purpose) for n in sorted(names))]
     return result

@@ -50,6 +50,7 @@ class Source:
     blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     env: list[EnvVar] = field(default_factory=list)
     secrets: frozenset[str] = frozenset()
+    named_secrets: dict[str, str] = field(default_factory=dict)
     sandbox_dir: Path | None = None
     protect: tuple[str, ...] = ()
     safety: Safety | None = None
@@ -93,7 +94,23 @@ def _from_config(directory: Path, sandbox: bool, brand: str | None) -> Source:
                 purpose = f"providers.{provider}.{key}"
                 source.env.append(EnvVar(var, scope == "secret", purpose))
         source.blocks[provider] = block
+    source.named_secrets = _named_secrets(directory, os.environ)
+    source.secrets |= frozenset(v for v in source.named_secrets.values() if v)
     return source
+
+
+def _named_secrets(directory: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """NAME → value of every ``${secret.NAME}`` the brand at ``directory`` uses (its
+    ``omsform.yaml`` and resource files) that is set in ``environ``: the import writes the
+    reference wherever a live value holds one of them."""
+    names: set[str] = set()
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        names |= {name for scope, name in _REF.findall(text) if scope == "secret"}
+    return {name: environ[name] for name in sorted(names) if environ.get(name)}
 
 
 def _from_env(environ: Mapping[str, str], brand: str) -> Source:
@@ -111,6 +128,9 @@ def _from_env(environ: Mapping[str, str], brand: str) -> Source:
             problems.append(Problem(where, f"provider {name}: {err.errors()[0]['msg']}"))
             continue
         source.secrets |= {str(values[f]) for f in provider.secret_fields if f in values}
+        source.named_secrets |= {
+            env_name(brand, name, f): str(values[f]) for f in provider.secret_fields if f in values
+        }
         _generated_block(source, provider, values)
     if problems:
         raise ConfigError(problems)

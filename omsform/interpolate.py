@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from omsform.secrets import short_secret_warning
 from omsform.suggest import did_you_mean
 
 Path = tuple[str | int, ...]
@@ -88,6 +89,7 @@ class Outcome:
 
     value: Any = None
     problems: list[tuple[Path, str, str]] = field(default_factory=list)
+    warnings: list[tuple[Path, str, str]] = field(default_factory=list)
     depends_on: set[str] = field(default_factory=set)
     secrets: set[str] = field(default_factory=set)
     secret_refs: list[tuple[Path, str]] = field(default_factory=list)
@@ -196,6 +198,8 @@ class Resolver:
             value = self.environ[name]
             if value:
                 out.secrets.add(value)
+            if (short := short_secret_warning(name, value)) is not None:
+                out.warnings.append((path, *short))
             return value
         if self.offline or self.placeholders:
             out.placeholders.add(path)

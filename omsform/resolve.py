@@ -129,6 +129,8 @@ class _Builder:
         out = self.resolver.resolve(item.body)
         for path, message, hint in out.problems:
             self.problems.append(Problem(self._locate(item, path), message, hint))
+        for path, message, hint in out.warnings:
+            self.warnings.append(Problem(self._locate(item, path), message, hint, "warning"))
         data, exclusive = self._exclusive(item, resource, out.value)
         names = _aliases(model, resource.name_field) if resource.name_field else set()
         if resource.name_field and not names & data.keys():

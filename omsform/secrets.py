@@ -8,17 +8,15 @@ write-only (§6). Two layers keep them out of output:
    kept but may embed a secret (a natural key such as ``target_url``) has the secret replaced
    *inside that string* (:func:`redact_data`), never by substituting in serialized JSON text, so
    JSON output is always valid JSON.
-2. **Text safety net.** :func:`redact` replaces occurrences of secret values in messages, logs
-   and rendered plans. A text that is a whole JSON document is redacted inside its strings only
-   (see 1). Which values the net holds is decided by :func:`worth_redacting`:
-
-   - values from ``${secret.NAME}`` and provider credentials: always, however short (they come
-     from the environment and appear nowhere else);
-   - literal values written in the YAML at a write-only path (a header value ``'2'``, a user
-     name ``oms``): only when at least :data:`MIN_LITERAL_LENGTH` characters long. Such values
-     are masked structurally by path wherever they are shown; short ones are in the committed
-     YAML anyway, and replacing them in free text would corrupt counts, names and hashes
-     (``Plan: 0 to create, (sensitive) to update``) while hiding nothing.
+2. **Text safety net.** :func:`redact` (the one text redaction; every other ``redact`` calls
+   it) replaces whole occurrences of secret values in messages, logs and rendered plans, on the
+   full text before anything cuts it or changes its whitespace. A text that is a whole JSON
+   document is redacted inside its strings only (see 1). Values shorter than
+   :data:`MIN_LENGTH` are never replaced in free text (``Plan: 0 to create, (sensitive) to
+   update`` hides nothing and garbles everything): they are masked structurally by path, and a
+   ``${secret.…}`` that short is a validation warning (:func:`short_secret_warning`). Literal
+   values written in the YAML at a write-only path join the net only when long enough
+   (:func:`worth_redacting`); short ones are in the committed YAML anyway.
 
    Build the set with :func:`text_secrets` (or filter literals with :func:`worth_redacting`).
 
@@ -34,41 +32,93 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from omsform import paths as _paths
 
 SENSITIVE = "(sensitive)"
 """What a secret value is replaced with (the same marker as :data:`omsform.plan.SENSITIVE`)."""
 
-MIN_LITERAL_LENGTH = 6
-"""Shortest literal write-only value the text safety net redacts (see the module docstring)."""
+MIN_LENGTH = 6
+"""Shortest value the text safety net redacts; shorter secrets get a validation warning and
+are masked by path only (see the module docstring)."""
+
+
+_WORD = "A-Za-z0-9_"
+# A whole value starts where no word character precedes it; an escape that ends in a letter
+# or digit (``%3D``, ``\\n``, ``\\u00e9``) also ends the text before it, so a secret inside a
+# percent-encoded or JSON-escaped string is still found.
+_BEFORE = rf"(?:(?<![{_WORD}])|(?<=%[0-9A-Fa-f]{{2}})|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{{4}}))"
+_AFTER = rf"(?![{_WORD}])"
+
+
+def _is_word(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "_")
+
+
+def _variants(value: str) -> set[str]:
+    """``value`` and the forms it takes in a URL (percent-encoded, ``+`` for spaces) and inside
+    a JSON string, for the value as given and without surrounding whitespace."""
+    found: set[str] = set()
+    for form in {value, value.strip()}:
+        if form:
+            found |= {form, quote(form, safe=""), quote_plus(form), json.dumps(form)[1:-1]}
+    return found
+
+
+def _whole(value: str, *, exact: bool = False) -> str | None:
+    """The regex of ``value`` as a whole value: not part of a longer word (a boundary is only
+    required on a side where the value itself starts or ends with a word character), any run of
+    whitespace inside it matching any other (a multi-line secret re-indented, or collapsed onto
+    one line, is the same secret) unless ``exact``."""
+    core = value if exact else value.strip()
+    if not core:
+        return None
+    chunks = [core] if exact else core.split()
+    body = r"\s+".join(re.escape(chunk) for chunk in chunks)
+    head = _BEFORE if _is_word(core[0]) else ""
+    tail = _AFTER if _is_word(core[-1]) else ""
+    return f"{head}{body}{tail}"
 
 
 @lru_cache(maxsize=64)
-def _pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
-    """One alternation of all secrets, longest first so a secret containing another wins."""
-    values = sorted((s for s in secrets if s), key=lambda s: (-len(s), s))
-    if not values:
+def _pattern(secrets: frozenset[str], min_length: int) -> re.Pattern[str] | None:
+    """One alternation of every form of every secret at least ``min_length`` characters long
+    (without surrounding whitespace), longest first so a secret containing another wins."""
+    forms = {v for s in secrets if len(s.strip()) >= min_length for v in _variants(s)}
+    regexes = {r for v in forms if (r := _whole(v)) is not None}
+    if not regexes:
         return None
-    return re.compile("|".join(re.escape(v) for v in values))
+    ordered = sorted(regexes, key=lambda r: (-len(r), r))
+    return re.compile("|".join(ordered))
 
 
-def _in_string(text: str, secrets: frozenset[str]) -> str:
-    pattern = _pattern(secrets)
+def _in_string(text: str, pattern: re.Pattern[str] | None) -> str:
     if pattern is None or not text:
         return text
     return pattern.sub(SENSITIVE, text)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every occurrence of every non-empty secret replaced by ``(sensitive)``.
+    """``text`` with every whole occurrence of every secret replaced by ``(sensitive)``.
+
+    This is the one text redaction of omsform: every message, log line and rendered plan goes
+    through it, always on the full text, before anything cuts it or changes its whitespace.
+
+    - *Whole values only*: a secret is not replaced inside a longer word, so ordinary words
+      stay intact. Its URL-encoded and JSON-escaped forms are found too, and any run of
+      whitespace inside a secret matches any other (a multi-line secret printed re-indented or
+      collapsed onto one line).
+    - Values shorter than :data:`MIN_LENGTH` are left out: in free text they cannot be told
+      from ordinary words and numbers. They are masked structurally, by path, and
+      validation warns about them (:func:`short_secret_warning`).
 
     When ``text`` is a whole JSON document (an object or an array, as ``plan --format json``
     prints), the secrets are replaced inside its strings only and the document is written again
     (indented by 2) when anything changed, so it stays valid JSON.
     """
-    found = frozenset(secrets)
-    if _pattern(found) is None or not text:
+    pattern = _pattern(frozenset(secrets), MIN_LENGTH)
+    if pattern is None or not text:
         return text
     if text.lstrip()[:1] in ("{", "["):
         try:
@@ -76,30 +126,33 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         except ValueError:
             pass  # not JSON after all: plain text
         else:
-            clean = redact_data(data, found)
+            clean = _redact_value(data, pattern)
             if clean == data:
                 return text
             end = "\n" if text.endswith("\n") else ""
             return json.dumps(clean, indent=2, ensure_ascii=False) + end
-    return _in_string(text, found)
+    return _in_string(text, pattern)
 
 
 def redact_data(data: Any, secrets: Iterable[str]) -> Any:
     """A copy of JSON-like ``data`` with every secret replaced inside its strings (mapping keys
-    included); numbers, booleans and the structure are never touched."""
-    found = frozenset(secrets)
-    if _pattern(found) is None:
+    included); numbers, booleans and the structure are never touched.
+
+    This masks known parts of known fields (a natural key that embeds a secret), so secrets of
+    any length are replaced, as whole values (see :func:`redact`)."""
+    pattern = _pattern(frozenset(secrets), 1)
+    if pattern is None:
         return data
-    return _redact_value(data, found)
+    return _redact_value(data, pattern)
 
 
-def _redact_value(data: Any, secrets: frozenset[str]) -> Any:
+def _redact_value(data: Any, pattern: re.Pattern[str]) -> Any:
     if isinstance(data, str):
-        return _in_string(data, secrets)
+        return _in_string(data, pattern)
     if isinstance(data, Mapping):
-        return {_redact_value(k, secrets): _redact_value(v, secrets) for k, v in data.items()}
+        return {_redact_value(k, pattern): _redact_value(v, pattern) for k, v in data.items()}
     if isinstance(data, list | tuple):
-        return [_redact_value(v, secrets) for v in data]
+        return [_redact_value(v, pattern) for v in data]
     return data
 
 
@@ -107,7 +160,7 @@ def worth_redacting(value: str, *, literal: bool) -> bool:
     """Whether the text safety net hides ``value``: always when it came from ``${secret.…}``
     or a provider credential, only when long enough to be a credential when it is a literal
     written at a write-only path."""
-    return bool(value) and (not literal or len(value) >= MIN_LITERAL_LENGTH)
+    return bool(value) and (not literal or len(value) >= MIN_LENGTH)
 
 
 def strings_in(value: Any) -> Iterator[str]:
@@ -158,3 +211,36 @@ def mask_paths(data: Any, paths: Iterable[str]) -> Any:
 def values_at(data: Any, path: str) -> list[Any]:
     """Every value found at ``path`` in ``data`` (several when the path has ``[]``)."""
     return list(_paths.iter_paths(data, path))
+
+
+def short_secret_warning(name: str, value: str) -> tuple[str, str] | None:
+    """The validation warning (message, hint) for secret ``name`` when its ``value`` is too
+    short for the text safety net; ``None`` when it is long enough (or empty)."""
+    if not value.strip() or len(value.strip()) >= MIN_LENGTH:
+        return None
+    message = (
+        f"secret {name} is shorter than {MIN_LENGTH} characters: plans and saved files mask it "
+        "by field, but free text (API error messages, debug logs) cannot hide it without "
+        "garbling ordinary words"
+    )
+    return message, f"use a secret of at least {MIN_LENGTH} characters"
+
+
+def replace_secrets(text: str, replacements: Mapping[str, str]) -> str:
+    """``text`` with every whole, exact occurrence of each secret (a key of ``replacements``)
+    replaced by its replacement (``omsform import`` writes ``${secret.NAME}`` for a value it
+    was given). A secret shorter than :data:`MIN_LENGTH` is replaced only when it is the whole
+    text: inside longer text it cannot be told from an ordinary word."""
+    if text in replacements:
+        return replacements[text]
+    usable = sorted((s for s in replacements if len(s) >= MIN_LENGTH), key=lambda s: (-len(s), s))
+    if not usable or not text:
+        return text
+    pattern = _exact_pattern(tuple(usable))
+    return pattern.sub(lambda m: replacements[usable[(m.lastindex or 1) - 1]], text)
+
+
+@lru_cache(maxsize=16)
+def _exact_pattern(values: tuple[str, ...]) -> re.Pattern[str]:
+    """One group per value, in order (``lastindex`` tells which matched)."""
+    return re.compile("|".join(f"({_whole(v, exact=True)})" for v in values))

@@ -11,12 +11,15 @@ store the secrets (and the test checks that they did, so the canaries really wen
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from secrets import token_hex
+from typing import Any
 
 import pytest
 from omsform_akinon_oms import api
 
+from omsform.secrets import SENSITIVE
 from tests.e2e.conftest import (
     Cli,
     Result,
@@ -120,3 +123,147 @@ def test_no_canary_secret_appears_in_any_output_or_file(tmp_path: Path) -> None:
     dbs = [p for p in tmp_path.rglob("*.sqlite*") if p not in files]
     stored = "".join(p.read_bytes().decode(errors="replace") for p in dbs)
     assert set(hits(stored, set(rotated.values()) | set(secrets.values())))
+
+
+# --- URL-token, multi-line and short secrets (in process, the embedded sandbox) -----------------
+CANARY_CONFIG = """\
+brand: canary
+providers:
+  akinon_oms: {url: "${env.CANARY_OMS_URL}", token: "${secret.CANARY_OMS_TOKEN}"}
+"""
+CANARY_HOOKS = """\
+oms_webhook:
+  ready:
+    event_type: package.status.packed
+    target_url: https://erp.example.com/hooks/ready?token=${secret.CANARY_URL_TOKEN}
+    secret_key: ${secret.CANARY_MULTILINE}
+    additional_headers: {X-Shard: "${secret.CANARY_SHORT}"}
+  shipped:
+    event_type: package.status.shipped
+    target_url: https://erp.example.com/hooks/shipped?key=${secret.CANARY_OMS_TOKEN}
+"""
+MORE_HOOKS = """\
+  created:
+    event_type: package.status.delivered
+    target_url: https://erp.example.com/hooks/delivered?token=${secret.CANARY_URL_TOKEN}
+    secret_key: ${secret.CANARY_MULTILINE}
+"""
+SHORT = "an"  # inside "plan", "changes", "and", "manage": garbled everywhere when replaced as text
+
+
+class EchoingWrites:
+    """The sandbox behind a gate that, once ``on``, rejects every webhook write with a 400
+    whose body echoes the secret-bearing values it was sent (as some APIs do)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.on = app, False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        hook_write = scope["type"] == "http" and scope["method"] in ("POST", "PATCH", "PUT")
+        if not (self.on and hook_write and "hook" in scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        sent = json.loads(body or b"{}")
+        echoed = {
+            k: [f"{v} is not accepted."] for k, v in sent.items() if k in ECHOED and v is not None
+        }
+        payload = json.dumps(echoed).encode()
+        head = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+        await send({"type": "http.response.start", "status": 400, "headers": head})
+        await send({"type": "http.response.body", "body": payload})
+
+
+ECHOED = ("target_url", "secret_key")
+
+
+def canary_env() -> dict[str, str]:
+    """The brand's secrets: a URL token, a provider token (also in a URL), a multi-line secret
+    (with a doubled space), and a two-letter one."""
+    lines = f"{canary()}\n  {canary()}  {canary()}\n{canary()}"
+    return {
+        "CANARY_OMS_URL": "https://oms.example.com",
+        "CANARY_OMS_TOKEN": canary(),
+        "CANARY_URL_TOKEN": canary(),
+        "CANARY_MULTILINE": lines,
+        "CANARY_SHORT": SHORT,
+        "NO_COLOR": "1",
+    }
+
+
+def canaries_of(env: Mapping[str, str]) -> set[str]:
+    """Every long secret of ``env``, each line and word of a multi-line one apart."""
+    secrets = [v for k, v in env.items() if k.startswith("CANARY_") and v.startswith("cnry")]
+    return {word for value in secrets for word in value.split()}
+
+
+def test_url_multiline_and_short_secrets_never_leak_nor_garble_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from omsform import engine
+    from omsform.cli import main
+    from omsform.sandbox import build_app, transport
+
+    gates: list[EchoingWrites] = []
+
+    def echoing_sandbox(brand_path: Path, seed: str = "demo") -> Any:
+        db = brand_path / ".omsform" / "sandbox.sqlite"
+        gates.append(EchoingWrites(build_app(engine.open_sandbox_db(db), seed=seed)))
+        gates[-1].on = echo
+        return transport(gates[-1])
+
+    monkeypatch.setattr(engine, "sandbox_transport", echoing_sandbox)
+    brand = tmp_path / "canary"
+    brand.mkdir()
+    (brand / "omsform.yaml").write_text(CANARY_CONFIG)
+    (brand / "webhooks.yaml").write_text(CANARY_HOOKS)
+    env, echo = canary_env(), False
+    first = canaries_of(env)
+
+    def run(*args: str) -> Result:
+        done = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        return Result(args, done.exit_code, done.stdout, done.stderr)
+
+    b = str(brand)
+    valid = run("validate", b)
+    assert valid.code == 0, valid
+    warning = f"{brand / 'webhooks.yaml'}:6:35"  # the ${secret.CANARY_SHORT} use
+    assert warning in valid.stderr and "secret CANARY_SHORT is shorter than 6" in valid.stderr
+    plans = [run("plan", b, "--sandbox", "--format", f) for f in ("text", "json", "markdown")]
+    saved = run("plan", b, "--sandbox", "-o", str(tmp_path / "plan.json"))
+    applied = run("apply", b, "--sandbox", "--auto-approve")
+    assert [r.code for r in [*plans, saved, applied]] == [0] * 5, applied
+    assert "plan" in plans[0].stdout.lower() and "2 to create" in plans[0].stdout, plans[0]
+    doc = json.loads(plans[1].stdout)
+    headers = [
+        f for c in doc["changes"] for f in c.get("fields", []) if "additional_headers" in f["path"]
+    ]
+    assert headers and all(SHORT not in json.dumps(f) for f in headers), headers  # by field
+    imported = run("import", "--config", b, "--sandbox", "--out", str(tmp_path / "imported"))
+    assert imported.code == 0, imported
+    text = (tmp_path / "imported" / "oms_webhook.yaml").read_text()
+    assert "?token=${secret.CANARY_URL_TOKEN}" in text and "?key=${secret.CANARY_OMS_TOKEN}" in text
+
+    # A rotated multi-line secret (an update) and a new webhook with both (a create). (Rotating
+    # the URL token would leave the old one in a live key omsform no longer knows.)
+    env["CANARY_MULTILINE"] = canary_env()["CANARY_MULTILINE"]
+    (brand / "webhooks.yaml").write_text(CANARY_HOOKS + MORE_HOOKS)
+    echo = True  # the next writes are answered 400 with the values sent echoed back
+    failing = run("apply", b, "--sandbox", "--auto-approve")
+    assert failing.code == 1 and "400" in failing.output and SENSITIVE in failing.output, failing
+
+    runs = [valid, *plans, saved, applied, imported, failing]
+    canaries = first | canaries_of(env)
+    for result in runs:
+        assert not hits(result.output, canaries), str(result)
+        for word in ("plan", "changes", "manage", "and"):  # the short secret garbles nothing
+            assert f"{word[:1]}{SENSITIVE}" not in result.output, str(result)
+    files = [p for p in written_files(tmp_path) if not p.name.startswith("journal")]
+    assert {"plan.json", "ledger.json", "oms_webhook.yaml"} <= {p.name for p in files}
+    for path in files:
+        assert not hits(path.read_text(errors="replace"), canaries), path

@@ -14,12 +14,14 @@ from tests.fixtures.kinds import PROVIDERS
 
 
 def test_redact_replaces_every_occurrence_longest_first() -> None:
-    text = "token=abc123 again abc123 and abc"
-    assert redact(text, ["abc", "abc123"]) == f"token={SENSITIVE} again {SENSITIVE} and {SENSITIVE}"
+    text = "token=abcdef123 again abcdef123 and abcdef"
+    assert redact(text, ["abcdef", "abcdef123"]) == (
+        f"token={SENSITIVE} again {SENSITIVE} and {SENSITIVE}"
+    )
 
 
 def test_redact_ignores_empty_secrets_and_escapes_regex_characters() -> None:
-    assert redact("a.b*c", ["", ".b*"]) == f"a{SENSITIVE}c"
+    assert redact("a.b*c+d?e", ["", ".b*c+d?"]) == f"a{SENSITIVE}e"
     assert redact("nothing here", []) == "nothing here"
 
 
@@ -80,3 +82,20 @@ def test_secret_values_never_reach_problem_messages(tmp_path: Path) -> None:
     assert "field 'type' must be 'store' or 'warehouse'" in text
     assert "field 'priority' must be a valid integer" in text
     assert canary not in text
+
+
+def test_a_short_secret_is_a_warning_at_its_use_and_long_ones_are_not(tmp_path: Path) -> None:
+    (tmp_path / "omsform.yaml").write_text(CONFIG)
+    (tmp_path / "loc.yaml").write_text(
+        "tp_location:\n  x:\n    erp_code: X\n    name: 'n-${secret.SHORT}'\n    type: store\n"
+    )
+    env = {"TP_TOKEN": "tok", "SHORT": "ab"}
+    brand = load_brand(tmp_path, providers=PROVIDERS, environ=env)
+    found = sorted(str(w) for w in brand.warnings if "shorter than 6" in w.message)
+    assert found[0].startswith(f"{tmp_path / 'loc.yaml'}:4:11 (tp_location.x): warning: ")
+    assert "secret SHORT " in found[0]
+    assert f"{tmp_path / 'omsform.yaml'}:5:12: warning: secret TP_TOKEN " in found[1]
+    assert len(found) == 2
+    env = {"TP_TOKEN": "tok-long", "SHORT": "abcdef"}
+    brand = load_brand(tmp_path, providers=PROVIDERS, environ=env)
+    assert not [w for w in brand.warnings if "shorter than" in w.message]
