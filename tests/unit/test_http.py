@@ -143,7 +143,7 @@ def test_a_listing_whose_count_does_not_match_its_objects_fails() -> None:
         async with make_client(liar) as client:
             await client.list_all("/api/x/")
 
-    with pytest.raises(ProviderError, match="count 3 but 1 unique ids"):
+    with pytest.raises(ProviderError, match="count 3 but 2 objects"):
         run(body)
 
 
