@@ -42,11 +42,15 @@ class FakeClock:
 
 
 def make_client(
-    app: Any, sleeps: list[float] | None = None, token: str = TOKEN, **options: Any
+    app: Any,
+    sleeps: list[float] | None = None,
+    token: str = TOKEN,
+    clock: FakeClock | None = None,
+    **options: Any,
 ) -> WriteClient:
     """A client for ``app`` whose pauses are recorded instead of slept (they move a fake clock
     on), and whose jitter is 1."""
-    clock = FakeClock(sleeps)
+    clock = clock or FakeClock(sleeps)
     return WriteClient(
         "http://toy",
         {"Authorization": f"Token {token}"},
