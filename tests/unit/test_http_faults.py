@@ -138,7 +138,7 @@ def _rows(*ids: int) -> list[dict[str, Any]]:
 
 
 NEXT2, NEXT3 = "http://toy/api/x/?page=2", "http://toy/api/x/?page=3"
-INCOMPLETE = {
+INCOMPLETE: dict[str, tuple[list[dict[str, Any]], str]] = {
     "neither count nor next": (
         [{"results": _rows(1, 2)}],
         "page 1 has neither `count` nor `next`",
