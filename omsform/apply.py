@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from omsform.diff import secret_slot
 from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, ProviderError
-from omsform.http import WriteClient, is_ambiguous, redact
+from omsform.http import WriteClient, idempotency_scope, is_ambiguous, redact
 from omsform.journal import Journal, new_run_id
 from omsform.ledger import Ledger
 from omsform.openmaps import sent_spec
@@ -236,6 +236,10 @@ class _Run:
 
     async def create(self, change: Change) -> str:
         """Create once; after an ambiguous failure look it up, and only if absent try again."""
+        with idempotency_scope():  # each POST of this create keeps its Idempotency-Key on retry
+            return await self._create(change)
+
+    async def _create(self, change: Change) -> str:
         resource, client = self.resources[change.kind], self.clients[change.provider]
         spec = self.desired[change.address].spec
         for attempt in (1, 2):

@@ -15,10 +15,14 @@ redaction), :mod:`omsform.http_retry` (exactly what is retried, and how long to 
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 import random
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -28,6 +32,7 @@ import sniffio  # noqa: F401  # without it httpcore retries a failed import on e
 from omsform.errors import AuthError, UnreachableError
 from omsform.http_core import ClientCore, redact
 from omsform.http_listing import gather_all, list_collection
+from omsform.http_pace import Pacer
 from omsform.http_retry import (
     AmbiguousWriteError,
     Backoff,
@@ -45,11 +50,38 @@ __all__ = [
     "ClientOptions",
     "WriteClient",
     "gather_all",
+    "idempotency_scope",
     "is_ambiguous",
     "redact",
 ]
 
 _NO_BODY: Any = object()
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_BASE: ContextVar[str | None] = ContextVar("omsform_idempotency", default=None)
+
+
+@contextmanager
+def idempotency_scope(key: str | None = None) -> Iterator[str]:
+    """Within the block, each POST's ``Idempotency-Key`` derives from ``key`` (a fresh uuid4
+    unless given; yielded so a caller can keep it and pass it again on a re-run): the same
+    path and body give the same key, so repeating one logical create repeats its key, while the
+    different POSTs of a multi-step create (create, test, enable) get different ones."""
+    base = key or str(uuid.uuid4())
+    token = _IDEMPOTENCY_BASE.set(base)
+    try:
+        yield base
+    finally:
+        _IDEMPOTENCY_BASE.reset(token)
+
+
+def _idempotency_key(path: str, body: Any) -> str:
+    """The ``Idempotency-Key`` of one POST: derived from the current :func:`idempotency_scope`
+    and the request, or a fresh uuid4 outside any scope."""
+    base = _IDEMPOTENCY_BASE.get()
+    if base is None:
+        return str(uuid.uuid4())
+    request = jsonlib.dumps([path, body], sort_keys=True, separators=(",", ":"), default=str)
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"omsform:{base}:{request}"))
 
 
 @dataclass(frozen=True)
@@ -64,6 +96,8 @@ class ClientOptions:
     max_backoff_s: float = 20.0
     debug_log: Any = None  # callable(str) receiving redacted request/response lines
     secrets: frozenset[str] = field(default_factory=frozenset)  # values to redact from logs
+    clock: Callable[[], float] | None = None  # the pacer's clock (tests: a fake one)
+    sleep: Sleep | None = None  # every pause (backoff and pacing); tests: a fake one
 
 
 class ApiClient:
@@ -83,10 +117,10 @@ class ApiClient:
         sleep: Sleep | None = None,
         rng: Callable[[], float] | None = None,
     ) -> None:
-        self._core = ClientCore(base_url, headers, options, provider)
-        self._backoff = Backoff(
-            options.max_backoff_s, sleep=sleep or asyncio.sleep, rng=rng or random.random
-        )
+        pause = sleep or options.sleep or asyncio.sleep
+        pacer = Pacer(clock=options.clock or time.monotonic, sleep=pause)
+        self._core = ClientCore(base_url, headers, options, provider, pacer)
+        self._backoff = Backoff(options.max_backoff_s, sleep=pause, rng=rng or random.random)
         self._owner = True
 
     def _view(self) -> ApiClient:
@@ -99,6 +133,11 @@ class ApiClient:
     def provider(self) -> str:
         """The provider name this client talks to (used in messages)."""
         return self._core.provider
+
+    @property
+    def pacer(self) -> Pacer:
+        """The token bucket every request of this client (and its views) goes through."""
+        return self._core.pacer
 
     @property
     def stats(self) -> Counter[str]:
@@ -146,15 +185,21 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         body: Any = _NO_BODY,
         missing_ok: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Send with retries (:mod:`omsform.http_retry`); the decoded JSON of a 2xx answer."""
+        """Send with retries (:mod:`omsform.http_retry`); the decoded JSON of a 2xx answer.
+        Every try sends the same ``headers`` (so a retried POST keeps its idempotency key)."""
         core, budget = self._core, self._core.options.retry_budget
         outcomes: list[str] = []
         for attempt in range(budget + 1):
             if core.broken is not None:
                 raise UnreachableError(core.broken)
             request = core.http.build_request(
-                method, path, params=params, json=None if body is _NO_BODY else body
+                method,
+                path,
+                params=params,
+                json=None if body is _NO_BODY else body,
+                headers=headers,
             )
             outcome, extra = await self._attempt(request, missing_ok)
             if outcome is None:
@@ -164,7 +209,11 @@ class ApiClient:
                 break
             wait = self._backoff.delay(attempt, retry_after=extra)
             core.log(f"retry {attempt + 1}/{budget} of {method} {request.url} in {wait:.2f} s")
-            await self._backoff.sleep(wait)
+            if outcome == "429":  # every request of the client waits, not only this one
+                core.pacer.pause(wait)
+                core.log(core.pacer.describe())
+            else:
+                await self._backoff.sleep(wait)
         tally = ", ".join(f"{n} x {what}" for what, n in Counter(outcomes).items())
         core.broken = core.redact(
             f"{self.provider}: {method} {request.url} failed {len(outcomes)} times ({tally}); "
@@ -189,6 +238,7 @@ class ApiClient:
     async def _send(self, request: httpx.Request, missing_ok: bool) -> Outcome:
         """Send ``request`` once (within the concurrency limit) and judge what came back."""
         core, method = self._core, request.method
+        await core.pacer.acquire()
         started = time.perf_counter()
         async with core.limit:
             core.stats[method] += 1
@@ -203,6 +253,7 @@ class ApiClient:
             f"{method} {request.url} → {response.status_code} in {ms:.0f} ms, "
             f"{len(response.content)} bytes"
         )
+        core.pacer.answered(response.status_code, response.headers)
         return self._answer(request, response, missing_ok)
 
     def _answer(
@@ -225,9 +276,14 @@ class ApiClient:
 class WriteClient(ApiClient):
     """Read and write access. Writes are never retried blindly (see :mod:`omsform.http_retry`)."""
 
-    async def post(self, path: str, json: Any = None) -> Any:
-        """POST and return the decoded JSON body (None for 204/empty)."""
-        return await self._request("POST", path, body=json)
+    async def post(self, path: str, json: Any = None, *, idempotency_key: str | None = None) -> Any:
+        """POST and return the decoded JSON body (None for 204/empty).
+
+        It carries an ``Idempotency-Key`` header: ``idempotency_key`` when given, else one
+        derived from the current :func:`idempotency_scope` (or a fresh uuid4), the same on
+        every retry of this call."""
+        key = idempotency_key or _idempotency_key(path, json)
+        return await self._request("POST", path, body=json, headers={IDEMPOTENCY_HEADER: key})
 
     async def patch(self, path: str, json: Any) -> Any:
         """PATCH and return the decoded JSON body (None for an empty body)."""

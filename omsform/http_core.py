@@ -17,6 +17,7 @@ from omsform.secrets import redact as secrets_redact
 
 if TYPE_CHECKING:
     from omsform.http import ClientOptions
+    from omsform.http_pace import Pacer
 
 MAX_CONCURRENCY = 16  # httpx's HTTP/1.1 pool is fastest at or below this (spec §11)
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
@@ -39,10 +40,16 @@ def header_secrets(headers: Mapping[str, str]) -> set[str]:
 
 
 class ClientCore:
-    """The pool, the limiter, the counters and the auth gate of one client and its views."""
+    """The pool, the limiter, the pacer, the counters and the auth gate of one client and its
+    views."""
 
     def __init__(
-        self, base_url: str, headers: Mapping[str, str], options: ClientOptions, provider: str
+        self,
+        base_url: str,
+        headers: Mapping[str, str],
+        options: ClientOptions,
+        provider: str,
+        pacer: Pacer,
     ) -> None:
         _check_base_url(base_url, options, provider)
         concurrency = max(1, min(options.concurrency, MAX_CONCURRENCY))
@@ -56,6 +63,7 @@ class ClientCore:
         )
         self.options, self.provider = options, provider
         self.limit = asyncio.Semaphore(concurrency)
+        self.pacer = pacer  # shared by every request of this client and its views
         self.secrets = frozenset(options.secrets) | header_secrets(headers)
         self.stats: Counter[str] = Counter()
         self.broken: str | None = None

@@ -42,6 +42,9 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return (ours or leaves)[0]
 
 
+MAX_PAGES = 10_000  # a cursor listing longer than this is refused (a link loop, most likely)
+
+
 async def list_collection(
     get: GetJson,
     path: str,
@@ -52,7 +55,14 @@ async def list_collection(
     log: Callable[[str], None],
 ) -> list[dict[str, Any]]:
     """Every object listed at ``path`` (``params`` already ask for ``page_size``), or
-    ProviderError after two inconsistent passes: a plan is never built from a partial listing."""
+    ProviderError: a plan is never built from a partial listing.
+
+    A set of pages is complete only when the last page's ``next`` is null, the rows equal
+    ``count`` (when the API sends one), and no ``id`` repeats. A page with neither ``count``
+    nor ``next`` says nothing about further pages and is refused at once, as is a ``count``
+    lower than the rows of one page. Other mismatches can come from objects added or removed
+    while paging: the listing is read once more, then refused.
+    """
     problem = ""
     for _ in range(2):
         items, problem = await _list_once(get, path, params, page_size, provider)
@@ -60,9 +70,16 @@ async def list_collection(
             return items
         log(f"re-listing {path}: {problem}")
     raise ProviderError(
-        f"{provider}: the listing of {path} was inconsistent twice ({problem}); objects "
-        "were probably being added or removed meanwhile. Nothing was planned from it: "
-        "run again."
+        f"{provider}: the listing of {path} was incomplete or inconsistent twice ({problem}). "
+        "Nothing was planned from it. If objects were being added or removed meanwhile, run "
+        "again; if it keeps failing, the API's pagination is broken."
+    )
+
+
+def _refuse(provider: str, path: str, what: str) -> ProviderError:
+    return ProviderError(
+        f"{provider}: the listing of {path} cannot be read completely: {what}. Nothing was "
+        "planned from it (a partial listing would plan creates of objects that exist)."
     )
 
 
@@ -73,11 +90,14 @@ async def _list_once(
     first = await get(path, base)
     if isinstance(first, list):
         return first, ""
-    if not isinstance(first, dict) or not isinstance(first.get("results"), list):
-        raise ProviderError(f"{provider}: GET {path} did not answer with a list")
-    count, results = first.get("count"), list(first["results"])
-    if not isinstance(count, int):
-        return results, ("" if first.get("next") is None else "no count in a paged answer")
+    _check_page(first, path, provider, 1)
+    if "count" not in first:
+        return await _follow(get, path, first, provider)
+    count, results = first["count"], list(first["results"])
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise _refuse(provider, path, f"`count` is {count!r}, not a number of objects")
+    if len(results) > count:
+        raise _refuse(provider, path, f"`count` is {count} but page 1 alone has {len(results)}")
     per_page = len(results) or page_size
     pages = math.ceil(count / per_page) if first.get("next") else 1
     offsets = "offset" in parse_qs(httpx.URL(str(first.get("next") or "")).query.decode())
@@ -91,24 +111,61 @@ async def _list_once(
         if exc.status == 404:  # DRF "Invalid page.": the list shrank while paging
             return [], "a page disappeared while paging"
         raise
-    counts: set[int | None] = {count}
-    for page in rest:
-        counts.add(page.get("count") if isinstance(page, dict) else None)
-        results.extend(page.get("results", []) if isinstance(page, dict) else [])
-    if len(counts) > 1:
-        other = next(c for c in counts if c != count)
-        return [], f"count changed from {count} to {other} while paging"
-    return _unique(results, count)
+    for n, page in enumerate(rest, start=2):
+        _check_page(page, path, provider, n)
+        if page.get("count") != count:
+            return [], f"count changed from {count} to {page.get('count')!r} while paging"
+        results.extend(page["results"])
+    last = rest[-1] if rest else first
+    if last.get("next") is not None:
+        return [], f"page {pages} of {count} objects still links a next page"
+    return _complete(results, count)
 
 
-def _unique(results: list[Any], count: int) -> tuple[list[dict[str, Any]], str]:
-    """De-duplicated by ``id``, and whether that matches ``count``."""
-    if not all(isinstance(item, dict) and "id" in item for item in results):
-        ok = len(results) == count
-        return results, "" if ok else f"count {count} but {len(results)} objects"
-    seen: dict[Any, dict[str, Any]] = {}
+def _check_page(page: Any, path: str, provider: str, number: int) -> None:
+    """Refuse a page that is not a DRF page or that cannot tell whether more pages follow."""
+    if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+        raise ProviderError(f"{provider}: GET {path} (page {number}) did not answer with a list")
+    if "count" not in page and "next" not in page:
+        raise _refuse(
+            provider,
+            path,
+            f"page {number} has neither `count` nor `next`, so nothing says "
+            "whether more objects exist",
+        )
+
+
+async def _follow(
+    get: GetJson, path: str, first: dict[str, Any], provider: str
+) -> tuple[list[dict[str, Any]], str]:
+    """A listing without ``count`` (cursor style): follow ``next`` until it is null. The
+    links' query is sent to ``path`` itself, so a link naming another host is never followed
+    with the token."""
+    results, page, seen = list(first["results"]), first, set[str]()
+    for number in range(2, MAX_PAGES + 1):
+        link = page.get("next")
+        if link is None:
+            return _complete(results, None)
+        if not isinstance(link, str) or link in seen:
+            raise _refuse(provider, path, f"page {number - 1} links {link!r} again")
+        seen.add(link)
+        page = await get(path, dict(httpx.URL(link).params))
+        _check_page(page, path, provider, number)
+        if "count" in page:
+            return [], "`count` appeared while following `next` links"
+        results.extend(page["results"])
+    raise _refuse(provider, path, f"more than {MAX_PAGES} pages")
+
+
+def _complete(results: list[Any], count: int | None) -> tuple[list[dict[str, Any]], str]:
+    """``results`` when they are as many as ``count`` (if known) and no ``id`` repeats."""
+    if count is not None and len(results) != count:
+        return [], f"count {count} but {len(results)} objects"
+    seen: set[Any] = set()
     for item in results:
-        seen.setdefault(item["id"], item)
-    if len(seen) != count:
-        return [], f"count {count} but {len(seen)} unique ids"
-    return list(seen.values()), ""
+        if isinstance(item, dict) and "id" in item:
+            key = repr(item["id"])
+            if key in seen:
+                return [], f"id {item['id']!r} listed twice"
+            seen.add(key)
+    return results, ""

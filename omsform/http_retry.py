@@ -5,13 +5,26 @@ them all, the client fails every later request at once instead of hammering a de
 
 - **GET**: 429, 502, 503, 504, connection failures, timeouts, dropped connections and 2xx
   answers whose body is not JSON.
-- **writes** (POST/PATCH/PUT/DELETE) only where the server provably did not act: a connection
+- **POST** (a create, or an action) only where the server provably did not act: a connection
   that could not be opened (``ConnectError``/``ConnectTimeout``/``PoolTimeout``: nothing was
-  sent), 429 (the server refused to process it), and 503 *carrying* ``Retry-After`` (the server
-  says "not now"). Anything after the request went out (read timeout, dropped connection, 502,
-  504, a 2xx whose body is not JSON) is *ambiguous*: it is raised (:func:`is_ambiguous` tells)
-  and ``apply`` looks the object up by natural key before trying again.
+  sent), and 429. A 429 is safe to repeat because throttling is decided before any work: DRF
+  runs ``check_throttles`` in ``APIView.initial()``, before the view's handler is called, so a
+  throttled create was never carried out. A 503 is *not* provably unprocessed, even with
+  ``Retry-After``: a proxy or load balancer answers 503 when the app behind it was too slow,
+  possibly after it committed. So after any other answer a POST is never repeated here.
+- **PATCH/PUT/DELETE** (repeating them has the same effect): as POST, plus 503 *carrying*
+  ``Retry-After`` (the server says "not now").
+- Anything else after a write went out (read timeout, dropped connection, 502, 503, 504, a 2xx
+  whose body is not JSON) is *ambiguous*: it is raised (:func:`is_ambiguous` tells) and
+  ``apply`` looks the object up by natural key before trying again.
 - never: 400/401/403/404/409 (and every other status) and TLS errors.
+
+Every POST carries an ``Idempotency-Key`` header (see :mod:`omsform.http`): one value per
+logical create, the same on each repetition of it, so an API that honours the header can drop
+a duplicate; APIs that do not know it ignore it.
+
+429 answers (and ``X-RateLimit-*`` headers) also teach the client's shared
+:class:`~omsform.http_pace.Pacer` how fast the API lets it go.
 
 The pause before a retry is the server's ``Retry-After`` when it sends one (a longer pause than
 :data:`MAX_RETRY_AFTER_S` counts as unavailable), else full-jitter exponential backoff.
@@ -50,7 +63,7 @@ def is_ambiguous(exc: BaseException) -> bool:
     """True when a failed write may have been carried out (look before trying again)."""
     if isinstance(exc, AmbiguousWriteError):
         return True
-    return isinstance(exc, ApiError) and exc.method != "GET" and exc.status in (502, 504)
+    return isinstance(exc, ApiError) and exc.method != "GET" and exc.status in (502, 503, 504)
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,10 @@ def judge_answer(
     if status == 404 and missing_ok:
         return None, None
     wait = _retry_after(response)
-    retry = status == 429 or (status == 503 and (method == "GET" or wait is not None))
+    # a POST is repeated only after a 429 (refused before the view ran: see the module doc)
+    retry = status == 429 or (
+        status == 503 and (method == "GET" or (method != "POST" and wait is not None))
+    )
     if retry or (method == "GET" and status in (502, 504)):
         if wait is not None and wait > MAX_RETRY_AFTER_S:
             raise UnreachableError(
@@ -122,7 +138,7 @@ def judge_answer(
                 f"{redact(str(request.url))}; run again later"
             )
         return str(status), wait
-    detail = redact(_summarise(response))
+    detail = _summarise(response, redact)
     if 300 <= status < 400:
         detail = f"redirected to {redact(response.headers.get('location', '?'))}"
     raise ApiError(status, method, redact(str(request.url)), detail)
@@ -133,7 +149,7 @@ def credentials_rejected(
 ) -> str:
     """The message for a 401/403 answer: which block of omsform.yaml to check."""
     method, status = request.method, response.status_code
-    detail = redact(_summarise(response))
+    detail = _summarise(response, redact)
     return (
         f"{provider}: the API rejected the credentials ({status}) for {method} "
         f"{redact(str(request.url))}: {detail.rstrip('.')}. Check the token (or username/password) "
@@ -186,12 +202,17 @@ def _flatten(data: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {data}" if prefix else str(data)]
 
 
-def _summarise(response: httpx.Response, limit: int = 300) -> str:
+def _summarise(response: httpx.Response, redact: Redact, limit: int = 300) -> str:
+    """The error body in one line of at most ``limit`` characters, secrets removed.
+
+    Redaction runs on the full text first: collapsing whitespace would change a multi-line or
+    double-spaced secret so that it no longer matches, and cutting would leave the start of a
+    secret that straddles the cut."""
     try:
         parts = _flatten(response.json())
-        text = "; ".join(parts) or response.reason_phrase
+        text = redact("; ".join(parts)) or response.reason_phrase
     except ValueError:
-        text = response.text.strip()
+        text = redact(response.text).strip()
         if "<html" in text[:300].lower():
             text = f"an HTML page of {len(response.content)} bytes instead of a JSON error"
         text = text or response.reason_phrase

@@ -19,6 +19,7 @@ the UI would"). :func:`transport` mounts it in-process for httpx; :func:`serve` 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -180,11 +181,13 @@ def build_app(
     seed: str = "demo",
     plugin_list: list[SandboxPlugin] | None = None,
     knobs_middleware: bool = True,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
     """The combined sandbox app over ``store`` (seeded with ``seed`` if the store is new).
 
     With ``knobs_middleware=False`` the caller wraps the knobs itself (outside Starlette's error
-    middleware, which would otherwise turn a dropped connection into a 500).
+    middleware, which would otherwise turn a dropped connection into a 500). ``clock`` drives
+    the ``rate_limit_per_s`` knob (tests pass a fake one).
     """
     found = plugins() if plugin_list is None else plugin_list
     ctx = SandboxContext(store=store, knobs=knobs or Knobs(), token=token)
@@ -195,7 +198,7 @@ def build_app(
         routes += plugin.routes(ctx)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _drf_http_error})
     if knobs_middleware:
-        app.add_middleware(KnobsMiddleware, knobs=ctx.knobs, stats=ctx.stats)
+        app.add_middleware(KnobsMiddleware, knobs=ctx.knobs, stats=ctx.stats, clock=clock)
     app.state.ctx = ctx
     return app
 

@@ -8,6 +8,14 @@ requests, optionally only for paths starting with ``fault_path``):
 - ``commit_drop``: a write is carried out, then the connection drops before the answer
   arrives — the "ambiguous create" every client must survive without duplicating.
 
+Listing faults (``listing_fault``, on every paged GET answer, only under ``fault_path`` when it
+is set) rewrite a DRF page into one a client must not take as complete — see
+:data:`LISTING_FAULTS`.
+
+``rate_limit_per_s`` refuses with 429 + ``Retry-After`` any request beyond that many in the
+last second (a sliding window, stricter than a token bucket). Its clock can be injected
+(:class:`KnobsMiddleware` ``clock``) so tests pace against it without real pauses.
+
 Paths under ``/_sandbox/`` are never delayed, failed or counted.
 """
 
@@ -19,12 +27,23 @@ import math
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FAULTS = ("503", "429", "drop", "commit_drop")
+LISTING_FAULTS = {
+    "no_count_no_next": "neither `count` nor `next` (nothing says whether more pages exist)",
+    "no_count": "no `count`; `next` links kept (cursor style: complete when followed)",
+    "count_low": "`count` one lower than the objects there are",
+    "count_high": "`count` one higher than the objects there are",
+    "count_page": "`count` is the number of rows on the page, `next` kept",
+    "next_null": "`next` null on every page, even when more pages follow",
+    "repeat_id": "the page's last row replaced by a copy of its first",
+}
+"""Shapes of ``listing_fault`` (every one but ``no_count`` is an incomplete listing)."""
 
 
 class DroppedConnection(Exception):
@@ -45,6 +64,7 @@ class Knobs:
     retry_after_s: int = 1
     rate_limit_per_s: float = 0.0  # 0 = unlimited
     step_seconds: float = 1.0  # how long a setup step stays WORKING
+    listing_fault: str = ""  # one of LISTING_FAULTS, "" = none
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> dict[str, list[str]]:
@@ -87,6 +107,9 @@ def _knob_error(name: str, value: Any) -> str | None:
         return None if ok else "An integer or null is required."
     if name == "fault_path":
         return None if isinstance(value, str) else "Not a valid string."
+    if name == "listing_fault":
+        ok = value == "" or value in LISTING_FAULTS
+        return None if ok else f'One of {", ".join(LISTING_FAULTS)} (or "") is required.'
     if name == "faults":
         ok = isinstance(value, list) and all(f in FAULTS for f in value)
         return None if ok else f"A list of faults out of {', '.join(FAULTS)} is required."
@@ -118,8 +141,10 @@ class Stats:
 class KnobsMiddleware:
     """ASGI middleware applying :class:`Knobs` and counting :class:`Stats`."""
 
-    def __init__(self, app: ASGIApp, knobs: Knobs, stats: Stats) -> None:
-        self.app, self.knobs, self.stats = app, knobs, stats
+    def __init__(
+        self, app: ASGIApp, knobs: Knobs, stats: Stats, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.app, self.knobs, self.stats, self.clock = app, knobs, stats, clock
         self._random = random.Random(knobs.seed)
         self._window: list[float] = []
 
@@ -142,8 +167,16 @@ class KnobsMiddleware:
         elif fault == "commit_drop":
             await self.app(scope, receive, _discard)
             raise DroppedConnection(scope["path"])
+        elif self._listing_fault(scope):
+            await self.app(scope, receive, _Rewrite(send, self.knobs.listing_fault))
         else:
             await self.app(scope, receive, send)
+
+    def _listing_fault(self, scope: Scope) -> bool:
+        k = self.knobs
+        if not k.listing_fault or scope["method"] != "GET":
+            return False
+        return not k.fault_path or scope["path"].startswith(k.fault_path)
 
     async def _delay(self) -> None:
         k = self.knobs
@@ -153,7 +186,7 @@ class KnobsMiddleware:
     def _rate_limited(self) -> bool:
         if not self.knobs.rate_limit_per_s:
             return False
-        now = time.monotonic()
+        now = self.clock()
         self._window = [t for t in self._window if now - t < 1.0]
         if len(self._window) >= self.knobs.rate_limit_per_s:
             return True
@@ -188,6 +221,56 @@ async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[byte
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": head + headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class _Rewrite:
+    """A ``send`` that holds a JSON answer back and spoils it if it is a DRF page."""
+
+    def __init__(self, send: Send, fault: str) -> None:
+        self.send, self.fault = send, fault
+        self.start: Message | None = None
+        self.body = b""
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+            return
+        if message["type"] != "http.response.body" or self.start is None:
+            await self.send(message)
+            return
+        self.body += message.get("body", b"")
+        if message.get("more_body"):
+            return
+        body = spoil_page(self.body, self.fault)
+        head = [(k, v) for k, v in self.start.get("headers", []) if k != b"content-length"]
+        head.append((b"content-length", str(len(body)).encode()))
+        await self.send({**self.start, "headers": head})
+        await self.send({"type": "http.response.body", "body": body})
+
+
+def spoil_page(raw: bytes, fault: str) -> bytes:
+    """``raw`` rewritten by listing fault ``fault`` when it is a DRF page (else as it is)."""
+    try:
+        page = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+        return raw
+    rows, count = page["results"], page.get("count")
+    if fault == "no_count_no_next":
+        for key in ("count", "next", "previous"):
+            page.pop(key, None)
+    elif fault == "no_count":
+        page.pop("count", None)
+    elif fault in ("count_low", "count_high") and isinstance(count, int):
+        page["count"] = count + (1 if fault == "count_high" else -1)
+    elif fault == "count_page":
+        page["count"] = len(rows)
+    elif fault == "next_null":
+        page["next"] = None
+    elif fault == "repeat_id" and len(rows) > 1:
+        rows[-1] = dict(rows[0])
+    return json.dumps(page).encode()
 
 
 async def _discard(message: Message) -> None:

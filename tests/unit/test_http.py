@@ -25,21 +25,38 @@ from tests.fixtures.toy_api import TOKEN, ToyApi
 AUTH = {"Authorization": f"Token {TOKEN}"}
 
 
+class FakeClock:
+    """A clock that only moves when something sleeps (each pause recorded in ``sleeps``)."""
+
+    def __init__(self, sleeps: list[float] | None = None) -> None:
+        self.now, self.sleeps = 1000.0, sleeps
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        if self.sleeps is not None:
+            self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
 def make_client(
-    app: Any, sleeps: list[float] | None = None, token: str = TOKEN, **options: Any
+    app: Any,
+    sleeps: list[float] | None = None,
+    token: str = TOKEN,
+    clock: FakeClock | None = None,
+    **options: Any,
 ) -> WriteClient:
-    """A client for ``app`` whose pauses are recorded instead of slept, and whose jitter is 1."""
-
-    async def record(seconds: float) -> None:
-        if sleeps is not None:
-            sleeps.append(seconds)
-
+    """A client for ``app`` whose pauses are recorded instead of slept (they move a fake clock
+    on), and whose jitter is 1."""
+    clock = clock or FakeClock(sleeps)
     return WriteClient(
         "http://toy",
         {"Authorization": f"Token {token}"},
-        ClientOptions(transport=httpx.ASGITransport(app=app), **options),
+        ClientOptions(transport=httpx.ASGITransport(app=app), clock=clock, **options),
         provider="toy",
-        sleep=record,
+        sleep=clock.sleep,
         rng=lambda: 1.0,
     )
 
@@ -130,7 +147,7 @@ def test_a_listing_whose_count_does_not_match_its_objects_fails() -> None:
         async with make_client(liar) as client:
             await client.list_all("/api/x/")
 
-    with pytest.raises(ProviderError, match="count 3 but 1 unique ids"):
+    with pytest.raises(ProviderError, match="count 3 but 2 objects"):
         run(body)
 
 
