@@ -5,12 +5,18 @@
 - The write's answer becomes the current object (its id serves ``ctx.id_of`` for dependants).
 - A failed change is reported with the API's (redacted) message; every change that depends on
   it is skipped, and so is the delete of anything it still points at. Independent changes go on.
-- Every write is journaled (intent before, result after). An *ambiguous* create (sent, but no
-  usable answer) is looked up by natural key before it is tried once more: never a duplicate.
-- The ledger gets the remote id and write-only fingerprints of every successful write, and is
-  saved once at the end, also when the run fails. A create that raises
-  :class:`~omsform.errors.IncompleteChangeError` (made, then a later required call failed) is
-  recorded like a create and reported as failed.
+- Every write is journaled (intent before, result after; a write of several requests also
+  journals each step). A natural key with a secret in it is journaled masked, with its
+  fingerprint (:mod:`omsform.keyprint`); a saved plan's masked keys are made real again first.
+- An *ambiguous* create (sent, but no usable answer) is looked up by id (when a step reported
+  it) or natural key before it is tried once more: never a duplicate. What is found counts as
+  the create only when it holds what was sent (as plan compares); otherwise the create is
+  finished by an update of the fields that differ. An ambiguous update is checked the same way
+  and sent once more unless the live object proves it (never for write-only fields).
+- The ledger gets the remote id and write-only fingerprints of every successful write right
+  after it (durably: :meth:`~omsform.ledger.Ledger.record`), and is saved once at the end, also
+  when the run fails. A create that raises :class:`~omsform.errors.IncompleteChangeError`
+  (made, then a later required call failed) is recorded like a create and reported as failed.
 """
 
 from __future__ import annotations
