@@ -5,12 +5,18 @@
 - The write's answer becomes the current object (its id serves ``ctx.id_of`` for dependants).
 - A failed change is reported with the API's (redacted) message; every change that depends on
   it is skipped, and so is the delete of anything it still points at. Independent changes go on.
-- Every write is journaled (intent before, result after). An *ambiguous* create (sent, but no
-  usable answer) is looked up by natural key before it is tried once more: never a duplicate.
-- The ledger gets the remote id and write-only fingerprints of every successful write, and is
-  saved once at the end, also when the run fails. A create that raises
-  :class:`~omsform.errors.IncompleteChangeError` (made, then a later required call failed) is
-  recorded like a create and reported as failed.
+- Every write is journaled (intent before, result after; a write of several requests also
+  journals each step). A natural key with a secret in it is journaled masked, with its
+  fingerprint (:mod:`omsform.keyprint`); a saved plan's masked keys are made real again first.
+- An *ambiguous* create (sent, but no usable answer) is looked up by id (when a step reported
+  it) or natural key before it is tried once more: never a duplicate. What is found counts as
+  the create only when it holds what was sent (as plan compares); otherwise the create is
+  finished by an update of the fields that differ. An ambiguous update is checked the same way
+  and sent once more unless the live object proves it (never for write-only fields).
+- The ledger gets the remote id and write-only fingerprints of every successful write right
+  after it (durably: :meth:`~omsform.ledger.Ledger.record`), and is saved once at the end, also
+  when the run fails. A create that raises :class:`~omsform.errors.IncompleteChangeError`
+  (made, then a later required call failed) is recorded like a create and reported as failed.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from omsform.diff import secret_slot
+from omsform.diff_fields import Fingerprints, compare
 from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, ProviderError
 from omsform.http import WriteClient, idempotency_scope, is_ambiguous, redact
-from omsform.journal import Journal, new_run_id
+from omsform.journal import Intent, Journal, new_run_id
+from omsform.keyprint import key_fingerprint, key_matches, masked_key, restore_keys, secrets_in_key
 from omsform.ledger import Ledger
 from omsform.openmaps import sent_spec
 from omsform.paths import comparable, iter_items, parse_path
@@ -34,6 +42,7 @@ from omsform.secrets import text_secrets
 from omsform.spec import Desired, Remote, Spec
 
 T = TypeVar("T")
+_NO_FINGERPRINTS = Fingerprints({}, None, False)  # write-only values: never compared here
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,41 @@ class _Context:
             return objects[change.key]
         wanted = str(change.remote_id)
         return next((r for r in objects.values() if str(r.id) == wanted), None)
+
+    async def step(self, name: str, remote_id: int | str | None = None) -> None:
+        """Steps are journaled per change (:class:`_ChangeContext`); here there is no write."""
+
+
+class _ChangeContext:
+    """The WriteContext one write sees: the run's, plus :meth:`step` journaled under its op."""
+
+    def __init__(self, ctx: _Context, journal: Journal, op: str) -> None:
+        self._ctx, self._journal, self._op = ctx, journal, op
+        self.remote_id: int | str | None = None  # set by the step that reports the new id
+        self.steps: list[str] = []
+
+    async def current(self, kind: str) -> list[Remote[Any]]:
+        """See :meth:`_Context.current`."""
+        return await self._ctx.current(kind)
+
+    def declared_keys(self, kind: str) -> frozenset[str]:
+        """See :meth:`_Context.declared_keys`."""
+        return self._ctx.declared_keys(kind)
+
+    def declared(self, kind: str) -> list[Desired[Any]]:
+        """See :meth:`_Context.declared`."""
+        return self._ctx.declared(kind)
+
+    def id_of(self, kind: str, key: str) -> int | str:
+        """See :meth:`_Context.id_of`."""
+        return self._ctx.id_of(kind, key)
+
+    async def step(self, name: str, remote_id: int | str | None = None) -> None:
+        """Journal, durably, that step ``name`` of this write is done."""
+        if remote_id is not None:
+            self.remote_id = remote_id
+        self.steps.append(name)
+        await asyncio.to_thread(self._journal.step, self._op, name, remote_id)
 
 
 class _Run:
@@ -203,39 +247,120 @@ class _Run:
         resource, client = self.resources[change.kind], self.clients[change.provider]
         if change.action is Action.RUN:
             remote = await self.write(
-                change, "run", lambda: resource.run(client, current, self.ctx)
+                change, "run", lambda ctx: resource.run(client, current, ctx), current.id
             )
             self.ctx.objects(change.kind)[change.key] = remote
             return ""
-        spec = sent_spec(self.desired[change.address].spec, change.kept)  # open maps
-        changed = _top_fields(change, spec)
-        remote = await self.write(
-            change, "update", lambda: resource.update(client, current, spec, changed, self.ctx)
-        )
-        self.ctx.objects(change.kind)[change.key] = remote
-        await self.record(change, remote, only=changed)
-        return ""
+        changed = _top_fields(change, self.sent(change))
+        return await self.update(change, current, changed)
 
-    async def intent(self, change: Change, verb: str) -> str:
-        """Journal the intent durably; the fsync runs in a thread so other writes go on."""
-        args = (self.run_id, change.address, change.kind, change.key, verb)
-        return await asyncio.to_thread(self.journal.intent, *args)
+    async def update(
+        self, change: Change, current: Remote[Any], changed: frozenset[str], note: str = ""
+    ) -> str:
+        """Send the update; after an unclear answer, look: done when the live object holds the
+        planned values (never provable for write-only ones), else send it once more."""
+        resource, client = self.resources[change.kind], self.clients[change.provider]
+        spec = self.sent(change)
+        for attempt in (1, 2):
+            op = await self.intent(change, "update", current.id)
+            operation = resource.update(client, current, spec, changed, self.ctx)
+            try:
+                remote = await operation
+            except Exception as exc:
+                if not is_ambiguous(exc):
+                    self.journal.result(op, False, error=self.message(exc))
+                    raise
+                found = await self.lookup(change, exc, current.id)
+                if found is None:
+                    self.journal.result(op, False, error="unclear answer; the object is gone")
+                    raise ProviderError(
+                        f"{self.message(exc)}; the object is gone now: run plan again"
+                    ) from exc
+                if attempt == 1 and not self.proven(change, found, changed):
+                    self.journal.result(op, False, error="unclear answer; not done: sent again")
+                    current = found
+                    continue
+                if not self.proven(change, found, changed):
+                    raise  # stays uncertain in the journal: the next plan shows what is left
+                remote = found
+                note = note or f"checked after an unclear answer (id {found.id})"
+            self.journal.result(op, True, remote_id=remote.id)
+            self.ctx.objects(change.kind)[change.key] = remote
+            await self.record(change, remote, only=changed)
+            return note
+        raise AssertionError("unreachable")
 
-    async def write(self, change: Change, verb: str, operation: Callable[[], Awaitable[T]]) -> T:
+    def sent(self, change: Change) -> Spec:
+        """The desired spec as an update sends it: open maps merged with the live keys the plan
+        kept (:func:`omsform.openmaps.sent_spec`)."""
+        return sent_spec(self.desired[change.address].spec, change.kept)
+
+    def proven(self, change: Change, found: Remote[Any], changed: frozenset[str]) -> bool:
+        """Whether ``found`` shows that an update of ``changed`` took effect: none of those
+        fields differs from the desired spec, and none of them is write-only or secret (those
+        can never be read back, so only sending again is sure)."""
+        d = self.desired[change.address]
+        hidden = {_top(p) for p in (*self.resources[change.kind].write_only, *d.secret_paths)}
+        if changed & hidden:
+            return False
+        return not (self.differences(change, found) & changed)
+
+    def differences(self, change: Change, found: Remote[Any]) -> frozenset[str]:
+        """Top-level fields where ``found`` differs from the desired spec (as plan compares
+        them; write-only values, which cannot be read back, left out)."""
+        d, resource = self.desired[change.address], self.resources[change.kind]
+        fields, _ = compare(d, found, type(resource), _NO_FINGERPRINTS)
+        return frozenset(_top(f.path) for f in fields)
+
+    async def intent(self, change: Change, verb: str, remote_id: int | str | None = None) -> str:
+        """Journal the intent durably (never a secret: a key that embeds one is masked and
+        fingerprinted); the fsync runs in a thread so other writes go on."""
+
+        def journal() -> str:
+            secrets = self.key_secrets(change)
+            key_print = key_fingerprint(self.ledger.salt, change.key, secrets) if secrets else ""
+            return self.journal.intent(
+                self.run_id,
+                change.address,
+                change.kind,
+                masked_key(change.key, secrets),
+                verb,
+                key_print=key_print,
+                remote_id=remote_id,
+            )
+
+        return await asyncio.to_thread(journal)
+
+    def key_secrets(self, change: Change) -> tuple[str, ...]:
+        """The secret values inside ``change``'s natural key."""
+        found = {s for s in self.secrets if s and s in change.key}
+        return tuple(sorted(found | set(change.key_secrets)))
+
+    async def write(
+        self,
+        change: Change,
+        verb: str,
+        operation: Callable[[_ChangeContext], Awaitable[T]],
+        remote_id: int | str | None = None,
+    ) -> T:
         """One journaled write. An ambiguous failure stays uncertain for the next run."""
-        op = await self.intent(change, verb)
+        op = await self.intent(change, verb, remote_id)
         try:
-            result = await operation()
+            result = await operation(_ChangeContext(self.ctx, self.journal, op))
         except Exception as exc:
             if not is_ambiguous(exc):
                 self.journal.result(op, False, error=self.message(exc))
             raise
-        remote_id = getattr(result, "id", None)
-        self.journal.result(op, True, remote_id=remote_id)
+        self.journal.result(op, True, remote_id=getattr(result, "id", None))
         return result
 
     async def create(self, change: Change) -> str:
-        """Create once; after an ambiguous failure look it up, and only if absent try again."""
+        """Create once; after an ambiguous failure look it up, and only if absent try again.
+
+        An object found after an unclear answer counts as this create only where it holds what
+        was sent; otherwise the create is finished by an update of what differs (a Ginesys app
+        committed but answered 504 still gets its connection tests and enable; a channel whose
+        PATCH was dropped gets it again)."""
         with idempotency_scope():  # each POST of this create keeps its Idempotency-Key on retry
             return await self._create(change)
 
@@ -244,8 +369,9 @@ class _Run:
         spec = self.desired[change.address].spec
         for attempt in (1, 2):
             op = await self.intent(change, "create")
+            ctx = _ChangeContext(self.ctx, self.journal, op)
             try:
-                remote, note = await resource.create(client, spec, self.ctx), ""
+                remote = await resource.create(client, spec, ctx)
             except IncompleteChangeError as exc:  # it exists: record it, still report the failure
                 await self.created(change, op, exc.remote)
                 raise
@@ -253,17 +379,34 @@ class _Run:
                 if not is_ambiguous(exc):
                     self.journal.result(op, False, error=self.message(exc))
                     raise
-                found = await self.lookup(change, exc)
+                found = await self.lookup(change, exc, ctx.remote_id)
                 if found is None:
                     self.journal.result(op, False, error="unclear answer; it was not created")
                     if attempt == 2:
                         raise
                     continue
-                remote = found
-                note = f"found it by key after an unclear answer (id {found.id})"
+                return await self.adopt(change, op, found, ctx.steps)
             await self.created(change, op, remote)
-            return note
+            return ""
         raise AssertionError("unreachable")
+
+    async def adopt(self, change: Change, op: str, found: Remote[Any], steps: list[str]) -> str:
+        """A create found by key after an unclear answer: accepted as is when it holds what was
+        sent, else finished by an update of the fields that differ."""
+        await self.created(change, op, found)  # it exists, with the write-only values sent
+        note = f"found it by key after an unclear answer (id {found.id})"
+        differ = self.differences(change, found)
+        if not differ:
+            return note
+        immutable = sorted(differ & self.resources[change.kind].immutable)
+        if immutable:
+            raise ProviderError(
+                f"{note}, but its {', '.join(immutable)} differ from what was sent and cannot "
+                "change: run plan again"
+            )
+        done = f" after step {steps[-1]!r}" if steps else ""
+        finished = f"{note}{done}; finished it ({', '.join(sorted(differ))})"
+        return await self.update(change, found, differ, finished)
 
     async def created(self, change: Change, op: str, remote: Remote[Any]) -> None:
         """Bookkeeping of a create that happened: journal, current objects, ledger."""
@@ -271,8 +414,11 @@ class _Run:
         self.ctx.objects(change.kind)[change.key] = remote
         await self.record(change, remote, only=None)
 
-    async def lookup(self, change: Change, cause: Exception) -> Remote[Any] | None:
-        """Re-list the kind and return the object with the change's natural key, if any."""
+    async def lookup(
+        self, change: Change, cause: Exception, remote_id: int | str | None = None
+    ) -> Remote[Any] | None:
+        """Re-list the kind and return the object with ``remote_id`` (when known) or else the
+        change's natural key (the real one: a key with a secret is never matched masked)."""
         resource, client = self.resources[change.kind], self.clients[change.provider]
         try:
             remotes = await resource.list(client, self.ctx)
@@ -281,6 +427,8 @@ class _Run:
                 f"{self.message(cause)}; looking it up afterwards failed too "
                 f"({self.message(exc)}): the next run checks whether it was created"
             ) from exc
+        if remote_id is not None:
+            return next((r for r in remotes if str(r.id) == str(remote_id)), None)
         return next((r for r in remotes if resource.key(r.spec) == change.key), None)
 
     async def delete(self, change: Change) -> str:
@@ -288,9 +436,11 @@ class _Run:
         current = self.ctx.find(change)
         if current is not None:
             resource, client = self.resources[change.kind], self.clients[change.provider]
-            await self.write(change, "delete", lambda: resource.delete(client, current, self.ctx))
+            await self.write(
+                change, "delete", lambda ctx: resource.delete(client, current, ctx), current.id
+            )
             self.ctx.objects(change.kind).pop(change.key, None)
-        self.ledger.remove(change.address)
+        await asyncio.to_thread(self.ledger.remove, change.address)
         return "" if current is not None else "it was already gone"
 
     async def record(
@@ -314,7 +464,11 @@ class _Run:
         if only is not None and old is not None:
             kept = {p: f for p, f in old.fingerprints.items() if _top(p) not in only}
             prints = {**kept, **prints}
-        self.ledger.record(change.address, change.kind, change.key, remote.id, prints)
+        key = masked_key(change.key, self.key_secrets(change))
+        # durable now (one fsync'd line): a kill after this write keeps its fingerprints
+        await asyncio.to_thread(
+            self.ledger.record, change.address, change.kind, key, remote.id, prints
+        )
 
 
 def _top(path: str) -> str:
@@ -377,7 +531,8 @@ async def apply_plan(
 ) -> ApplyReport:
     """Carry out ``plan`` (see the module docstring); raises only before the first write."""
     _check_runnable(plan, desired, resources, clients)
-    resolve_uncertain(journal, current, resources)
+    plan = restore_keys(plan, desired, resources)  # a saved plan's masked keys: real again
+    resolve_uncertain(journal, current, resources, desired)
     ctx = _Context(current, resources, desired)
     run = _Run(desired, resources, clients, ctx, journal, ledger, parallelism, on_event)
     forward = [c for c in plan.changes if c.action is not Action.DELETE]
@@ -402,11 +557,15 @@ def resolve_uncertain(
     journal: Journal,
     current: Mapping[str, Iterable[Remote[Any]]],
     resources: Mapping[str, Resource[Any]],
+    desired: Mapping[str, Desired[Any]] | None = None,
 ) -> list[str]:
-    """Settle writes a killed run left uncertain, by natural-key lookup in ``current``.
+    """Settle writes a killed run left uncertain, by remote id (updates, deletes, runs, and
+    creates that got past their first step) or else natural key, in ``current``.
 
-    Returns one line per intent saying what was found. Intents whose kind was not read stay
-    uncertain (their line says so).
+    A key stored masked (it embeds a secret) is matched through its fingerprint: the real key
+    comes from ``desired`` when it still has that fingerprint. Returns one line per intent
+    saying what was found. Intents whose kind was not read, or whose masked key cannot be
+    re-derived, stay uncertain (their line says so).
     """
     lines = []
     for intent in journal.uncertain():
@@ -414,15 +573,47 @@ def resolve_uncertain(
         if resource is None or intent.kind not in current:
             lines.append(f"{intent.address}: an interrupted {intent.action} could not be checked")
             continue
-        found = next((r for r in current[intent.kind] if resource.key(r.spec) == intent.key), None)
-        line = _resolution(intent.address, intent.action, found)
+        remotes = list(current[intent.kind])
+        key = _real_key(intent, resource, desired or {})
+        if key is None:
+            lines.append(
+                f"{intent.address}: an interrupted {intent.action} could not be checked (its key "
+                "embeds a secret that changed since); the plan rechecks it"
+            )
+            continue
+        if intent.remote_id:
+            found = next((r for r in remotes if str(r.id) == intent.remote_id), None)
+        else:
+            found = next((r for r in remotes if resource.key(r.spec) == key), None)
+        line = _resolution(intent, found)
         journal.resolve(intent.op_id, line)
         lines.append(line)
     return lines
 
 
-def _resolution(address: str, action: str, found: Remote[Any] | None) -> str:
+def _real_key(
+    intent: Intent, resource: Resource[Any], desired: Mapping[str, Desired[Any]]
+) -> str | None:
+    """The intent's natural key in clear (``None`` when it was masked and cannot be known)."""
+    if not intent.key_print:
+        return intent.key
+    d = desired.get(intent.address)
+    if d is None or d.kind != intent.kind:
+        return None if not intent.remote_id else ""
+    real = resource.key(d.spec)
+    if key_matches(intent.key_print, real, secrets_in_key(d, real)):
+        return real
+    return None if not intent.remote_id else ""
+
+
+def _resolution(intent: Intent, found: Remote[Any] | None) -> str:
+    address, action = intent.address, intent.action
     if action == "create":
+        if found is not None and intent.steps:
+            return (
+                f"{address}: an interrupted create did happen (id {found.id}) and stopped after "
+                f"step {intent.steps[-1]!r}; the plan continues it"
+            )
         if found is not None:
             return f"{address}: an interrupted create did happen (id {found.id}); kept as is"
         return f"{address}: an interrupted create did not happen; the plan creates it"

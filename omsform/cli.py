@@ -299,6 +299,7 @@ async def _apply(
     async with _planned(loaded, opts, brand_dir, check_safety=saved is None) as planned:
         fresh, current, session = planned
         if saved is not None:
+            saved = engine.restore_keys(session, saved)  # real keys back: secrets in keys
             engine.refuse_if_stale(saved, current)
         chosen = saved or fresh
         OUT.out(render_text(chosen, color=OUT.color))

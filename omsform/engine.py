@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from omsform import keyprint
 from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.diff import PlanInputs, build_plan
 from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError
 from omsform.http import ClientOptions, WriteClient
 from omsform.journal import Journal
+from omsform.keyprint import fingerprint_keys
 from omsform.ledger import Ledger
 from omsform.load import Brand
 from omsform.order import matches
@@ -191,8 +193,12 @@ def check_globs(
 def plan_from(
     inputs: PlanInputs, current: Mapping[str, list[Remote[Any]]], brand: Brand, *, force: bool
 ) -> Plan:
-    """Build the plan and enforce the safety threshold unless ``force``."""
+    """Build the plan and enforce the safety threshold unless ``force``; a natural key that
+    embeds a secret gets its fingerprint (:mod:`omsform.keyprint`)."""
     plan = build_plan(inputs)
+    if any(c.key_secrets for c in plan.changes):
+        salt = Ledger.load(brand.path / STATE_DIR / "ledger.json", brand.secrets).salt
+        plan = fingerprint_keys(plan, salt)
     if not force:
         counts = {kind: len(objs) for kind, objs in current.items()}
         safety = brand.config.safety
@@ -244,9 +250,16 @@ async def apply_brand(
 
 
 def recover(session: Session, current: Mapping[str, list[Remote[Any]]]) -> list[str]:
-    """Resolve operations a killed run left uncertain (by natural-key lookup)."""
+    """Resolve operations a killed run left uncertain (by remote id or natural key)."""
     journal = Journal(session.state_dir / "journal.jsonl")
-    return resolve_uncertain(journal, current, session.resources())
+    return resolve_uncertain(journal, current, session.resources(), session.brand.desired)
+
+
+def restore_keys(session: Session, plan: Plan) -> Plan:
+    """A saved plan with the real natural keys back where it stores them masked (checked by
+    their fingerprints against the brand as loaded now; :class:`StalePlanError` when a secret
+    inside one was rotated since). Run it before :func:`refuse_if_stale`."""
+    return keyprint.restore_keys(plan, session.brand.desired, session.resources())
 
 
 def refuse_if_stale(plan: Plan, current: Mapping[str, list[Remote[Any]]]) -> None:

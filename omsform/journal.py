@@ -7,8 +7,18 @@ looking the object up by natural key (:func:`omsform.apply.resolve_uncertain`), 
 *resolved* record. Results are only flushed, not fsync'd: losing one merely makes the next run
 look the object up again. Records hold addresses, keys and redacted messages, never values.
 
-One JSON object per line: ``{"type": "intent"|"result"|"resolved", "op": …, …}``. A torn last
-line (the crash hit mid-append) is ignored. :meth:`Journal.compact` drops everything settled.
+The journal never holds a secret: a natural key that embeds one (a webhook ``target_url`` with
+``?token=${secret.…}``) is written with it masked as ``(sensitive)`` by the caller, plus the
+key's fingerprint (``key_print``, :mod:`omsform.keyprint`), by which the next run recognises it.
+
+A write of several requests (a Ginesys app: create, connection tests, enable) appends a *step*
+record after each request that succeeded (fsync'd like intents); the step ``created`` carries
+the new object's id. An intent with steps but no result is still uncertain: the next run finds
+the object by that id and the plan continues it from what the live object shows is not done.
+
+One JSON object per line: ``{"type": "intent"|"step"|"result"|"resolved", "op": …, …}``. A torn
+last line (the crash hit mid-append) is ignored. :meth:`Journal.compact` drops everything
+settled.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +45,13 @@ class Intent:
     key: str
     action: str
     at: str = ""
+    key_print: str = ""
+    """The fingerprint of the real key when ``key`` is stored masked (else ``""``)."""
+    remote_id: str = ""
+    """The object's id: known for updates, deletes and runs, and for a create that got as far
+    as its step ``created`` (else ``""``)."""
+    steps: tuple[str, ...] = ()
+    """Steps of a multi-request write that completed, in order."""
 
 
 def new_run_id() -> str:
@@ -50,10 +67,22 @@ class Journal:
         # a record torn by a killed run: the next one must start on a fresh line
         self._torn = _ends_mid_line(self.path)
 
-    def intent(self, run_id: str, address: str, kind: str, key: str, action: str) -> str:
-        """Record, durably, that a write is about to be sent; returns its operation id."""
+    def intent(
+        self,
+        run_id: str,
+        address: str,
+        kind: str,
+        key: str,
+        action: str,
+        *,
+        key_print: str = "",
+        remote_id: int | str | None = None,
+    ) -> str:
+        """Record, durably, that a write is about to be sent; returns its operation id.
+
+        ``key`` must already be masked when it embeds a secret (``key_print`` then given)."""
         op_id = uuid.uuid4().hex[:16]
-        record = {
+        record: dict[str, Any] = {
             "type": "intent",
             "op": op_id,
             "run": run_id,
@@ -63,8 +92,19 @@ class Journal:
             "action": action,
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
+        if key_print:
+            record["key_print"] = key_print
+        if remote_id is not None:
+            record["remote_id"] = remote_id
         self._append(record, sync=True)
         return op_id
+
+    def step(self, op_id: str, name: str, remote_id: int | str | None = None) -> None:
+        """Record, durably, that step ``name`` of the multi-request write ``op_id`` is done."""
+        record: dict[str, Any] = {"type": "step", "op": op_id, "step": name}
+        if remote_id is not None:
+            record["remote_id"] = remote_id
+        self._append(record, sync=True)
 
     def result(
         self,
@@ -90,11 +130,30 @@ class Journal:
         intents: dict[str, Intent] = {}
         settled: set[str] = set()
         for record in self._records():
-            op = str(record.get("op", ""))
-            if record.get("type") == "intent":
-                fields = ("run", "address", "kind", "key", "action", "at")
-                values = {name: str(record.get(name, "")) for name in fields}
-                intents[op] = Intent(op, values.pop("run"), **values)
+            op, kind = str(record.get("op", "")), record.get("type")
+            if kind == "intent":
+                remote_id = record.get("remote_id")
+                text = {name: str(record.get(name, "")) for name in ("run", "kind", "key")}
+                intents[op] = Intent(
+                    op,
+                    run_id=text["run"],
+                    address=str(record.get("address", "")),
+                    kind=text["kind"],
+                    key=text["key"],
+                    action=str(record.get("action", "")),
+                    at=str(record.get("at", "")),
+                    key_print=str(record.get("key_print", "")),
+                    remote_id="" if remote_id is None else str(remote_id),
+                )
+            elif kind == "step":
+                intent = intents.get(op)
+                if intent is not None:
+                    remote_id = record.get("remote_id")
+                    intents[op] = replace(
+                        intent,
+                        steps=(*intent.steps, str(record.get("step", ""))),
+                        remote_id=intent.remote_id if remote_id is None else str(remote_id),
+                    )
             else:
                 settled.add(op)
         return [intent for op, intent in intents.items() if op not in settled]
@@ -105,7 +164,9 @@ class Journal:
         if not keep:
             self.path.unlink(missing_ok=True)
             return
-        lines = "".join(json.dumps(_intent_record(i), sort_keys=True) + "\n" for i in keep)
+        lines = "".join(
+            json.dumps(r, sort_keys=True) + "\n" for i in keep for r in _intent_records(i)
+        )
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(lines, encoding="utf-8")
         os.replace(tmp, self.path)
@@ -151,8 +212,9 @@ def _ends_mid_line(path: Path) -> bool:
         return False
 
 
-def _intent_record(intent: Intent) -> dict[str, Any]:
-    return {
+def _intent_records(intent: Intent) -> list[dict[str, Any]]:
+    """The records that bring ``intent`` back as it is (its steps and id included)."""
+    record: dict[str, Any] = {
         "type": "intent",
         "op": intent.op_id,
         "run": intent.run_id,
@@ -162,3 +224,11 @@ def _intent_record(intent: Intent) -> dict[str, Any]:
         "action": intent.action,
         "at": intent.at,
     }
+    if intent.key_print:
+        record["key_print"] = intent.key_print
+    if intent.remote_id and not intent.steps:
+        record["remote_id"] = intent.remote_id
+    steps = [{"type": "step", "op": intent.op_id, "step": name} for name in intent.steps]
+    if steps and intent.remote_id:
+        steps[-1]["remote_id"] = intent.remote_id
+    return [record, *steps]

@@ -8,6 +8,16 @@ with the brand's secret values (``Ledger.load(path, secrets)``) replaced by ``(s
 inside them. An object is found again by ``kind[key]`` or, when its key had to be masked, by
 ``kind#remote_id``. JSON with sorted keys and one field per line, so a change to one object is
 a small diff in review.
+
+Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
+write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
+forces it to disk (one short line and one ``fsync``, however big the ledger). :meth:`Ledger.load`
+replays that file over ``ledger.json``, so a run killed with ``kill -9`` loses at most the
+fingerprints of the write in flight; :meth:`Ledger.save` (at the end of apply) writes
+``ledger.json`` atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the directory)
+and only then deletes the pending file. Each pending line carries the ledger's salt, so the
+fingerprints of a first apply killed before any save are still comparable. Pending lines hold
+exactly what ``ledger.json`` holds: masked keys and hashes, never a secret.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import os
 import secrets as random_source
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +41,7 @@ from omsform.errors import ConfigError, Location, Problem
 from omsform.secrets import redact_data
 
 FORMAT_VERSION = 1
+PENDING_NAME = "ledger.pending.jsonl"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _cache: dict[tuple[bytes, str], str] = {}  # scrypt is ~50 ms on purpose: hash each value once
 
@@ -100,6 +112,9 @@ class Ledger:
         self.entries = {a: self._masked(e) for a, e in entries.items()}
         # a file written before keys were masked is cleaned on the next save
         self._dirty = any(self.entries[a] is not e for a, e in entries.items())
+        self.pending = self.path.with_name(PENDING_NAME)
+        self._lock = threading.Lock()  # record() runs in worker threads during apply
+        self._torn = False
 
     def _safe(self, key: str) -> str:
         """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
@@ -118,8 +133,12 @@ class Ledger:
         ``secrets`` are the brand's secret values: no key or address is kept with one inside.
         """
         path = Path(path)
+        pending = _pending_records(path.with_name(PENDING_NAME))
         if not path.exists():
-            return cls(path, random_source.token_bytes(16), {}, secrets)
+            salt = _first_salt(pending) or random_source.token_bytes(16)
+            ledger = cls(path, salt, {}, secrets)
+            ledger.replay(pending)
+            return ledger
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             entries = {
@@ -142,7 +161,34 @@ class Ledger:
             raise ConfigError([problem]) from None
         ledger.updated_at = str(doc.get("updated_at", ""))
         ledger.git_commit = str(doc.get("git_commit", ""))
+        ledger.replay(pending)
         return ledger
+
+    def replay(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Apply pending records a run wrote after its writes but did not save (it was killed).
+
+        Records under another salt (the ledger was deleted or replaced since) are ignored: their
+        fingerprints could never match."""
+        for record in records:
+            if record.get("salt") != self.salt.hex():
+                continue
+            address, entry = str(record.get("address", "")), record.get("entry")
+            if record.get("removed"):
+                self._dirty |= self.entries.pop(address, None) is not None
+            elif isinstance(entry, Mapping):
+                try:
+                    self.entries[address] = self._masked(
+                        LedgerEntry(
+                            kind=str(entry["kind"]),
+                            key=str(entry["key"]),
+                            remote_id=entry.get("remote_id"),
+                            fingerprints=dict(entry.get("fingerprints") or {}),
+                        )
+                    )
+                except (KeyError, TypeError, ValueError):
+                    continue  # a hand-mangled line: the next write records the object again
+                self._dirty = True
+        self._torn = _ends_mid_line(self.pending)
 
     # --- what plan reads ------------------------------------------------------------------
     def fingerprint_for(self, slot: str, value: Any) -> str:
@@ -186,21 +232,47 @@ class Ledger:
     ) -> None:
         """Record ``address`` after a successful write; ``keep_others`` keeps fingerprints of
         paths this write did not send (an update of some fields only)."""
-        old = self.entries.get(address)
-        prints = dict(old.fingerprints) if (old and keep_others) else {}
-        prints.update(fingerprints)
-        entry = LedgerEntry(kind, self._safe(key), remote_id, prints)
-        if old is None or old.as_json() != entry.as_json():
-            self.entries[address] = entry
-            self._dirty = True
+        with self._lock:
+            old = self.entries.get(address)
+            prints = dict(old.fingerprints) if (old and keep_others) else {}
+            prints.update(fingerprints)
+            entry = LedgerEntry(kind, self._safe(key), remote_id, prints)
+            if old is None or old.as_json() != entry.as_json():
+                self.entries[address] = entry
+                self._dirty = True
+                self._log({"address": address, "entry": entry.as_json()})
 
     def remove(self, address: str) -> None:
         """Forget ``address`` (after a delete)."""
-        if self.entries.pop(address, None) is not None:
-            self._dirty = True
+        with self._lock:
+            if self.entries.pop(address, None) is not None:
+                self._dirty = True
+                self._log({"address": address, "removed": True})
+
+    def _log(self, record: dict[str, Any]) -> None:
+        """Append ``record`` to the pending file and force it to disk (see the module doc)."""
+        line = json.dumps({**record, "salt": self.salt.hex()}, sort_keys=True) + "\n"
+        if self._torn:
+            line, self._torn = "\n" + line, False
+        self.pending.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.pending, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))  # one write: records never interleave
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def save(self) -> bool:
-        """Write the file atomically if anything changed; True when it was written."""
+        """Write the file atomically if anything changed; True when it was written. The pending
+        records are folded in and their file deleted afterwards."""
+        with self._lock:
+            written = self._save()
+            if self.pending.exists():
+                self.pending.unlink()
+                _fsync_dir(self.pending.parent)
+            return written
+
+    def _save(self) -> bool:
         if not self._dirty:
             return False
         self.updated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -247,3 +319,58 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename or unlink in ``directory`` durable (a no-op where directories cannot be
+    opened, such as Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _pending_records(path: Path) -> list[dict[str, Any]]:
+    """The pending file's records, a torn last line (the kill hit mid-append) left out."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _first_salt(records: list[dict[str, Any]]) -> bytes | None:
+    """The salt of a first apply that was killed before it saved ``ledger.json``."""
+    for record in records:
+        try:
+            return bytes.fromhex(str(record["salt"]))
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False

@@ -18,7 +18,14 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    model_serializer,
+)
 
 from omsform.secrets import redact_data
 
@@ -59,7 +66,9 @@ class Change(_Frozen):
     ``${secret.…}`` token), ``key_secrets`` names them so that every serialized form (saved
     plans, ``--format json``, the checksum) shows the key with them as ``(sensitive)``, while
     apply, in the same process, can still find the object by its real key. ``key_secrets`` is
-    never serialized or shown; a plan read back from a file has the masked key only.
+    never serialized or shown; a plan read back from a file has the masked key only, and
+    ``key_fingerprint`` (a keyed hash of the real key, :mod:`omsform.keyprint`), by which
+    apply checks the key it re-derives from the brand and gets the real key back.
 
     ``kept`` (updates only): per open map the update sends, the live keys the YAML does not
     declare, with their live values; apply sends them merged with the declared keys
@@ -79,10 +88,19 @@ class Change(_Frozen):
     level: int = 0
     kept: dict[str, dict[str, Any]] = Field(default_factory=dict)
     key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
+    key_fingerprint: str | None = None
 
     @field_serializer("key")
     def _shown_key(self, key: str) -> str:
         return str(redact_data(key, self.key_secrets))
+
+    @model_serializer(mode="wrap")
+    def _no_empty_key_fingerprint(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # only keys with a secret have one: other plans serialize exactly as before
+        data = handler(self)
+        if isinstance(data, dict) and data.get("key_fingerprint") is None:
+            data.pop("key_fingerprint", None)
+        return data
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():

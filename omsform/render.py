@@ -13,7 +13,9 @@ sorted, so equal plans are byte-identical:
   apply refuses a plan made from another configuration.
 - ``changes`` (list, in apply order), each with: ``address`` (``kind.name``, or ``kind[key]``
   for an undeclared object), ``kind``, ``key`` (natural key; a part that came from
-  ``${secret.…}`` shows as ``(sensitive)``), ``provider``, ``action``
+  ``${secret.…}`` shows as ``(sensitive)``), ``key_fingerprint`` (only when the key embeds a
+  secret: ``hmac-scrypt:<salt>:<mac>``, by which apply recognises the real key,
+  :mod:`omsform.keyprint`), ``provider``, ``action``
   (``+`` create, ``~`` update, ``-/+`` replace, ``-`` delete, ``»`` run, ``!`` manual),
   ``remote_id`` (server id, null for a create), ``fields`` (list of ``path``, ``before``,
   ``after``, ``sensitive``, ``forces_replace``; values are JSON, ``"(sensitive)"`` when masked),

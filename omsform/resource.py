@@ -57,6 +57,12 @@ class WriteContext(ReadContext, Protocol):
         """Server id of ``kind`` object ``key``: read this run, or created earlier in this apply."""
         ...
 
+    async def step(self, name: str, remote_id: int | str | None = None) -> None:
+        """Record, durably, that step ``name`` of a write of several requests is done (a
+        Ginesys app: ``created`` with the new id, then ``tested``); a run killed after it is
+        resumed from what the live object shows is left to do, never by creating again."""
+        ...
+
 
 @dataclass(frozen=True)
 class ExpectedFrom:

@@ -7,6 +7,8 @@ requests, optionally only for paths starting with ``fault_path``):
 - ``drop``: the connection is dropped before an answer (nothing is done);
 - ``commit_drop``: a write is carried out, then the connection drops before the answer
   arrives — the "ambiguous create" every client must survive without duplicating.
+- ``commit_504``: a write is carried out, then a gateway answers 504 instead of the server —
+  the same ambiguity, told by a status instead of a dropped connection.
 
 Listing faults (``listing_fault``, on every paged GET answer, only under ``fault_path`` when it
 is set) rewrite a DRF page into one a client must not take as complete — see
@@ -33,7 +35,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FAULTS = ("503", "429", "drop", "commit_drop")
+FAULTS = ("503", "429", "drop", "commit_drop", "commit_504")
 LISTING_FAULTS = {
     "no_count_no_next": "neither `count` nor `next` (nothing says whether more pages exist)",
     "no_count": "no `count`; `next` links kept (cursor style: complete when followed)",
@@ -167,6 +169,9 @@ class KnobsMiddleware:
         elif fault == "commit_drop":
             await self.app(scope, receive, _discard)
             raise DroppedConnection(scope["path"])
+        elif fault == "commit_504":
+            await self.app(scope, receive, _discard)
+            await _answer(send, 504, b'{"detail":"Gateway Timeout."}', [])
         elif self._listing_fault(scope):
             await self.app(scope, receive, _Rewrite(send, self.knobs.listing_fault))
         else:
@@ -203,7 +208,7 @@ class KnobsMiddleware:
             return None
         choices = [f for f in k.faults if f in FAULTS]
         if scope["method"] == "GET":
-            choices = [f for f in choices if f != "commit_drop"] or ["503"]
+            choices = [f for f in choices if not f.startswith("commit_")] or ["503"]
         return self._random.choice(choices or ["503"])
 
     def _throttled(self) -> bytes:

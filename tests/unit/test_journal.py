@@ -69,3 +69,22 @@ def test_compact_keeps_only_what_is_still_uncertain(tmp_path: Path) -> None:
     journal.resolve(pending, "did not happen")
     journal.compact()
     assert not path.exists()
+
+
+def test_steps_and_masked_keys_survive_compaction(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / ".omsform" / "journal.jsonl")
+    op = journal.intent(
+        "run-1", "k.app", "k", "u|(sensitive)", "create", key_print="hmac-scrypt:00:ff"
+    )
+    journal.step(op, "created", 42)
+    journal.step(op, "tested")
+    done = journal.intent("run-1", "k.other", "k", "o", "update", remote_id=7)
+    journal.result(done, True, remote_id=7)
+    journal.compact()
+    [intent] = Journal(journal.path).uncertain()
+    assert (intent.key, intent.key_print, intent.remote_id, intent.steps) == (
+        "u|(sensitive)",
+        "hmac-scrypt:00:ff",
+        "42",
+        ("created", "tested"),
+    )

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from omsform.errors import ConfigError
-from omsform.ledger import Ledger, fingerprint
+from omsform.ledger import PENDING_NAME, Ledger, fingerprint
 
 
 def test_fingerprints_are_stable_salted_and_never_the_value() -> None:
@@ -54,7 +54,7 @@ def test_the_file_is_sorted_json_without_secrets_and_written_only_on_change(
     doc = json.loads(text)
     assert list(doc["resources"]) == ["toy_item.a", "toy_item.b"]
     assert text == json.dumps(doc, indent=2, sort_keys=True) + "\n"
-    assert [p.name for p in path.parent.iterdir()] == ["ledger.json"]  # no temp file left
+    assert [p.name for p in path.parent.iterdir()] == ["ledger.json"]  # no temp or pending file
     again = Ledger.load(path)
     again.record("toy_item.a", "toy_item", "a", 1, doc["resources"]["toy_item.a"]["fingerprints"])
     assert not again.save()  # nothing changed: the file (and its git diff) stays as it was
@@ -112,3 +112,35 @@ def test_a_ledger_written_with_a_secret_key_is_cleaned_on_the_next_save(tmp_path
     cleaned = Ledger.load(path, secrets={"tok-9f8e7d6c"})
     assert cleaned.save()
     assert "tok-9f8e7d6c" not in path.read_text()
+
+
+def test_each_record_is_durable_before_save_and_save_folds_it_in(tmp_path: Path) -> None:
+    path = tmp_path / ".omsform" / "ledger.json"
+    ledger = Ledger.load(path)  # no file yet: a fresh salt, kept in each pending record
+    value = ledger.fingerprint_for("toy_item.a:password", "pw-1")
+    ledger.record("toy_item.a", "toy_item", "a", 5, {"password": value})
+    ledger.record("toy_item.b", "toy_item", "b", 6, {})
+    ledger.remove("toy_item.b")
+    pending = path.with_name(PENDING_NAME)
+    assert not path.exists() and pending.exists()  # killed here: nothing saved yet
+    with pending.open("a") as handle:
+        handle.write('{"address": "toy_item.c", "ent')  # torn by the kill
+
+    again = Ledger.load(path)
+    assert again.fingerprints() == {"toy_item.a": {"password": value}}
+    assert again.fingerprint_for("toy_item.a:password", "pw-1") == value  # same salt
+    again.record("toy_item.d", "toy_item", "d", 7, {})  # appended after the torn line
+    assert sorted(Ledger.load(path).entries) == ["toy_item.a", "toy_item.d"]
+    assert again.save() and not pending.exists()
+    assert sorted(Ledger.load(path).entries) == ["toy_item.a", "toy_item.d"]
+
+
+def test_pending_records_under_another_salt_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / ".omsform" / "ledger.json"
+    old = Ledger.load(path)
+    old.record("toy_item.a", "toy_item", "a", 1, {})
+    old.save()
+    stray = Ledger.load(tmp_path / "elsewhere" / "ledger.json")
+    stray.record("toy_item.x", "toy_item", "x", 9, {})
+    path.with_name(PENDING_NAME).write_text(stray.pending.read_text())
+    assert sorted(Ledger.load(path).entries) == ["toy_item.a"]

@@ -17,7 +17,10 @@ it enables an app only after both connection tests passed):
 
 - create, ``enabled: false``: ``POST`` the app (it stays a draft, which is not enabled);
 - create, ``enabled: true``: ``POST`` the app, ``POST …/test`` for the webhook and for the
-  Ginesys API, then ``POST …/enable`` only when both passed. A failed test fails the change
+  Ginesys API, then ``POST …/enable`` only when both passed. Each step that succeeded is
+  journaled (``created`` with the app's id, ``tested``); a run killed or answered unclearly
+  midway resumes from what the live app shows is not done (a draft app gets its tests and
+  enable through an update, never a second create). A failed test fails the change
   with each failed test's target, HTTP status and message; the app is kept (recorded in the
   ledger) and stays not enabled, so the next plan shows ``enabled: false → true``, which tests
   again and enables;
@@ -91,8 +94,9 @@ class GinesysOmsApp(Resource[GinesysAppSpec]):
         made = _remote(await client.post(api.APPS, _body(spec)))
         if not spec.enabled:
             return made
+        await ctx.step("created", made.id)  # journaled: a kill from here on never creates again
         try:
-            return await _test_and_enable(client, made.id)
+            return await _test_and_enable(client, made.id, ctx)
         except ProviderError as exc:
             # the app exists whatever happened next: apply records it and reports the failure
             raise IncompleteChangeError(
@@ -114,11 +118,13 @@ class GinesysOmsApp(Resource[GinesysAppSpec]):
                 f"{', '.join(fixed)} cannot change after creation: {self.manual_instruction}"
             )
         if spec.enabled:
-            return await _test_and_enable(client, current.id)
+            return await _test_and_enable(client, current.id, ctx)
         return _remote(await client.post(api.app_action(current.id, api.DISABLE)))
 
 
-async def _test_and_enable(client: WriteClient, app_id: int | str) -> Remote[GinesysAppSpec]:
+async def _test_and_enable(
+    client: WriteClient, app_id: int | str, ctx: WriteContext
+) -> Remote[GinesysAppSpec]:
     """Run both connection tests; enable when both passed, else fail naming each failed one."""
     failed = []
     for target in api.TEST_TARGETS:
@@ -130,6 +136,7 @@ async def _test_and_enable(client: WriteClient, app_id: int | str) -> Remote[Gin
             "; ".join(failed) + ". The app stays not enabled: fix the connection, then plan and "
             "apply again (the plan shows enabled false → true, which tests again)"
         )
+    await ctx.step("tested")
     return _remote(await client.post(api.app_action(app_id, api.ENABLE)))
 
 
