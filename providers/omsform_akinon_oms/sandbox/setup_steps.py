@@ -7,7 +7,9 @@ Steps and their paths [D]: ``addresses`` → ``/api/v1/oms/setup/addresses/``,
 - ``GET is_required/`` → ``{"result": true|false}`` (the docs say only that it "returns true";
   the body follows the reference's proposal, same field as ``get_async_status``). True while
   the fake Omnitron holds records never copied, or changed since the last successful copy
-  (a digest of the source is kept), or a copied record is missing from OMS.
+  (a digest of the source is kept), or a copied record is missing from OMS; for
+  ``stock_locations`` also while a copied store has a null address id that the copy would now
+  fill (the stores were copied before the addresses: "out of sync with Omnitron").
 - ``POST execute/`` → 204 and starts the job; while one is WORKING → 400
   ``{"detail": "A task is already running."}`` (reference §5).
 - ``GET get_async_status/`` → ``{"result": READY|WORKING|FINISHED|FAILED|ABORTED}``: READY
@@ -18,6 +20,8 @@ Steps and their paths [D]: ``addresses`` → ``/api/v1/oms/setup/addresses/``,
 
 Test hook (no auth): ``POST /_sandbox/setup/{step}/outcome`` ``{"result": "FAILED"}`` (or
 ``ABORTED``, ``FINISHED``) makes the *next* run end that way; FAILED and ABORTED copy nothing.
+``GET /_sandbox/setup/events`` → ``{"events": [[step, "execute"|outcome], …]}``: every job
+start and end in order (to check that steps ran one after the other).
 
 The copied address data is readable [P, reference §4.2] at ``/api/v1/oms/countries/``,
 ``cities/``, ``townships/`` and ``districts/`` (paginated; ``pk``, ``name``, parent pks,
@@ -54,6 +58,7 @@ STEPS = {
     "channels": "/api/v1/oms/channels/",
 }
 OUTCOMES = ("FINISHED", "FAILED", "ABORTED")
+EVENTS = "setup:events"
 _PARENTS = {
     "country": (),
     "city": ("country",),
@@ -115,6 +120,8 @@ def _missing(ctx: SandboxContext, step: str) -> bool:
         return any((s["level"], s["omnitron_id"]) not in copied for s in source)
     target = stock_locations.COLLECTION if step == "stock_locations" else channels.COLLECTION
     have = {d.get("omnitron_id") for d in ctx.store.list(target)}
+    if step == "stock_locations" and stock_locations.out_of_sync(ctx):
+        return True
     return any(s["omnitron_id"] not in have for s in source)
 
 
@@ -141,6 +148,7 @@ def status(ctx: SandboxContext, step: str) -> str:
                 ctx.store.meta_set(f"setup:{step}:digest", _digest(ctx, step))
             job["result"] = job["outcome"]
             ctx.store.meta_set(f"setup:{step}:job", job)
+            _log(ctx, step, job["result"])
     return str(job["result"])
 
 
@@ -153,6 +161,12 @@ def execute(ctx: SandboxContext, step: str) -> None:
         ctx.store.meta_set(f"setup:{step}:next", None)
         job = {"started": time.time(), "outcome": outcome, "result": "WORKING"}
         ctx.store.meta_set(f"setup:{step}:job", job)
+        _log(ctx, step, "execute")
+
+
+def _log(ctx: SandboxContext, step: str, event: str) -> None:
+    """Append to the job event log (``GET /_sandbox/setup/events``)."""
+    ctx.store.meta_set(EVENTS, [*ctx.store.meta_get(EVENTS, []), [step, event]])
 
 
 def _present_geo(level: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +196,14 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         ctx.store.meta_set(f"setup:{step}:next", result)
         return JSONResponse({"step": step, "next_result": result})
 
-    return [*found, *route("/_sandbox/setup/{step}/outcome", outcome, ["POST"])]
+    async def events(request: Request) -> Response:
+        return JSONResponse({"events": ctx.store.meta_get(EVENTS, [])})
+
+    return [
+        *found,
+        *route("/_sandbox/setup/events", events, ["GET"]),
+        *route("/_sandbox/setup/{step}/outcome", outcome, ["POST"]),
+    ]
 
 
 def _step_routes(ctx: SandboxContext, step: str, path: str) -> list[BaseRoute]:
