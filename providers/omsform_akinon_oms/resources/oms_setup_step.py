@@ -42,6 +42,9 @@ ids stay null), channels come last."""
 POLL_FIRST_S = 0.2
 POLL_MAX_S = 5.0
 POLL_LIMIT_S = 900.0  # a copy of a large Omnitron can take minutes; give up after 15
+RECOPY_AFTER = {api.STOCK_LOCATIONS_STEP: api.ADDRESSES_STEP}
+"""A declared step that must run again when this other step runs: stores map their address
+ids onto the copied addresses, so stores copied before new addresses keep null ids."""
 REQUIRED = api.STEP_IS_REQUIRED_FIELD  # kept in Remote.server: required, or a job WORKING
 JOB = api.STEP_RESULT_FIELD  # kept in Remote.server: the job's status at plan time
 WORKING = "WORKING"
@@ -81,10 +84,15 @@ class OmsSetupStep(Resource[SetupStepSpec]):
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SetupStepSpec]]:
         """``is_required`` and the job status of every declared step, concurrently (two GETs
-        each); a WORKING job counts as required."""
+        each); a WORKING job counts as required, and so does a step to re-copy after another
+        (:data:`RECOPY_AFTER`) that runs."""
         steps = sorted(ctx.declared_keys(self.kind))
-        answers = await gather_all(self._state(client, s) for s in steps)
-        return [_remote(s, *answer) for s, answer in zip(steps, answers, strict=True)]
+        states = await gather_all(self._state(client, s) for s in steps)
+        answers = dict(zip(steps, states, strict=True))
+        for step, source in RECOPY_AFTER.items():
+            if step in answers and answers.get(source, (False, ""))[0]:
+                answers[step] = (True, answers[step][1])
+        return [_remote(s, *answers[s]) for s in steps]
 
     async def _state(self, client: ApiClient, step: str) -> tuple[bool, str]:
         base = api.SETUP_STEPS[step]
