@@ -91,12 +91,16 @@ class Reader:
         self._tasks.pop(kind, None)
         return await self.current(kind)
 
-    def close(self) -> None:
-        """Cancel listings still running (after a failure elsewhere), and collect the errors of
-        those that already failed, so asyncio never reports them as never retrieved."""
-        for task in self._tasks.values():
+    async def close(self) -> None:
+        """Cancel listings still running (after a failure elsewhere) and wait until they end,
+        collecting every error, so none outlives the read: a listing cancelled mid-request
+        may still end with its own error, which asyncio would otherwise report at shutdown."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
             task.add_done_callback(_retrieve)
+        if tasks:
+            await asyncio.wait(tasks)
 
     async def _list(self, kind: str) -> list[Remote[Any]]:
         resource = self.resources.get(kind)
@@ -133,7 +137,7 @@ async def read_current(
     try:
         listed = await gather_all(reader.current(kind) for kind in wanted)
     except BaseException:
-        reader.close()
+        await reader.close()
         raise
     return dict(zip(wanted, listed, strict=True))
 

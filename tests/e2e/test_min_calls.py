@@ -7,7 +7,9 @@ The expectation is computed from the brand, never hard-coded (kinds keep being a
   HTTP, to learn which paths its listing uses and how many objects it has (N);
 - the kind's own listing costs exactly max(1, ⌈N/100⌉) GETs — the sandbox is seeded with
   ``large:1200`` so that several kinds need more than one page;
-- setup steps cost one ``is_required`` GET per *declared* step, and nothing else;
+- setup steps cost one ``is_required`` and one ``get_async_status`` GET per *declared* step
+  (a job WORKING at plan time is pending work even if the OMS says not required), and nothing
+  else;
 - other lookups a kind makes (the package states a transition names, say) are whatever its solo
   read made, and in the full plan each path is read no more often than by the one kind that
   needs it: listings are shared, never repeated;
@@ -82,8 +84,8 @@ def test_a_no_op_plan_makes_the_minimum_number_of_calls(tmp_path: Path) -> None:
     for kind, (count, paths) in solo.items():
         if kind == STEPS:
             assert count == len(steps)
-            assert paths == Counter({p: 1 for p in paths}) and len(paths) == len(steps), paths
-            assert all(p.endswith("/is_required/") for p in paths)
+            assert paths == Counter({p: 1 for p in paths}) and len(paths) == 2 * len(steps), paths
+            assert all(p.endswith(("/is_required/", "/get_async_status/")) for p in paths)
         else:
             pages = max(1, math.ceil(count / PAGE))
             assert pages in paths.values(), f"{kind}: {count} objects, not {pages} pages {paths}"

@@ -147,7 +147,7 @@ def test_name_and_omnitron_id_together_are_refused_where_written(tmp_path: Path)
     assert "not both" in problems[0]
 
 
-def test_a_targeted_channel_pulls_in_only_the_channels_step(tmp_path: Path) -> None:
+def test_a_targeted_channel_pulls_in_its_step_and_the_steps_before_it(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path)
     steps = "oms_setup_step: {addresses: {}, stock_locations: {}, channels: {}}\n"
     store = (
@@ -156,17 +156,21 @@ def test_a_targeted_channel_pulls_in_only_the_channels_step(tmp_path: Path) -> N
     )
     channels = CHANNELS.replace("    oms_setup_step: {channels: {}}\n", "")
     h.write({"setup.yaml": steps, "channels.yaml": channels, "locations.yaml": store})
+    # the steps run in the guide's order (addresses → stock_locations → channels), so the
+    # channels step pulls in the declared steps before it, but not the stock location
     assert actions(h.plan(targets=("oms_channel.web",))) == {
+        "oms_setup_step.addresses": "»",
+        "oms_setup_step.stock_locations": "»",
         "oms_setup_step.channels": "»",
         "oms_channel.web": "+",
     }
-    # a stock location follows the stores step, and the addresses step for its address ids
+    # a stock location follows the stores step (and so the addresses step), not channels
     assert actions(h.plan(targets=("oms_stock_location.wh",))) == {
         "oms_setup_step.addresses": "»",
         "oms_setup_step.stock_locations": "»",
         "oms_stock_location.wh": "+",
     }
-    h.write({"setup.yaml": steps, "locations.yaml": store.replace(", city: 1", "")})
+    h.write({"setup.yaml": "oms_setup_step: {stock_locations: {}}\n", "locations.yaml": store})
     assert actions(h.plan(targets=("oms_stock_location.wh",))) == {
         "oms_setup_step.stock_locations": "»",
         "oms_stock_location.wh": "+",

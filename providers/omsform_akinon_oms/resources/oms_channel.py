@@ -37,6 +37,7 @@ from omsform.openmaps import with_live
 from omsform.resource import ExpectedFrom, ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
+from omsform_akinon_oms.resources.oms_setup_step import read_before
 
 STEP_ADDRESS = f"oms_setup_step.{api.CHANNELS_STEP}"
 MANAGED = (api.CHANNEL_IS_ACTIVE, api.CHANNEL_CONFIGURATION)
@@ -117,7 +118,9 @@ class OmsChannel(Resource[ChannelSpec]):
         return "it comes from Omnitron"
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[ChannelSpec]]:
-        """Every channel, each in the key form the brand declares it by."""
+        """Every channel, each in the key form the brand declares it by; listed after the
+        channels step's reads (when declared), so a copy finishing mid-plan is seen."""
+        await read_before(ctx, api.CHANNELS_STEP)
         rows = await client.list_all(
             api.CHANNELS, page_size=api.PAGE_SIZE, page_size_param=api.CHANNELS_PAGE_SIZE_PARAM
         )

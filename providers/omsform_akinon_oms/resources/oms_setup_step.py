@@ -1,10 +1,18 @@
 """``oms_setup_step``: a Basic Setup copy job (addresses, stock_locations, channels) that must
 have run. The local name is the step; there are no fields.
 
-Plan reads ``is_required`` for each declared step and plans a **run** (``»``) when it is true.
+Plan reads ``is_required`` and ``get_async_status`` for each declared step and plans a **run**
+(``»``) when the copy is required or a job is still WORKING (a job started by a killed apply,
+or by a person, is pending work: the run waits for it). Kinds that read what a step copies
+(channels, stores) list only after these reads (:func:`read_before`), so a job finishing
+mid-plan is seen either as pending here or as its copies there, never as neither.
+
 Run: ``POST execute/`` (204), then poll ``get_async_status/`` with backoff until FINISHED;
 FAILED or ABORTED fail the change. A job already WORKING is waited for instead of started
-twice. Paths: [D] addresses and stock_locations, [B] channels; the ``get_async_status`` body
+twice. The steps run in the guide's order, addresses → stock_locations → channels, each
+to FINISHED before the next starts: each step :meth:`~OmsSetupStep.comes_after` the declared
+steps before it, so apply's levels order them. The polling pause is :data:`SLEEP` (tests
+replace it). Paths: [D] addresses and stock_locations, [B] channels; the ``get_async_status`` body
 [D]; the ``is_required`` body [P] (``{"is_required": …}``, ``{"result": …}`` or a bare bool are
 all read). See ``api.py``.
 """
@@ -12,20 +20,36 @@ all read). See ``api.py``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, Literal
 
 from omsform.errors import ProviderError
-from omsform.http import ApiClient, WriteClient
+from omsform.http import ApiClient, WriteClient, gather_all
 from omsform.plan import Action
 from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec
 from omsform_akinon_oms import api
 
 StepName = Literal["addresses", "stock_locations", "channels"]
+KIND = "oms_setup_step"
+GUIDE_ORDER: tuple[str, ...] = (
+    api.ADDRESSES_STEP,
+    api.STOCK_LOCATIONS_STEP,
+    api.CHANNELS_STEP,
+)
+"""The Basic Setup guide's order: stores need the addresses copied first (else their address
+ids stay null), channels come last."""
 POLL_FIRST_S = 0.2
 POLL_MAX_S = 5.0
 POLL_LIMIT_S = 900.0  # a copy of a large Omnitron can take minutes; give up after 15
-REQUIRED = api.STEP_IS_REQUIRED_FIELD  # kept in Remote.server as the OMS said it
+RECOPY_AFTER = {api.STOCK_LOCATIONS_STEP: api.ADDRESSES_STEP}
+"""A declared step that must run again when this other step runs: stores map their address
+ids onto the copied addresses, so stores copied before new addresses keep null ids."""
+REQUIRED = api.STEP_IS_REQUIRED_FIELD  # kept in Remote.server: required, or a job WORKING
+JOB = api.STEP_RESULT_FIELD  # kept in Remote.server: the job's status at plan time
+WORKING = "WORKING"
+SLEEP: Callable[[float], Awaitable[None]] = asyncio.sleep
+"""How the run pauses between status polls (looked up at each pause, so tests can swap it)."""
 
 
 class SetupStepSpec(Spec):
@@ -45,6 +69,13 @@ class OmsSetupStep(Resource[SetupStepSpec]):
     can_delete: ClassVar[bool] = False
 
     @classmethod
+    def comes_after(cls, spec: Spec) -> Iterable[str]:
+        """Every step before this one in the guide's order (ordering edges when declared)."""
+        assert isinstance(spec, SetupStepSpec)
+        earlier = GUIDE_ORDER[: GUIDE_ORDER.index(spec.step)]
+        return tuple(f"{KIND}.{step}" for step in earlier)
+
+    @classmethod
     def decide(cls, desired: Spec | None, current: Remote[Any] | None) -> Action | None:
         """Run when the OMS says the copy is required; nothing otherwise."""
         if desired is None or current is None:
@@ -52,10 +83,21 @@ class OmsSetupStep(Resource[SetupStepSpec]):
         return Action.RUN if current.server.get(REQUIRED) else None
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SetupStepSpec]]:
-        """``is_required`` for every declared step, concurrently (one GET each)."""
+        """``is_required`` and the job status of every declared step, concurrently (two GETs
+        each); a WORKING job counts as required, and so does a step to re-copy after another
+        (:data:`RECOPY_AFTER`) that runs."""
         steps = sorted(ctx.declared_keys(self.kind))
-        answers = await asyncio.gather(*(self._is_required(client, s) for s in steps))
-        return [_remote(step, required) for step, required in zip(steps, answers, strict=True)]
+        states = await gather_all(self._state(client, s) for s in steps)
+        answers = dict(zip(steps, states, strict=True))
+        for step, source in RECOPY_AFTER.items():
+            if step in answers and answers.get(source, (False, ""))[0]:
+                answers[step] = (True, answers[step][1])
+        return [_remote(s, *answers[s]) for s in steps]
+
+    async def _state(self, client: ApiClient, step: str) -> tuple[bool, str]:
+        base = api.SETUP_STEPS[step]
+        required, job = await asyncio.gather(self._is_required(client, step), _status(client, base))
+        return required or job == WORKING, job
 
     @staticmethod
     async def _is_required(client: ApiClient, step: str) -> bool:
@@ -70,7 +112,7 @@ class OmsSetupStep(Resource[SetupStepSpec]):
         """Start the job (unless one is running) and wait until it finishes."""
         step = current.spec.step
         base = api.SETUP_STEPS[step]
-        if await _status(client, base) != "WORKING":
+        if await _status(client, base) != WORKING:
             await client.post(base + api.STEP_EXECUTE)
         result = await _wait(client, base, step)
         if result == "READY" and await self._is_required(client, step):
@@ -80,7 +122,7 @@ class OmsSetupStep(Resource[SetupStepSpec]):
                 f"setup step {step} ended {result}: see Akinon OMS > Settings > Basic Setup, "
                 "fix the cause in Omnitron and apply again"
             )
-        return _remote(step, False)
+        return _remote(step, False, result)
 
 
 async def _wait(client: ApiClient, base: str, step: str) -> str:
@@ -90,14 +132,14 @@ async def _wait(client: ApiClient, base: str, step: str) -> str:
     delay, waited, seen_working = POLL_FIRST_S, 0.0, False
     while True:
         result = await _status(client, base)
-        seen_working |= result == "WORKING"
-        if result not in ("WORKING", "READY") or (
+        seen_working |= result == WORKING
+        if result not in (WORKING, "READY") or (
             result == "READY" and (seen_working or waited > 10)
         ):
             return result
         if waited > POLL_LIMIT_S:
             raise ProviderError(f"setup step {step} still {result} after {waited:.0f}s")
-        await asyncio.sleep(delay)
+        await SLEEP(delay)
         waited += delay
         delay = min(delay * 2, POLL_MAX_S)
 
@@ -107,8 +149,19 @@ async def _status(client: ApiClient, base: str) -> str:
     return str(body.get(api.STEP_RESULT_FIELD) if isinstance(body, dict) else body)
 
 
-def _remote(step: str, required: bool) -> Remote[SetupStepSpec]:
+def _remote(step: str, required: bool, job: str) -> Remote[SetupStepSpec]:
     spec = SetupStepSpec.model_construct(step=step)
-    return Remote(
-        id=step, spec=spec, fingerprint=f"is_required={required}", server={REQUIRED: required}
-    )
+    server = {REQUIRED: required, JOB: job}
+    return Remote(id=step, spec=spec, fingerprint=f"is_required={required}", server=server)
+
+
+async def read_before(ctx: ReadContext, step: str) -> None:
+    """Wait for the declared ``step``'s plan-time reads before listing what it copies in.
+
+    Listing both at once lets a job that finishes between the two reads look like neither
+    pending work nor copied objects (the plan then fails with the wrong advice). Read in this
+    order, a job finishing before the step reads shows its copies in the later listing, and
+    one finishing after them was seen WORKING or required.
+    """
+    if step in ctx.declared_keys(KIND):
+        await ctx.current(KIND)

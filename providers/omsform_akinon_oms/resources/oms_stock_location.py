@@ -20,6 +20,7 @@ from omsform.http import ApiClient, WriteClient
 from omsform.resource import ReadContext, Resource, WriteContext
 from omsform.spec import Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
+from omsform_akinon_oms.resources.oms_setup_step import read_before
 
 
 class Address(Spec):
@@ -96,7 +97,9 @@ class OmsStockLocation(Resource[StockLocationSpec]):
         return "it comes from Omnitron" if current.server.get(OMNITRON_ID) else ""
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[StockLocationSpec]]:
-        """Every stock location."""
+        """Every stock location, listed after the stock_locations step's reads (when
+        declared), so a copy finishing mid-plan is seen."""
+        await read_before(ctx, api.STOCK_LOCATIONS_STEP)
         rows = await client.list_all(
             api.STOCK_LOCATIONS,
             page_size=api.PAGE_SIZE,

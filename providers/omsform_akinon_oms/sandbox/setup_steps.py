@@ -7,17 +7,21 @@ Steps and their paths [D]: ``addresses`` → ``/api/v1/oms/setup/addresses/``,
 - ``GET is_required/`` → ``{"result": true|false}`` (the docs say only that it "returns true";
   the body follows the reference's proposal, same field as ``get_async_status``). True while
   the fake Omnitron holds records never copied, or changed since the last successful copy
-  (a digest of the source is kept), or a copied record is missing from OMS.
+  (a digest of the source is kept), or a copied record is missing from OMS; for
+  ``stock_locations`` also while a copied store has a null address id that the copy would now
+  fill (the stores were copied before the addresses: "out of sync with Omnitron").
 - ``POST execute/`` → 204 and starts the job; while one is WORKING → 400
   ``{"detail": "A task is already running."}`` (reference §5).
 - ``GET get_async_status/`` → ``{"result": READY|WORKING|FINISHED|FAILED|ABORTED}``: READY
-  before any run, WORKING for ``knobs.step_seconds`` after execute, then the outcome, which
-  stays until the next execute. Progress is computed from the start time stored in SQLite, so
-  it survives restarts and is shared by processes; the copy (upsert by ``omnitron_id``) runs
-  once, when a request first sees the time is up.
+  before any run, WORKING for ``knobs.step_seconds`` (by :data:`CLOCK`) after execute, then
+  the outcome, which stays until the next execute. Progress is computed from the start time
+  stored in SQLite, so it survives restarts and is shared by processes; the copy (upsert by
+  ``omnitron_id``) runs once, when a request first sees the time is up.
 
 Test hook (no auth): ``POST /_sandbox/setup/{step}/outcome`` ``{"result": "FAILED"}`` (or
 ``ABORTED``, ``FINISHED``) makes the *next* run end that way; FAILED and ABORTED copy nothing.
+``GET /_sandbox/setup/events`` → ``{"events": [[step, "execute"|outcome], …]}``: every job
+start and end in order (to check that steps ran one after the other).
 
 The copied address data is readable [P, reference §4.2] at ``/api/v1/oms/countries/``,
 ``cities/``, ``townships/`` and ``districts/`` (paginated; ``pk``, ``name``, parent pks,
@@ -54,6 +58,9 @@ STEPS = {
     "channels": "/api/v1/oms/channels/",
 }
 OUTCOMES = ("FINISHED", "FAILED", "ABORTED")
+EVENTS = "setup:events"
+CLOCK: Callable[[], float] = time.time
+"""The jobs' clock (wall time, shared by processes); tests move it forward instead of sleeping."""
 _PARENTS = {
     "country": (),
     "city": ("country",),
@@ -115,6 +122,8 @@ def _missing(ctx: SandboxContext, step: str) -> bool:
         return any((s["level"], s["omnitron_id"]) not in copied for s in source)
     target = stock_locations.COLLECTION if step == "stock_locations" else channels.COLLECTION
     have = {d.get("omnitron_id") for d in ctx.store.list(target)}
+    if step == "stock_locations" and stock_locations.out_of_sync(ctx):
+        return True
     return any(s["omnitron_id"] not in have for s in source)
 
 
@@ -131,7 +140,7 @@ def status(ctx: SandboxContext, step: str) -> str:
     job = ctx.store.meta_get(f"setup:{step}:job")
     if job is None:
         return "READY"
-    if job["result"] != "WORKING" or time.time() - job["started"] < ctx.knobs.step_seconds:
+    if job["result"] != "WORKING" or CLOCK() - job["started"] < ctx.knobs.step_seconds:
         return str(job["result"])
     with ctx.store.transaction():
         job = ctx.store.meta_get(f"setup:{step}:job")  # another process may have settled it
@@ -141,6 +150,7 @@ def status(ctx: SandboxContext, step: str) -> str:
                 ctx.store.meta_set(f"setup:{step}:digest", _digest(ctx, step))
             job["result"] = job["outcome"]
             ctx.store.meta_set(f"setup:{step}:job", job)
+            _log(ctx, step, job["result"])
     return str(job["result"])
 
 
@@ -151,8 +161,14 @@ def execute(ctx: SandboxContext, step: str) -> None:
             raise detail(400, "A task is already running.")
         outcome = ctx.store.meta_get(f"setup:{step}:next") or "FINISHED"
         ctx.store.meta_set(f"setup:{step}:next", None)
-        job = {"started": time.time(), "outcome": outcome, "result": "WORKING"}
+        job = {"started": CLOCK(), "outcome": outcome, "result": "WORKING"}
         ctx.store.meta_set(f"setup:{step}:job", job)
+        _log(ctx, step, "execute")
+
+
+def _log(ctx: SandboxContext, step: str, event: str) -> None:
+    """Append to the job event log (``GET /_sandbox/setup/events``)."""
+    ctx.store.meta_set(EVENTS, [*ctx.store.meta_get(EVENTS, []), [step, event]])
 
 
 def _present_geo(level: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +198,14 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         ctx.store.meta_set(f"setup:{step}:next", result)
         return JSONResponse({"step": step, "next_result": result})
 
-    return [*found, *route("/_sandbox/setup/{step}/outcome", outcome, ["POST"])]
+    async def events(request: Request) -> Response:
+        return JSONResponse({"events": ctx.store.meta_get(EVENTS, [])})
+
+    return [
+        *found,
+        *route("/_sandbox/setup/events", events, ["GET"]),
+        *route("/_sandbox/setup/{step}/outcome", outcome, ["POST"]),
+    ]
 
 
 def _step_routes(ctx: SandboxContext, step: str, path: str) -> list[BaseRoute]:

@@ -252,26 +252,57 @@ def _save_address(
 def copy_from_omnitron(ctx: SandboxContext) -> None:
     """What the ``stock_locations`` setup step does: upsert every Omnitron retail store as a
     ``store`` location by ``omnitron_id`` (adopting an unsynced location with the same
-    ``erp_code``), mapping its address onto the OMS address records copied so far."""
-    geo = {
+    ``erp_code``), mapping its address onto the OMS address records copied so far: run before
+    the ``addresses`` step, a store keeps null address ids (until a later copy fixes them)."""
+    geo = _geo_pks(ctx)
+    for store in records(ctx, STORES):
+        _upsert_store(ctx, store["omnitron_id"], _wanted(store), _address(store, geo))
+
+
+def out_of_sync(ctx: SandboxContext) -> bool:
+    """Whether a copied store has a null address id that a copy would now fill (reference §2:
+    "true if stores are missing or out of sync with Omnitron"): the stores were copied before
+    the addresses. Only null ids count, so values set in OMS on purpose never make the step
+    required again (that would fight them on every apply)."""
+    geo = _geo_pks(ctx)
+    docs = {d.get("omnitron_id"): d for d in ctx.store.list(COLLECTION)}
+    for store in records(ctx, STORES):
+        doc, wanted = docs.get(store["omnitron_id"]), _address(store, geo)
+        if doc is None or wanted is None or not doc.get("address_id"):
+            continue  # missing (the caller checks that) or no address to fill
+        have = ctx.store.get(ADDRESSES, doc["address_id"]) or {}
+        if any(have.get(k) is None and wanted[k] is not None for k in GEO_LEVELS):
+            return True
+    return False
+
+
+def _geo_pks(ctx: SandboxContext) -> dict[str, dict[int, int]]:
+    """Level → Omnitron id → OMS pk of the address records copied so far."""
+    return {
         level: {d["omnitron_id"]: d["id"] for d in ctx.store.list(GEO_COLLECTIONS[level])}
         for level in GEO_LEVELS
     }
-    for store in records(ctx, STORES):
-        wanted = {
-            "name": store["name"],
-            "erp_code": store["erp_code"],
-            "stock_location_type": "store",
-            "email": store.get("email", ""),
-            "daytime_phone": store.get("phone", ""),
-        }
-        source = store.get("address")
-        address = None
-        if source:
-            line = {"line": source.get("line") or "-", "postcode": source.get("postcode", "")}
-            address = validate(line, ADDRESS_SCHEMA)
-            address.update({level: geo[level].get(source.get(level)) for level in GEO_LEVELS})
-        _upsert_store(ctx, store["omnitron_id"], wanted, address)
+
+
+def _wanted(store: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": store["name"],
+        "erp_code": store["erp_code"],
+        "stock_location_type": "store",
+        "email": store.get("email", ""),
+        "daytime_phone": store.get("phone", ""),
+    }
+
+
+def _address(store: dict[str, Any], geo: dict[str, dict[int, int]]) -> dict[str, Any] | None:
+    """The OMS address a copy gives ``store`` (address ids null where not copied yet)."""
+    source = store.get("address")
+    if not source:
+        return None
+    line = {"line": source.get("line") or "-", "postcode": source.get("postcode", "")}
+    address = validate(line, ADDRESS_SCHEMA)
+    address.update({level: geo[level].get(source.get(level)) for level in GEO_LEVELS})
+    return address
 
 
 def _upsert_store(
