@@ -157,7 +157,9 @@ def _write(out_dir: Path, source: importsource.Source, built: importer.Imported)
     (out_dir / importer.SCHEMA_FILE).write_text(schema_text(), encoding="utf-8")
     ignore = out_dir / ".gitignore"
     if not ignore.exists():
-        ignore.write_text(".omsform/sandbox.sqlite*\n.omsform/journal.jsonl\n", encoding="utf-8")
+        ignore.write_text(
+            ".omsform/sandbox.sqlite*\n.omsform/journal.jsonl\n.omsform/lock\n", encoding="utf-8"
+        )
 
 
 def _check_written(out_dir: Path) -> None:
