@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import signal
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,11 +73,66 @@ def fails_cleanly(func: F) -> F:
             OUT.err(f"Error: {exc}")
             for line in getattr(exc, "moved", []):
                 OUT.err(f"  - {line}")
-        except KeyboardInterrupt:
-            OUT.err("Interrupted. Run plan again: every change is re-read from the live systems.")
+        except KeyboardInterrupt as exc:
+            why = "Terminated (SIGTERM)" if isinstance(exc, _Terminated) else "Interrupted"
+            OUT.err(f"{why}. Run plan again: every change is re-read from the live systems.")
         sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is so that it leaves like Ctrl-C: every ``finally``
+    and ``with`` runs (clients closed, the brand lock released)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While inside: SIGTERM unwinds like Ctrl-C instead of killing the process on the spot."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _brand_lock(loaded: Brand, timeout: float) -> Iterator[None]:
+    """Hold the brand lock (``.omsform/lock``) inside, with SIGTERM unwinding through it."""
+    from omsform.lock import BrandLock, command_line
+
+    state_dir = loaded.path / STATE_DIR
+    with (
+        _sigterm_unwinds(),
+        BrandLock(state_dir, command_line(), timeout=timeout, on_message=OUT.err),
+    ):
+        yield
+
+
+def _lock_timeout(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from omsform.lock import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _lock_option(func: F) -> F:
+    return click.option(
+        "--lock-timeout",
+        default="0",
+        callback=_lock_timeout,
+        help="Wait this long (30s, 5m) for another run's brand lock; 0 refuses at once.",
+    )(func)
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -185,7 +241,7 @@ async def _planned(
 ) -> AsyncIterator[tuple[Plan, dict[str, Any], engine.Session]]:
     """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
     stay open inside the block (apply writes through them) and are closed after it."""
-    from omsform import engine
+    from omsform import engine, target
 
     kinds = engine.kinds_to_read(loaded)
     options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"])
@@ -205,7 +261,10 @@ async def _planned(
             brand_dir=brand_dir,
         )
         force = opts["force"] or not check_safety
-        yield engine.plan_from(inputs, current, loaded, force=force), current, session
+        made = engine.plan_from(inputs, current, loaded, force=force)
+        sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
+        where = target.plan_target(loaded, kinds, sandbox=sandbox_db if opts["sandbox"] else None)
+        yield made.model_copy(update={"target": where}), current, session
 
 
 def _render(plan: Plan, fmt: str) -> str:
@@ -224,9 +283,15 @@ def _render(plan: Plan, fmt: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @_run_options
+@_lock_option
 @fails_cleanly
 def plan(
-    brand: Path, out_file: Path | None, fmt: str, detailed_exitcode: bool, **opts: Any
+    brand: Path,
+    out_file: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    lock_timeout: float,
+    **opts: Any,
 ) -> None:
     """Show what apply would change in BRAND, field by field (read-only)."""
     if out_file:
@@ -239,7 +304,11 @@ def plan(
         async with _planned(loaded, opts, brand_dir) as (made, _, _):
             return made
 
-    made = asyncio.run(run())
+    if out_file:  # a saved plan is made under the lock: never beside a running apply
+        with _brand_lock(loaded, lock_timeout):
+            made = asyncio.run(run())
+    else:
+        made = asyncio.run(run())
     OUT.out(_render(made, fmt))
     if out_file:
         plan_files.write_output(out_file, made.to_json())
@@ -252,17 +321,41 @@ def plan(
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option("--checksum", help="Refuse unless the saved plan has this checksum.")
 @_run_options
+@_lock_option
 @fails_cleanly
-def apply(source: Path, auto_approve: bool, checksum: str | None, **opts: Any) -> None:
+def apply(
+    source: Path, auto_approve: bool, checksum: str | None, lock_timeout: float, **opts: Any
+) -> None:
     """Make BRAND (a directory) or PLAN_FILE (a saved plan) so, with the fewest API calls."""
+    from omsform import engine, target
+
     plan_file = plan_files.read_plan(source) if source.is_file() else None
     _refuse_options(source, plan_file, checksum, opts)
+    if plan_file is not None:
+        opts["sandbox"] = _sandbox_of(plan_file, opts["sandbox"])
     brand = (source.parent / plan_file.brand_dir) if plan_file else source
     loaded = _load_for_run(brand, opts["sandbox"])
     _announce(loaded, opts["sandbox"])
-    if plan_file and plan_file.config_digest != loaded.digest:
-        raise PlanError("the brand's YAML changed since this plan was made: run plan again")
-    sys.exit(asyncio.run(_apply(loaded, plan_file, auto_approve, opts)))
+    if plan_file:
+        if plan_file.config_digest != loaded.digest:
+            raise PlanError("the brand's YAML changed since this plan was made: run plan again")
+        kinds = engine.kinds_to_read(loaded)
+        target.refuse_other_target(
+            plan_file, loaded, source.parent, sandbox=opts["sandbox"], kinds=kinds
+        )
+    with _brand_lock(loaded, lock_timeout):
+        code = asyncio.run(_apply(loaded, plan_file, auto_approve, opts))
+    sys.exit(code)
+
+
+def _sandbox_of(saved: Plan, sandbox_flag: bool) -> bool:
+    """Whether a saved plan runs on the embedded sandbox: where it was made (``--sandbox`` only
+    for a plan saved before plans recorded it)."""
+    if saved.target is None:
+        return sandbox_flag
+    if saved.target.sandbox is not None and not sandbox_flag:
+        OUT.err("The saved plan was made against the embedded sandbox: applying it there.")
+    return saved.target.sandbox is not None or sandbox_flag
 
 
 def _refuse_options(
@@ -301,6 +394,7 @@ async def _apply(
         if saved is not None:
             saved = engine.restore_keys(session, saved)  # real keys back: secrets in keys
             engine.refuse_if_stale(saved, current)
+            engine.refuse_unsafe_saved(saved, session, current)
         chosen = saved or fresh
         OUT.out(render_text(chosen, color=OUT.color))
         if not chosen.has_changes:

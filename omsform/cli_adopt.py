@@ -162,7 +162,8 @@ def _write(out_dir: Path, source: importsource.Source, built: importer.Imported)
     ignore = out_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(
-            ".omsform/sandbox.sqlite*\n.omsform/journal.jsonl\n.omsform/ledger.pending.jsonl\n",
+            ".omsform/sandbox.sqlite*\n.omsform/journal.jsonl\n.omsform/ledger.pending.jsonl\n"
+            ".omsform/lock\n",
             encoding="utf-8",
         )
 

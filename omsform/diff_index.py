@@ -15,12 +15,15 @@ if TYPE_CHECKING:
     from omsform.diff import PlanInputs
 
 _NO_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
+_DEFAULT_KEY = Resource.key.__func__  # type: ignore[attr-defined]
 
 
 class PlanIndex:
     """Desired addresses ``by_kind``, the ``current`` objects of each kind by key, each declared
     address's natural key (``keys``) and kind → key → address (``declared``); what is wrong
-    across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings)."""
+    across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings).
+    Live objects without a natural key, or sharing one, are problems in kinds omsform manages
+    (declared or pruned) and warnings in kinds only referenced."""
 
     def __init__(self, inputs: PlanInputs) -> None:
         self.inputs = inputs
@@ -49,22 +52,32 @@ class PlanIndex:
             raise PlanError(f"no provider is known for the kind '{kind}'") from None
 
     def _index(self, kind: str, remotes: Sequence[Remote[Any]]) -> dict[str, Remote[Any]]:
+        """Current objects of ``kind`` by natural key. For a kind omsform manages (declared or
+        pruned), a live object without its key and a key shared by several live objects are
+        problems: planning would otherwise delete and re-create the first, or manage one twin
+        and never see the others. For a kind only referenced, they are warnings."""
         cls = self.resource(kind)
+        managed = kind in self.by_kind or kind in self.inputs.prune
         index: dict[str, Remote[Any]] = {}
         twins: dict[str, list[str]] = {}
         for remote in remotes:
+            if gaps := key_gaps(cls, remote.spec):
+                self._report(managed, kind, _keyless(kind, remote, gaps, managed))
+                continue
             key = cls.key(remote.spec)
             if key in index:
                 twins.setdefault(key, [str(index[key].id)]).append(str(remote.id))
             else:
                 index[key] = remote
         for key, ids in sorted(twins.items()):
-            message = (
-                f"{len(ids)} {kind} objects share the key '{key}' (ids {', '.join(ids)}); "
-                f"omsform manages id {ids[0]} and leaves the others alone: remove the duplicates"
-            )
-            self.notes.append(Note(category="warning", address=f"{kind}[{key}]", message=message))
+            self._report(managed, f"{kind}[{key}]", _twins(kind, key, ids, managed))
         return index
+
+    def _report(self, managed: bool, address: str, message: str) -> None:
+        if managed:
+            self.problems.append(message)
+        else:
+            self.notes.append(Note(category="warning", address=address, message=message))
 
     def _declared_keys(self) -> dict[str, dict[str, str]]:
         """Kind → natural key → address of every declared object (duplicates are problems)."""
@@ -102,3 +115,37 @@ class PlanIndex:
                     f"{where}{d.address} references {kind} '{key}', which neither exists in "
                     f"{self.provider(kind)} nor is declared"
                 )
+
+
+def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
+    """The natural-key fields ``spec`` lacks (missing, null or empty): an object the API
+    returned without its key cannot be matched with any declared one."""
+    if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY:
+        # a kind with its own key function (a channel by name or Omnitron id): judge the key
+        return [] if cls.key(spec) else list(cls.key_fields) or ["key"]
+    return [f for f in cls.key_fields if getattr(spec, f, None) in (None, "")]
+
+
+def _keyless(kind: str, remote: Remote[Any], gaps: Sequence[str], managed: bool) -> str:
+    fields = ", ".join(gaps)
+    head = (
+        f"{kind} id {remote.id}: the live object has no {fields} (missing or null), "
+        f"which {'is' if len(gaps) == 1 else 'are'} part of the natural key"
+    )
+    if not managed:
+        return f"{head}; it is left out (nothing can reference it)"
+    return (
+        f"{head}: omsform cannot tell which declared object it is, so it plans nothing rather "
+        f"than delete and re-create it. Set the field on that object in the remote system (or "
+        f"delete it there), then plan again"
+    )
+
+
+def _twins(kind: str, key: str, ids: Sequence[str], managed: bool) -> str:
+    head = f"{len(ids)} live {kind} objects share the natural key '{key}' (ids {', '.join(ids)})"
+    if not managed:
+        return f"{head}; references to it use id {ids[0]}: remove the duplicates"
+    return (
+        f"{head}: omsform cannot tell which one the YAML means, nor may it leave the others "
+        f"unmanaged. Delete the duplicates in the remote system (keep one), then plan again"
+    )

@@ -24,6 +24,7 @@ from typing import Any
 from omsform import engine
 from omsform.http import ClientOptions
 from omsform.load import Brand
+from omsform.lock import BrandLock
 from omsform.plan import Plan
 from omsform.provider import discover
 from omsform.report import ApplyReport
@@ -73,11 +74,15 @@ def apply_brand(
     brand: Brand, plan: Plan, *, sandbox: bool = False, parallelism: int = 8
 ) -> ApplyReport:
     """Apply exactly ``plan`` after checking that nothing it touches moved since it was made
-    (``StalePlanError`` otherwise, before any write)."""
+    (``StalePlanError`` otherwise) and that the brand's ``manage`` rules allow every change
+    (``UnsafePlanError``), both before any write; under the brand lock (``LockHeldError``
+    when another run holds it)."""
 
     async def run() -> ApplyReport:
         async with _session(brand, sandbox) as (session, current):
             engine.refuse_if_stale(plan, current)
+            engine.refuse_unsafe_saved(plan, session, current)
             return await engine.apply_brand(session, plan, current, parallelism=parallelism)
 
-    return asyncio.run(run())
+    with BrandLock(brand.path / engine.STATE_DIR, "omsform.apply_brand (embedded)"):
+        return asyncio.run(run())

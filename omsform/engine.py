@@ -18,7 +18,7 @@ import httpx
 from omsform import keyprint
 from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.diff import PlanInputs, build_plan
-from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError
+from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError, UnsafePlanError
 from omsform.http import ClientOptions, WriteClient
 from omsform.journal import Journal
 from omsform.keyprint import fingerprint_keys
@@ -30,10 +30,11 @@ from omsform.provider import Provider, discover
 from omsform.read import read_current
 from omsform.report import ApplyReport
 from omsform.resource import Resource
-from omsform.safety import check_safety
+from omsform.safety import check_safety, saved_plan_violations
 from omsform.saved import stale_report
 from omsform.spec import Desired, Remote
 from omsform.suggest import did_you_mean
+from omsform.target import providers_for
 
 if TYPE_CHECKING:
     from omsform.sandbox.store import Store
@@ -84,8 +85,7 @@ async def open_session(
     """
     providers = discover()
     session = Session(brand=brand, providers=dict(providers))
-    needed = {session.provider_of()[k] for k in kinds if k in session.provider_of()}
-    for name in sorted(needed):
+    for name in providers_for(kinds):
         provider = providers[name]
         if configs and name in configs:
             block = provider.config_model.model_validate(configs[name])
@@ -247,6 +247,34 @@ async def apply_brand(
         parallelism=parallelism,
         on_event=on_event,
     )
+
+
+def refuse_unsafe_saved(
+    plan: Plan, session: Session, current: Mapping[str, list[Remote[Any]]]
+) -> None:
+    """An :class:`UnsafePlanError` naming every change of a saved plan that the brand's
+    ownership rules (``manage.prune``, ``manage.protect``, objects a kind never deletes,
+    declared addresses) forbid: a plan file can be edited and its checksum recomputed."""
+    resources = {k: type(r) for k, r in session.resources().items()}
+    declared: dict[str, dict[str, str]] = {}
+    for address, d in session.brand.desired.items():
+        declared.setdefault(d.kind, {})[resources[d.kind].key(d.spec)] = address
+    manage = session.brand.config.manage
+    ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
+    problems = saved_plan_violations(
+        plan,
+        current,
+        resources,
+        declared,
+        prune=tuple(manage.prune),
+        protect=tuple(manage.protect),
+        known_addresses=ledger.known_addresses(),
+    )
+    if problems:
+        raise UnsafePlanError(
+            "the saved plan does changes the brand's rules forbid (was the file edited?); "
+            "nothing was written:\n  - " + "\n  - ".join(problems) + "\nPlan again."
+        )
 
 
 def recover(session: Session, current: Mapping[str, list[Remote[Any]]]) -> list[str]:

@@ -150,8 +150,24 @@ class Summary(_Frozen):
         )
 
 
+class PlanTarget(_Frozen):
+    """Where a plan was made, so that applying it elsewhere is refused: the embedded sandbox
+    (``sandbox``: its database, relative to the plan file like ``brand_dir``) or the live
+    systems (``hosts``: provider name → ``scheme://host[:port]`` of its URL)."""
+
+    sandbox: str | None = None
+    hosts: dict[str, str] = Field(default_factory=dict)
+
+    def describe(self) -> str:
+        """``the embedded sandbox (demo/.omsform/sandbox.sqlite)`` or ``akinon_oms at https://…``."""
+        if self.sandbox is not None:
+            return f"the embedded sandbox ({self.sandbox})"
+        return ", ".join(f"{name} at {host}" for name, host in sorted(self.hosts.items()))
+
+
 class Plan(_Frozen):
-    """Everything a run would do, in apply order."""
+    """Everything a run would do, in apply order. ``target`` (absent in plans made before it
+    existed) records where the plan was made."""
 
     format_version: int = FORMAT_VERSION
     brand: str
@@ -160,15 +176,24 @@ class Plan(_Frozen):
     changes: tuple[Change, ...] = ()
     notes: tuple[Note, ...] = ()
     summary: Summary = Field(default_factory=Summary)
+    target: PlanTarget | None = None
 
     @property
     def has_changes(self) -> bool:
         """True when applying would do anything (manual changes included)."""
         return bool(self.changes)
 
+    def document(self) -> dict[str, Any]:
+        """The plan as JSON data. ``target`` is left out when unknown, so a plan saved before
+        the field existed keeps its checksum."""
+        doc = self.model_dump(mode="json")
+        if doc.get("target") is None:
+            doc.pop("target", None)
+        return doc
+
     def canonical(self) -> str:
         """Canonical JSON of the content (what the checksum covers)."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return json.dumps(self.document(), sort_keys=True, separators=(",", ":"))
 
     def checksum(self) -> str:
         """sha256 of the canonical content; binds an approval to exactly this plan."""
@@ -176,7 +201,7 @@ class Plan(_Frozen):
 
     def to_json(self) -> str:
         """The saved-plan file content: the plan plus its checksum."""
-        doc = self.model_dump(mode="json")
+        doc = self.document()
         doc["checksum"] = self.checksum()
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

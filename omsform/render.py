@@ -28,6 +28,9 @@ sorted, so equal plans are byte-identical:
   ``address`` (a kind for kind-wide notes), ``message``).
 - ``summary``: counts ``create``, ``update``, ``replace``, ``delete``, ``run``, ``manual``,
   ``unchanged``.
+- ``target`` (absent in plans saved before it existed): where the plan was made —
+  ``sandbox`` (the embedded sandbox database, relative to the plan file) or ``hosts``
+  (provider → ``scheme://host[:port]``); apply refuses any other target.
 """
 
 from __future__ import annotations

@@ -134,3 +134,94 @@ def ownership_notes(
 def _listing(keys: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(keys[:limit])
     return f"{shown}, … ({len(keys) - limit} more)" if len(keys) > limit else shown
+
+
+# --- saved plans ---------------------------------------------------------------------------------
+def saved_plan_violations(
+    plan: Plan,
+    current: Mapping[str, Sequence[Remote[Any]]],
+    resources: Mapping[str, type[Resource[Any]]],
+    desired_keys: Mapping[str, Mapping[str, str]],
+    *,
+    prune: Sequence[str],
+    protect: Sequence[str],
+    known_addresses: Mapping[str, str] | None = None,
+) -> list[str]:
+    """What in a saved plan the brand's ownership rules forbid, re-checked at apply because a
+    plan file can be edited (and its checksum recomputed): one line per offending change.
+
+    ``desired_keys`` is kind → natural key → declared address. A delete must name a live,
+    undeclared object of a pruned kind that may be deleted and that no ``manage.protect`` glob
+    matches, by its address, ``kind[key]``, ``kind.key`` or the address the ledger knew it by
+    (``known_addresses``); a replace must not touch a protected object; every other change
+    must be of a declared address whose live object (when it has one) has the declared key."""
+    by_id = {(kind, str(r.id)): r for kind, remotes in current.items() for r in remotes}
+    problems: list[str] = []
+    for change in plan.changes:
+        cls = resources.get(change.kind)
+        if cls is None:
+            problems.append(f"{change.address}: no provider serves the kind '{change.kind}'")
+            continue
+        remote = by_id.get((change.kind, str(change.remote_id)))
+        live_key = cls.key(remote.spec) if remote is not None else None
+        if change.action is Action.DELETE:
+            why = _delete_refusal(change.kind, cls, remote, desired_keys, prune)
+        elif remote is not None and cls.decide(None, remote) is change.action:
+            why = ""  # the kind decides this for an undeclared object (as the planner does)
+        else:
+            why = _declared_refusal(change.address, change.kind, live_key, desired_keys)
+        names = _names(change.address, change.kind, live_key, remote, known_addresses or {})
+        why = why or protect_violation(names, change.action, "the saved plan says so", protect)
+        if why:
+            problems.append(why if why.startswith(change.address) else f"{change.address}: {why}")
+    return problems
+
+
+def _delete_refusal(
+    kind: str,
+    cls: type[Resource[Any]],
+    remote: Remote[Any] | None,
+    desired_keys: Mapping[str, Mapping[str, str]],
+    prune: Sequence[str],
+) -> str:
+    if remote is None:
+        return ""  # gone: the staleness check names it
+    key = cls.key(remote.spec)
+    if key in desired_keys.get(kind, {}):
+        return f"the YAML declares it ({desired_keys[kind][key]}): omsform never deletes it"
+    if cls.decide(None, remote) is Action.DELETE:
+        return ""
+    why = why_kept(cls, remote, prune)
+    if why == "":
+        return f"{kind} is not in manage.prune: omsform never deletes its objects"
+    return f"it must not be deleted: {why}" if why else ""
+
+
+def _declared_refusal(
+    address: str, kind: str, live_key: str | None, desired_keys: Mapping[str, Mapping[str, str]]
+) -> str:
+    declared = {a: key for key, a in desired_keys.get(kind, {}).items()}
+    if address not in declared:
+        return f"the YAML declares no {kind} '{address}': omsform only changes what it declares"
+    if live_key is not None and live_key != declared[address]:
+        return (
+            f"the plan points it at the live {kind} '{live_key}', but the YAML declares it as "
+            f"'{declared[address]}'"
+        )
+    return ""
+
+
+def _names(
+    address: str,
+    kind: str,
+    key: str | None,
+    remote: Remote[Any] | None,
+    known: Mapping[str, str],
+) -> list[str]:
+    """Every name a ``manage.protect`` glob may match the object by."""
+    names = [address]
+    if key is not None:
+        names += [f"{kind}[{key}]", f"{kind}.{key}", known.get(f"{kind}[{key}]", "")]
+    if remote is not None:
+        names.append(known.get(f"{kind}#{remote.id}", ""))
+    return [n for n in dict.fromkeys(names) if n]

@@ -234,16 +234,68 @@ def test_undeclared_objects_can_be_targeted_as_kind_dot_key() -> None:
     assert [c.address for c in plan.changes] == ["test_location[X]"]
 
 
-def test_remote_duplicates_of_a_key_are_reported_and_never_deleted() -> None:
+def test_live_duplicates_of_a_key_in_a_managed_kind_are_a_plan_error_listing_the_ids() -> None:
+    # a note let a drift job exit 0 on duplicates two concurrent applies made (issue 9 item 1)
     inputs = make_inputs(
         {"test_location.a": {"code": "A"}},
         {"test_location": [{"id": 1, "fields": {"code": "A"}}, {"id": 2, "fields": {"code": "A"}}]},
+    )
+    with pytest.raises(
+        PlanError,
+        match=r"2 live test_location objects share the natural key 'A' "
+        r"\(ids 1, 2\).*Delete the duplicates",
+    ):
+        build_plan(inputs)
+
+
+def test_live_duplicates_in_a_pruned_kind_the_yaml_does_not_declare_are_a_plan_error() -> None:
+    inputs = make_inputs(
+        {},
+        {"test_location": [{"id": 1, "fields": {"code": "A"}}, {"id": 2, "fields": {"code": "A"}}]},
         prune=["test_location"],
     )
+    with pytest.raises(PlanError, match=r"ids 1, 2"):
+        build_plan(inputs)
+
+
+def test_live_duplicates_in_a_kind_only_referenced_are_a_warning() -> None:
+    inputs = make_inputs(
+        {"test_scenario.s": {"name": "S", "location": "A"}},
+        {"test_location": [{"id": 1, "fields": {"code": "A"}}, {"id": 2, "fields": {"code": "A"}}]},
+    )
     plan = build_plan(inputs)
-    assert plan.changes == ()
+    assert [c.address for c in plan.changes] == ["test_scenario.s"]
     (note,) = plan.notes
     assert note.category == "warning" and "ids 1, 2" in note.message
+
+
+def _keyless_location(remote_id: int, code: str | None) -> Remote[Any]:
+    spec = KINDS["test_location"].spec_model.model_construct(code=code, name="x")
+    return Remote(id=remote_id, spec=spec, fingerprint=f"v-{remote_id}")
+
+
+@pytest.mark.parametrize("code", [None, ""])
+def test_a_live_object_without_its_key_field_is_a_plan_error_not_a_delete_and_create(
+    code: str | None,
+) -> None:
+    # the API dropped or nulled the key (target_url: null): issue 9 item 11
+    inputs = make_inputs({"test_location.a": {"code": "A"}}, {}, prune=["test_location"])
+    inputs = dataclasses.replace(inputs, current={"test_location": [_keyless_location(7, code)]})
+    with pytest.raises(
+        PlanError,
+        match=r"test_location id 7: the live object has no code "
+        r"\(missing or null\)",
+    ):
+        build_plan(inputs)
+
+
+def test_a_live_object_without_its_key_in_a_kind_only_referenced_is_left_out_with_a_note() -> None:
+    inputs = make_inputs({"test_scenario.s": {"name": "S", "location": "A"}}, {})
+    located = [make_remote("test_location", {"id": 1, "fields": {"code": "A"}})]
+    current = {**inputs.current, "test_location": [*located, _keyless_location(7, None)]}
+    plan = build_plan(dataclasses.replace(inputs, current=current))
+    assert [c.address for c in plan.changes] == ["test_scenario.s"]
+    assert any("id 7" in n.message and n.category == "warning" for n in plan.notes)
 
 
 def test_duplicate_declared_keys_are_a_plan_error() -> None:

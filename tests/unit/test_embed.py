@@ -36,3 +36,13 @@ def test_plan_apply_then_nothing_to_do(tmp_path: Path) -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
         _ = omsform.nothing_here  # type: ignore[attr-defined]
+
+
+def test_apply_brand_holds_the_brand_lock(tmp_path: Path) -> None:
+    from omsform.lock import BrandLock, LockHeldError
+
+    brand = omsform.load_brand(_brand(tmp_path), sandbox=True)
+    plan = omsform.plan_brand(brand, sandbox=True)
+    with BrandLock(brand.path / ".omsform", "omsform apply"), pytest.raises(LockHeldError):
+        omsform.apply_brand(brand, plan, sandbox=True)
+    assert omsform.apply_brand(brand, plan, sandbox=True).ok

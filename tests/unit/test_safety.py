@@ -83,3 +83,83 @@ def test_a_declared_kind_is_still_held_to_the_fraction() -> None:
     plan = _plan(("oms_webhook", Action.DELETE, 12), ("oms_webhook", Action.CREATE, 1))
     with pytest.raises(UnsafePlanError, match="12 of 12 existing objects would change"):
         check_safety(plan, {"oms_webhook": 12}, 0.3, 10, declared={"oms_webhook"})
+
+
+# --- saved plans re-checked at apply ------------------------------------------------------------
+def _violations(
+    change: Change,
+    *,
+    prune: tuple[str, ...] = ("test_location",),
+    protect: tuple[str, ...] = (),
+    known: dict[str, str] | None = None,
+) -> list[str]:
+    from omsform.safety import saved_plan_violations
+    from tests.fixtures.plan_kinds import KINDS, make_remote
+
+    current = {
+        "test_location": [
+            make_remote("test_location", {"id": 1, "fields": {"code": "A"}}),
+            make_remote("test_location", {"id": 2, "fields": {"code": "OLD"}}),
+        ]
+    }
+    declared = {"test_location": {"A": "test_location.a"}}
+    plan = Plan(brand="t", changes=(change,))
+    return saved_plan_violations(
+        plan, current, KINDS, declared, prune=prune, protect=protect, known_addresses=known or {}
+    )
+
+
+def _delete(remote_id: int, address: str = "test_location[OLD]", key: str = "OLD") -> Change:
+    return Change(
+        address=address,
+        kind="test_location",
+        key=key,
+        provider="test",
+        action=Action.DELETE,
+        remote_id=remote_id,
+        precondition=f"v-{remote_id}",
+    )
+
+
+def test_a_saved_delete_the_rules_allow_passes() -> None:
+    assert _violations(_delete(2)) == []
+
+
+def test_a_saved_delete_of_an_object_of_a_kind_not_pruned_is_refused() -> None:
+    (problem,) = _violations(_delete(2), prune=())
+    assert problem.startswith("test_location[OLD]: ") and "not in manage.prune" in problem
+
+
+def test_a_saved_delete_of_a_declared_object_is_refused() -> None:
+    (problem,) = _violations(_delete(1, "test_location.a", "A"))
+    assert "the YAML declares it (test_location.a)" in problem
+
+
+def test_a_saved_delete_of_a_protected_object_is_refused_whatever_address_the_file_gives() -> None:
+    # the file names it innocently; the live object's key (and the ledger's name) still match
+    renamed = _delete(2, "test_location[SOMETHING-ELSE]", "SOMETHING-ELSE")
+    (problem,) = _violations(renamed, protect=("test_location.OLD",))
+    assert "manage.protect rule 'test_location.OLD'" in problem
+    (problem,) = _violations(
+        renamed,
+        protect=("test_location.legacy",),
+        known={"test_location#2": "test_location.legacy"},
+    )
+    assert "manage.protect rule 'test_location.legacy'" in problem
+
+
+def test_a_saved_update_of_an_undeclared_or_other_object_is_refused() -> None:
+    update = Change(
+        address="test_location.a",
+        kind="test_location",
+        key="A",
+        provider="test",
+        action=Action.UPDATE,
+        remote_id=2,
+        precondition="v-2",
+    )
+    (problem,) = _violations(update)
+    assert "points it at the live test_location 'OLD'" in problem
+    stray = update.model_copy(update={"address": "test_location.z", "remote_id": 1})
+    (problem,) = _violations(stray)
+    assert "the YAML declares no test_location 'test_location.z'" in problem
