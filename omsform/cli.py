@@ -73,28 +73,36 @@ def fails_cleanly(func: F) -> F:
             OUT.err(f"Error: {exc}")
             for line in getattr(exc, "moved", []):
                 OUT.err(f"  - {line}")
-        except KeyboardInterrupt as exc:
-            why = "Terminated (SIGTERM)" if isinstance(exc, _Terminated) else "Interrupted"
+        except KeyboardInterrupt:
+            why = "Terminated (SIGTERM)" if _Sigterm.seen else "Interrupted"
             OUT.err(f"{why}. Run plan again: every change is re-read from the live systems.")
         sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the process is so that it leaves like Ctrl-C: every ``finally``
-    and ``with`` runs (clients closed, the brand lock released)."""
+class _Sigterm:
+    """SIGTERM turned into Ctrl-C, so that the process leaves the way an interrupt does: every
+    ``finally`` and ``with`` runs (clients closed, the brand lock released). Raising SIGINT
+    (rather than an exception from the handler) lets ``asyncio.run`` cancel its main task
+    cleanly instead of leaving a task whose exception is never retrieved."""
+
+    seen = False
+
+    @classmethod
+    def handle(cls, signum: int, frame: object) -> None:
+        """The SIGTERM handler: remember it, then interrupt."""
+        cls.seen = True
+        signal.raise_signal(signal.SIGINT)
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise _Terminated()
 
 
 @contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
     """While inside: SIGTERM unwinds like Ctrl-C instead of killing the process on the spot."""
     try:
-        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        previous = signal.signal(signal.SIGTERM, _Sigterm.handle)
     except ValueError:  # not the main thread (embedded use): leave signals alone
         yield
         return

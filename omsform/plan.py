@@ -95,11 +95,15 @@ class Change(_Frozen):
         return str(redact_data(key, self.key_secrets))
 
     @model_serializer(mode="wrap")
-    def _no_empty_key_fingerprint(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # only keys with a secret have one: other plans serialize exactly as before
+    def _no_empty_additions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # fields added after format 1 are left out when empty (only keys with a secret have a
+        # fingerprint, only updates of open maps keep keys): other changes serialize, and are
+        # checksummed, exactly as before
         data = handler(self)
-        if isinstance(data, dict) and data.get("key_fingerprint") is None:
-            data.pop("key_fingerprint", None)
+        if isinstance(data, dict):
+            for name in ("key_fingerprint", "kept"):
+                if not data.get(name):
+                    data.pop(name, None)
         return data
 
     def __repr_args__(self) -> Any:
