@@ -96,8 +96,6 @@ class _Sigterm:
         signal.raise_signal(signal.SIGINT)
 
 
-
-
 @contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
     """While inside: SIGTERM unwinds like Ctrl-C instead of killing the process on the spot."""
