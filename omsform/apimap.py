@@ -57,14 +57,13 @@ def _is_path(name: str, value: Any) -> bool:
 @cache
 def _references(api: ModuleType) -> tuple[frozenset[str], frozenset[str]]:
     """``(read at import, read at call time)``: the ``api.NAME`` the provider package's own
-    modules (``__init__.py``, ``doctor.py``, ``resources/*.py``) evaluate once when imported,
+    modules (``__init__.py`` and ``resources/*.py``; not ``doctor.py``, which only checks)
+    evaluate once when imported,
     and those they evaluate on each call."""
     package = Path(api.__file__ or "").parent
     at_import: set[str] = set()
     every: set[str] = set()
-    for source in sorted([*package.glob("*.py"), *package.glob("resources/*.py")]):
-        if source.name == "api.py":
-            continue
+    for source in sorted([package / "__init__.py", *package.glob("resources/*.py")]):
         tree = ast.parse(source.read_text(encoding="utf-8"))
         at_import |= _import_time_refs(tree.body)
         every |= _api_refs([tree])

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from omsform import cli_doctor
 from omsform import saved as plan_files
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem
 from omsform.load import Brand, load_brand
@@ -223,10 +224,16 @@ def _render(plan: Plan, fmt: str) -> str:
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@cli_doctor.record_option
 @_run_options
 @fails_cleanly
 def plan(
-    brand: Path, out_file: Path | None, fmt: str, detailed_exitcode: bool, **opts: Any
+    brand: Path,
+    out_file: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    record_dir: Path | None,
+    **opts: Any,
 ) -> None:
     """Show what apply would change in BRAND, field by field (read-only)."""
     if out_file:
@@ -239,7 +246,8 @@ def plan(
         async with _planned(loaded, opts, brand_dir) as (made, _, _):
             return made
 
-    made = asyncio.run(run())
+    with cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
+        made = asyncio.run(run())
     OUT.out(_render(made, fmt))
     if out_file:
         plan_files.write_output(out_file, made.to_json())
@@ -465,10 +473,11 @@ def _seeded_before(db: Path) -> str | None:
 
 
 def _register_more_commands() -> None:
-    """Commands that live in their own modules (adoption: import, fmt, schema)."""
-    from omsform import cli_adopt
+    """Commands that live in their own modules (adoption: import, fmt, schema; doctor)."""
+    from omsform import cli_adopt, cli_doctor
 
     cli_adopt.register(main, OUT, fails_cleanly)
+    cli_doctor.register(main, OUT, fails_cleanly)
 
 
 _register_more_commands()

@@ -50,6 +50,11 @@ class Provider:
         """Kind name → Resource class."""
         return {r.kind: r for r in self.resources}
 
+    def doctor_probes(self, kinds: set[str], declared: dict[str, set[str]]) -> list[Any]:
+        """What ``omsform doctor`` checks for ``kinds`` (:mod:`omsform.doctor_probes` values);
+        ``declared`` maps a kind to the local names the brand declares."""
+        return []
+
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """An authenticated client for ``config`` (logs in once when the block needs it).
 

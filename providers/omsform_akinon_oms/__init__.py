@@ -83,6 +83,12 @@ class AkinonOmsProvider(Provider):
                 found["WHISPERER_HOOKS"] = config.hooks_url.rstrip("/") + path
         return found
 
+    def doctor_probes(self, kinds: set[str], declared: dict[str, set[str]]) -> list[Any]:
+        """What ``omsform doctor`` checks (:mod:`omsform_akinon_oms.doctor`)."""
+        from omsform_akinon_oms.doctor import probes
+
+        return list(probes(kinds, declared))
+
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client with the token, logging in first when only credentials are given."""
         assert isinstance(config, AkinonOmsConfig)

@@ -36,6 +36,18 @@ class GinesysProvider(Provider):
     resources: ClassVar[tuple[type[Resource[Any]], ...]] = KINDS
     api: ClassVar[ModuleType | None] = api
 
+    def doctor_probes(self, kinds: set[str], declared: dict[str, set[str]]) -> list[Any]:
+        """The app list, with the fields ``ginesys_oms_app`` reads."""
+        from omsform.doctor_probes import Collection
+
+        if "ginesys_oms_app" not in kinds:
+            return []
+        fields = {api.ID: "id", api.ORGANIZATION_UNIT: "any", api.STATUS: "string"}
+        entries = {api.ORGANIZATION_UNIT: "ORGANIZATION_UNIT", api.STATUS: "STATUS"}
+        return [
+            Collection(("ginesys_oms_app",), "OMS apps", "APPS", "PAGE_SIZE_PARAM", fields, entries)
+        ]
+
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client sending the admin key."""
         assert isinstance(config, GinesysConfig)
