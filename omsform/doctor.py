@@ -105,13 +105,14 @@ async def _check_provider(
         client = await provider.open(block, options)
     except OmsformError as exc:
         return [*rows, Row(provider.name, "auth", "login", "missing", str(exc), "")]
+    found: list[Row] = []
     async with client:
         checker = _Checker(provider, client.read_only())
         for probe in probes:
-            rows += await checker.run(probe)
+            found += await checker.run(probe)
             if checker.auth_failed:
                 break
-    return [*rows, checker.auth_row(block)]
+    return [*rows, checker.auth_row(block), *found]
 
 
 def _hosts(block: BaseModel) -> list[tuple[str, str]]:
