@@ -24,9 +24,7 @@ def _login_brand(tmp_path: Path) -> Path:
     return brand
 
 
-def test_recordings_hold_no_credential_or_secret_and_replay(
-    tmp_path: Path, server: Server
-) -> None:
+def test_recordings_hold_no_credential_or_secret_and_replay(tmp_path: Path, server: Server) -> None:
     brand = _login_brand(tmp_path)
     secrets = default_secrets(brand)
     cli = Cli(brand, demo_env(brand, server, secrets))
