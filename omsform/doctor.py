@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any, Literal
@@ -82,17 +83,9 @@ async def diagnose(
         if provider.api is not None:
             report.api[name] = apimap.effective(provider.api, overrides)
         probes = provider.doctor_probes(set(kinds), declared)
-        with apimap.overridden(provider.api, overrides) if provider.api else _nothing():
+        with apimap.overridden(provider.api, overrides) if provider.api else nullcontext():
             report.rows += await _check_provider(provider, block, probes, options)
     return report
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 async def _check_provider(
