@@ -7,6 +7,7 @@ Exit codes: ``validate`` 0 valid / 1 invalid; ``plan --detailed-exitcode`` 0 no 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import signal
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from omsform import cli_doctor
 from omsform import saved as plan_files
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem
 from omsform.load import Brand, load_brand
@@ -288,6 +290,7 @@ def _render(plan: Plan, fmt: str) -> str:
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@cli_doctor.record_option
 @_run_options
 @_lock_option
 @fails_cleanly
@@ -297,6 +300,7 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     lock_timeout: float,
+    record_dir: Path | None,
     **opts: Any,
 ) -> None:
     """Show what apply would change in BRAND, field by field (read-only)."""
@@ -310,10 +314,9 @@ def plan(
         async with _planned(loaded, opts, brand_dir) as (made, _, _):
             return made
 
-    if out_file:  # a saved plan is made under the lock: never beside a running apply
-        with _brand_lock(loaded, lock_timeout):
-            made = asyncio.run(run())
-    else:
+    # a saved plan is made under the lock: never beside a running apply
+    locked = _brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
+    with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
         made = asyncio.run(run())
     OUT.out(_render(made, fmt))
     if out_file:
@@ -565,10 +568,11 @@ def _seeded_before(db: Path) -> str | None:
 
 
 def _register_more_commands() -> None:
-    """Commands that live in their own modules (adoption: import, fmt, schema)."""
-    from omsform import cli_adopt
+    """Commands that live in their own modules (adoption: import, fmt, schema; doctor)."""
+    from omsform import cli_adopt, cli_doctor
 
     cli_adopt.register(main, OUT, fails_cleanly)
+    cli_doctor.register(main, OUT, fails_cleanly)
 
 
 _register_more_commands()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from pydantic import BaseModel
 
 from omsform import keyprint
+from omsform.apimap import overridden
 from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.diff import PlanInputs, build_plan
 from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError, UnsafePlanError
@@ -49,13 +52,17 @@ class Session:
     brand: Brand
     providers: dict[str, Provider]
     clients: dict[str, WriteClient] = field(default_factory=dict)
+    api_overrides: ExitStack = field(default_factory=ExitStack)  # restored on close
 
     async def __aenter__(self) -> Session:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for client in self.clients.values():
-            await client.aclose()
+        try:
+            for client in self.clients.values():
+                await client.aclose()
+        finally:
+            self.api_overrides.close()
 
     def resources(self) -> dict[str, Resource[Any]]:
         """One Resource instance per kind of every provider."""
@@ -85,14 +92,32 @@ async def open_session(
     """
     providers = discover()
     session = Session(brand=brand, providers=dict(providers))
-    for name in providers_for(kinds):
-        provider = providers[name]
-        if configs and name in configs:
-            block = provider.config_model.model_validate(configs[name])
-        else:
-            block = brand.provider_config(name)
-        session.clients[name] = await provider.open(block, options)
+    try:
+        for name in providers_for(kinds):
+            provider = providers[name]
+            block = provider_block(brand, provider, configs)
+            if provider.api is not None:
+                overrides = provider.api_overrides(block)
+                session.api_overrides.enter_context(overridden(provider.api, overrides))
+            session.clients[name] = await provider.open(block, options)
+    except BaseException:
+        await session.__aexit__(None, None, None)
+        raise
     return session
+
+
+def provider_block(
+    brand: Brand, provider: Provider, configs: Mapping[str, Any] | None = None
+) -> BaseModel:
+    """The validated block of ``provider`` for a run: ``configs[name]`` when given (the embedded
+    sandbox) with the brand's own ``api:`` map kept, else the brand's validated block."""
+    if not configs or provider.name not in configs:
+        return brand.provider_config(provider.name)
+    written = brand.config.providers.get(provider.name) or {}
+    block = dict(configs[provider.name])
+    if isinstance(written.get("api"), dict) and "api" not in block:
+        block["api"] = written["api"]
+    return provider.config_model.model_validate(block)
 
 
 def kinds_to_read(brand: Brand) -> list[str]:

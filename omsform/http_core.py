@@ -92,6 +92,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def check_base_url(base_url: str, options: ClientOptions, provider: str) -> None:
+    """Refuse a URL that is not http(s), or plain http:// to a non-loopback host (unless
+    ``insecure`` or a test transport): the token would travel unencrypted."""
+    _check_base_url(base_url, options, provider)
+
+
 def _check_base_url(base_url: str, options: ClientOptions, provider: str) -> None:
     url = httpx.URL(base_url)
     shown = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import entry_points
+from types import ModuleType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -28,16 +29,31 @@ class Provider:
       listed in ``secret_fields`` so they are masked everywhere).
     - ``resources``: the kinds, as a typed tuple (never looked up by string building).
     - ``sandbox_url_path``: where the embedded sandbox serves this provider (``""`` = root).
+    - ``api``: the provider's ``api.py`` module, whose entries an ``api:`` map in the block
+      may override (:mod:`omsform.apimap`); ``None`` when it has none.
     """
 
     name: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]
     secret_fields: ClassVar[tuple[str, ...]] = ()
     resources: ClassVar[tuple[type[Resource[Any]], ...]] = ()
+    api: ClassVar[ModuleType | None] = None
+
+    def api_overrides(self, config: BaseModel) -> dict[str, Any]:
+        """The ``api.py`` entries a run with ``config`` uses instead of the defaults: the
+        block's ``api:`` map (a provider adds what its host keys imply)."""
+        from omsform.apimap import overrides_of
+
+        return overrides_of(config)
 
     def kinds(self) -> dict[str, type[Resource[Any]]]:
         """Kind name → Resource class."""
         return {r.kind: r for r in self.resources}
+
+    def doctor_probes(self, kinds: set[str], declared: dict[str, set[str]]) -> list[Any]:
+        """What ``omsform doctor`` checks for ``kinds`` (:mod:`omsform.doctor_probes` values);
+        ``declared`` maps a kind to the local names the brand declares."""
+        return []
 
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """An authenticated client for ``config`` (logs in once when the block needs it).

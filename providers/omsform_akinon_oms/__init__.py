@@ -1,24 +1,37 @@
 """Provider ``akinon_oms``: Akinon OMS application settings, setup steps, locations and more.
 
-Every path and field name the client uses lives in :mod:`omsform_akinon_oms.api`.
+Every path and field name the client uses lives in :mod:`omsform_akinon_oms.api`; a brand may
+override them in its block's ``api:`` map (:mod:`omsform.apimap`).
+
+Hosts. The Basic Setup guide reaches the OMS API through the Omnitron host
+(``https://xxx-omnitron.akinon.net/api/v1/oms/``), logs in at Omnitron, and the whisperer hooks
+sit at the OMS application root; the package-command pages use a separate ``{x}-oms`` host. So
+``url`` is the host serving ``/api/v1/oms/``, ``omnitron_url`` the host that logs in (default:
+``url``) and ``hooks_url`` the root serving ``/whisperer/hooks/`` (default: ``url``).
 """
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from omsform.apimap import override_model, overrides_of
 from omsform.errors import ApiError, AuthError
 from omsform.http import ClientOptions, WriteClient
+from omsform.http_core import check_base_url
 from omsform.provider import Provider
 from omsform.resource import Resource
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources import KINDS
 
+ApiOverrides = override_model(api)
+
 
 class AkinonOmsConfig(BaseModel):
-    """The ``providers.akinon_oms`` block: ``url`` plus ``token``, or ``username``/``password``."""
+    """The ``providers.akinon_oms`` block: ``url`` plus ``token``, or ``username``/``password``;
+    optional ``omnitron_url`` and ``hooks_url`` (see the module doc) and ``api`` overrides."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -26,6 +39,23 @@ class AkinonOmsConfig(BaseModel):
     token: str | None = None
     username: str | None = None
     password: str | None = None
+    omnitron_url: str | None = Field(default=None, pattern=r"^https?://")
+    hooks_url: str | None = Field(default=None, pattern=r"^https?://")
+    api: ApiOverrides | None = None  # type: ignore[valid-type]  # a model built from api.py
+
+    @property
+    def login_url(self) -> str:
+        """The host that logs in (Omnitron)."""
+        return self.omnitron_url or self.url
+
+    def hosts(self) -> dict[str, str]:
+        """Block key → URL of every distinct host this block reaches."""
+        found = {"url": self.url}
+        if self.omnitron_url and self.omnitron_url != self.url and not self.token:
+            found["omnitron_url"] = self.omnitron_url
+        if self.hooks_url and self.hooks_url != self.url:
+            found["hooks_url"] = self.hooks_url
+        return found
 
     @model_validator(mode="after")
     def _one_way_to_log_in(self) -> AkinonOmsConfig:
@@ -41,18 +71,37 @@ class AkinonOmsProvider(Provider):
     config_model: ClassVar[type[BaseModel]] = AkinonOmsConfig
     secret_fields: ClassVar[tuple[str, ...]] = ("token", "password")
     resources: ClassVar[tuple[type[Resource[Any]], ...]] = KINDS
+    api: ClassVar[ModuleType | None] = api
+
+    def api_overrides(self, config: BaseModel) -> dict[str, Any]:
+        """The block's ``api:`` map, plus the whisperer path on ``hooks_url`` when it is set."""
+        assert isinstance(config, AkinonOmsConfig)
+        found = overrides_of(config)
+        if config.hooks_url:
+            path = str(found.get("WHISPERER_HOOKS", api.WHISPERER_HOOKS))
+            if path.startswith("/"):
+                found["WHISPERER_HOOKS"] = config.hooks_url.rstrip("/") + path
+        return found
+
+    def doctor_probes(self, kinds: set[str], declared: dict[str, set[str]]) -> list[Any]:
+        """What ``omsform doctor`` checks (:mod:`omsform_akinon_oms.doctor`)."""
+        from omsform_akinon_oms.doctor import probes
+
+        return list(probes(kinds, declared))
 
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client with the token, logging in first when only credentials are given."""
         assert isinstance(config, AkinonOmsConfig)
         token = config.token
+        if config.hooks_url:
+            check_base_url(config.hooks_url, options, f"{self.name} hooks_url")
         if not token:
             token = await self._login(config, options)
         headers = {"Authorization": f"Token {token}"}
         return WriteClient(config.url, headers, options, provider=self.name)
 
     async def _login(self, config: AkinonOmsConfig, options: ClientOptions) -> str:
-        client = WriteClient(config.url, {}, options, provider=self.name)
+        client = WriteClient(config.login_url, {}, options, provider=self.name)
         body = {"username": config.username, "password": config.password}
         try:
             answer = await client.post(api.LOGIN, body)

@@ -4,7 +4,9 @@ Each entry is tagged as in ``shared/reference``: **[D]** documented by Akinon (m
 exactly), **[I]** inferred, **[B]** from the brand set-up guide, **[P]** a proposal (the public
 docs are silent). A real deployment whose API differs from an [I]/[B]/[P] entry needs a one-line
 change here and nowhere else: the kinds in ``resources/`` never write a wire name as a string
-literal (``tests/providers/test_api_map.py`` fails if one does).
+literal (``tests/providers/test_api_map.py`` fails if one does). A brand can also override an
+entry for its own runs, by name, in its block's ``api:`` map (:mod:`omsform.apimap` says which
+entries can be: those the kinds read at call time); ``omsform doctor`` finds which need it.
 
 Conventions. A constant whose value is a lower-case name (or a tuple of them) is a wire field
 or query parameter name, except ``CHANNELS_STEP`` (a setup step). Paths end in ``/``. Enum
@@ -16,13 +18,13 @@ it does).
 
 What is documented, kind by kind (details on each entry):
 
-- ``oms_setup_step``: paths [D] (addresses, stock_locations), [B] (channels); the
-  ``is_required`` body [P].
-- ``oms_setting``: paths and fields [D].
+- ``oms_setup_step``: paths [D] (addresses, stock_locations, and channels: the same guide
+  page documents all three); the ``is_required`` body [P].
+- ``oms_setting``: paths and fields [D]; PATCH of ``{id}/`` [I].
 - ``oms_stock_location``: field names [D] (``max_quota`` [I]); CRUD paths [P], the documented
   ``list-simple`` read cannot show address drift.
 - ``oms_channel``: list and fields [D]; PATCH [P].
-- ``oms_stock_integration``: paths and fields [B]; the read [P].
+- ``oms_stock_integration``: paths [D] (the set-up guide); fields [B]; the read [P].
 - ``oms_denial_reason``: list, create and fields [D]; PATCH and DELETE [P].
 - ``oms_cargo_integration``: field names [B]; paths and body shape [P].
 - ``oms_transition``: the UI fields [D], ``config`` keys [D]; paths and field names [P].
@@ -45,7 +47,7 @@ RESULTS = "results"  # [D] the list in a DRF page {count, next, previous, result
 SETUP_STEPS = {
     "addresses": PREFIX + "setup/addresses/",  # [D] address setup services
     "stock_locations": PREFIX + "stock_locations/",  # [D] Basic Setup guide
-    "channels": PREFIX + "channels/",  # [B] Basic Setup guide step 6 (not in API pages)
+    "channels": PREFIX + "channels/",  # [D] Basic Setup guide step 6, beside the two above
 }
 STEP_IS_REQUIRED = "is_required/"  # [D] GET
 STEP_EXECUTE = "execute/"  # [D] POST → 204
@@ -62,15 +64,15 @@ CHANNEL_OMNITRON_ID = "omnitron_id"  # [D]
 CHANNEL_TYPE = "channel_type"  # [D] example body (the field table calls it "type")
 CHANNEL_IS_ACTIVE = "is_active"  # [D] field; [P] writable by PATCH
 CHANNEL_CONFIGURATION = "configuration"  # [D] field (object); [P] writable by PATCH
-CHANNELS_STEP = "channels"  # the oms_setup_step that copies channels in ([B] paths, see above)
+CHANNELS_STEP = "channels"  # the oms_setup_step that copies channels in ([D] paths, see above)
 STOCK_LOCATIONS_STEP = "stock_locations"  # copies Omnitron retail stores in [D]
 ADDRESSES_STEP = "addresses"  # copies countries, cities, townships, districts in [D]
 
 # --- oms_stock_integration: the product stock integration (one per OMS) ------------------------
-STOCK_INTEGRATION = PREFIX + "setup/product-stock-integration/"  # [B] base of the two below
-STOCK_ENGINES = STOCK_INTEGRATION + "available-stock-engines/"  # [B] GET
+STOCK_INTEGRATION = PREFIX + "setup/product-stock-integration/"  # [D] guide: base of the two below
+STOCK_ENGINES = STOCK_INTEGRATION + "available-stock-engines/"  # [D] guide: GET
 STOCK_ENGINE_VALUE = "value"  # [P] the list holds {value, label}; bare strings are tolerated
-STOCK_INTEGRATION_EXECUTE = STOCK_INTEGRATION + "execute/"  # [B] POST the fields → [I] 204
+STOCK_INTEGRATION_EXECUTE = STOCK_INTEGRATION + "execute/"  # [D] guide: POST → [I] 204
 STOCK_INTEGRATION_CURRENT = STOCK_INTEGRATION  # [P] GET the fields, password masked or null
 STOCK_INTEGRATION_URL = "url"  # [B]
 STOCK_INTEGRATION_ENGINE = "stock_engine_type"  # [B]
@@ -126,7 +128,7 @@ CARGO_CREDENTIAL_KEYS = (  # [P] conf keys whose values the API masks on read
 
 # --- oms_setting: application settings ---------------------------------------------------------
 # SettingSpec.key is sent as SETTING_KEY, SettingSpec.value as SETTING_VALUE.
-SETTINGS = PREFIX + "settings/application_settings/"  # [D] list/create; {id}/ GET, PATCH
+SETTINGS = PREFIX + "settings/application_settings/"  # [D] list/create, {id}/ GET; [I] PATCH
 SETTINGS_PAGE_SIZE_PARAM = "page_size"  # [D]
 SETTING_KEY = "key"  # [D]
 SETTING_VALUE = "json_value"  # [D]
@@ -214,7 +216,7 @@ SCENARIO_NAME = "name"  # [D] "Scenario Name", unique
 SCENARIO_TYPE = "type"  # [P] distribution | transfer
 SCENARIO_DESCRIPTION = "description"  # [D]
 SCENARIO_IS_ACTIVE = "is_active"  # [D] "Status"
-SCENARIO_PRIORITY = "priority"  # [D] scenarios are tried in priority order
+SCENARIO_PRIORITY = "priority"  # [I] name (the docs say only that order matters)
 SCENARIO_CHANNEL_CONDITION_TYPE = "channel_condition_type"  # [D] static | dynamic
 SCENARIO_CHANNELS = "channels"  # [P] channel ids (static) or null (dynamic)
 SCENARIO_SHIPPING_CONDITION_TYPE = "shipping_condition_type"  # [D] static | dynamic

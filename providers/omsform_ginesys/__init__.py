@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from omsform.apimap import override_model
 from omsform.http import ClientOptions, WriteClient
 from omsform.provider import Provider
 from omsform.resource import Resource
 from omsform_ginesys import api
 from omsform_ginesys.resources import KINDS
+
+ApiOverrides = override_model(api)
 
 
 class GinesysConfig(BaseModel):
@@ -20,6 +24,7 @@ class GinesysConfig(BaseModel):
 
     url: str
     api_key: str
+    api: ApiOverrides | None = None  # type: ignore[valid-type]  # a model built from api.py
 
 
 class GinesysProvider(Provider):
@@ -29,6 +34,19 @@ class GinesysProvider(Provider):
     config_model: ClassVar[type[BaseModel]] = GinesysConfig
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
     resources: ClassVar[tuple[type[Resource[Any]], ...]] = KINDS
+    api: ClassVar[ModuleType | None] = api
+
+    def doctor_probes(self, kinds: set[str], declared: dict[str, set[str]]) -> list[Any]:
+        """The app list, with the fields ``ginesys_oms_app`` reads."""
+        from omsform.doctor_probes import Collection
+
+        if "ginesys_oms_app" not in kinds:
+            return []
+        fields = {api.ID: "id", api.ORGANIZATION_UNIT: "any", api.STATUS: "string"}
+        entries = {api.ORGANIZATION_UNIT: "ORGANIZATION_UNIT", api.STATUS: "STATUS"}
+        return [
+            Collection(("ginesys_oms_app",), "OMS apps", "APPS", "PAGE_SIZE_PARAM", fields, entries)
+        ]
 
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client sending the admin key."""
