@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omsform.errors import ApiError, AuthError
 from omsform.http import ClientOptions, WriteClient
@@ -18,18 +18,38 @@ from omsform_akinon_oms.resources import KINDS
 
 
 class AkinonOmsConfig(BaseModel):
-    """The ``providers.akinon_oms`` block: ``url`` plus ``token``, or ``username``/``password``."""
+    """The ``providers.akinon_oms`` block: ``url`` plus ``token``, or ``username``/``password``.
+    A block without ``url`` serves ``--sandbox`` runs only (and then needs no credentials)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: str
-    token: str | None = None
-    username: str | None = None
-    password: str | None = None
+    url: str | None = Field(
+        default=None,
+        description=(
+            "The OMS base URL (https://; http:// only for loopback). Leave it out for a brand "
+            "used only with --sandbox."
+        ),
+        examples=["${env.ACME_OMS_URL}"],
+    )
+    token: str | None = Field(
+        default=None,
+        description='API token, sent as "Authorization: Token <token>" (a secret).',
+        examples=["${secret.ACME_OMS_TOKEN}"],
+    )
+    username: str | None = Field(
+        default=None,
+        description="Instead of a token: the user omsform logs in as once per run.",
+        examples=["${env.ACME_OMS_USERNAME}"],
+    )
+    password: str | None = Field(
+        default=None,
+        description="That user's password (a secret).",
+        examples=["${secret.ACME_OMS_PASSWORD}"],
+    )
 
     @model_validator(mode="after")
     def _one_way_to_log_in(self) -> AkinonOmsConfig:
-        if not self.token and not (self.username and self.password):
+        if self.url and not self.token and not (self.username and self.password):
             raise ValueError("give `token`, or `username` and `password`")
         return self
 
@@ -49,10 +69,10 @@ class AkinonOmsProvider(Provider):
         if not token:
             token = await self._login(config, options)
         headers = {"Authorization": f"Token {token}"}
-        return WriteClient(config.url, headers, options, provider=self.name)
+        return WriteClient(self.live_url(config), headers, options, provider=self.name)
 
     async def _login(self, config: AkinonOmsConfig, options: ClientOptions) -> str:
-        client = WriteClient(config.url, {}, options, provider=self.name)
+        client = WriteClient(self.live_url(config), {}, options, provider=self.name)
         body = {"username": config.username, "password": config.password}
         try:
             answer = await client.post(api.LOGIN, body)
