@@ -466,9 +466,11 @@ def _seeded_before(db: Path) -> str | None:
 
 def _register_more_commands() -> None:
     """Commands that live in their own modules (adoption: import, fmt, schema)."""
-    from omsform import cli_adopt
+    from omsform import cli_adopt, docs, init
 
     cli_adopt.register(main, OUT, fails_cleanly)
+    docs.register(main, OUT, fails_cleanly)
+    init.register(main, OUT, fails_cleanly)
 
 
 _register_more_commands()

@@ -93,5 +93,11 @@ class AkinonOmsProvider(Provider):
         """The block that points this provider at the sandbox."""
         return {"url": base_url, "token": token}
 
+    def kind_docs(self) -> dict[str, Any]:
+        """What ``omsform docs`` adds to the fields (imported only for docs and init)."""
+        from omsform_akinon_oms import docs
+
+        return dict(docs.kind_docs())
+
 
 provider = AkinonOmsProvider()

@@ -58,5 +58,11 @@ class GinesysProvider(Provider):
         """The block that points this provider at the sandbox."""
         return {"url": base_url, "api_key": token}
 
+    def kind_docs(self) -> dict[str, Any]:
+        """What ``omsform docs`` adds to the fields (imported only for docs and init)."""
+        from omsform_ginesys import docs
+
+        return dict(docs.kind_docs())
+
 
 provider = GinesysProvider()
