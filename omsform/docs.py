@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from omsform.errors import ConfigError, Location, Problem
+from omsform.errors import OmsformError
 from omsform.kinddoc import KindDoc
 from omsform.provider import Provider, discover
 from omsform.resource import Resource
@@ -46,11 +46,12 @@ def all_kinds() -> dict[str, tuple[Provider, type[Resource[Any]], KindDoc | None
 
 
 def kind_page(kind: str) -> str:
-    """The Markdown page of ``kind`` (``ConfigError`` with a did-you-mean when unknown)."""
+    """The Markdown page of ``kind`` (``OmsformError`` with a did-you-mean when unknown)."""
     kinds = all_kinds()
     if kind not in kinds:
-        message = f"unknown kind '{kind}'"
-        raise ConfigError([Problem(Location(address=kind), message, did_you_mean(kind, kinds))])
+        starting = [k for k in kinds if k.startswith(kind)]
+        hint = f"did you mean {', '.join(starting)}?" if starting else did_you_mean(kind, kinds)
+        raise OmsformError(f"unknown kind '{kind}' ({hint or 'omsform docs lists the kinds'})")
     provider, cls, notes = kinds[kind]
     return "\n".join(_page(provider, cls, notes or KindDoc(family=kind))).rstrip() + "\n"
 
