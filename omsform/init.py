@@ -194,11 +194,12 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
             raise ConfigError([problem])
         if from_sandbox or from_live:
             _refuse_existing(directory)
-            directory.mkdir(parents=True, exist_ok=True)
-            _write_gitignore(directory)
+            had_ignore = (directory / ".gitignore").exists()
             command = group.commands["import"]
             args = {"brand_name": brand, "sandbox": from_sandbox, "config": config}
             ctx.invoke(command, out_dir=directory, **args)
+            if not had_ignore:  # import's own .gitignore, with the commented explanation
+                (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
             return
         written = write_brand(directory, brand)
         out.out(f"Created brand {brand!r} in {directory}:")
