@@ -568,11 +568,14 @@ def _seeded_before(db: Path) -> str | None:
 
 
 def _register_more_commands() -> None:
-    """Commands that live in their own modules (adoption: import, fmt, schema; doctor)."""
-    from omsform import cli_adopt, cli_doctor
+    """Commands that live in their own modules (adoption: import, fmt, schema; doctor; docs;
+    init)."""
+    from omsform import cli_adopt, cli_doctor, docs, init
 
     cli_adopt.register(main, OUT, fails_cleanly)
     cli_doctor.register(main, OUT, fails_cleanly)
+    docs.register(main, OUT, fails_cleanly)
+    init.register(main, OUT, fails_cleanly)
 
 
 _register_more_commands()

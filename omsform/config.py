@@ -39,26 +39,72 @@ class Manage(_Strict):
     """Ownership (§4.4): ``prune`` lists kinds whose undeclared remote objects are deleted;
     ``protect`` lists address globs (``oms_stock_location.*``) never deleted or replaced."""
 
-    prune: tuple[str, ...] = ()
-    protect: tuple[str, ...] = ()
+    prune: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Kinds whose remote objects the YAML does not declare are deleted (a list of kind "
+            "names); other kinds' undeclared objects are only reported as unmanaged."
+        ),
+        examples=[["oms_webhook", "oms_transition"]],
+    )
+    protect: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Address globs (kind.name, * and ? allowed) never deleted or replaced, whatever the "
+            "YAML says."
+        ),
+        examples=[["oms_stock_location.*"]],
+    )
 
 
 class Safety(_Strict):
     """Safety threshold (§4.5): a plan that would update, replace or delete more than
     ``max_change_fraction`` of a kind with at least ``min_existing`` objects is refused."""
 
-    max_change_fraction: float = Field(default=0.3, gt=0, le=1)
-    min_existing: int = Field(default=10, ge=0)
+    max_change_fraction: float = Field(
+        default=0.3,
+        gt=0,
+        le=1,
+        description=(
+            "Refuse a plan that updates, replaces or deletes more than this fraction of a kind's "
+            "objects (a number in (0, 1]; --force overrides)."
+        ),
+        examples=[0.3],
+    )
+    min_existing: int = Field(
+        default=10,
+        ge=0,
+        description="…but only for kinds with at least this many live objects (integer ≥ 0).",
+        examples=[10],
+    )
 
 
 class BrandConfig(_Strict):
     """``omsform.yaml``. ``providers`` maps a provider name to its block as written, except
     that a secret field written in plain text (not as ``${secret.NAME}``) reads ``(sensitive)``."""
 
-    brand: str = Field(min_length=1)
-    providers: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    manage: Manage = Field(default_factory=Manage)
-    safety: Safety = Field(default_factory=Safety)
+    brand: str = Field(
+        min_length=1,
+        description="The brand's name (text), shown in plans and saved plan files.",
+        examples=["acme"],
+    )
+    providers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Provider blocks: URL and credentials (use ${env.…} and ${secret.…}).",
+        examples=[
+            {"akinon_oms": {"url": "${env.ACME_OMS_URL}", "token": "${secret.ACME_OMS_TOKEN}"}}
+        ],
+    )
+    manage: Manage = Field(
+        default_factory=Manage,
+        description="Ownership: which kinds are pruned, which addresses are protected.",
+        examples=[{"prune": ["oms_webhook"], "protect": ["oms_stock_location.*"]}],
+    )
+    safety: Safety = Field(
+        default_factory=Safety,
+        description="The safety threshold that refuses plans changing much of a kind.",
+        examples=[{"max_change_fraction": 0.3, "min_existing": 10}],
+    )
 
 
 @dataclass
@@ -159,6 +205,13 @@ def _provider_block(
                 warnings.append(Problem(locate((*base, name), False), message, hint, "warning"))
     try:
         loaded.providers[provider.name] = provider.config_model.model_validate(out.value)
+        if not resolver.placeholders:  # a live run (not --sandbox): the block must reach it
+            for name in provider.missing_for_live(loaded.providers[provider.name]):
+                message = (
+                    f"providers.{provider.name} has no {name}: only --sandbox runs without one"
+                )
+                hint = f"add {name}: ${{env.NAME}} to it (and set NAME in the environment)"
+                problems.append(Problem(locate(base, True), message, hint))
     except ValidationError as err:
         problems.extend(
             model_problems(

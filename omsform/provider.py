@@ -36,6 +36,9 @@ class Provider:
     name: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    live_fields: ClassVar[tuple[str, ...]] = ("url",)
+    """Block fields only a run against the live system needs: the embedded sandbox
+    (``--sandbox``) replaces the block, so a sandbox-only brand may leave them out."""
     resources: ClassVar[tuple[type[Resource[Any]], ...]] = ()
     api: ClassVar[ModuleType | None] = None
 
@@ -65,6 +68,30 @@ class Provider:
     def sandbox_config(self, base_url: str, token: str) -> dict[str, Any]:
         """A provider block pointing at the sandbox served at ``base_url`` with ``token``."""
         raise NotImplementedError
+
+    def missing_for_live(self, config: BaseModel) -> list[str]:
+        """The :attr:`live_fields` that ``config`` leaves empty."""
+        fields = type(config).model_fields
+        return [f for f in self.live_fields if f in fields and not getattr(config, f)]
+
+    def live_url(self, config: BaseModel) -> str:
+        """``config.url``, or an error naming the provider block when it has none (a block
+        written for ``--sandbox`` only, used for a live run)."""
+        url = getattr(config, "url", None)
+        if not url:
+            raise ConfigError([_no_live_url(self.name)])
+        return str(url)
+
+    def kind_docs(self) -> dict[str, Any]:
+        """Kind name → :class:`omsform.kinddoc.KindDoc` (what ``omsform docs`` adds to the
+        fields: API status, rules, enums, examples); empty when the provider has none."""
+        return {}
+
+
+def _no_live_url(name: str) -> Problem:
+    message = f"providers.{name} has no url: only --sandbox runs without one"
+    hint = f"add url: ${{env.NAME}} to the providers.{name} block of omsform.yaml"
+    return Problem(Location(address=f"providers.{name}"), message, hint)
 
 
 @cache

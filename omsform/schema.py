@@ -33,7 +33,7 @@ INTERPOLATION = {
     "pattern": r"\$\{[^}]+\}",
     "description": "${kind.name}, ${kind.name.field}, ${env.NAME} or ${secret.NAME}",
 }
-_ANNOTATIONS = ("title", "description", "default")
+_ANNOTATIONS = ("title", "description", "default", "examples")
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -108,7 +108,14 @@ def _lenient(defs: dict[str, Any], models: dict[str, type[BaseModel]]) -> None:
                     info = model.model_fields.get(field)
                     key = (info.alias if info else None) or field
                     if key in schema.get("properties", {}):
-                        schema["properties"][key] = {"anyOf": [schema["properties"][key], {}]}
+                        schema["properties"][key] = _or_anything(schema["properties"][key])
+
+
+def _or_anything(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` or any value; its annotations stay outside so editors still show them."""
+    inner = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+    outer = {k: v for k, v in schema.items() if k in _ANNOTATIONS}
+    return {**outer, "anyOf": [inner, {}]}
 
 
 def _exclusive(open_maps: tuple[str, ...]) -> dict[str, Any]:
@@ -119,6 +126,7 @@ def _exclusive(open_maps: tuple[str, ...]) -> dict[str, Any]:
             "are kept. true (or a list of open maps) sends them exactly as declared instead, "
             "removing every other key."
         ),
+        "examples": [True],
         "anyOf": [
             {"type": "boolean"},
             {"type": "array", "items": {"enum": list(open_maps)}},
@@ -150,6 +158,7 @@ def brand_schema() -> dict[str, Any]:
     config = defs[_def_name(refs[(BrandConfig, "validation")])]
     config["properties"]["providers"] = {
         "description": "Provider blocks: URL and credentials (use ${env.…} and ${secret.…}).",
+        "examples": [{"akinon_oms": {"url": "${env.ACME_OMS_URL}", "token": "${secret.T}"}}],
         "type": "object",
         "properties": {
             p.name: _ref(_def_name(refs[(p.config_model, "validation")])) for p in providers

@@ -31,26 +31,60 @@ ApiOverrides = override_model(api)
 
 class AkinonOmsConfig(BaseModel):
     """The ``providers.akinon_oms`` block: ``url`` plus ``token``, or ``username``/``password``;
-    optional ``omnitron_url`` and ``hooks_url`` (see the module doc) and ``api`` overrides."""
+    optional ``omnitron_url`` and ``hooks_url`` (see the module doc) and ``api`` overrides.
+    A block without ``url`` serves ``--sandbox`` runs only (and then needs no credentials)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: str
-    token: str | None = None
-    username: str | None = None
-    password: str | None = None
-    omnitron_url: str | None = Field(default=None, pattern=r"^https?://")
-    hooks_url: str | None = Field(default=None, pattern=r"^https?://")
-    api: ApiOverrides | None = None  # type: ignore[valid-type]  # a model built from api.py
+    url: str | None = Field(
+        default=None,
+        description=(
+            "The OMS base URL (https://; http:// only for loopback). Leave it out for a brand "
+            "used only with --sandbox."
+        ),
+        examples=["${env.ACME_OMS_URL}"],
+    )
+    token: str | None = Field(
+        default=None,
+        description='API token, sent as "Authorization: Token <token>" (a secret).',
+        examples=["${secret.ACME_OMS_TOKEN}"],
+    )
+    username: str | None = Field(
+        default=None,
+        description="Instead of a token: the user omsform logs in as once per run.",
+        examples=["${env.ACME_OMS_USERNAME}"],
+    )
+    password: str | None = Field(
+        default=None,
+        description="That user's password (a secret).",
+        examples=["${secret.ACME_OMS_PASSWORD}"],
+    )
+    omnitron_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="The Omnitron host that logs in (POST /api/v1/auth/login/); default: url.",
+        examples=["https://acme-omnitron.akinon.net"],
+    )
+    hooks_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="The OMS application root serving /whisperer/hooks/; default: url.",
+        examples=["https://acme-oms.akinon.net"],
+    )
+    api: ApiOverrides | None = Field(  # type: ignore[valid-type]  # a model built from api.py
+        default=None,
+        description="Overrides of api.py entries by constant name (see omsform doctor --show-api).",
+        examples=[{"STOCK_LOCATIONS": "/api/v1/oms/stock-locations/"}],
+    )
 
     @property
-    def login_url(self) -> str:
-        """The host that logs in (Omnitron)."""
+    def login_url(self) -> str | None:
+        """The host that logs in (Omnitron); ``None`` in a sandbox-only block."""
         return self.omnitron_url or self.url
 
     def hosts(self) -> dict[str, str]:
         """Block key → URL of every distinct host this block reaches."""
-        found = {"url": self.url}
+        found = {"url": self.url} if self.url else {}
         if self.omnitron_url and self.omnitron_url != self.url and not self.token:
             found["omnitron_url"] = self.omnitron_url
         if self.hooks_url and self.hooks_url != self.url:
@@ -59,7 +93,7 @@ class AkinonOmsConfig(BaseModel):
 
     @model_validator(mode="after")
     def _one_way_to_log_in(self) -> AkinonOmsConfig:
-        if not self.token and not (self.username and self.password):
+        if self.url and not self.token and not (self.username and self.password):
             raise ValueError("give `token`, or `username` and `password`")
         return self
 
@@ -98,10 +132,11 @@ class AkinonOmsProvider(Provider):
         if not token:
             token = await self._login(config, options)
         headers = {"Authorization": f"Token {token}"}
-        return WriteClient(config.url, headers, options, provider=self.name)
+        return WriteClient(self.live_url(config), headers, options, provider=self.name)
 
     async def _login(self, config: AkinonOmsConfig, options: ClientOptions) -> str:
-        client = WriteClient(config.login_url, {}, options, provider=self.name)
+        login_url = config.omnitron_url or self.live_url(config)
+        client = WriteClient(login_url, {}, options, provider=self.name)
         body = {"username": config.username, "password": config.password}
         try:
             answer = await client.post(api.LOGIN, body)
@@ -121,6 +156,12 @@ class AkinonOmsProvider(Provider):
     def sandbox_config(self, base_url: str, token: str) -> dict[str, Any]:
         """The block that points this provider at the sandbox."""
         return {"url": base_url, "token": token}
+
+    def kind_docs(self) -> dict[str, Any]:
+        """What ``omsform docs`` adds to the fields (imported only for docs and init)."""
+        from omsform_akinon_oms import docs
+
+        return dict(docs.kind_docs())
 
 
 provider = AkinonOmsProvider()

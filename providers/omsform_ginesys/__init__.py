@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omsform.apimap import override_model
 from omsform.http import ClientOptions, WriteClient
@@ -18,13 +18,35 @@ ApiOverrides = override_model(api)
 
 
 class GinesysConfig(BaseModel):
-    """The ``providers.ginesys`` block."""
+    """The ``providers.ginesys`` block. A block without ``url`` serves ``--sandbox`` runs
+    only (and then needs no ``api_key``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: str
-    api_key: str
-    api: ApiOverrides | None = None  # type: ignore[valid-type]  # a model built from api.py
+    url: str | None = Field(
+        default=None,
+        description=(
+            "The Ginesys admin API base URL (https://). Leave it out for a brand used only "
+            "with --sandbox."
+        ),
+        examples=["${env.ACME_GINESYS_URL}"],
+    )
+    api_key: str | None = Field(
+        default=None,
+        description="The admin API key, sent in the X-Api-Key header (a secret).",
+        examples=["${secret.ACME_GINESYS_ADMIN_KEY}"],
+    )
+    api: ApiOverrides | None = Field(  # type: ignore[valid-type]  # a model built from api.py
+        default=None,
+        description="Overrides of api.py entries by constant name (see omsform doctor --show-api).",
+        examples=[{"APPS": "/ginesys/api/v1/connected-apps/oms"}],
+    )
+
+    @model_validator(mode="after")
+    def _key_with_url(self) -> GinesysConfig:
+        if self.url and not self.api_key:
+            raise ValueError("give `api_key` with `url`")
+        return self
 
 
 class GinesysProvider(Provider):
@@ -51,13 +73,18 @@ class GinesysProvider(Provider):
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client sending the admin key."""
         assert isinstance(config, GinesysConfig)
-        return WriteClient(
-            config.url, {api.AUTH_HEADER: config.api_key}, options, provider=self.name
-        )
+        headers = {api.AUTH_HEADER: config.api_key or ""}
+        return WriteClient(self.live_url(config), headers, options, provider=self.name)
 
     def sandbox_config(self, base_url: str, token: str) -> dict[str, Any]:
         """The block that points this provider at the sandbox."""
         return {"url": base_url, "api_key": token}
+
+    def kind_docs(self) -> dict[str, Any]:
+        """What ``omsform docs`` adds to the fields (imported only for docs and init)."""
+        from omsform_ginesys import docs
+
+        return dict(docs.kind_docs())
 
 
 provider = GinesysProvider()

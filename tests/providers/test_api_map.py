@@ -126,8 +126,14 @@ class _Collector(ast.NodeVisitor):
             self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        if not _named(node.func, VALIDATORS):
-            self.generic_visit(node)
+        if _named(node.func, VALIDATORS):
+            return
+        if _named(node.func, {"Field"}):  # a field's examples are YAML a user writes, not wire
+            kept = [k for k in node.keywords if k.arg != "examples"]
+            for child in [node.func, *node.args, *(k.value for k in kept)]:
+                self.visit(child)
+            return
+        self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._assignment([t for t in node.targets if isinstance(t, ast.Name)], node)

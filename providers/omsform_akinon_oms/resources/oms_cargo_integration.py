@@ -60,12 +60,49 @@ def _credentials(value: Any, path: str = CONF) -> Iterator[tuple[str, str, Any]]
 class CargoIntegrationSpec(Spec):
     """A cargo integration; defaults are the server's."""
 
-    erp_code: str = Field(min_length=1, max_length=255)
-    name: str = Field(min_length=1, max_length=255)
-    shipping_company: str = Field(min_length=1, max_length=255)
-    is_managed_by_oms: bool = True
-    is_demo_client: bool = False
-    conf: dict[str, Any] = Field(default_factory=dict)
+    erp_code: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The integration's code in the ERP, unique; the natural key (text, 1-255).",
+        examples=["YK"],
+    )
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        description="Display name (text, 1-255).",
+        examples=["Yurtiçi Kargo"],
+    )
+    shipping_company: str = Field(
+        min_length=1,
+        max_length=255,
+        description=(
+            "The carrier's slug as OMS knows it (lower-case text, 1-255): `demo` for a demo "
+            "client, else the company the client class serves (`yurtici`, `aras`, `mng`, …)."
+        ),
+        examples=["yurtici"],
+    )
+    is_managed_by_oms: bool = Field(
+        default=True,
+        description="OMS books shipments with this carrier itself (then it needs credentials).",
+        examples=[True],
+    )
+    is_demo_client: bool = Field(
+        default=False,
+        description=(
+            "A demo client: needs `conf.klass: oms.shipments.clients.demo_client.<Name>` and no "
+            "credentials."
+        ),
+        examples=[False],
+    )
+    conf: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "The client's configuration, sent whole (not an open map). Credentials sit directly "
+            "in `conf` or in `conf.auth` under a lower-case credential key (password, api_key, "
+            "token, …) and are write-only; a demo client takes `klass` instead."
+        ),
+        examples=[{"username": "acme", "password": "${secret.ACME_CARRIER_PASSWORD}"}],
+    )
 
     @field_validator("conf", mode="before")
     @classmethod

@@ -47,10 +47,30 @@ class ChannelSpec(Spec):
     """A channel's identity (``name`` or ``omnitron_id``) and managed fields; defaults are what
     the setup step gives a newly copied channel."""
 
-    name: str | None = None
-    omnitron_id: int | None = None
-    is_active: bool = True
-    configuration: dict[str, Any] = Field(default_factory=dict)
+    name: str | None = Field(
+        default=None,
+        description=(
+            "The channel's name as copied from Omnitron (text); the natural key. Give it or "
+            "`omnitron_id`, not both."
+        ),
+        examples=["acme-web"],
+    )
+    omnitron_id: int | None = Field(
+        default=None,
+        description="The channel's id in Omnitron (integer), when names are not unique.",
+        examples=[1],
+    )
+    is_active: bool = Field(
+        default=True, description="Whether OMS takes orders from the channel.", examples=[True]
+    )
+    configuration: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Channel configuration (an open map): only the keys declared here are compared and "
+            "sent; other live keys are kept. A key set to null is removed."
+        ),
+        examples=[{"order_prefix": "WEB"}],
+    )
 
     @field_validator("configuration", mode="before")
     @classmethod

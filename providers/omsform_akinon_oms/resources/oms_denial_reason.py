@@ -23,10 +23,27 @@ from omsform_akinon_oms import api
 class DenialReasonSpec(Spec):
     """A denial reason; defaults are the server's (``remote_id`` and ``priority`` null)."""
 
-    title: str = Field(min_length=1, max_length=255)
-    remote_id: str | None = Field(default=None, max_length=100)
-    priority: int | None = Field(default=None, ge=0)
-    is_active: bool = True
+    title: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The reason shown to staff, unique; the natural key (text, 1-255).",
+        examples=["Damaged product"],
+    )
+    remote_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The reason's code in the ERP (text, up to 100), or null.",
+        examples=["DMG"],
+    )
+    priority: int | None = Field(
+        default=None,
+        ge=0,
+        description="Sort order in the UI (integer ≥ 0, lower first), or null.",
+        examples=[10],
+    )
+    is_active: bool = Field(
+        default=True, description="Whether staff can pick this reason.", examples=[True]
+    )
 
     @field_validator("remote_id", mode="before")
     @classmethod

@@ -67,8 +67,16 @@ CONDITION_OF = {  # spec field → the condition it belongs to (type and values 
 class Sort(Spec):
     """One sort key of a rule; ``{priority: desc}`` is short for this."""
 
-    field: SortField
-    direction: Literal["asc", "desc"]
+    field: SortField = Field(
+        description=(
+            "What to rank candidate locations by: priority, stock, package_density or distance "
+            "(distance needs the GEOLOCATION_DISCOVERY setting)."
+        ),
+        examples=["distance"],
+    )
+    direction: Literal["asc", "desc"] = Field(
+        description="asc (smallest first) or desc (largest first).", examples=["asc"]
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -82,21 +90,74 @@ class Sort(Spec):
 class Conditions(Spec):
     """A rule's stock-location conditions; each is either set or absent."""
 
-    select_by_location: frozenset[str] = frozenset()
-    exclude_location: frozenset[str] = frozenset()
-    select_by_type: Literal["store", "warehouse"] | None = None
-    select_by_geo: frozenset[Geo] = frozenset()
-    select_by_quota: bool = False
+    select_by_location: frozenset[str] = Field(
+        default=frozenset(),
+        description=(
+            "Only these stock locations (a set of erp_codes or ${oms_stock_location.NAME} "
+            "references)."
+        ),
+        examples=[["IST-WH", "${oms_stock_location.ankara_wh}"]],
+    )
+    exclude_location: frozenset[str] = Field(
+        default=frozenset(),
+        description="Never these stock locations (a set of erp_codes or references).",
+        examples=[["STORE-ANK-01"]],
+    )
+    select_by_type: Literal["store", "warehouse"] | None = Field(
+        default=None,
+        description="Only stores or only warehouses; null for both.",
+        examples=["store"],
+    )
+    select_by_geo: frozenset[Geo] = Field(
+        default=frozenset(),
+        description=(
+            "Only locations in the same country, city, township or district as the delivery "
+            "address (a set; SELECT_BY_GEO_<LEVEL> on the wire)."
+        ),
+        examples=[["city"]],
+    )
+    select_by_quota: bool = Field(
+        default=False,
+        description="Only locations below their max_quota (SELECT_BY_QUOTA).",
+        examples=[True],
+    )
 
 
 class Rule(Spec):
     """One package rule; rules are tried in list order."""
 
-    name: str = Field(min_length=1, max_length=255)
-    is_transferable: bool = False
-    location_prerequisites: frozenset[str] = frozenset()
-    conditions: Conditions = Conditions()
-    sorting: tuple[Sort, ...] = ()
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The rule's name, unique within the scenario (text, 1-255).",
+        examples=["stores-first"],
+    )
+    is_transferable: bool = Field(
+        default=False,
+        description="Whether a package may be transferred between locations under this rule.",
+        examples=[False],
+    )
+    location_prerequisites: frozenset[str] = Field(
+        default=frozenset(),
+        description=(
+            "The rule applies only when the package is at one of these locations (a set of "
+            "erp_codes or references); empty for any."
+        ),
+        examples=[["IST-WH"]],
+    )
+    conditions: Conditions = Field(
+        default=Conditions(),
+        description="Which stock locations the rule may choose (every condition set must hold).",
+        examples=[{"select_by_type": "store", "select_by_geo": ["city"]}],
+    )
+    sorting: tuple[Sort, ...] = Field(
+        default=(),
+        description=(
+            "How the allowed locations are ranked, first key first; `{distance: asc}` is short "
+            "for `{field: distance, direction: asc}`. Each field once."
+        ),
+        examples=[[{"distance": "asc"}, {"field": "priority", "direction": "desc"}]],
+    )
 
     @field_validator("sorting")
     @classmethod
@@ -110,21 +171,89 @@ class Rule(Spec):
 class ScenarioSpec(Spec):
     """The managed fields of a scenario; defaults are the server's."""
 
-    name: str = Field(min_length=1, max_length=255)
-    type: Literal["distribution", "transfer"] = "distribution"
-    description: str = ""
-    is_active: bool = True
-    priority: int = Field(default=0, ge=0)
-    channel_condition: StaticOrDynamic = "dynamic"
-    channels: frozenset[str] = frozenset()
-    shipping_condition: StaticOrDynamic = "dynamic"
-    shipping_companies: frozenset[str] = frozenset()
-    payment_condition: StaticOrDynamic = "dynamic"
-    payment_types: frozenset[str] = frozenset()
-    customer_type: str | None = None
-    default_stock_location: str
-    initial_status: str | None = Field(default=None, pattern=r"^[a-z_]+$")
-    rules: tuple[Rule, ...] = ()
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The scenario's name, unique; the natural key (text, 1-255).",
+        examples=["web-default"],
+    )
+    type: Literal["distribution", "transfer"] = Field(
+        default="distribution",
+        description=(
+            "distribution (where an order's packages are prepared) or transfer (where stock "
+            "moves from); immutable: a change replaces the scenario."
+        ),
+        examples=["distribution"],
+    )
+    description: str = Field(default="", description="Free text.", examples=["Web orders"])
+    is_active: bool = Field(
+        default=True, description="Whether OMS uses the scenario.", examples=[True]
+    )
+    priority: int = Field(
+        default=0,
+        ge=0,
+        description="Scenarios are tried in priority order (integer ≥ 0).",
+        examples=[10],
+    )
+    channel_condition: StaticOrDynamic = Field(
+        default="dynamic",
+        description="static: only the listed `channels`; dynamic: every channel (no list).",
+        examples=["static"],
+    )
+    channels: frozenset[str] = Field(
+        default=frozenset(),
+        description=(
+            "Channels (a set of channel names or ${oms_channel.NAME} references) when "
+            "channel_condition is static."
+        ),
+        examples=[["acme-web"]],
+    )
+    shipping_condition: StaticOrDynamic = Field(
+        default="dynamic",
+        description="static: only the listed `shipping_companies`; dynamic: any.",
+        examples=["dynamic"],
+    )
+    shipping_companies: frozenset[str] = Field(
+        default=frozenset(),
+        description="Shipping company slugs (a set) when shipping_condition is static.",
+        examples=[["yurtici"]],
+    )
+    payment_condition: StaticOrDynamic = Field(
+        default="dynamic",
+        description="static: only the listed `payment_types`; dynamic: any.",
+        examples=["dynamic"],
+    )
+    payment_types: frozenset[str] = Field(
+        default=frozenset(),
+        description="Payment types (a set of text) when payment_condition is static.",
+        examples=[["credit_card"]],
+    )
+    customer_type: str | None = Field(
+        default=None,
+        description="Only orders of this customer type (text), or null for any.",
+        examples=["b2c"],
+    )
+    default_stock_location: str = Field(
+        description=(
+            "Required: where packages go when no rule matches (an erp_code or a "
+            "${oms_stock_location.NAME} reference)."
+        ),
+        examples=["${oms_stock_location.istanbul_wh}"],
+    )
+    initial_status: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]+$",
+        description=(
+            "The package state new packages start in (a state word: waiting, preparing, …; "
+            "see `omsform docs oms_transition`), or null for the OMS default."
+        ),
+        examples=["waiting"],
+    )
+    rules: tuple[Rule, ...] = Field(
+        default=(),
+        description="Package rules, tried in list order; compared and written as a whole.",
+        examples=[[{"name": "stores-first", "conditions": {"select_by_type": "store"}}]],
+    )
 
     @field_validator("description", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     StrictBool,
     ValidationError,
     ValidationInfo,
@@ -105,8 +106,22 @@ KNOWN_KEYS = (*VALUE_MODELS, TRADEIN)
 class SettingSpec(Spec):
     """A setting's key and JSON value."""
 
-    key: str
-    value: Any = None
+    key: str = Field(
+        description=(
+            "The setting's key (upper-case text; defaults to the local name). Typed keys: "
+            "OMNITRON_CLIENT_SETTINGS, ORDER_FILTERING, GEOLOCATION_DISCOVERY, "
+            "GEOCODE_PROVIDER_SETTINGS, IS_TRADEIN_ENABLED."
+        ),
+        examples=["GEOLOCATION_DISCOVERY"],
+    )
+    value: Any = Field(
+        default=None,
+        description=(
+            "The setting's value: any JSON (sent as json_value). Typed keys are checked; "
+            "masked paths (passwords, tokens, api_key) are write-only."
+        ),
+        examples=[{"provider": "google", "api_key": "${secret.ACME_MAPS_API_KEY}"}],
+    )
 
     @field_validator("value")
     @classmethod

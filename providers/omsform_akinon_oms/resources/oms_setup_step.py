@@ -23,6 +23,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from omsform.errors import ProviderError
 from omsform.http import ApiClient, WriteClient, gather_all
 from omsform.plan import Action
@@ -55,7 +57,13 @@ SLEEP: Callable[[float], Awaitable[None]] = asyncio.sleep
 class SetupStepSpec(Spec):
     """A declared step: only its name."""
 
-    step: StepName
+    step: StepName = Field(
+        description=(
+            "The copy job: addresses, stock_locations or channels (filled from the local name; "
+            "the YAML declares no fields)."
+        ),
+        examples=["channels"],
+    )
 
 
 class OmsSetupStep(Resource[SetupStepSpec]):

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from omsform.errors import PlanError
 from omsform.http import ApiClient, WriteClient
@@ -37,10 +37,27 @@ FIELDS = api.STOCK_INTEGRATION_FIELDS
 class StockIntegrationSpec(Spec):
     """The stock service OMS asks for stock, and how it logs in there."""
 
-    url: str
-    stock_engine_type: str
-    username: str | None = None
-    password: str | None = None
+    url: str = Field(
+        description="The brand's stock service (an http:// or https:// URL).",
+        examples=["https://stock.acme.example.com/api/"],
+    )
+    stock_engine_type: str = Field(
+        description=(
+            "One of the engines the OMS offers (checked at plan time against "
+            "available-stock-engines/; the sandbox offers anonymous, basic_auth, token)."
+        ),
+        examples=["basic_auth"],
+    )
+    username: str | None = Field(
+        default=None,
+        description="Login at the stock service (text); given together with password.",
+        examples=["oms"],
+    )
+    password: str | None = Field(
+        default=None,
+        description="Password at the stock service (write-only: use ${secret.NAME}).",
+        examples=["${secret.ACME_STOCK_PASSWORD}"],
+    )
 
     @field_validator("url")
     @classmethod

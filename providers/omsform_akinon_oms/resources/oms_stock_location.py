@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from omsform.http import ApiClient, WriteClient
 from omsform.resource import ReadContext, Resource, WriteContext
@@ -27,38 +27,142 @@ class Address(Spec):
     """A location's address; ``country``…``district`` are OMS address ids (from the
     ``addresses`` setup step). Defaults are the server's, so an omitted field is no drift."""
 
-    line: str
-    title: str = ""
-    postcode: str = ""
-    notes: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    country: int | None = None
-    city: int | None = None
-    township: int | None = None
-    district: int | None = None
+    line: str = Field(
+        description="Street address (text).",
+        examples=["Bahariye Cad. No:12"],
+    )
+    title: str = Field(
+        default="",
+        description="A label for the address (text).",
+        examples=["Kadıköy store"],
+    )
+    postcode: str = Field(
+        default="",
+        description="Postal code (text).",
+        examples=["34710"],
+    )
+    notes: str = Field(
+        default="",
+        description="Free text for couriers.",
+        examples=["Back entrance"],
+    )
+    latitude: float | None = Field(
+        default=None,
+        description="Latitude in decimal degrees (WGS 84), or null.",
+        examples=[40.99],
+    )
+    longitude: float | None = Field(
+        default=None,
+        description="Longitude in decimal degrees (WGS 84), or null.",
+        examples=[29.03],
+    )
+    country: int | None = Field(
+        default=None,
+        description="OMS country id (copied by the addresses setup step), or null.",
+        examples=[1],
+    )
+    city: int | None = Field(
+        default=None,
+        description="OMS city id (from the addresses setup step), or null.",
+        examples=[34],
+    )
+    township: int | None = Field(
+        default=None,
+        description="OMS township id (from the addresses setup step), or null.",
+        examples=[341],
+    )
+    district: int | None = Field(
+        default=None,
+        description="OMS district id (from the addresses setup step), or null.",
+        examples=[3411],
+    )
 
 
 class StockLocationSpec(Spec):
     """The managed fields of a stock location; defaults are the server's."""
 
-    erp_code: str
-    name: str
-    stock_location_type: Literal["store", "warehouse"]
-    is_active: bool = True
-    priority: int = 0
-    max_quota: int | None = None
-    address: Address | None = None
-    email: str = ""
-    daytime_phone: str = ""
-    evening_phone: str = ""
-    fax_number: str = ""
-    tags: frozenset[str] = frozenset()
-    is_fulfillment_center: bool = False
-    is_pickup_location: bool = False
-    is_delivery_location: bool = False
-    is_fast_delivery_available: bool = False
-    is_return_available: bool = False
+    erp_code: str = Field(
+        description="The location's code in the ERP, unique; the natural key (text, immutable).",
+        examples=["IST-WH"],
+    )
+    name: str = Field(
+        description="Display name (text).",
+        examples=["Istanbul Warehouse"],
+    )
+    stock_location_type: Literal["store", "warehouse"] = Field(
+        description="store or warehouse.",
+        examples=["warehouse"],
+    )
+    is_active: bool = Field(
+        default=True,
+        description="Whether OMS may allocate packages here.",
+        examples=[True],
+    )
+    priority: int = Field(
+        default=0,
+        description="Allocation priority (integer; scenarios may sort by it).",
+        examples=[10],
+    )
+    max_quota: int | None = Field(
+        default=None,
+        description="Most packages a day this location takes (integer), or null for no limit.",
+        examples=[500],
+    )
+    address: Address | None = Field(
+        default=None,
+        description="The location's address (a nested object), or null.",
+        examples=[{"line": "Bahariye Cad. No:12", "city": 34}],
+    )
+    email: str = Field(
+        default="",
+        description="Contact e-mail address (text).",
+        examples=["ist-wh@acme.example"],
+    )
+    daytime_phone: str = Field(
+        default="",
+        description="Daytime phone number (text).",
+        examples=["+90 216 000 00 01"],
+    )
+    evening_phone: str = Field(
+        default="",
+        description="Evening phone number (text).",
+        examples=["+90 216 000 00 02"],
+    )
+    fax_number: str = Field(
+        default="",
+        description="Fax number (text).",
+        examples=["+90 216 000 00 03"],
+    )
+    tags: frozenset[str] = Field(
+        default=frozenset(),
+        description="Tag names (a set: order does not matter).",
+        examples=[["warehouse", "istanbul"]],
+    )
+    is_fulfillment_center: bool = Field(
+        default=False,
+        description="Packages are prepared here.",
+        examples=[True],
+    )
+    is_pickup_location: bool = Field(
+        default=False,
+        description="Customers may collect orders here (click & collect).",
+        examples=[False],
+    )
+    is_delivery_location: bool = Field(
+        default=False,
+        description="Orders may be delivered to this location.",
+        examples=[False],
+    )
+    is_fast_delivery_available: bool = Field(
+        default=False,
+        description="Offers fast (same-day) delivery.",
+        examples=[False],
+    )
+    is_return_available: bool = Field(
+        default=False,
+        description="Accepts returns.",
+        examples=[False],
+    )
 
     @field_validator("email", "daytime_phone", "evening_phone", "fax_number", mode="before")
     @classmethod

@@ -196,13 +196,47 @@ class _Config(BaseModel):
 class TransitionSpec(Spec):
     """A package command: from one state to another, run by a command class."""
 
-    slug: str = Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=255)
-    name: str = Field(min_length=1, max_length=255)
-    source_state: StateWord = Field(pattern=r"^[a-z_]+$")
-    target_state: StateWord = Field(pattern=r"^[a-z_]+$")
-    command_class: CommandClass
-    is_visible: bool = True
-    config: dict[str, Any] = Field(default_factory=dict)
+    slug: str = Field(
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        max_length=255,
+        description="The command's unique code; the natural key (letters, digits, - and _).",
+        examples=["start-preparing"],
+    )
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        description="The command's name shown to staff (text, 1-255).",
+        examples=["Start preparing"],
+    )
+    source_state: StateWord = Field(
+        pattern=r"^[a-z_]+$",
+        description=(
+            "The package state the command starts from: a state word (the state's name in "
+            "lower case with _, e.g. waiting, preparing, packed, shipped)."
+        ),
+        examples=["waiting"],
+    )
+    target_state: StateWord = Field(
+        pattern=r"^[a-z_]+$",
+        description="The package state the command leads to (a state word).",
+        examples=["preparing"],
+    )
+    command_class: CommandClass = Field(
+        description="The OMS command that runs the transition (one of the documented classes).",
+        examples=["PackageStateTransitionCommand"],
+    )
+    is_visible: bool = Field(
+        default=True, description="Whether staff see the command in the UI.", examples=[True]
+    )
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Command parameters (a map, sent whole). remote_invoice_call.auth takes "
+            "request_type (anonymous, basic_auth, token) and username/password/token "
+            "(write-only)."
+        ),
+        examples=[{"remote_invoice_call": {"url": "https://invoice.acme.example.com/"}}],
+    )
 
     @field_validator("config", mode="before")
     @classmethod

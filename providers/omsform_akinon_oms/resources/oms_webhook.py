@@ -39,30 +39,84 @@ else:  # a Literal of the list in api.py, so the schema and the error name every
 class Header(Spec):
     """One additional header; its value is a secret (never read back)."""
 
-    name: str = Field(min_length=1)
-    value: str | None = None
+    name: str = Field(
+        min_length=1, description="The HTTP header's name.", examples=["X-Acme-Token"]
+    )
+    value: str | None = Field(
+        default=None,
+        description="The header's value (write-only: use ${secret.NAME}).",
+        examples=["${secret.ACME_HOOK_TOKEN}"],
+    )
 
 
 class RetryCountdown(Spec):
     """``retry_countdown_config``: the retry timing strategy [D type; P other keys]."""
 
-    type: Literal["fixed", "linear", "exponential", "random"]
-    countdown: int | None = Field(default=None, ge=0)
-    max_retries: int | None = Field(default=None, ge=0)
-    max_countdown: int | None = Field(default=None, ge=0)
+    type: Literal["fixed", "linear", "exponential", "random"] = Field(
+        description="How the wait grows between retries: fixed, linear, exponential or random.",
+        examples=["exponential"],
+    )
+    countdown: int | None = Field(
+        default=None, ge=0, description="The first wait, in seconds (≥ 0).", examples=[60]
+    )
+    max_retries: int | None = Field(
+        default=None, ge=0, description="Most retries of one delivery (≥ 0).", examples=[5]
+    )
+    max_countdown: int | None = Field(
+        default=None, ge=0, description="The longest wait, in seconds (≥ 0).", examples=[3600]
+    )
 
 
 class WebhookSpec(Spec):
     """The managed fields of a subscription; defaults are the server's."""
 
-    event_type: EventType
-    target_url: str = Field(pattern=r"^https?://\S+$")
-    is_active: bool = True
-    secret_key: str | None = None
-    additional_headers: tuple[Header, ...] = ()
-    retry_countdown_config: RetryCountdown | None = None
-    callback: Any = None
-    config: dict[str, Any] = Field(default_factory=dict)
+    event_type: EventType = Field(
+        description=(
+            "The event delivered (one of the documented types: package.created, "
+            "package.status.shipped, shipment.created, …); part of the natural key."
+        ),
+        examples=["package.status.shipped"],
+    )
+    target_url: str = Field(
+        pattern=r"^https?://\S+$",
+        description=(
+            "Where the event is POSTed (an http:// or https:// URL); part of the natural key, so "
+            "a change replaces the subscription. A token in it may be ${secret.NAME}."
+        ),
+        examples=["https://hooks.acme.example.com/oms/shipped"],
+    )
+    is_active: bool = Field(
+        default=True, description="Whether events are delivered.", examples=[True]
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key the deliveries are signed with (write-only: use ${secret.NAME}).",
+        examples=["${secret.ACME_HOOK_SECRET}"],
+    )
+    additional_headers: tuple[Header, ...] = Field(
+        default=(),
+        description=(
+            "Extra HTTP headers sent with each delivery: a map of name → value (values "
+            "write-only), or a list of {name, value}."
+        ),
+        examples=[{"X-Acme-Token": "${secret.ACME_HOOK_TOKEN}"}],
+    )
+    retry_countdown_config: RetryCountdown | None = Field(
+        default=None,
+        description="Retry timing after a failed delivery, or null for the OMS default.",
+        examples=[{"type": "exponential", "countdown": 60, "max_retries": 5}],
+    )
+    callback: Any = Field(
+        default=None, description="Callback settings (any JSON), or null.", examples=[None]
+    )
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Subscription configuration (an open map): only declared keys are compared and "
+            "sent; other live keys are kept."
+        ),
+        examples=[{"timeout": 10}],
+    )
 
     @field_validator("secret_key", mode="before")
     @classmethod

@@ -45,14 +45,45 @@ from omsform_ginesys import api
 class GinesysAppSpec(Spec):
     """One connected OMS app as written in YAML (the secrets are ``None`` when read)."""
 
-    organization_unit: int = Field(ge=1)
-    app_name: str | None = None
-    webhook_url: str
-    webhook_secret: str
-    encryption_key: str | None = None
-    api_url: str
-    api_key: str
-    enabled: bool = True
+    organization_unit: int = Field(
+        ge=1,
+        description=(
+            "The Ginesys organisation unit id (integer ≥ 1); the natural key (one app per unit)."
+        ),
+        examples=[1],
+    )
+    app_name: str | None = Field(
+        default=None, description="A display name (text), or null.", examples=["Acme OMS"]
+    )
+    webhook_url: str = Field(
+        description="Where Ginesys sends events to OMS (an http:// or https:// URL).",
+        examples=["https://acme.omnitron.akinon.net/webhooks/ginesys/"],
+    )
+    webhook_secret: str = Field(
+        description="HMAC-SHA256 key signing those events (write-only: use ${secret.NAME}).",
+        examples=["${secret.ACME_GINESYS_WEBHOOK_SECRET}"],
+    )
+    encryption_key: str | None = Field(
+        default=None,
+        description="AES key encrypting event bodies (write-only), or null for plain bodies.",
+        examples=["${secret.ACME_GINESYS_ENCRYPTION_KEY}"],
+    )
+    api_url: str = Field(
+        description="The OMS API Ginesys calls back (an http:// or https:// URL).",
+        examples=["https://acme-oms.akinon.net/api/v1/oms/"],
+    )
+    api_key: str = Field(
+        description="The key Ginesys calls that API with (write-only: use ${secret.NAME}).",
+        examples=["${secret.ACME_GINESYS_API_KEY}"],
+    )
+    enabled: bool = Field(
+        default=True,
+        description=(
+            "Whether the app runs; the only field that can change after create (create "
+            "enables it only when both connection tests pass)."
+        ),
+        examples=[True],
+    )
 
     @field_validator("webhook_url", "api_url")
     @classmethod
