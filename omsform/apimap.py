@@ -128,18 +128,29 @@ def override_model(api: ModuleType) -> type[BaseModel]:
     unknown names are refused with a did-you-mean by the usual validation messages."""
     fields: dict[str, Any] = {}
     for name, value in overridable(api).items():
+        say, like = f"Overrides api.py {name}.", [value]
         if _is_path(name, value):
-            fields[name] = (str | None, Field(default=None, pattern=_PATH_PATTERN))
+            fields[name] = (
+                str | None,
+                Field(default=None, pattern=_PATH_PATTERN, description=say, examples=like),
+            )
         elif isinstance(value, dict):
             keys = Literal[tuple(value)]  # type: ignore[valid-type]
-            fields[name] = (dict[keys, str] | None, None)  # type: ignore[valid-type]
+            mapping = dict[keys, str] | None  # type: ignore[valid-type]
+            fields[name] = (mapping, Field(default=None, description=say, examples=like))
         elif isinstance(value, int):
-            fields[name] = (int | None, Field(default=None, gt=0))
+            fields[name] = (int | None, Field(default=None, gt=0, description=say, examples=like))
         else:
-            fields[name] = (str | None, Field(default=None, min_length=1))
+            fields[name] = (
+                str | None,
+                Field(default=None, min_length=1, description=say, examples=like),
+            )
     for name, value in vars(api).items():
         if name not in fields and name.isupper() and isinstance(value, str | int | tuple | dict):
-            fields[name] = (Annotated[Any, AfterValidator(_refuse_fixed)], None)
+            say = f"api.py {name} is fixed: change it in api.py."
+            like = [list(value) if isinstance(value, tuple) else value]
+            refused = Annotated[Any, AfterValidator(_refuse_fixed)]
+            fields[name] = (refused, Field(None, description=say, examples=like))
     config = ConfigDict(extra="forbid", frozen=True, strict=True)
     model_name = f"ApiOverrides_{api.__name__.replace('.', '_')}"
     return create_model(model_name, __config__=config, **fields)
