@@ -207,7 +207,8 @@ class OmsSetting(Resource[SettingSpec]):
     ) -> Remote[SettingSpec]:
         """POST ``{key, json_value}``."""
         body = {api.SETTING_KEY: spec.key, api.SETTING_VALUE: spec.value}
-        return self._remote(await client.post(api.SETTINGS, body))
+        answer = await client.post(api.SETTINGS, body)
+        return await self.created(client, spec, ctx, answer, self._remote)
 
     async def update(
         self,

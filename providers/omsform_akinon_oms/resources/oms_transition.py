@@ -260,9 +260,9 @@ class OmsTransition(Resource[TransitionSpec]):
     ) -> Remote[TransitionSpec]:
         """POST the whole transition."""
         body = await self._body(client, spec, frozenset(FIELDS))
-        return _remote(
-            await client.post(api.TRANSITIONS, body), await package_states(client).names()
-        )
+        answer = await client.post(api.TRANSITIONS, body)
+        names = await package_states(client).names()
+        return await self.created(client, spec, ctx, answer, lambda obj: _remote(obj, names))
 
     async def update(
         self,

@@ -119,7 +119,8 @@ class OmsWebhook(Resource[WebhookSpec]):
         self, client: WriteClient, spec: WebhookSpec, ctx: WriteContext
     ) -> Remote[WebhookSpec]:
         """POST the whole subscription to the documented whisperer endpoint."""
-        return _remote(await client.post(api.WHISPERER_HOOKS, _body(spec, FIELDS)))
+        answer = await client.post(api.WHISPERER_HOOKS, _body(spec, FIELDS))
+        return await self.created(client, spec, ctx, answer, _remote)
 
     async def update(
         self,
