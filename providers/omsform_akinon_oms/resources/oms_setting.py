@@ -19,6 +19,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from omsform.errors import Location, Problem
@@ -76,12 +77,27 @@ class GeolocationDiscovery(_Value):
     api_key: str
 
 
-class GeocodeProviderSettings(_Value):
-    """``GEOCODE_PROVIDER_SETTINGS`` [D]."""
-
-    provider: str
-    api_key: str
+class _GeocodeConf(_Value):
+    provider: str | None = None
+    api_key: str | None = None
     url: str | None = None
+
+
+class GeocodeProviderSettings(_Value):
+    """``GEOCODE_PROVIDER_SETTINGS``: ``{provider, api_key, url?}`` [D], or the same keys nested
+    under ``conf`` [I] (a documented list example is cut off at ``{"con…``)."""
+
+    provider: str | None = None
+    api_key: str | None = None
+    url: str | None = None
+    conf: _GeocodeConf | None = None
+
+    @model_validator(mode="after")
+    def _provider_and_key(self) -> GeocodeProviderSettings:
+        for name in ("provider", "api_key"):
+            if getattr(self, name) is None and getattr(self.conf, name, None) is None:
+                raise ValueError(f"{name} is required (at the top level or inside conf)")
+        return self
 
 
 class OrderFiltering(_Value):
@@ -158,6 +174,7 @@ class OmsSetting(Resource[SettingSpec]):
         "value.auth.password",
         "value.endpoint_conf[].auth.token",
         "value.api_key",
+        "value.conf.api_key",
     )
     can_delete: ClassVar[bool] = False
 
