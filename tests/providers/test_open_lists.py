@@ -77,3 +77,20 @@ def test_validate_strict_turns_the_warnings_into_errors(tmp_path: Path) -> None:
     assert strict.exit_code == 1, strict.output
     assert "error: event_type 'package-created' is not a documented event type" in strict.output
     assert "did you mean 'package.created'?" in strict.output
+
+
+def test_a_geocode_setting_nested_under_conf_converges(tmp_path: Path) -> None:
+    h = BrandHarness(tmp_path, env={"GEO_KEY": "canary-geo-key-71c2"})
+    h.write(
+        {
+            "settings.yaml": """\
+            oms_setting:
+              GEOCODE_PROVIDER_SETTINGS:
+                value:
+                  conf: {provider: google, api_key: "${secret.GEO_KEY}"}
+            """
+        }
+    )
+    h.converge()
+    [row] = h.raw.get("/api/v1/oms/settings/application_settings/").json()["results"]
+    assert row["json_value"] == {"conf": {"provider": "google", "api_key": "********"}}
