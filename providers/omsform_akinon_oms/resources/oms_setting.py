@@ -77,9 +77,14 @@ class GeolocationDiscovery(_Value):
     api_key: str
 
 
-class _GeocodeConf(_Value):
+class _GeocodeRequired(_Value):
+    """The keys a geocode value needs, at its top level or inside ``conf``."""
+
     provider: str | None = None
     api_key: str | None = None
+
+
+class _GeocodeConf(_GeocodeRequired):
     url: str | None = None
 
 
@@ -94,7 +99,7 @@ class GeocodeProviderSettings(_Value):
 
     @model_validator(mode="after")
     def _provider_and_key(self) -> GeocodeProviderSettings:
-        for name in ("provider", "api_key"):
+        for name in _GeocodeRequired.model_fields:
             if getattr(self, name) is None and getattr(self.conf, name, None) is None:
                 raise ValueError(f"{name} is required (at the top level or inside conf)")
         return self
