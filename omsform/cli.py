@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import os
 import signal
@@ -197,10 +198,17 @@ def main() -> None:
 
 @main.command()
 @_brand_arg()
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat every warning as an error (undocumented event types and command classes too).",
+)
 @fails_cleanly
-def validate(brand: Path) -> None:
+def validate(brand: Path, strict: bool) -> None:
     """Check BRAND offline (secrets are placeholders); exit 0 valid, 1 invalid."""
     loaded = load_brand(brand, offline=True, sandbox=True)
+    if strict and loaded.warnings:
+        raise ConfigError([dataclasses.replace(w, severity="error") for w in loaded.warnings])
     for warning in loaded.warnings:
         OUT.err(str(warning))
     kinds = {d.kind for d in loaded.desired.values()}
@@ -511,6 +519,11 @@ def sandbox() -> None:
 @click.option("--rate-limit", default=0.0, type=float, help="Requests per second (0: none).")
 @click.option("--step-seconds", default=1.0, type=float, help="How long a setup step runs.")
 @click.option("--seed", default="demo", show_default=True, help="demo | empty | large:N")
+@click.option(
+    "--strict-writes",
+    is_flag=True,
+    help="400 for unknown or read-only fields and undocumented values (default: ignored as DRF).",
+)
 @fails_cleanly
 def sandbox_serve(
     host: str,
@@ -523,6 +536,7 @@ def sandbox_serve(
     rate_limit: float,
     step_seconds: float,
     seed: str,
+    strict_writes: bool,
 ) -> None:
     """Serve both providers' sandboxes on one port (foreground)."""
     from omsform.sandbox import DEFAULT_TOKEN, parse_seed, serve
@@ -538,6 +552,7 @@ def sandbox_serve(
         fail_rate=fail_rate,
         rate_limit_per_s=rate_limit,
         step_seconds=step_seconds,
+        strict_writes=strict_writes,
     )
     token = token or DEFAULT_TOKEN
     seeded = _seeded_before(Path(db))

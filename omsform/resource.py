@@ -11,7 +11,10 @@ Contract for implementers:
   applied from YAML compares equal on the next read.
 - ``create``/``update``/``delete`` **must** make exactly one write request, except where the
   remote API forces more (documented on the kind), and return the object as the write's response
-  describes it (no read before or after).
+  describes it (no read before or after). A create whose answer does not describe the object
+  (an empty body, ``{}``, a message such as "created successfully") is followed by exactly one
+  lookup by natural key (:meth:`Resource.created`): the object exists, so it is never reported
+  as a failed create while it can be found.
 - write-only values (``write_only`` paths) **must** be left out of ``list`` results (``None``).
 - a kind **may** override :meth:`decide` for actions other than the default create/update/
   replace/delete (setup steps *run*, immutable Ginesys fields are *manual*).
@@ -19,11 +22,12 @@ Contract for implementers:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol
 
-from omsform.errors import Problem
+from omsform.errors import Problem, ProviderError
 from omsform.spec import Desired, Remote, S, Spec
 
 if TYPE_CHECKING:
@@ -109,6 +113,8 @@ class Resource(Generic[S]):
     A field that holds write-only values cannot be open (the live map has them masked)."""
     can_create: ClassVar[bool] = True
     can_delete: ClassVar[bool] = True
+    id_field: ClassVar[str] = "id"
+    """Where a write's answer holds the object's server id (see :meth:`created`)."""
 
     # --- identity -------------------------------------------------------------------------
     @classmethod
@@ -196,3 +202,40 @@ class Resource(Generic[S]):
     async def run(self, client: WriteClient, current: Remote[S], ctx: WriteContext) -> Remote[S]:
         """Carry out a ``run`` action (setup steps); return the object afterwards."""
         raise NotImplementedError(f"{self.kind} has nothing to run")
+
+    # --- helpers for kinds ---------------------------------------------------------------------
+    def holds_object(self, answer: Any) -> bool:
+        """Whether a write's decoded answer describes the object: a JSON object with its id."""
+        return isinstance(answer, Mapping) and answer.get(self.id_field) not in (None, "")
+
+    async def created(
+        self,
+        client: ApiClient,
+        spec: S,
+        ctx: ReadContext,
+        answer: Any,
+        to_remote: Callable[[Mapping[str, Any]], Remote[S]],
+    ) -> Remote[S]:
+        """The object a create made: ``to_remote(answer)`` when the answer describes it, else
+        the one found by natural key in a single fresh listing (:meth:`find_created`)."""
+        if self.holds_object(answer):
+            return to_remote(answer)
+        return await self.find_created(client, spec, ctx, answer)
+
+    async def find_created(
+        self, client: ApiClient, spec: S, ctx: ReadContext, answer: Any
+    ) -> Remote[S]:
+        """After a create the server accepted without describing the object (an empty body,
+        ``{}``, ``"created successfully"``): list the kind once and return the object with
+        ``spec``'s natural key. Not found is a :class:`ProviderError` that says the create was
+        accepted (it is not sent again: that could make a duplicate)."""
+        key = self.key(spec)
+        found = next((r for r in await self.list(client, ctx) if self.key(r.spec) == key), None)
+        if found is None:
+            shown = json.dumps(answer, ensure_ascii=False, default=str)[:200]
+            raise ProviderError(
+                f"{self.kind} '{key}': the server accepted the create (answer: {shown}) but "
+                "does not list an object with that key; not sent again (it may be a duplicate). "
+                "Check it in the UI, then run plan"
+            )
+        return found

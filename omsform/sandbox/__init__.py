@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from omsform.sandbox.drf import HttpError, detail, field_errors, json_body
+from omsform.sandbox.drf import STRICT_WRITES, HttpError, detail, field_errors, json_body
 from omsform.sandbox.drift import drift_errors
 from omsform.sandbox.knobs import DroppedConnection, Knobs, KnobsMiddleware, Stats
 from omsform.sandbox.store import Store
@@ -132,7 +132,12 @@ def route(
                 status_code=405,
                 headers={"Allow": ", ".join(methods)},
             )
-        return await endpoint(handler)(request)
+        ctx = getattr(request.app.state, "ctx", None)
+        strict = STRICT_WRITES.set(bool(ctx is not None and ctx.knobs.strict_writes))
+        try:
+            return await endpoint(handler)(request)
+        finally:
+            STRICT_WRITES.reset(strict)
 
     dispatch.__name__ = handler.__name__
     bare = path.rstrip("/")

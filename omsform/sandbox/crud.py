@@ -4,6 +4,7 @@ the objects generated for the ``large:N`` seed.
 Sandbox areas whose API is a plain model CRUD declare a :class:`ViewSet` (schema, unique
 fields, filters, cross-field rules, how to render) instead of writing five handlers each.
 Behaviour follows DRF: ``POST`` → 201 with the object, ``PUT`` needs every required field,
+unknown and read-only fields are ignored (400s under the ``strict_writes`` knob),
 ``PATCH`` is partial, ``DELETE`` → 204; omitted optional fields keep their value on update
 (DRF only saves the validated fields); duplicates of a unique field are 400s naming it.
 """
@@ -59,8 +60,10 @@ def text(
     pattern: str | None = None,
     pattern_message: str = "Enter a valid value.",
     choices: tuple[str, ...] = (),
+    open_choices: bool = False,
 ) -> Field:
-    """A DRF ``CharField``: blank and length messages as DRF words them."""
+    """A DRF ``CharField``: blank and length messages as DRF words them. ``open_choices``:
+    ``choices`` are the documented values, others are accepted unless ``strict_writes``."""
 
     def check(value: str) -> str | None:
         if not blank and not value.strip():
@@ -72,7 +75,13 @@ def text(
         return None
 
     return Field(
-        str, required=required, default=default, nullable=nullable, choices=choices, check=check
+        str,
+        required=required,
+        default=default,
+        nullable=nullable,
+        choices=choices,
+        check=check,
+        open_choices=open_choices,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -210,6 +211,13 @@ def _scalar(value: Any) -> Any:
 
 # --- field validation ---------------------------------------------------------------------
 
+STRICT_WRITES: ContextVar[bool] = ContextVar("sandbox_strict_writes", default=False)
+"""Whether the request being handled runs under the ``strict_writes`` knob (set per request by
+:func:`omsform.sandbox.route` from the app's knobs). Off, writes are as lenient as DRF: unknown
+and read-only fields are ignored, and an open choice list (:attr:`Field.open_choices`) accepts
+other values. On, each of those is a 400, so a client sending something the server would ignore
+is seen."""
+
 
 @dataclass(frozen=True)
 class Field:
@@ -222,6 +230,7 @@ class Field:
     nullable: bool = False
     read_only: bool = False
     check: Callable[[Any], str | None] | None = None  # extra rule: returns an error message
+    open_choices: bool = False  # choices are the documented values, not all (strict_writes: all)
 
     def validate(self, value: Any) -> str | None:
         """The DRF-style message for a bad value, or None."""
@@ -237,7 +246,8 @@ class Field:
                 return f"Ensure this value is less than or equal to {INT64[1]}."
             if value < INT64[0]:
                 return f"Ensure this value is greater than or equal to {INT64[0]}."
-        if self.choices and value not in self.choices:
+        closed = not self.open_choices or STRICT_WRITES.get()
+        if self.choices and closed and value not in self.choices:
             return f'"{value}" is not a valid choice.'
         return self.check(value) if self.check else None
 
@@ -258,11 +268,13 @@ def validate(
     body: Mapping[str, Any], schema: Mapping[str, Field], *, partial: bool = False
 ) -> dict[str, Any]:
     """Validate a request body against ``schema``; return the clean data (defaults filled on a
-    full write). Unknown and read-only fields are 400s (stricter than DRF on purpose: a client
-    sending a field the server would ignore has a bug omsform must see)."""
+    full write). Unknown and read-only fields are ignored, as DRF ignores them (a client that
+    sends back every field it read, such as Akinon's ``omnisdk``, works); under the
+    ``strict_writes`` knob (:data:`STRICT_WRITES`) they are 400s, so a test sees a client send
+    a field the server would ignore."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
-    for name in body:
+    for name in body if STRICT_WRITES.get() else ():
         if name not in schema:
             errors[name] = ["Unknown field."]
         elif schema[name].read_only:

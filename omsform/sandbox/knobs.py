@@ -18,6 +18,11 @@ is set) rewrite a DRF page into one a client must not take as complete — see
 last second (a sliding window, stricter than a token bucket). Its clock can be injected
 (:class:`KnobsMiddleware` ``clock``) so tests pace against it without real pauses.
 
+``strict_writes`` (``omsform sandbox serve --strict-writes``) makes writes stricter than DRF:
+unknown and read-only fields, undocumented values of open lists (webhook event types, command
+classes) and credentials an engine does not use are 400s instead of being ignored or accepted
+(see :data:`omsform.sandbox.drf.STRICT_WRITES`).
+
 Paths under ``/_sandbox/`` are never delayed, failed or counted.
 """
 
@@ -67,6 +72,7 @@ class Knobs:
     rate_limit_per_s: float = 0.0  # 0 = unlimited
     step_seconds: float = 1.0  # how long a setup step stays WORKING
     listing_fault: str = ""  # one of LISTING_FAULTS, "" = none
+    strict_writes: bool = False  # 400 for unknown/read-only fields, undocumented choices, ...
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> dict[str, list[str]]:
@@ -107,6 +113,8 @@ def _knob_error(name: str, value: Any) -> str | None:
     if name == "seed":
         ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
         return None if ok else "An integer or null is required."
+    if name == "strict_writes":
+        return None if isinstance(value, bool) else "Must be a valid boolean."
     if name == "fault_path":
         return None if isinstance(value, str) else "Not a valid string."
     if name == "listing_fault":

@@ -151,7 +151,7 @@ def test_a_second_target_is_a_second_object(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("package.status.packed", "package-created", "event_type"),
+        ("package.status.packed", "package created", "event_type"),  # not one word
         ("type: exponential", "type: backoff", "retry_countdown_config.type"),
         ("https://erp.example.com/hooks/packed", "erp.example.com", "target_url"),
     ],

@@ -54,3 +54,10 @@ def anon(app: Starlette) -> Iterator[TestClient]:
     """A client without credentials."""
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+def strict_writes(ctx: SandboxContext) -> None:
+    """The ``strict_writes`` knob: unknown and read-only fields, undocumented values of open
+    lists and unused credentials are 400s (by default they are ignored or accepted, as DRF)."""
+    ctx.knobs.strict_writes = True

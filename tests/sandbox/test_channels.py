@@ -82,6 +82,7 @@ def test_patch_changes_is_active_and_configuration(synced: TestClient) -> None:
     assert synced.get(f"{CHANNELS}{before['id']}/").json() == after
 
 
+@pytest.mark.usefixtures("strict_writes")
 @pytest.mark.parametrize("field", ["name", "omnitron_id", "channel_type", "id", "created_date"])
 def test_patch_of_an_omnitron_owned_field_is_400(synced: TestClient, field: str) -> None:
     channel = web(synced)
@@ -91,6 +92,7 @@ def test_patch_of_an_omnitron_owned_field_is_400(synced: TestClient, field: str)
     assert web(synced) == channel
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_patch_with_unknown_field_or_wrong_type_is_400(synced: TestClient) -> None:
     channel_id = web(synced)["id"]
     unknown = synced.patch(f"{CHANNELS}{channel_id}/", json={"colour": "red"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.sandbox.calls import created
@@ -52,6 +53,7 @@ def test_duplicate_title_is_a_400_naming_the_field(client: TestClient) -> None:
     assert response.json() == {"title": ["package denial reason with this title already exists."]}
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_bad_bodies_are_drf_400s(client: TestClient) -> None:
     assert client.post(PATH, json={}).json() == {"title": ["This field is required."]}
     wrong = client.post(PATH, json={"title": "x", "priority": "high", "colour": "red"})

@@ -52,6 +52,7 @@ def test_key_outside_the_enum_is_400(client: TestClient) -> None:
     assert answer.json() == {"key": ['"MY_OWN_KEY" is not a valid choice.']}
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_create_needs_key_and_value_and_nothing_else(client: TestClient) -> None:
     assert client.post(SETTINGS, json={}).json() == {
         "key": ["This field is required."],
@@ -105,6 +106,7 @@ def test_update_is_200_with_an_empty_body(client: TestClient, method: str) -> No
     assert client.get(f"{SETTINGS}{made['id']}/").json()["json_value"] == {"channels": []}
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_update_cannot_change_the_key(client: TestClient) -> None:
     made = create(client, "IS_TRADEIN_ENABLED", False)
     body = {"key": "ORDER_FILTERING", "json_value": True}

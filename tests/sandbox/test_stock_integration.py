@@ -63,6 +63,7 @@ def test_locations_point_at_the_configured_engine(client: TestClient) -> None:
     assert isinstance(engine, int)
 
 
+@pytest.mark.usefixtures("strict_writes")
 @pytest.mark.parametrize(
     ("body", "errors"),
     [

@@ -186,6 +186,7 @@ def test_wrong_types_are_400(client: TestClient, field: str, value: Any, message
     assert answer.json() == {field: [message]}
 
 
+@pytest.mark.usefixtures("strict_writes")
 @pytest.mark.parametrize(
     ("field", "message"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.sandbox.calls import created
@@ -83,6 +84,7 @@ def _body(client: TestClient) -> dict[str, Any]:
     }
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_command_class_must_be_documented(client: TestClient) -> None:
     response = client.post(PATH, json={**_body(client), "command_class": "LaunchRocketCommand"})
     assert response.status_code == 400
@@ -133,6 +135,7 @@ def test_update_and_delete(client: TestClient) -> None:
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_auth_and_bad_json(client: TestClient, anon: TestClient) -> None:
     assert anon.post(PATH, json={}).status_code == 401
     bad = client.post(PATH, content=b"{", headers={"Content-Type": "application/json"})

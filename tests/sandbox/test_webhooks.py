@@ -55,6 +55,7 @@ def test_whisperer_delete_and_its_other_methods(client: TestClient) -> None:
     assert client.get(HOOKS).json()["count"] == 0
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_unknown_event_types_are_refused(client: TestClient) -> None:
     for event in ("package-created", "package.exploded"):
         response = client.post(WHISPERER, json={**BODY, "event_type": event})
@@ -75,6 +76,7 @@ def test_retry_countdown_config_round_trips(client: TestClient, config: dict[str
     assert client.get(f"{HOOKS}{created['id']}/").json()["retry_countdown_config"] == config
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_bad_retry_countdown_config_gives_nested_errors(client: TestClient) -> None:
     response = client.post(
         HOOKS, json={**BODY, "retry_countdown_config": {"type": "sometimes", "delay": 3}}
@@ -123,6 +125,7 @@ def test_patch_put_and_delete_on_oms_hooks(client: TestClient) -> None:
     assert client.delete(url).status_code == 204
 
 
+@pytest.mark.usefixtures("strict_writes")
 def test_bad_bodies_and_auth(client: TestClient, anon: TestClient) -> None:
     response = client.post(HOOKS, json={"event_type": "package.created", "target_url": "ftp://x"})
     assert response.json() == {"target_url": ["Enter a valid URL."]}

@@ -158,7 +158,8 @@ class OmsCargoIntegration(Resource[CargoIntegrationSpec]):
         self, client: WriteClient, spec: CargoIntegrationSpec, ctx: WriteContext
     ) -> Remote[CargoIntegrationSpec]:
         """POST every field."""
-        return _remote(await client.post(api.CARGO_INTEGRATIONS, _body(spec, FIELDS)))
+        answer = await client.post(api.CARGO_INTEGRATIONS, _body(spec, FIELDS))
+        return await self.created(client, spec, ctx, answer, _remote)
 
     async def update(
         self,

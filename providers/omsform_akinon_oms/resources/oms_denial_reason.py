@@ -79,7 +79,8 @@ class OmsDenialReason(Resource[DenialReasonSpec]):
         self, client: WriteClient, spec: DenialReasonSpec, ctx: WriteContext
     ) -> Remote[DenialReasonSpec]:
         """POST every field."""
-        return _remote(await client.post(api.DENIAL_REASONS, _body(spec, FIELDS)))
+        answer = await client.post(api.DENIAL_REASONS, _body(spec, FIELDS))
+        return await self.created(client, spec, ctx, answer, _remote)
 
     async def update(
         self,

@@ -356,7 +356,10 @@ class OmsScenario(Resource[ScenarioSpec]):
     ) -> Remote[ScenarioSpec]:
         """POST the whole scenario."""
         body = await self._body(client, spec, frozenset(FIELDS), ctx)
-        return await self._written(client, ctx, await client.post(api.SCENARIOS, body))
+        answer = await client.post(api.SCENARIOS, body)
+        if not self.holds_object(answer):
+            return await self.find_created(client, spec, ctx, answer)
+        return await self._written(client, ctx, answer)
 
     async def update(
         self,

@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from omsform.errors import Location, Problem
@@ -77,12 +78,32 @@ class GeolocationDiscovery(_Value):
     api_key: str
 
 
-class GeocodeProviderSettings(_Value):
-    """``GEOCODE_PROVIDER_SETTINGS`` [D]."""
+class _GeocodeRequired(_Value):
+    """The keys a geocode value needs, at its top level or inside ``conf``."""
 
-    provider: str
-    api_key: str
+    provider: str | None = None
+    api_key: str | None = None
+
+
+class _GeocodeConf(_GeocodeRequired):
     url: str | None = None
+
+
+class GeocodeProviderSettings(_Value):
+    """``GEOCODE_PROVIDER_SETTINGS``: ``{provider, api_key, url?}`` [D], or the same keys nested
+    under ``conf`` [I] (a documented list example is cut off at ``{"con…``)."""
+
+    provider: str | None = None
+    api_key: str | None = None
+    url: str | None = None
+    conf: _GeocodeConf | None = None
+
+    @model_validator(mode="after")
+    def _provider_and_key(self) -> GeocodeProviderSettings:
+        for name in _GeocodeRequired.model_fields:
+            if getattr(self, name) is None and getattr(self.conf, name, None) is None:
+                raise ValueError(f"{name} is required (at the top level or inside conf)")
+        return self
 
 
 class OrderFiltering(_Value):
@@ -173,6 +194,7 @@ class OmsSetting(Resource[SettingSpec]):
         "value.auth.password",
         "value.endpoint_conf[].auth.token",
         "value.api_key",
+        "value.conf.api_key",
     )
     can_delete: ClassVar[bool] = False
 
@@ -222,7 +244,8 @@ class OmsSetting(Resource[SettingSpec]):
     ) -> Remote[SettingSpec]:
         """POST ``{key, json_value}``."""
         body = {api.SETTING_KEY: spec.key, api.SETTING_VALUE: spec.value}
-        return self._remote(await client.post(api.SETTINGS, body))
+        answer = await client.post(api.SETTINGS, body)
+        return await self.created(client, spec, ctx, answer, self._remote)
 
     async def update(
         self,

@@ -13,13 +13,15 @@ twice. The steps run in the guide's order, addresses → stock_locations → cha
 to FINISHED before the next starts: each step :meth:`~OmsSetupStep.comes_after` the declared
 steps before it, so apply's levels order them. The polling pause is :data:`SLEEP` (tests
 replace it). Paths: [D] addresses and stock_locations, [B] channels; the ``get_async_status`` body
-[D]; the ``is_required`` body [P] (``{"is_required": …}``, ``{"result": …}`` or a bare bool are
-all read). See ``api.py``.
+[D]; the ``is_required`` body [P]: ``{"is_required": bool}``, ``{"result": bool}`` or a bare JSON
+bool are read, anything else fails the plan naming the body (never "not required" by default:
+an unread answer must not skip a copy). See ``api.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, Literal
 
@@ -50,6 +52,7 @@ ids onto the copied addresses, so stores copied before new addresses keep null i
 REQUIRED = api.STEP_IS_REQUIRED_FIELD  # kept in Remote.server: required, or a job WORKING
 JOB = api.STEP_RESULT_FIELD  # kept in Remote.server: the job's status at plan time
 WORKING = "WORKING"
+SHOWN_BODY_MAX = 200  # characters of an unreadable is_required body shown in the error
 SLEEP: Callable[[float], Awaitable[None]] = asyncio.sleep
 """How the run pauses between status polls (looked up at each pause, so tests can swap it)."""
 
@@ -109,10 +112,8 @@ class OmsSetupStep(Resource[SetupStepSpec]):
 
     @staticmethod
     async def _is_required(client: ApiClient, step: str) -> bool:
-        body = await client.get(api.SETUP_STEPS[step] + api.STEP_IS_REQUIRED)
-        if isinstance(body, dict):
-            body = body.get(api.STEP_IS_REQUIRED_FIELD, body.get(api.STEP_RESULT_FIELD))
-        return bool(body)
+        path = api.SETUP_STEPS[step] + api.STEP_IS_REQUIRED
+        return is_required_answer(await client.get(path), step, path)
 
     async def run(
         self, client: WriteClient, current: Remote[SetupStepSpec], ctx: WriteContext
@@ -150,6 +151,29 @@ async def _wait(client: ApiClient, base: str, step: str) -> str:
         await SLEEP(delay)
         waited += delay
         delay = min(delay * 2, POLL_MAX_S)
+
+
+def is_required_answer(body: Any, step: str, path: str) -> bool:
+    """The boolean in an ``is_required`` answer: ``{"result": bool}``, ``{"is_required": bool}``
+    or a bare JSON bool. Anything else (``"false"``, ``0``, ``null``, an object without either
+    key, both keys disagreeing) is a :class:`ProviderError` naming the body: guessing would
+    either skip a copy that is needed or run one that is not."""
+    if isinstance(body, bool):
+        return body
+    if isinstance(body, dict):
+        found = [body[k] for k in (api.STEP_RESULT_FIELD, api.STEP_IS_REQUIRED_FIELD) if k in body]
+        if found and all(isinstance(v, bool) for v in found) and len(set(found)) == 1:
+            return bool(found[0])
+    shown = json.dumps(body, ensure_ascii=False, default=str)
+    if len(shown) > SHOWN_BODY_MAX:
+        shown = shown[:SHOWN_BODY_MAX] + "…"
+    raise ProviderError(
+        f"setup step {step}: GET {path} answered {shown}, which is none of the shapes omsform "
+        f'reads ({{"{api.STEP_RESULT_FIELD}": true|false}}, '
+        f'{{"{api.STEP_IS_REQUIRED_FIELD}": true|false}} or a bare true|false); '
+        "nothing was run. Report the body; if your OMS uses another field name, set "
+        "STEP_IS_REQUIRED_FIELD in the provider block's api: map"
+    )
 
 
 async def _status(client: ApiClient, base: str) -> str:

@@ -215,7 +215,8 @@ class OmsStockLocation(Resource[StockLocationSpec]):
         self, client: WriteClient, spec: StockLocationSpec, ctx: WriteContext
     ) -> Remote[StockLocationSpec]:
         """POST the whole object."""
-        return _remote(await client.post(api.STOCK_LOCATIONS, _body(spec, FIELDS)))
+        answer = await client.post(api.STOCK_LOCATIONS, _body(spec, FIELDS))
+        return await self.created(client, spec, ctx, answer, _remote)
 
     async def update(
         self,

@@ -20,20 +20,21 @@ the wire names (``api.WEBHOOK_FIELDS``, ``api.RETRY_COUNTDOWN_FIELDS``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from omsform.errors import Problem
 from omsform.http import ApiClient, WriteClient
 from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Remote, Spec, fingerprint_of
+from omsform.spec import Desired, Remote, Spec, fingerprint_of
 from omsform_akinon_oms import api
+from omsform_akinon_oms.documented import undocumented
 
-if TYPE_CHECKING:
-    EventType = str
-else:  # a Literal of the list in api.py, so the schema and the error name every event type
-    EventType = Literal[api.WEBHOOK_EVENT_TYPES]
-"""The documented event types (``api.WEBHOOK_EVENT_TYPES``)."""
+EVENT_TYPE_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+"""An event type: one word of letters, digits and ``. _ - :`` (``package.created``, the docs'
+``package-created``, a marketplace flow's own format). Values outside the documented list
+(``api.WEBHOOK_EVENT_TYPES``) are warnings, not errors (:mod:`omsform_akinon_oms.documented`)."""
 
 
 class Header(Spec):
@@ -70,12 +71,14 @@ class RetryCountdown(Spec):
 class WebhookSpec(Spec):
     """The managed fields of a subscription; defaults are the server's."""
 
-    event_type: EventType = Field(
+    event_type: str = Field(
+        pattern=EVENT_TYPE_PATTERN,
+        max_length=255,
         description=(
-            "The event delivered (one of the documented types: package.created, "
-            "package.status.shipped, shipment.created, …); part of the natural key."
+            "The event delivered (the documented types are listed in the examples; others get "
+            "a did-you-mean warning); part of the natural key."
         ),
-        examples=["package.status.shipped"],
+        examples=list(api.WEBHOOK_EVENT_TYPES),
     )
     target_url: str = Field(
         pattern=r"^https?://\S+$",
@@ -162,6 +165,11 @@ class OmsWebhook(Resource[WebhookSpec]):
     write_only: ClassVar[tuple[str, ...]] = ("secret_key", "additional_headers[].value")
     open_maps: ClassVar[tuple[str, ...]] = (api.WEBHOOK_CONFIG,)
 
+    @classmethod
+    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+        """Warn about event types outside the documented list (the list is not closed)."""
+        return undocumented(desired, api.WEBHOOK_EVENT_TYPE, api.WEBHOOK_EVENT_TYPES, "event type")
+
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[WebhookSpec]]:
         """Every subscription."""
         rows = await client.list_all(
@@ -173,7 +181,8 @@ class OmsWebhook(Resource[WebhookSpec]):
         self, client: WriteClient, spec: WebhookSpec, ctx: WriteContext
     ) -> Remote[WebhookSpec]:
         """POST the whole subscription to the documented whisperer endpoint."""
-        return _remote(await client.post(api.WHISPERER_HOOKS, _body(spec, FIELDS)))
+        answer = await client.post(api.WHISPERER_HOOKS, _body(spec, FIELDS))
+        return await self.created(client, spec, ctx, answer, _remote)
 
     async def update(
         self,

@@ -16,6 +16,9 @@ Login [D, Akinon omnisdk; reference §1.2]: ``POST /api/v1/auth/login/`` and
 answer ``{"key": <the sandbox token>}``; wrong credentials → 400
 ``{"non_field_errors": ["Unable to log in with provided credentials."]}`` (DRF's login view).
 
+Omnitron's ``GET /api/v1/active_user/`` [D, Akinon omnisdk validates a given token with it]
+answers the token's user (:data:`ACTIVE_USER`) with a valid token, DRF's 401 otherwise.
+
 Changing the fake Omnitron (so a setup step becomes required again), no auth needed:
 ``POST /_sandbox/omnitron/{channels|stores|addresses}`` with one record upserts it by
 ``omnitron_id`` (for addresses: by ``level`` and ``omnitron_id``; a missing ``omnitron_id`` gets
@@ -36,6 +39,16 @@ from omsform.sandbox.drf import Field, field_errors, json_body, not_found, valid
 
 USERNAME = "admin"
 PASSWORD = "sandbox-admin"  # a fixed, documented sandbox credential, never a real one
+ACTIVE_USER: dict[str, Any] = {
+    "pk": 1,
+    "username": USERNAME,
+    "email": "admin@sandbox.example",
+    "first_name": "Sandbox",
+    "last_name": "Admin",
+    "is_staff": True,
+    "is_superuser": True,
+}
+"""What ``GET /api/v1/active_user/`` answers for the sandbox token (the token's user)."""
 
 CHANNELS = "omnitron_channels"
 STORES = "omnitron_stores"
@@ -163,6 +176,9 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
             )
         return JSONResponse({"key": ctx.token})
 
+    async def active_user(request: Request) -> Response:
+        return JSONResponse(ACTIVE_USER)
+
     async def admin(request: Request) -> Response:
         kind = request.path_params["kind"]
         if kind not in SOURCES:
@@ -174,6 +190,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
     return [
         *route("/api/v1/auth/login/", login, ["POST"]),
         *route("/api/i1/auth/login/", login, ["POST"]),
+        *route("/api/v1/active_user/", active_user, ["GET"], auth=ctx.require_token),
         *route("/_sandbox/omnitron/{kind}/", admin, ["GET", "POST"]),
     ]
 

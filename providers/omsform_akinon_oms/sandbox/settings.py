@@ -8,8 +8,10 @@ of :data:`KEYS` (rows seeded outside the API may have other keys) and not exist 
 400 ``{"key": [...]}``; a value the key's validator refuses is 400 ``{"json_value": ...}``
 (nested field errors, or a list).
 [D] ``GET …/{id}/``; ``PATCH`` or ``PUT …/{id}/`` with ``{json_value}`` → **200 with an empty
-body**. ``key`` cannot change: sending it is 400 "This field is read-only." (the sandbox refuses
-rather than ignores, so a client bug shows). No ``DELETE`` (405).
+body**. ``key`` cannot change: a ``key`` in the body is ignored, as DRF ignores read-only fields
+(400 "This field is read-only." under the ``strict_writes`` knob). No ``DELETE`` (405).
+``GEOCODE_PROVIDER_SETTINGS`` takes ``provider`` and ``api_key`` at the top level or inside a
+nested ``conf`` object.
 
 Secrets are masked as ``"********"`` on every read [D for the Omnitron password, I for the
 rest]: ``OMNITRON_CLIENT_SETTINGS`` ``auth.password`` and ``endpoint_conf[].auth.token``, and
@@ -76,8 +78,15 @@ def _omnitron_client(value: Any) -> Errors:
 
 
 def _geocode(value: Any) -> Errors:
-    errors = _strings(value, ("provider", "api_key"))
-    if errors is None and not isinstance(value.get("url", ""), str):
+    """``{provider, api_key, url?}`` [D], each of them also accepted inside ``conf`` [I]."""
+    if not isinstance(value, dict):
+        return ["Expected a dictionary of items."]
+    conf = value.get("conf")
+    if conf is not None and not isinstance(conf, dict):
+        return {"conf": ["Expected a dictionary of items."]}
+    merged = {**(conf or {}), **{k: v for k, v in value.items() if k != "conf"}}
+    errors = _strings(merged, ("provider", "api_key"))
+    if errors is None and not isinstance(merged.get("url", ""), str):
         errors = {"url": ["Not a valid string."]}
     return errors
 

@@ -8,8 +8,8 @@ token): ``[{"value", "label", "auth_type"}]`` with values ``anonymous``, ``basic
 [B] ``POST …/execute/`` with ``{url, stock_engine_type, username?, password?}`` → 204; it
 configures the one engine at once (no job). 400 when ``url`` is missing or not an http(s) URL,
 when ``stock_engine_type`` is unknown, when ``basic_auth``/``token`` lacks ``username`` or
-``password``, and when ``anonymous`` is given credentials it would ignore [P]. Unknown fields
-are 400s.
+``password``; credentials given to an ``anonymous`` engine are accepted (and unused), unknown
+fields ignored, as DRF would (both are 400s under the ``strict_writes`` knob) [P].
 
 [P] ``GET /api/v1/oms/setup/product-stock-integration/`` → the current configuration
 ``{url, stock_engine_type, username, password}`` with ``password`` masked as ``"********"``
@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
-from omsform.sandbox.drf import Field, field_errors, json_body, validate
+from omsform.sandbox.drf import STRICT_WRITES, Field, field_errors, json_body, validate
 
 PATH = "/api/v1/oms/setup/product-stock-integration/"
 COLLECTION = "stock_engines"
@@ -111,12 +111,14 @@ def _configure(ctx: SandboxContext, body: dict[str, Any]) -> None:
             for name in ("username", "password")
             if not clean[name]
         }
-    else:
+    elif STRICT_WRITES.get():  # DRF would accept optional fields the engine does not use
         errors = {
             name: ["Not used by anonymous engines."]
             for name in ("username", "password")
             if clean[name]
         }
+    else:
+        errors = {}
     if errors:
         raise field_errors(errors)
     auth_type = clean["stock_engine_type"]

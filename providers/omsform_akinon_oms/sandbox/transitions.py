@@ -18,7 +18,8 @@ of non-letters into ``_``, within ``enum_class=PackageStatus``. The documented n
 
     {"id": 7, "name": "Ship", "slug": "SHIP_PACKAGE" (unique; letters, digits, _ or -),
      "source_state": 9, "target_state": 10 (state ids of one enum_class),
-     "command_class": "ShipThePackageCommand" (one of COMMAND_CLASSES),
+     "command_class": "ShipThePackageCommand" (any class name; only one of
+     COMMAND_CLASSES under the strict_writes knob: the documented list is not closed),
      "is_visible": true (default), "config": {} (default),
      "created_date": "…Z", "modified_date": "…Z"}
 
@@ -114,7 +115,9 @@ SCHEMA = {
     ),
     "source_state": Field(int, required=True),
     "target_state": Field(int, required=True),
-    "command_class": text(required=True, choices=COMMAND_CLASSES),
+    "command_class": text(
+        required=True, blank=False, max_length=255, choices=COMMAND_CLASSES, open_choices=True
+    ),
     "is_visible": boolean(default=True),
     "config": json_object(),
 }

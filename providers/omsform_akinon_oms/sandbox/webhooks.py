@@ -19,8 +19,9 @@ Object::
      "callback": null, "config": {}, "is_active": true,
      "created_date": "…Z", "modified_date": "…Z"}
 
-Write rules: ``event_type`` (required) must be one of :data:`EVENT_TYPES` (the documented
-dotted names; the hyphenated ``package-created`` of the docs' curl example is refused);
+Write rules: ``event_type`` (required) a non-blank string: the documented dotted names of
+:data:`EVENT_TYPES`, the hyphenated ``package-created`` of the docs' curl example or any other
+(the docs' list is not closed); only those of :data:`EVENT_TYPES` under ``strict_writes``;
 ``target_url`` (required) an http(s) URL; ``secret_key`` string or null (default null);
 ``additional_headers`` object of strings or null (default ``{}``); ``retry_countdown_config``
 null (default) or an object with ``type`` (required, ``fixed|linear|exponential|random``) and
@@ -102,7 +103,9 @@ def _headers(value: dict[str, Any]) -> str | None:
 
 
 SCHEMA = {
-    "event_type": text(required=True, choices=EVENT_TYPES),
+    "event_type": text(
+        required=True, blank=False, max_length=255, choices=EVENT_TYPES, open_choices=True
+    ),
     "target_url": Field(str, required=True, check=_url),
     "secret_key": text(default=None, nullable=True, max_length=255),
     "additional_headers": Field(dict, default=dict, nullable=True, check=_headers),

@@ -122,7 +122,8 @@ class GinesysOmsApp(Resource[GinesysAppSpec]):
         self, client: WriteClient, spec: GinesysAppSpec, ctx: WriteContext
     ) -> Remote[GinesysAppSpec]:
         """Create the app; with ``enabled: true`` also test both connections and enable it."""
-        made = _remote(await client.post(api.APPS, _body(spec)))
+        answer = await client.post(api.APPS, _body(spec))
+        made = await self.created(client, spec, ctx, answer, _remote)
         if not spec.enabled:
             return made
         await ctx.step("created", made.id)  # journaled: a kill from here on never creates again
