@@ -8,7 +8,16 @@ requests, optionally only for paths starting with ``fault_path``):
 - ``commit_drop``: a write is carried out, then the connection drops before the answer
   arrives — the "ambiguous create" every client must survive without duplicating.
 
-Paths under ``/_sandbox/`` are never delayed, failed or counted.
+Incomplete listings (``list_shape``, for every ``GET`` answering a DRF page, or only under
+``fault_path``) — the pages a client must refuse rather than take as the whole list:
+
+- ``no_count_no_next``: half the rows, neither ``count`` nor ``next``;
+- ``count_low``: ``count`` halved, so it is lower than the rows served;
+- ``repeat_id``: the page's first row served again in place of its last (one id twice, one
+  object hidden);
+- ``next_fails``: half the rows, and ``next`` pointing at a page that answers 404.
+
+Paths under ``/_sandbox/`` are never delayed, failed, reshaped or counted.
 """
 
 from __future__ import annotations
@@ -22,9 +31,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FAULTS = ("503", "429", "drop", "commit_drop")
+LIST_SHAPES = ("", "no_count_no_next", "count_low", "repeat_id", "next_fails")
+FAILING_PAGE = 999_999
 
 
 class DroppedConnection(Exception):
@@ -46,6 +58,7 @@ class Knobs:
     rate_limit_per_s: float = 0.0  # 0 = unlimited
     step_seconds: float = 1.0  # how long a setup step stays WORKING
     seed: int | None = None
+    list_shape: str = ""  # "" = lists served whole (see LIST_SHAPES)
 
     def update(self, values: dict[str, Any]) -> dict[str, list[str]]:
         """Set the given knobs, all or none: returns DRF-style errors for every unknown knob or
@@ -87,6 +100,9 @@ def _knob_error(name: str, value: Any) -> str | None:
         return None if ok else "An integer or null is required."
     if name == "fault_path":
         return None if isinstance(value, str) else "Not a valid string."
+    if name == "list_shape":
+        ok = value in LIST_SHAPES
+        return None if ok else f"One of {', '.join(repr(s) for s in LIST_SHAPES)} is required."
     if name == "faults":
         ok = isinstance(value, list) and all(f in FAULTS for f in value)
         return None if ok else f"A list of faults out of {', '.join(FAULTS)} is required."
@@ -142,8 +158,16 @@ class KnobsMiddleware:
         elif fault == "commit_drop":
             await self.app(scope, receive, _discard)
             raise DroppedConnection(scope["path"])
+        elif self._reshapes(scope):
+            await self.app(scope, receive, _Reshaper(send, scope, self.knobs.list_shape))
         else:
             await self.app(scope, receive, send)
+
+    def _reshapes(self, scope: Scope) -> bool:
+        k = self.knobs
+        if not k.list_shape or scope["method"] != "GET":
+            return False
+        return not k.fault_path or scope["path"].startswith(k.fault_path)
 
     async def _delay(self) -> None:
         k = self.knobs
@@ -188,6 +212,60 @@ async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[byte
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": head + headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class _Reshaper:
+    """A ``send`` that buffers a JSON answer and, when it is a DRF page, serves it in one of
+    the incomplete :data:`LIST_SHAPES`."""
+
+    def __init__(self, send: Send, scope: Scope, shape: str) -> None:
+        self.send, self.scope, self.shape = send, scope, shape
+        self.start: Message | None = None
+        self.body = b""
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+            return
+        if message["type"] != "http.response.body" or self.start is None:
+            await self.send(message)
+            return
+        self.body += message.get("body", b"")
+        if message.get("more_body"):
+            return
+        body = self._reshaped(self.body) if self.start["status"] == 200 else self.body
+        head = [(k, v) for k, v in self.start.get("headers", []) if k != b"content-length"]
+        head.append((b"content-length", str(len(body)).encode()))
+        await self.send({**self.start, "headers": head})
+        await self.send({"type": "http.response.body", "body": body})
+
+    def _reshaped(self, raw: bytes) -> bytes:
+        try:
+            page = json.loads(raw)
+        except ValueError:
+            return raw
+        if not (isinstance(page, dict) and isinstance(page.get("results"), list)):
+            return raw
+        return json.dumps(reshape_page(page, self.shape, self._failing_page())).encode()
+
+    def _failing_page(self) -> str:
+        return str(URL(scope=self.scope).include_query_params(page=FAILING_PAGE))
+
+
+def reshape_page(page: dict[str, Any], shape: str, failing_next: str) -> dict[str, Any]:
+    """``page`` (a DRF page) served in ``shape``, one of :data:`LIST_SHAPES`."""
+    rows = list(page["results"])
+    if shape == "no_count_no_next":
+        return {"results": rows[: len(rows) // 2]}
+    if shape == "count_low":
+        return {**page, "count": int(page.get("count") or 0) // 2}
+    if shape == "repeat_id" and len(rows) >= 2:
+        return {**page, "results": [*rows[:-1], rows[0]]}
+    if shape == "repeat_id" and rows:
+        return {**page, "count": int(page.get("count") or 0) + 1, "results": [*rows, rows[0]]}
+    if shape == "next_fails":
+        return {**page, "next": failing_next, "results": rows[: len(rows) // 2]}
+    return page
 
 
 async def _discard(message: Message) -> None:
