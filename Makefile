@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint sandbox bench cassettes clean
+.PHONY: demo test lint sandbox bench chaos cassettes clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "omsform needs Python 3.11+")'
@@ -29,6 +29,9 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run
+
+chaos: $(STAMP)
+	$(BIN)/python -m tests.chaos.run
 
 cassettes: $(STAMP)
 	OMSFORM_RECORD=1 $(BIN)/python -m pytest tests/providers -k cassette

@@ -3,7 +3,7 @@ and on a generated 300-object brand, each against its own served sandbox on loop
 row per scenario with its figures and PASS/FAIL against the issue's "Done when" bound.
 
 Exit 0 when every row passes, 1 otherwise. ``--quick`` runs a few trials of each (a smoke run).
-About 10–15 minutes on a 2-core machine with the default sizes.
+About 10 to 15 minutes on a 2-core machine with the default sizes.
 """
 
 from __future__ import annotations

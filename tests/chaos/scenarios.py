@@ -13,8 +13,9 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
-from omsform.plan import Plan, Summary
 from omsform_akinon_oms import api
+
+from omsform.plan import Plan, Summary
 from tests.chaos.world import (
     Result,
     World,
@@ -92,9 +93,7 @@ def kill(world: World, trials: int, rng: random.Random, latency_ms: float = 25.0
 
 
 # --- fault rates and drops ----------------------------------------------------------------
-def faults(
-    world: World, rate: float, trials: int, kinds: list[str], label: str = "faults"
-) -> Row:
+def faults(world: World, rate: float, trials: int, kinds: list[str], label: str = "faults") -> Row:
     """Applies under ``rate`` of ``kinds`` faults: each ends exit 0 with nothing left to do, or
     exit 1 with a next plan that is exactly the remaining work (only changes of the first plan,
     none it reported applied, and applying it converges); no duplicate."""
@@ -155,7 +154,7 @@ def _remaining_is_exact(
 
 # --- two applies at once --------------------------------------------------------------------
 def concurrent(world: World, trials: int, rng: random.Random) -> Row:
-    """Two applies of the brand started 0–50 ms apart: one is refused by the lock (exit 1,
+    """Two applies of the brand started 0 to 50 ms apart: one is refused by the lock (exit 1,
     naming the other's pid), no duplicate."""
     row = Row("two concurrent applies", world.name, trials, {}, False)
     refused = both_wrote = duplicates = 0
@@ -403,4 +402,3 @@ def _turn_into_delete(plan_file: Path, address: str) -> bool:
     plan = plan.model_copy(update={"summary": Summary.of(plan.changes)})
     plan_file.write_text(plan.to_json())
     return True
-

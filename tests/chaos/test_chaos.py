@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from omsform_ginesys import api as ginesys_api
 
 from tests.chaos import scenarios
 from tests.chaos.brands import demo_world
 from tests.chaos.run import server_for
-from tests.chaos.world import World, addresses
+from tests.chaos.world import World
 
 pytestmark = pytest.mark.slow
 
@@ -52,37 +51,26 @@ def test_under_503_and_429_every_apply_ends_cleanly_or_leaves_exactly_the_rest(
     _check(scenarios.faults(world, 0.3, 1, ["503", "429"]))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 item 4: a create found by key skips the Ginesys tests and enable"
-)
-def test_a_ginesys_create_committed_but_dropped_still_ends_enabled(world: World) -> None:
-    world.fresh()
-    _, first = world.plan_json()
-    world.knobs(fail_next=1, faults=["commit_drop"], fault_path=ginesys_api.APPS)
-    applied = world.run("apply", "BRAND", "--auto-approve")
-    world.calm()
-    _, remaining = world.plan_json()
-    assert first is not None and remaining is not None
-    if applied.code == 0:
-        assert remaining == [], addresses(remaining)
-    else:
-        assert applied.code == 1 and not addresses(remaining) - addresses(first)
-    assert world.duplicates() == 0
-
-
 @pytest.mark.xfail(strict=True, reason="issue 9 item 1: no brand lock")
 def test_of_two_concurrent_applies_one_is_refused_by_the_lock(world: World) -> None:
     _check(scenarios.concurrent(world, 1, random.Random(1)))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 item 10: import writes a URL token in plain text"
-)
+@pytest.mark.xfail(strict=True, reason="issue 9 item 10: import writes a URL token in plain text")
 def test_no_canary_secret_in_any_output_or_file(world: World) -> None:
     _check(scenarios.canaries(world, world.brand.parent))
 
 
-@pytest.mark.parametrize("shape", scenarios.LIST_SHAPES)
+ITEM_6 = pytest.mark.xfail(
+    strict=True, reason="issue 9 item 6: a page with neither count nor next is taken as complete"
+)
+SHAPES = [
+    pytest.param(shape, marks=ITEM_6) if shape == "no_count_no_next" else shape
+    for shape in scenarios.LIST_SHAPES
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
 def test_an_incomplete_listing_is_refused_with_no_write(world: World, shape: str) -> None:
     _check(scenarios.listing(world, shape))
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import OMSFORM, WRITE_METHODS, Result, Server
+from tests.e2e.conftest import OMSFORM, Result, Server
 
 RUN_TIMEOUT_S = 240.0
 """No single omsform run may take longer (a hung run is a failure, never a hung harness)."""
@@ -78,7 +78,7 @@ class World:
     def start(self, *args: str, env: Mapping[str, str] | None = None) -> Running:
         """``omsform ARGS`` started in the background (output kept in temporary files)."""
         argv = [str(self.brand) if a == "BRAND" else a for a in args]
-        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 (closed by Running.result)
         proc = subprocess.Popen(
             [str(OMSFORM), *argv],
             env={**self.env, **(env or {})},
