@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint sandbox bench cassettes docs clean
+.PHONY: demo test lint sandbox bench chaos cassettes docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "omsform needs Python 3.11+")'
@@ -33,6 +33,9 @@ bench: $(STAMP)
 docs: $(STAMP)  # regenerate docs/kinds/*.md and omsform.schema.json (a test fails when stale)
 	$(BIN)/omsform docs --write docs/kinds
 	$(BIN)/omsform schema -o omsform.schema.json
+
+chaos: $(STAMP)
+	$(BIN)/python -m tests.chaos.run
 
 cassettes: $(STAMP)
 	OMSFORM_RECORD=1 $(BIN)/python -m pytest tests/providers -k cassette

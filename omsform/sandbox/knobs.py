@@ -23,7 +23,7 @@ unknown and read-only fields, undocumented values of open lists (webhook event t
 classes) and credentials an engine does not use are 400s instead of being ignored or accepted
 (see :data:`omsform.sandbox.drf.STRICT_WRITES`).
 
-Paths under ``/_sandbox/`` are never delayed, failed or counted.
+Paths under ``/_sandbox/`` are never delayed, failed, spoilt or counted.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FAULTS = ("503", "429", "drop", "commit_drop", "commit_504")
@@ -49,8 +50,10 @@ LISTING_FAULTS = {
     "count_page": "`count` is the number of rows on the page, `next` kept",
     "next_null": "`next` null on every page, even when more pages follow",
     "repeat_id": "the page's last row replaced by a copy of its first",
+    "next_fails": "half the rows, and `next` pointing at a page that answers 404",
 }
 """Shapes of ``listing_fault`` (every one but ``no_count`` is an incomplete listing)."""
+FAILING_PAGE = 999_999  # the page ``next_fails`` links to: past the end, so a 404
 
 
 class DroppedConnection(Exception):
@@ -181,7 +184,8 @@ class KnobsMiddleware:
             await self.app(scope, receive, _discard)
             await _answer(send, 504, b'{"detail":"Gateway Timeout."}', [])
         elif self._listing_fault(scope):
-            await self.app(scope, receive, _Rewrite(send, self.knobs.listing_fault))
+            failing = str(URL(scope=scope).include_query_params(page=FAILING_PAGE))
+            await self.app(scope, receive, _Rewrite(send, self.knobs.listing_fault, failing))
         else:
             await self.app(scope, receive, send)
 
@@ -239,8 +243,8 @@ async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[byte
 class _Rewrite:
     """A ``send`` that holds a JSON answer back and spoils it if it is a DRF page."""
 
-    def __init__(self, send: Send, fault: str) -> None:
-        self.send, self.fault = send, fault
+    def __init__(self, send: Send, fault: str, failing_next: str) -> None:
+        self.send, self.fault, self.failing_next = send, fault, failing_next
         self.start: Message | None = None
         self.body = b""
 
@@ -254,15 +258,16 @@ class _Rewrite:
         self.body += message.get("body", b"")
         if message.get("more_body"):
             return
-        body = spoil_page(self.body, self.fault)
+        body = spoil_page(self.body, self.fault, self.failing_next)
         head = [(k, v) for k, v in self.start.get("headers", []) if k != b"content-length"]
         head.append((b"content-length", str(len(body)).encode()))
         await self.send({**self.start, "headers": head})
         await self.send({"type": "http.response.body", "body": body})
 
 
-def spoil_page(raw: bytes, fault: str) -> bytes:
-    """``raw`` rewritten by listing fault ``fault`` when it is a DRF page (else as it is)."""
+def spoil_page(raw: bytes, fault: str, failing_next: str = "") -> bytes:
+    """``raw`` rewritten by listing fault ``fault`` when it is a DRF page (else as it is);
+    ``failing_next`` is the link ``next_fails`` points at."""
     try:
         page = json.loads(raw)
     except ValueError:
@@ -283,6 +288,8 @@ def spoil_page(raw: bytes, fault: str) -> bytes:
         page["next"] = None
     elif fault == "repeat_id" and len(rows) > 1:
         rows[-1] = dict(rows[0])
+    elif fault == "next_fails":
+        page["next"], page["results"] = failing_next, rows[: len(rows) // 2]
     return json.dumps(page).encode()
 
 

@@ -225,3 +225,52 @@ def test_ui_edit_refuses_values_of_another_json_type(
     assert client.patch(url, json={"max_quota": 40}).status_code == 200
     assert client.get(f"{LOCATIONS}{made['id']}/").json()["max_quota"] == 40
     assert client.patch(f"/_sandbox/objects/stock_locations/{10**30}", json={}).status_code == 404
+
+
+def _two_locations(client: TestClient) -> None:
+    for code in ("WH-A", "WH-B"):
+        created = client.post(LOCATIONS, json={**WAREHOUSE, "erp_code": code})
+        assert created.status_code == 201
+
+
+def test_listing_fault_no_count_no_next_serves_neither(client: TestClient) -> None:
+    _two_locations(client)
+    knobs(client, listing_fault="no_count_no_next")
+    page = client.get(LOCATIONS).json()
+    assert page == {"results": page["results"]} and len(page["results"]) == 2
+
+
+def test_listing_fault_count_low_says_fewer_than_it_serves(client: TestClient) -> None:
+    _two_locations(client)
+    knobs(client, listing_fault="count_low")
+    page = client.get(LOCATIONS).json()
+    assert page["count"] == 1 and len(page["results"]) == 2
+
+
+def test_listing_fault_repeat_id_serves_one_row_twice(client: TestClient) -> None:
+    _two_locations(client)
+    knobs(client, listing_fault="repeat_id")
+    ids = [row["id"] for row in client.get(LOCATIONS).json()["results"]]
+    assert len(ids) == 2 and ids[0] == ids[1]
+
+
+def test_listing_fault_next_fails_points_at_a_404_page(client: TestClient) -> None:
+    _two_locations(client)
+    knobs(client, listing_fault="next_fails")
+    page = client.get(LOCATIONS).json()
+    assert len(page["results"]) == 1 and page["count"] == 2
+    assert client.get(page["next"]).status_code == 404
+
+
+def test_listing_fault_only_under_fault_path_and_never_for_details(client: TestClient) -> None:
+    _two_locations(client)
+    knobs(client, listing_fault="count_low", fault_path=CHANNELS)
+    assert client.get(LOCATIONS).json()["count"] == 2
+    assert client.get(CHANNELS).json()["count"] == -1  # one lower than the 0 copied so far
+    row = client.get(LOCATIONS).json()["results"][0]
+    assert client.get(f"{LOCATIONS}{row['id']}/").json()["id"] == row["id"]
+
+
+def test_an_unknown_listing_fault_is_refused(client: TestClient) -> None:
+    answer = client.post("/_sandbox/knobs", json={"listing_fault": "half"})
+    assert answer.status_code == 400 and "listing_fault" in answer.json()
