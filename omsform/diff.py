@@ -30,6 +30,10 @@ Rules, in the order they apply (spec §4):
   globs also see it as ``kind.key``.
 - Every reference must point at a declared object or one listed in ``current`` (when its kind
   was read); all missing ones are reported together in one :class:`PlanError`.
+- Every change is attributed (:mod:`omsform.attribution`): per field, ``drift`` when the live
+  value moved away from the digest the ledger recorded at the last apply, ``intent`` when only
+  the YAML moved, ``unknown`` without a record; creates and deletes by whether the ledger knows
+  the object.
 - ``targets`` keep the changes whose address matches a glob plus the changes they depend on,
   transitively; ``excludes`` drop matching changes and notes, and also every change that depends
   on a dropped one (a warning note names each). Excludes win over targets.
@@ -45,6 +49,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from omsform import attribution
 from omsform.diff_fields import (
     Fingerprint,
     Fingerprints,
@@ -75,7 +80,8 @@ class PlanInputs:
     ``current`` holds only the kinds that were read (every declared kind must be);
     ``fingerprints`` is address → concrete write-only path → recorded fingerprint;
     ``known_addresses`` maps ``kind[key]`` (or ``kind#remote_id``, for keys the ledger stores
-    masked) to the address the ledger last knew that object by.
+    masked) to the address the ledger last knew that object by; ``applied`` is address →
+    top-level field → digest of the value last applied (:mod:`omsform.attribution`).
     """
 
     brand: str
@@ -93,6 +99,7 @@ class PlanInputs:
     excludes: tuple[str, ...] = ()
     refresh_secrets: bool = False
     known_addresses: Mapping[str, str] = field(default_factory=dict)
+    applied: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 _DECIDED = {
@@ -202,6 +209,10 @@ class _Planner:
             return
         else:
             action, reason = update_or_replace(cls, fields)
+        recorded = self.inputs.applied.get(d.address)
+        fields = attribution.attribute_fields(
+            fields, d, current, cls, recorded, lambda path: self.fingerprints.moved(d, path)
+        )
         kept = _kept(d, current, cls, fields) if action is Action.UPDATE else {}
         reason = "; ".join(r for r in (reason, kept_reason(kept)) if r)
         self._add(
@@ -214,6 +225,7 @@ class _Planner:
             reason,
             secret=_in_key(d, key),
             kept=kept,
+            origin=attribution.of_change(fields) if fields else attribution.UNKNOWN,
         )
 
     def _plan_absent(
@@ -225,8 +237,17 @@ class _Planner:
                 reason = f"expected from {origin.label}"
                 fields = create_fields(d, cls)
                 secret = _in_key(d, key)
+                origin = attribution.of_create(self._knows(d.address))
                 self._add(
-                    d.address, d.kind, key, Action.CREATE, None, fields, reason, secret=secret
+                    d.address,
+                    d.kind,
+                    key,
+                    Action.CREATE,
+                    None,
+                    fields,
+                    reason,
+                    secret=secret,
+                    origin=origin,
                 )
                 return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
@@ -239,7 +260,19 @@ class _Planner:
         action = decided or Action.CREATE
         fields = create_fields(d, cls) if action is Action.CREATE else []
         reason = _DECIDED.get(action, "")
-        self._add(d.address, d.kind, key, action, None, fields, reason, secret=_in_key(d, key))
+        origin = (
+            attribution.of_create(self._knows(d.address))
+            if action is Action.CREATE
+            else attribution.UNKNOWN
+        )
+        secret = _in_key(d, key)
+        self._add(
+            d.address, d.kind, key, action, None, fields, reason, secret=secret, origin=origin
+        )
+
+    def _knows(self, address: str) -> bool:
+        """Whether the ledger has a record of ``address`` (apply wrote it before)."""
+        return address in self.inputs.fingerprints or address in self.inputs.applied
 
     def _runs(self, address: str) -> bool:
         """Whether the plan runs the declared object ``address`` (its kind decides RUN)."""
@@ -264,7 +297,12 @@ class _Planner:
             if decided is not None or why is None:
                 action = decided or Action.DELETE
                 reason = _DECIDED.get(action, "") if decided else f"not declared; {kind} is pruned"
-                self._add(address, kind, key, action, current, [], reason, names)
+                origin = (
+                    attribution.of_delete(self._knows(address))
+                    if action is Action.DELETE
+                    else attribution.UNKNOWN
+                )
+                self._add(address, kind, key, action, current, [], reason, names, origin=origin)
             elif why:
                 kept.setdefault(why, []).append(key)
             else:
@@ -296,6 +334,7 @@ class _Planner:
         *,
         secret: tuple[str, ...] = (),
         kept: dict[str, dict[str, Any]] | None = None,
+        origin: str = "",
     ) -> None:
         names = names or (address,)
         self.candidates[address] = names
@@ -313,6 +352,7 @@ class _Planner:
             precondition=current.fingerprint if current else None,
             key_secrets=secret,
             kept=kept or {},
+            attribution=origin,
         )
         self.changes.append(change)
 
