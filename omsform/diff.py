@@ -225,7 +225,7 @@ class _Planner:
             reason,
             secret=_in_key(d, key),
             kept=kept,
-            origin=attribution.of_change(fields) if fields else attribution.UNKNOWN,
+            attributed=attribution.of_change(fields) if fields else attribution.UNKNOWN,
         )
 
     def _plan_absent(
@@ -237,7 +237,6 @@ class _Planner:
                 reason = f"expected from {origin.label}"
                 fields = create_fields(d, cls)
                 secret = _in_key(d, key)
-                origin = attribution.of_create(self._knows(d.address))
                 self._add(
                     d.address,
                     d.kind,
@@ -247,7 +246,7 @@ class _Planner:
                     fields,
                     reason,
                     secret=secret,
-                    origin=origin,
+                    attributed=attribution.of_create(self._knows(d.address)),
                 )
                 return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
@@ -260,14 +259,22 @@ class _Planner:
         action = decided or Action.CREATE
         fields = create_fields(d, cls) if action is Action.CREATE else []
         reason = _DECIDED.get(action, "")
-        origin = (
+        attributed = (
             attribution.of_create(self._knows(d.address))
             if action is Action.CREATE
             else attribution.UNKNOWN
         )
         secret = _in_key(d, key)
         self._add(
-            d.address, d.kind, key, action, None, fields, reason, secret=secret, origin=origin
+            d.address,
+            d.kind,
+            key,
+            action,
+            None,
+            fields,
+            reason,
+            secret=secret,
+            attributed=attributed,
         )
 
     def _knows(self, address: str) -> bool:
@@ -297,12 +304,14 @@ class _Planner:
             if decided is not None or why is None:
                 action = decided or Action.DELETE
                 reason = _DECIDED.get(action, "") if decided else f"not declared; {kind} is pruned"
-                origin = (
+                attributed = (
                     attribution.of_delete(self._knows(address))
                     if action is Action.DELETE
                     else attribution.UNKNOWN
                 )
-                self._add(address, kind, key, action, current, [], reason, names, origin=origin)
+                self._add(
+                    address, kind, key, action, current, [], reason, names, attributed=attributed
+                )
             elif why:
                 kept.setdefault(why, []).append(key)
             else:
@@ -334,7 +343,7 @@ class _Planner:
         *,
         secret: tuple[str, ...] = (),
         kept: dict[str, dict[str, Any]] | None = None,
-        origin: str = "",
+        attributed: str = "",
     ) -> None:
         names = names or (address,)
         self.candidates[address] = names
@@ -352,7 +361,7 @@ class _Planner:
             precondition=current.fingerprint if current else None,
             key_secrets=secret,
             kept=kept or {},
-            attribution=origin,
+            attribution=attributed,
         )
         self.changes.append(change)
 

@@ -69,7 +69,8 @@ class Fingerprints:
             return None
         want = comparable(d.spec)
         return any(
-            (value := get_path(want, p)) is None or self.of(d.address, p, comparable(value)) != recorded[p]
+            (value := get_path(want, p)) is None
+            or self.of(d.address, p, comparable(value)) != recorded[p]
             for p in near
         )
 

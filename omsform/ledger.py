@@ -4,12 +4,12 @@ Per address: kind, natural key, remote id, a slow salted fingerprint of every wr
 value sent (the API never returns those, so the fingerprint is how plan knows whether the value
 changed), and ``applied``: a short sha256 digest of each top-level field's desired value as last
 applied, fields holding a secret left out (how plan tells drift from intent,
-:mod:`omsform.attribution`). Plus when it was written and the brand's git commit. The file never holds a secret:
-only ``scrypt`` hashes under a random salt created once and kept in the file, and natural keys
-with the brand's secret values (``Ledger.load(path, secrets)``) replaced by ``(sensitive)``
-inside them. An object is found again by ``kind[key]`` or, when its key had to be masked, by
-``kind#remote_id``. JSON with sorted keys and one field per line, so a change to one object is
-a small diff in review.
+:mod:`omsform.attribution`). Plus when it was written and the brand's git commit. The file
+never holds a secret: only ``scrypt`` hashes under a random salt created once and kept in the
+file, and natural keys with the brand's secret values (``Ledger.load(path, secrets)``)
+replaced by ``(sensitive)`` inside them. An object is found again by ``kind[key]`` or, when
+its key had to be masked, by ``kind#remote_id``. JSON with sorted keys and one field per line,
+so a change to one object is a small diff in review.
 
 Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
 write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
@@ -162,8 +162,7 @@ class Ledger:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             entries = {
-                address: LedgerEntry.from_json(e)
-                for address, e in doc.get("resources", {}).items()
+                address: LedgerEntry.from_json(e) for address, e in doc.get("resources", {}).items()
             }
             ledger = cls(path, bytes.fromhex(doc["salt"]), entries, secrets)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
