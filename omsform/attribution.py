@@ -31,7 +31,7 @@ from typing import Any
 
 from omsform.openmaps import open_fields, projected
 from omsform.paths import comparable, get_path, parse_path, to_plain
-from omsform.plan import DRIFT, Change, FieldChange
+from omsform.plan import DRIFT, Change, FieldChange, Plan
 from omsform.resource import Resource
 from omsform.spec import Desired, Remote
 
@@ -112,3 +112,46 @@ def of_delete(known: bool) -> str:
 def drifted(change: Change) -> bool:
     """Whether ``change`` (or one of its fields) comes from a change made outside omsform."""
     return change.attribution == DRIFT or any(f.attribution == DRIFT for f in change.fields)
+
+
+def live_digests(
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], tops: Iterable[str]
+) -> dict[str, str]:
+    """Digests of the live values of ``tops`` (as plan compares them), secret fields left out."""
+    want = comparable(d.spec)
+    have = projected(want, comparable(current.spec), open_fields(cls, d.exclusive))
+    secret = _secret_tops(d, cls)
+    return {t: digest(have.get(t)) for t in tops if t not in secret}
+
+
+def pulled_digests(
+    plan: Plan,
+    pulled: Iterable[Any],
+    desired: Mapping[str, Desired[Any]],
+    current: Mapping[str, Sequence[Remote[Any]]],
+    resources: Mapping[str, Any],
+) -> dict[str, dict[str, str]]:
+    """Address → digests of the live values ``pull`` wrote into the YAML: they are what the
+    brand now declares, so they count as applied. Only fields whose every drifted part was
+    pulled (``pulled`` holds :class:`omsform.pull.Pulled` values)."""
+    done: dict[str, set[str]] = {}
+    for p in pulled:
+        done.setdefault(p.address, set()).add(p.path)
+    out: dict[str, dict[str, str]] = {}
+    for change in plan.drift:
+        paths = done.get(change.address)
+        d = desired.get(change.address)
+        remote = next(
+            (r for r in current.get(change.kind, ()) if str(r.id) == str(change.remote_id)), None
+        )
+        if not paths or d is None or remote is None:
+            continue
+        tops = {_top(f.path) for f in change.fields if f.path in paths}
+        tops -= {_top(f.path) for f in change.fields if f.path not in paths}
+        cls = type(resources[change.kind])
+        out[change.address] = live_digests(d, remote, cls, tops)
+    return out
+
+
+def _top(path: str) -> str:
+    return str(parse_path(path)[0]) if path else ""

@@ -486,9 +486,10 @@ def _seeded_before(db: Path) -> str | None:
 
 def _register_more_commands() -> None:
     """Commands that live in their own modules (adoption: import, fmt, schema)."""
-    from omsform import cli_adopt
+    from omsform import cli_adopt, cli_pull
 
     cli_adopt.register(main, OUT, fails_cleanly)
+    cli_pull.register(main, OUT, fails_cleanly)
 
 
 _register_more_commands()
