@@ -19,7 +19,9 @@ fingerprint equal to the recorded one means the YAML did not move (drift); diffe
 A whole object is attributed too: a create of an object the ledger knows was deleted by hand
 (drift), of one it does not know is new in the YAML (intent); a delete of an undeclared object
 the ledger knows was removed from the YAML (intent), of one it does not know was made by hand
-(drift). Everything here is pure: the ledger's records come in as plain mappings.
+(drift). Both only when the ledger records some object of that kind: otherwise (no ledger, an
+imported brand) they are ``unknown``. Everything here is pure: the ledger's records come in
+as plain mappings.
 """
 
 from __future__ import annotations
@@ -98,15 +100,16 @@ def of_change(fields: Iterable[FieldChange]) -> str:
     return UNKNOWN
 
 
-def of_create(known: bool) -> str:
-    """A declared object that is missing: deleted by hand when the ledger knows it."""
-    return DRIFT if known else INTENT
+def of_create(known: bool, tracked: bool) -> str:
+    """A declared object that is missing: deleted by hand when the ledger knows it, new in the
+    YAML when the ledger records other objects of its kind (``tracked``), else unknown."""
+    return DRIFT if known else INTENT if tracked else UNKNOWN
 
 
-def of_delete(known: bool) -> str:
-    """An undeclared live object: removed from the YAML when the ledger knows it, else made by
-    hand (pruned kinds delete what they do not declare)."""
-    return INTENT if known else DRIFT
+def of_delete(known: bool, tracked: bool) -> str:
+    """An undeclared live object: removed from the YAML when the ledger knows it, made by hand
+    when the ledger records other objects of its kind (``tracked``), else unknown."""
+    return INTENT if known else DRIFT if tracked else UNKNOWN
 
 
 def drifted(change: Change) -> bool:

@@ -129,6 +129,7 @@ class _Planner:
         self.changes: list[Change] = []
         self.unchanged: list[str] = []
         self.candidates: dict[str, tuple[str, ...]] = {}
+        self.tracked: dict[str, bool] = {}  # kind → the ledger records some object of it
         self.fingerprints = Fingerprints(
             inputs.fingerprints, inputs.fingerprint, inputs.refresh_secrets
         )
@@ -246,7 +247,7 @@ class _Planner:
                     fields,
                     reason,
                     secret=secret,
-                    attributed=attribution.of_create(self._knows(d.address)),
+                    attributed=attribution.of_create(*self._knows(d.address, d.kind)),
                 )
                 return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
@@ -260,7 +261,7 @@ class _Planner:
         fields = create_fields(d, cls) if action is Action.CREATE else []
         reason = _DECIDED.get(action, "")
         attributed = (
-            attribution.of_create(self._knows(d.address))
+            attribution.of_create(*self._knows(d.address, d.kind))
             if action is Action.CREATE
             else attribution.UNKNOWN
         )
@@ -277,9 +278,16 @@ class _Planner:
             attributed=attributed,
         )
 
-    def _knows(self, address: str) -> bool:
-        """Whether the ledger has a record of ``address`` (apply wrote it before)."""
-        return address in self.inputs.fingerprints or address in self.inputs.applied
+    def _knows(self, address: str, kind: str) -> tuple[bool, bool]:
+        """Whether the ledger has a record of ``address`` (apply wrote it before), and of any
+        object of ``kind`` (the ledger keeps track of that kind)."""
+        recorded = {*self.inputs.fingerprints, *self.inputs.applied}
+        if address in recorded:
+            return True, True
+        tracked = self.tracked.get(kind)
+        if tracked is None:
+            tracked = self.tracked[kind] = any(a.startswith(f"{kind}.") for a in recorded)
+        return False, tracked
 
     def _runs(self, address: str) -> bool:
         """Whether the plan runs the declared object ``address`` (its kind decides RUN)."""
@@ -305,7 +313,7 @@ class _Planner:
                 action = decided or Action.DELETE
                 reason = _DECIDED.get(action, "") if decided else f"not declared; {kind} is pruned"
                 attributed = (
-                    attribution.of_delete(self._knows(address))
+                    attribution.of_delete(*self._knows(address, kind))
                     if action is Action.DELETE
                     else attribution.UNKNOWN
                 )

@@ -92,11 +92,13 @@ def _heading(change: Change) -> str:
 
 
 def attribution_tag(change: Change) -> str:
-    """``[drift]``, ``[intent]``, ``[drift, intent]`` after a change's heading ("" when unknown
-    or not attributed)."""
+    """``[drift]`` (or ``[drift, intent]`` when the YAML moved too) after the heading of a
+    change made outside omsform; "" otherwise: the YAML moving is what a plan is expected to
+    show, so only drift is marked (the JSON has every attribution)."""
     origins = {f.attribution for f in change.fields} | {change.attribution}
-    shown = [o for o in ("drift", "intent") if o in origins]
-    return f"[{', '.join(shown)}]" if shown else ""
+    if "drift" not in origins:
+        return ""
+    return "[drift, intent]" if "intent" in origins else "[drift]"
 
 
 def _notes_by_title(notes: Iterable[Note]) -> dict[str, list[Note]]:
@@ -135,10 +137,10 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     for change in plan.changes:
         head = Text("  ")
         head.append(_heading(change), style=_STYLE[change.action])
-        if tag := attribution_tag(change):
-            head.append(f"  {tag}", style="bold" if "drift" in tag else "dim")
         if change.reason:
             head.append(f"  ({change.reason})", style="dim")
+        if tag := attribution_tag(change):
+            head.append(f"  {tag}", style="bold")
         console.print(head, soft_wrap=True)
         for field in change.fields:
             style = "dim" if field.sensitive else ""
@@ -232,13 +234,13 @@ def _md_line(change: Change) -> str:
     extra = f" ({len(change.fields)} field{'s' if len(change.fields) != 1 else ''})"
     reason = f": {html.escape(change.reason)}" if change.reason else ""
     return (
-        f"- {_md_code(_heading(change))}{_md_tag(change)}{extra if change.fields else ''}{reason}"
+        f"- {_md_code(_heading(change))}{extra if change.fields else ''}{reason}{_md_tag(change)}"
     )
 
 
 def _md_tag(change: Change) -> str:
     tag = attribution_tag(change)
-    return f" <b>{tag}</b>" if "drift" in tag else f" {tag}" if tag else ""
+    return f" <b>{tag}</b>" if tag else ""
 
 
 def _md_drift(plan: Plan) -> list[str]:

@@ -94,7 +94,7 @@ def test_drift_and_intent_are_told_apart_and_pull_accepts_the_drift(demo: Demo) 
     assert "oms_denial_reason.damaged" in drift and "priority: 7 → 2" in drift
     assert "configuration.order_prefix" in drift
     assert "out_of_stock" not in drift  # intent is not drift
-    assert "~ oms_denial_reason.out_of_stock  [intent]" in planned
+    assert "~ oms_denial_reason.out_of_stock\n" in planned  # only drift is tagged
     assert "~ oms_denial_reason.damaged  [drift]" in planned
     assert demo("plan", "--detailed-exitcode").exit_code == 2  # unchanged meaning
 
@@ -190,3 +190,15 @@ def test_plans_without_attribution_serialize_as_before() -> None:
         update={"changes": (change.model_copy(update={"attribution": "drift"}),)}
     )
     assert Plan.from_json(drifted.to_json()) == drifted  # the derived drift list reads back
+
+
+def test_without_a_ledger_record_a_change_is_unknown_not_drift(demo: Demo) -> None:
+    demo.file(".omsform/ledger.json").unlink()  # a fresh clone of a brand never applied from it
+    demo.edit_by_hand("package_denial_reasons", {"title": "Damaged product"}, {"priority": 7})
+
+    plan = demo("plan", "--drift-exitcode")
+    assert plan.exit_code == 2, plan.output
+    assert DRIFT_TITLE not in plan.stdout
+    as_json = json.loads(demo("plan", "--format", "json").stdout)
+    (change,) = as_json["changes"]
+    assert change["attribution"] == "unknown" and "drift" not in as_json
