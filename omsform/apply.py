@@ -22,10 +22,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from omsform.attribution import applied_digests
 from omsform.diff import secret_slot
 from omsform.diff_fields import Fingerprints, compare
 from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, ProviderError
@@ -373,7 +375,7 @@ class _Run:
             try:
                 remote = await resource.create(client, spec, ctx)
             except IncompleteChangeError as exc:  # it exists: record it, still report the failure
-                await self.created(change, op, exc.remote)
+                await self.created(change, op, exc.remote, complete=False)
                 raise
             except Exception as exc:
                 if not is_ambiguous(exc):
@@ -408,11 +410,14 @@ class _Run:
         finished = f"{note}{done}; finished it ({', '.join(sorted(differ))})"
         return await self.update(change, found, differ, finished)
 
-    async def created(self, change: Change, op: str, remote: Remote[Any]) -> None:
-        """Bookkeeping of a create that happened: journal, current objects, ledger."""
+    async def created(
+        self, change: Change, op: str, remote: Remote[Any], *, complete: bool = True
+    ) -> None:
+        """Bookkeeping of a create that happened: journal, current objects, ledger
+        (``complete`` false: made, but not as desired, so no field counts as applied)."""
         self.journal.result(op, True, remote_id=remote.id)
         self.ctx.objects(change.kind)[change.key] = remote
-        await self.record(change, remote, only=None)
+        await self.record(change, remote, only=None, complete=complete)
 
     async def lookup(
         self, change: Change, cause: Exception, remote_id: int | str | None = None
@@ -444,9 +449,16 @@ class _Run:
         return "" if current is not None else "it was already gone"
 
     async def record(
-        self, change: Change, remote: Remote[Any], only: frozenset[str] | None
+        self,
+        change: Change,
+        remote: Remote[Any],
+        only: frozenset[str] | None,
+        *,
+        complete: bool = True,
     ) -> None:
-        """Ledger entry after a write; ``only``: the top-level fields an update sent."""
+        """Ledger entry after a write; ``only``: the top-level fields an update sent. The
+        object now holds the desired value of every field (an update sends those that
+        differed), so all their digests are recorded as applied (:mod:`omsform.attribution`)."""
         desired = self.desired[change.address]
         patterns = (*self.resources[change.kind].write_only, *sorted(desired.secret_paths))
         values = comparable(desired.spec)
@@ -465,9 +477,16 @@ class _Run:
             kept = {p: f for p, f in old.fingerprints.items() if _top(p) not in only}
             prints = {**kept, **prints}
         key = masked_key(change.key, self.key_secrets(change))
+        resource = type(self.resources[change.kind])
+        digests = applied_digests(desired, resource) if complete else {}
         # durable now (one fsync'd line): a kill after this write keeps its fingerprints
         await asyncio.to_thread(
-            self.ledger.record, change.address, change.kind, key, remote.id, prints
+            functools.partial(self.ledger.record, applied=digests),
+            change.address,
+            change.kind,
+            key,
+            remote.id,
+            prints,
         )
 
 

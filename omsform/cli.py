@@ -1,7 +1,9 @@
 """The ``omsform`` command line: the only place that prints and chooses exit codes.
 
 Exit codes: ``validate`` 0 valid / 1 invalid; ``plan --detailed-exitcode`` 0 no changes /
-2 changes / 1 error; ``apply`` 0 all applied / 1 any error or failed change.
+2 changes / 1 error; ``plan --drift-exitcode`` 0 no changes / 2 only intent (or unknown) /
+4 drift / 1 error; ``apply`` 0 all applied / 1 any error or failed change; ``pull`` 0 done /
+3 values left that only a person can change / 1 error.
 """
 
 from __future__ import annotations
@@ -299,6 +301,11 @@ def _render(plan: Plan, fmt: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @cli_doctor.record_option
+@click.option(
+    "--drift-exitcode",
+    is_flag=True,
+    help="Exit 4 when something changed outside omsform, 2 when only the YAML did.",
+)
 @_run_options
 @_lock_option
 @fails_cleanly
@@ -309,6 +316,7 @@ def plan(
     detailed_exitcode: bool,
     lock_timeout: float,
     record_dir: Path | None,
+    drift_exitcode: bool,
     **opts: Any,
 ) -> None:
     """Show what apply would change in BRAND, field by field (read-only)."""
@@ -330,7 +338,15 @@ def plan(
     if out_file:
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
-    sys.exit(2 if detailed_exitcode and made.has_changes else 0)
+    sys.exit(_plan_exit_code(made, detailed=detailed_exitcode, drift=drift_exitcode))
+
+
+def _plan_exit_code(made: Plan, *, detailed: bool, drift: bool) -> int:
+    """0 no changes; 2 changes (``--detailed-exitcode``); with ``--drift-exitcode`` 4 when any
+    change was made outside omsform, whatever else the plan does."""
+    if drift and made.drift:
+        return 4
+    return 2 if (detailed or drift) and made.has_changes else 0
 
 
 @main.command()
@@ -584,11 +600,12 @@ def _seeded_before(db: Path) -> str | None:
 
 def _register_more_commands() -> None:
     """Commands that live in their own modules (adoption: import, fmt, schema; doctor; docs;
-    init)."""
-    from omsform import cli_adopt, cli_doctor, docs, init
+    init; pull)."""
+    from omsform import cli_adopt, cli_doctor, cli_pull, docs, init
 
     cli_adopt.register(main, OUT, fails_cleanly)
     cli_doctor.register(main, OUT, fails_cleanly)
+    cli_pull.register(main, OUT, fails_cleanly)
     docs.register(main, OUT, fails_cleanly)
     init.register(main, OUT, fails_cleanly)
 

@@ -30,6 +30,10 @@ Rules, in the order they apply (spec §4):
   globs also see it as ``kind.key``.
 - Every reference must point at a declared object or one listed in ``current`` (when its kind
   was read); all missing ones are reported together in one :class:`PlanError`.
+- Every change is attributed (:mod:`omsform.attribution`): per field, ``drift`` when the live
+  value moved away from the digest the ledger recorded at the last apply, ``intent`` when only
+  the YAML moved, ``unknown`` without a record; creates and deletes by whether the ledger knows
+  the object.
 - ``targets`` keep the changes whose address matches a glob plus the changes they depend on,
   transitively; ``excludes`` drop matching changes and notes, and also every change that depends
   on a dropped one (a warning note names each). Excludes win over targets.
@@ -45,6 +49,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from omsform import attribution
 from omsform.diff_fields import (
     Fingerprint,
     Fingerprints,
@@ -75,7 +80,8 @@ class PlanInputs:
     ``current`` holds only the kinds that were read (every declared kind must be);
     ``fingerprints`` is address → concrete write-only path → recorded fingerprint;
     ``known_addresses`` maps ``kind[key]`` (or ``kind#remote_id``, for keys the ledger stores
-    masked) to the address the ledger last knew that object by.
+    masked) to the address the ledger last knew that object by; ``applied`` is address →
+    top-level field → digest of the value last applied (:mod:`omsform.attribution`).
     """
 
     brand: str
@@ -93,6 +99,7 @@ class PlanInputs:
     excludes: tuple[str, ...] = ()
     refresh_secrets: bool = False
     known_addresses: Mapping[str, str] = field(default_factory=dict)
+    applied: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 _DECIDED = {
@@ -122,6 +129,7 @@ class _Planner:
         self.changes: list[Change] = []
         self.unchanged: list[str] = []
         self.candidates: dict[str, tuple[str, ...]] = {}
+        self.tracked: dict[str, bool] = {}  # kind → the ledger records some object of it
         self.fingerprints = Fingerprints(
             inputs.fingerprints, inputs.fingerprint, inputs.refresh_secrets
         )
@@ -202,6 +210,10 @@ class _Planner:
             return
         else:
             action, reason = update_or_replace(cls, fields)
+        recorded = self.inputs.applied.get(d.address)
+        fields = attribution.attribute_fields(
+            fields, d, current, cls, recorded, lambda path: self.fingerprints.moved(d, path)
+        )
         kept = _kept(d, current, cls, fields) if action is Action.UPDATE else {}
         reason = "; ".join(r for r in (reason, kept_reason(kept)) if r)
         self._add(
@@ -214,6 +226,7 @@ class _Planner:
             reason,
             secret=_in_key(d, key),
             kept=kept,
+            attributed=attribution.of_change(fields) if fields else attribution.UNKNOWN,
         )
 
     def _plan_absent(
@@ -226,7 +239,15 @@ class _Planner:
                 fields = create_fields(d, cls)
                 secret = _in_key(d, key)
                 self._add(
-                    d.address, d.kind, key, Action.CREATE, None, fields, reason, secret=secret
+                    d.address,
+                    d.kind,
+                    key,
+                    Action.CREATE,
+                    None,
+                    fields,
+                    reason,
+                    secret=secret,
+                    attributed=attribution.of_create(*self._knows(d.address, d.kind)),
                 )
                 return
             where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
@@ -239,7 +260,34 @@ class _Planner:
         action = decided or Action.CREATE
         fields = create_fields(d, cls) if action is Action.CREATE else []
         reason = _DECIDED.get(action, "")
-        self._add(d.address, d.kind, key, action, None, fields, reason, secret=_in_key(d, key))
+        attributed = (
+            attribution.of_create(*self._knows(d.address, d.kind))
+            if action is Action.CREATE
+            else attribution.UNKNOWN
+        )
+        secret = _in_key(d, key)
+        self._add(
+            d.address,
+            d.kind,
+            key,
+            action,
+            None,
+            fields,
+            reason,
+            secret=secret,
+            attributed=attributed,
+        )
+
+    def _knows(self, address: str, kind: str) -> tuple[bool, bool]:
+        """Whether the ledger has a record of ``address`` (apply wrote it before), and of any
+        object of ``kind`` (the ledger keeps track of that kind)."""
+        recorded = {*self.inputs.fingerprints, *self.inputs.applied}
+        if address in recorded:
+            return True, True
+        tracked = self.tracked.get(kind)
+        if tracked is None:
+            tracked = self.tracked[kind] = any(a.startswith(f"{kind}.") for a in recorded)
+        return False, tracked
 
     def _runs(self, address: str) -> bool:
         """Whether the plan runs the declared object ``address`` (its kind decides RUN)."""
@@ -264,7 +312,14 @@ class _Planner:
             if decided is not None or why is None:
                 action = decided or Action.DELETE
                 reason = _DECIDED.get(action, "") if decided else f"not declared; {kind} is pruned"
-                self._add(address, kind, key, action, current, [], reason, names)
+                attributed = (
+                    attribution.of_delete(*self._knows(address, kind))
+                    if action is Action.DELETE
+                    else attribution.UNKNOWN
+                )
+                self._add(
+                    address, kind, key, action, current, [], reason, names, attributed=attributed
+                )
             elif why:
                 kept.setdefault(why, []).append(key)
             else:
@@ -296,6 +351,7 @@ class _Planner:
         *,
         secret: tuple[str, ...] = (),
         kept: dict[str, dict[str, Any]] | None = None,
+        attributed: str = "",
     ) -> None:
         names = names or (address,)
         self.candidates[address] = names
@@ -313,6 +369,7 @@ class _Planner:
             precondition=current.fingerprint if current else None,
             key_secrets=secret,
             kept=kept or {},
+            attribution=attributed,
         )
         self.changes.append(change)
 

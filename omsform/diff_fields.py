@@ -19,6 +19,7 @@ from omsform.openmaps import open_fields, projected
 from omsform.paths import (
     changed_paths,
     comparable,
+    covers,
     drop_paths,
     get_path,
     iter_items,
@@ -58,6 +59,20 @@ class Fingerprints:
         if self.fingerprint is None:
             raise PlanError("build_plan needs a fingerprint function to compare write-only values")
         return self.fingerprint(secret_slot(address, path), reveal(value))
+
+    def moved(self, d: Desired[Any], path: str) -> bool | None:
+        """Whether the desired value at or around secret ``path`` differs from what apply last
+        sent there, by the recorded fingerprints (``None``: none recorded for it)."""
+        recorded = self.recorded.get(d.address) or {}
+        near = [p for p in recorded if covers(p, path) or covers(path, p)]
+        if not near:
+            return None
+        want = comparable(d.spec)
+        return any(
+            (value := get_path(want, p)) is None
+            or self.of(d.address, p, comparable(value)) != recorded[p]
+            for p in near
+        )
 
 
 def compare(

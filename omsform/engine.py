@@ -170,6 +170,7 @@ def plan_inputs(
         fingerprints=ledger.fingerprints(),
         fingerprint=ledger.fingerprint_for,
         known_addresses=ledger.known_addresses(),
+        applied=ledger.applied(),
         targets=targets,
         excludes=excludes,
         refresh_secrets=refresh_secrets,

@@ -1,13 +1,15 @@
 """The ledger (``.omsform/ledger.json``, committed with the brand): what apply last did.
 
-Per address: kind, natural key, remote id, and a slow salted fingerprint of every write-only
+Per address: kind, natural key, remote id, a slow salted fingerprint of every write-only
 value sent (the API never returns those, so the fingerprint is how plan knows whether the value
-changed). Plus when it was written and the brand's git commit. The file never holds a secret:
-only ``scrypt`` hashes under a random salt created once and kept in the file, and natural keys
-with the brand's secret values (``Ledger.load(path, secrets)``) replaced by ``(sensitive)``
-inside them. An object is found again by ``kind[key]`` or, when its key had to be masked, by
-``kind#remote_id``. JSON with sorted keys and one field per line, so a change to one object is
-a small diff in review.
+changed), and ``applied``: a short sha256 digest of each top-level field's desired value as last
+applied, fields holding a secret left out (how plan tells drift from intent,
+:mod:`omsform.attribution`). Plus when it was written and the brand's git commit. The file
+never holds a secret: only ``scrypt`` hashes under a random salt created once and kept in the
+file, and natural keys with the brand's secret values (``Ledger.load(path, secrets)``)
+replaced by ``(sensitive)`` inside them. An object is found again by ``kind[key]`` or, when
+its key had to be masked, by ``kind#remote_id``. JSON with sorted keys and one field per line,
+so a change to one object is a small diff in review.
 
 Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
 write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
@@ -83,15 +85,31 @@ class LedgerEntry:
     key: str
     remote_id: int | str | None = None
     fingerprints: dict[str, str] = field(default_factory=dict)
+    applied: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        """The entry as stored."""
-        return {
+        """The entry as stored (``applied`` only when there is one: older files stay as they
+        were)."""
+        doc: dict[str, Any] = {
             "kind": self.kind,
             "key": self.key,
             "remote_id": self.remote_id,
             "fingerprints": dict(sorted(self.fingerprints.items())),
         }
+        if self.applied:
+            doc["applied"] = dict(sorted(self.applied.items()))
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> LedgerEntry:
+        """An entry as stored (``KeyError``/``TypeError``/``ValueError`` when malformed)."""
+        return cls(
+            kind=str(doc["kind"]),
+            key=str(doc["key"]),
+            remote_id=doc.get("remote_id"),
+            fingerprints=dict(doc.get("fingerprints") or {}),
+            applied={str(k): str(v) for k, v in dict(doc.get("applied") or {}).items()},
+        )
 
 
 class Ledger:
@@ -124,7 +142,9 @@ class Ledger:
         key = self._safe(entry.key)
         if key == entry.key:
             return entry
-        return LedgerEntry(entry.kind, key, entry.remote_id, dict(entry.fingerprints))
+        return LedgerEntry(
+            entry.kind, key, entry.remote_id, dict(entry.fingerprints), dict(entry.applied)
+        )
 
     @classmethod
     def load(cls, path: Path | str, secrets: Iterable[str] = ()) -> Ledger:
@@ -142,13 +162,7 @@ class Ledger:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             entries = {
-                address: LedgerEntry(
-                    kind=e["kind"],
-                    key=e["key"],
-                    remote_id=e.get("remote_id"),
-                    fingerprints=dict(e.get("fingerprints", {})),
-                )
-                for address, e in doc.get("resources", {}).items()
+                address: LedgerEntry.from_json(e) for address, e in doc.get("resources", {}).items()
             }
             ledger = cls(path, bytes.fromhex(doc["salt"]), entries, secrets)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -177,14 +191,7 @@ class Ledger:
                 self._dirty |= self.entries.pop(address, None) is not None
             elif isinstance(entry, Mapping):
                 try:
-                    self.entries[address] = self._masked(
-                        LedgerEntry(
-                            kind=str(entry["kind"]),
-                            key=str(entry["key"]),
-                            remote_id=entry.get("remote_id"),
-                            fingerprints=dict(entry.get("fingerprints") or {}),
-                        )
-                    )
+                    self.entries[address] = self._masked(LedgerEntry.from_json(entry))
                 except (KeyError, TypeError, ValueError):
                     continue  # a hand-mangled line: the next write records the object again
                 self._dirty = True
@@ -205,6 +212,11 @@ class Ledger:
         ledger knows (an empty mapping when apply sent no write-only value: plan then knows the
         object holds none it did not send)."""
         return {a: dict(e.fingerprints) for a, e in self.entries.items()}
+
+    def applied(self) -> dict[str, dict[str, str]]:
+        """Address → top-level field → digest of the value last applied (empty mappings for
+        entries written before digests were recorded)."""
+        return {a: dict(e.applied) for a, e in self.entries.items() if e.applied}
 
     def known_addresses(self) -> dict[str, str]:
         """``kind[key]`` and ``kind#remote_id`` → the address the ledger last knew that object
@@ -229,18 +241,39 @@ class Ledger:
         fingerprints: Mapping[str, str],
         *,
         keep_others: bool = False,
+        applied: Mapping[str, str] | None = None,
     ) -> None:
         """Record ``address`` after a successful write; ``keep_others`` keeps fingerprints of
-        paths this write did not send (an update of some fields only)."""
+        paths this write did not send (an update of some fields only); ``applied`` replaces the
+        field digests (``None`` keeps the old ones)."""
         with self._lock:
             old = self.entries.get(address)
             prints = dict(old.fingerprints) if (old and keep_others) else {}
             prints.update(fingerprints)
-            entry = LedgerEntry(kind, self._safe(key), remote_id, prints)
+            digests = dict(applied) if applied is not None else dict(old.applied if old else {})
+            entry = LedgerEntry(kind, self._safe(key), remote_id, prints, digests)
             if old is None or old.as_json() != entry.as_json():
                 self.entries[address] = entry
                 self._dirty = True
                 self._log({"address": address, "entry": entry.as_json()})
+
+    def accept(self, address: str, digests: Mapping[str, str]) -> None:
+        """Take ``digests`` as the last applied values of those fields of ``address`` (``pull``
+        wrote the live values into the YAML: they are what the brand declares now)."""
+        with self._lock:
+            old = self.entries.get(address)
+            if old is None or all(old.applied.get(k) == v for k, v in digests.items()):
+                return
+            entry = LedgerEntry(
+                old.kind,
+                old.key,
+                old.remote_id,
+                dict(old.fingerprints),
+                {**old.applied, **digests},
+            )
+            self.entries[address] = entry
+            self._dirty = True
+            self._log({"address": address, "entry": entry.as_json()})
 
     def remove(self, address: str) -> None:
         """Forget ``address`` (after a delete)."""

@@ -31,6 +31,17 @@ from omsform.secrets import redact_data
 
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"
+DRIFT = "drift"  # attributions (:mod:`omsform.attribution`); "" in plans made before them
+
+
+def _drop_empty(data: Any, *names: str) -> Any:
+    """``data`` without ``names`` that are empty, so plans saved before those keys existed
+    serialize (and checksum) exactly as they did."""
+    if isinstance(data, dict):
+        for name in names:
+            if data.get(name) in (None, "", {}):
+                data.pop(name, None)
+    return data
 
 
 class Action(StrEnum):
@@ -56,6 +67,11 @@ class FieldChange(_Frozen):
     after: Any = None
     sensitive: bool = False
     forces_replace: bool = False
+    attribution: str = ""
+
+    @model_serializer(mode="wrap")
+    def _no_empty_attribution(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _drop_empty(handler(self), "attribution")
 
 
 class Change(_Frozen):
@@ -89,6 +105,7 @@ class Change(_Frozen):
     kept: dict[str, dict[str, Any]] = Field(default_factory=dict)
     key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
     key_fingerprint: str | None = None
+    attribution: str = ""
 
     @field_serializer("key")
     def _shown_key(self, key: str) -> str:
@@ -99,12 +116,7 @@ class Change(_Frozen):
         # fields added after format 1 are left out when empty (only keys with a secret have a
         # fingerprint, only updates of open maps keep keys): other changes serialize, and are
         # checksummed, exactly as before
-        data = handler(self)
-        if isinstance(data, dict):
-            for name in ("key_fingerprint", "kept"):
-                if not data.get(name):
-                    data.pop(name, None)
-        return data
+        return _drop_empty(handler(self), "key_fingerprint", "kept", "attribution")
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
@@ -195,6 +207,19 @@ class Plan(_Frozen):
             doc.pop("target", None)
         return doc
 
+    @property
+    def drift(self) -> tuple[Change, ...]:
+        """The changes made outside omsform (attributed ``drift``), each with only its drifted
+        fields (all of them for a create or delete): what "Changed outside omsform" shows."""
+        found = []
+        for change in self.changes:
+            fields = tuple(f for f in change.fields if f.attribution == DRIFT)
+            if fields:
+                found.append(change.model_copy(update={"fields": fields}))
+            elif change.attribution == DRIFT:  # the whole object: created or deleted by hand
+                found.append(change)
+        return tuple(found)
+
     def canonical(self) -> str:
         """Canonical JSON of the content (what the checksum covers)."""
         return json.dumps(self.document(), sort_keys=True, separators=(",", ":"))
@@ -207,6 +232,8 @@ class Plan(_Frozen):
         """The saved-plan file content: the plan plus its checksum."""
         doc = self.document()
         doc["checksum"] = self.checksum()
+        if self.drift:  # derived from the changes, so outside the checksum
+            doc["drift"] = [c.model_dump(mode="json") for c in self.drift]
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
@@ -217,6 +244,7 @@ class Plan(_Frozen):
         if version != FORMAT_VERSION:
             raise ValueError(f"plan format_version {version!r} is not {FORMAT_VERSION}")
         checksum = doc.pop("checksum", None)
+        doc.pop("drift", None)  # derived from the changes (see to_json)
         plan = cls.model_validate(doc)
         if checksum != plan.checksum():
             raise ValueError("plan checksum does not match its content: the file was edited")

@@ -31,6 +31,11 @@ sorted, so equal plans are byte-identical:
 - ``target`` (absent in plans saved before it existed): where the plan was made —
   ``sandbox`` (the embedded sandbox database, relative to the plan file) or ``hosts``
   (provider → ``scheme://host[:port]``); apply refuses any other target.
+- ``attribution`` on each change and each field (left out when empty, as in plans made before
+  it): ``drift`` (the live value moved away from what omsform last applied), ``intent`` (the
+  YAML moved since) or ``unknown`` (no record: a fresh ledger, an imported brand); see
+  :mod:`omsform.attribution`. ``drift`` (only when there is some, outside the checksum): the
+  changes made outside omsform, each with only its drifted fields.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ from omsform.plan import SENSITIVE, Action, Change, FieldChange, Note, Plan
 from omsform.report import ApplyReport
 
 NO_CHANGES = "No changes. The live systems match the configuration."
+DRIFT_TITLE = "Changed outside omsform"
+DRIFT_HINT = "live → YAML: apply reverts these; `omsform pull` writes the live values into the YAML"
 CHANGED = "(sensitive value changed)"
 ADDED = "(sensitive value added)"
 REMOVED = "(sensitive value removed)"
@@ -87,6 +94,16 @@ def _heading(change: Change) -> str:
     return f"{change.action.value} {change.address}"
 
 
+def attribution_tag(change: Change) -> str:
+    """``[drift]`` (or ``[drift, intent]`` when the YAML moved too) after the heading of a
+    change made outside omsform; "" otherwise: the YAML moving is what a plan is expected to
+    show, so only drift is marked (the JSON has every attribution)."""
+    origins = {f.attribution for f in change.fields} | {change.attribution}
+    if "drift" not in origins:
+        return ""
+    return "[drift, intent]" if "intent" in origins else "[drift]"
+
+
 def _notes_by_title(notes: Iterable[Note]) -> dict[str, list[Note]]:
     grouped: dict[str, list[Note]] = {}
     for note in notes:
@@ -119,11 +136,14 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     With ``color`` false the text has no escape codes at all (``NO_COLOR``, pipes, CI logs).
     """
     console = _console(color, width)
+    _text_drift(console, plan)
     for change in plan.changes:
         head = Text("  ")
         head.append(_heading(change), style=_STYLE[change.action])
         if change.reason:
             head.append(f"  ({change.reason})", style="dim")
+        if tag := attribution_tag(change):
+            head.append(f"  {tag}", style="bold")
         console.print(head, soft_wrap=True)
         for field in change.fields:
             style = "dim" if field.sensitive else ""
@@ -137,6 +157,20 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     else:
         console.print(Text(("\n" if plan.notes else "") + NO_CHANGES, style="bold"), soft_wrap=True)
     return _export(console, color) + "\n"
+
+
+def _text_drift(console: Console, plan: Plan) -> None:
+    """The "Changed outside omsform" section, first, as Terraform shows drift (nothing when
+    there is none)."""
+    drift = plan.drift
+    if not drift:
+        return
+    console.print(Text(f"{DRIFT_TITLE} ({DRIFT_HINT}):", style="bold"), soft_wrap=True)
+    for change in drift:
+        console.print(Text("  " + _heading(change), style=_STYLE[change.action]), soft_wrap=True)
+        for field in change.fields:
+            console.print(Text("      " + field_text(change, field)), soft_wrap=True)
+    console.print(Text("\nPlanned changes:", style="bold"), soft_wrap=True)
 
 
 def render_apply_report(
@@ -191,7 +225,7 @@ def _md_table(plan: Plan) -> list[str]:
 
 
 def _md_detail(change: Change) -> str:
-    lines = [f"<details><summary>{_md_code(_heading(change))}</summary>", ""]
+    lines = [f"<details><summary>{_md_code(_heading(change))}{_md_tag(change)}</summary>", ""]
     if change.reason:
         lines += [html.escape(change.reason), ""]
     if change.fields:
@@ -202,7 +236,27 @@ def _md_detail(change: Change) -> str:
 def _md_line(change: Change) -> str:
     extra = f" ({len(change.fields)} field{'s' if len(change.fields) != 1 else ''})"
     reason = f": {html.escape(change.reason)}" if change.reason else ""
-    return f"- {_md_code(_heading(change))}{extra if change.fields else ''}{reason}"
+    return (
+        f"- {_md_code(_heading(change))}{extra if change.fields else ''}{reason}{_md_tag(change)}"
+    )
+
+
+def _md_tag(change: Change) -> str:
+    tag = attribution_tag(change)
+    return f" <b>{tag}</b>" if tag else ""
+
+
+def _md_drift(plan: Plan) -> list[str]:
+    """The "Changed outside omsform" section, before the planned changes (none without drift)."""
+    drift = plan.drift
+    if not drift:
+        return []
+    lines = [f"### {DRIFT_TITLE}", "", f"_{html.escape(DRIFT_HINT)}_", ""]
+    for change in drift:
+        fields = "\n".join(field_text(change, f) for f in change.fields)
+        lines += [f"- {_md_code(_heading(change))}"]
+        lines += ["", _fence(fields), ""] if fields else []
+    return [*lines, "", "### Planned changes", ""]
 
 
 def _md_note(note: Note) -> str:
@@ -215,7 +269,7 @@ def _md_document(plan: Plan, entry: Callable[[Change], str], limit: int | None) 
         head += [f"**{NO_CHANGES}**", ""]
     else:
         head += [f"**{plan.summary.line()}**", ""]
-    body = [entry(c) for c in plan.changes]
+    body = [*_md_drift(plan), *(entry(c) for c in plan.changes)]
     notes = ["### Notes", "", *map(_md_note, plan.notes), ""] if plan.notes else []
     if limit is not None:
         return _fit(head, body + notes, limit)

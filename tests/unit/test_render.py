@@ -59,7 +59,9 @@ def test_text_shows_one_block_per_change_and_the_summary_line() -> None:
     assert "  ~ test_location.ist\n      password: (sensitive value changed)\n" in text
     assert "      priority: 10 → 20\n" in text
     assert "  + test_location.new\n" in text and "      password: (sensitive)\n" in text
-    assert "  - test_location[OLD]  (not declared; test_location is pruned)\n" in text
+    # made by hand (the ledger tracks test_location and never wrote it): drift, shown first
+    assert "  - test_location[OLD]  (not declared; test_location is pruned)  [drift]\n" in text
+    assert text.startswith("Changed outside omsform")
     assert "Unverified:\n  test_hook.orders: auth.token" in text
     assert text.rstrip().endswith(
         "Plan: 1 to create, 2 to update, 0 to replace, 1 to delete, 0 steps to run, 0 manual."
