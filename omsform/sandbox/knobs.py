@@ -49,7 +49,7 @@ LISTING_FAULTS = {
     "count_high": "`count` one higher than the objects there are",
     "count_page": "`count` is the number of rows on the page, `next` kept",
     "next_null": "`next` null on every page, even when more pages follow",
-    "repeat_id": "the page's last row replaced by a copy of its first",
+    "repeat_id": "the page's last row replaced by a copy of its first (one row: served twice)",
     "next_fails": "half the rows, and `next` pointing at a page that answers 404",
 }
 """Shapes of ``listing_fault`` (every one but ``no_count`` is an incomplete listing)."""
@@ -288,6 +288,9 @@ def spoil_page(raw: bytes, fault: str, failing_next: str = "") -> bytes:
         page["next"] = None
     elif fault == "repeat_id" and len(rows) > 1:
         rows[-1] = dict(rows[0])
+    elif fault == "repeat_id" and rows:  # one row: serve it twice, counted
+        rows.append(dict(rows[0]))
+        page["count"] = (count or 0) + 1
     elif fault == "next_fails":
         page["next"], page["results"] = failing_next, rows[: len(rows) // 2]
     return json.dumps(page).encode()

@@ -393,6 +393,7 @@ def _turn_into_delete(plan_file: Path, address: str) -> bool:
     summary and checksum recomputed with omsform's own model."""
     doc = json.loads(plan_file.read_text())
     doc.pop("checksum", None)
+    doc.pop("drift", None)  # derived from the changes, outside the checksum
     changes = doc.get("changes", [])
     target = next((c for c in changes if c.get("address") == address), None)
     if target is None:

@@ -3,8 +3,6 @@ trials, on the demo brand against one served sandbox. Setup steps finish at once
 copy job racing a plan (item 2) cannot make the smaller tests flaky; ``make chaos`` runs them
 with steps that take time.
 
-Tests of a promise another branch is fixing are strict xfails naming the item: when the fix
-lands they pass, and strictness makes the suite say so (remove the mark then).
 """
 
 from __future__ import annotations
@@ -36,9 +34,6 @@ def _check(row: scenarios.Row) -> None:
     assert row.passed, f"{row.figures}\n" + "\n".join(row.notes)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 item 3: the ledger is written only at the end of apply"
-)
 def test_kill_9_converges_in_one_reapply_with_no_duplicate_or_lost_fingerprint(
     world: World,
 ) -> None:
@@ -51,32 +46,18 @@ def test_under_503_and_429_every_apply_ends_cleanly_or_leaves_exactly_the_rest(
     _check(scenarios.faults(world, 0.3, 1, ["503", "429"]))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 item 1: no brand lock")
 def test_of_two_concurrent_applies_one_is_refused_by_the_lock(world: World) -> None:
     _check(scenarios.concurrent(world, 1, random.Random(1)))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 item 10: import writes a URL token in plain text")
 def test_no_canary_secret_in_any_output_or_file(world: World) -> None:
     _check(scenarios.canaries(world, world.brand.parent))
 
 
-ITEM_6 = pytest.mark.xfail(
-    strict=True, reason="issue 9 item 6: a page with neither count nor next is taken as complete"
-)
-SHAPES = [
-    pytest.param(shape, marks=ITEM_6) if shape == "no_count_no_next" else shape
-    for shape in scenarios.LIST_SHAPES
-]
-
-
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", scenarios.LIST_SHAPES)
 def test_an_incomplete_listing_is_refused_with_no_write(world: World, shape: str) -> None:
     _check(scenarios.listing(world, shape))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 item 9: apply of a saved plan does not re-check protect/prune"
-)
 def test_a_tampered_saved_plan_is_refused(world: World, tmp_path: Path) -> None:
     _check(scenarios.tampered(world, tmp_path))

@@ -5,7 +5,6 @@ sandbox nor on another host."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 from omsform_akinon_oms import api
 
+from omsform.plan import Plan
 from omsform.spec import fingerprint_of
 from tests.e2e.conftest import Cli, Server
 
@@ -20,10 +20,9 @@ pytestmark = pytest.mark.slow
 
 
 def recompute_checksum(doc: dict[str, Any]) -> dict[str, Any]:
-    """The checksum as omsform computes it: sha256 of the sorted, compact JSON of the rest."""
-    body = {k: v for k, v in doc.items() if k != "checksum"}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return {**body, "checksum": hashlib.sha256(canonical.encode()).hexdigest()}
+    """The checksum as omsform computes it (its own model: what an attacker could run too)."""
+    body = {k: v for k, v in doc.items() if k not in ("checksum", "drift")}
+    return {**body, "checksum": Plan.model_validate(body).checksum()}
 
 
 def tamper(plan_file: Path, edit: Any) -> None:
