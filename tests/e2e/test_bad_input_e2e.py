@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from omsform import http_retry
 from tests.e2e.conftest import (
     Cli,
     Server,
@@ -201,8 +202,11 @@ def test_missing_secret_is_reported_at_plan_time_where_it_is_used(
 
 
 def test_unreachable_api_names_the_provider_and_writes_nothing(
-    tmp_path: Path, server: Server
+    tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the CLI runs in this process: its retries of the refused connection are all made, each
+    # after a pause of 0 s instead of the real jittered backoff (about 7 s in all)
+    monkeypatch.setattr(http_retry, "BASE_BACKOFF_S", 0.0)
     brand = copy_demo(tmp_path / "demo")
     cli = Cli(brand, demo_env(brand, server, default_secrets(brand)))
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
