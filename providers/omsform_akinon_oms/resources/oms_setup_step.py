@@ -12,6 +12,7 @@ all read). See ``api.py``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Literal
 
 from omsform.errors import ProviderError
@@ -25,6 +26,8 @@ StepName = Literal["addresses", "stock_locations", "channels"]
 POLL_FIRST_S = 0.2
 POLL_MAX_S = 5.0
 POLL_LIMIT_S = 900.0  # a copy of a large Omnitron can take minutes; give up after 15
+SLEEP: Callable[[float], Awaitable[None]] = asyncio.sleep
+"""How the poll waits, looked up at each wait: tests put a fake clock's ``sleep`` here."""
 REQUIRED = api.STEP_IS_REQUIRED_FIELD  # kept in Remote.server as the OMS said it
 
 
@@ -97,7 +100,7 @@ async def _wait(client: ApiClient, base: str, step: str) -> str:
             return result
         if waited > POLL_LIMIT_S:
             raise ProviderError(f"setup step {step} still {result} after {waited:.0f}s")
-        await asyncio.sleep(delay)
+        await SLEEP(delay)
         waited += delay
         delay = min(delay * 2, POLL_MAX_S)
 
