@@ -19,8 +19,9 @@ demo: $(STAMP)
 # -n auto: one worker per core (pytest-xdist); worksteal evens out the long end-to-end tests.
 # A single file or test is quicker without workers: `.venv/bin/python -m pytest tests/unit/...`.
 PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
