@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# -n auto: one worker per core (pytest-xdist); worksteal evens out the long end-to-end tests.
+# A single file or test is quicker without workers: `.venv/bin/python -m pytest tests/unit/...`.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

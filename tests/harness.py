@@ -3,6 +3,9 @@
 Used by provider contract tests and end-to-end engine tests: write YAML, then ``plan()`` and
 ``apply()`` exactly as the CLI does (``load_brand`` → read → ``build_plan`` → apply), with a raw
 authenticated client (``raw``) for drift made "by a person" and ``stats()`` for call counts.
+
+The sandbox and the setup-step poll share a :class:`~tests.clock.FakeClock`: a started step is
+WORKING at the first poll and done after the poll's first pause, which takes no real time.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from omsform.report import ApplyReport
 from omsform.sandbox import DEFAULT_TOKEN, build_app, transport
 from omsform.sandbox.knobs import Knobs
 from omsform.sandbox.store import Store
+from tests.clock import FakeClock, polling_on
 
 CONFIG = """\
 brand: test
@@ -48,8 +52,12 @@ class BrandHarness:
     def __init__(self, tmp_path: Path, *, seed: str = "demo", env: Mapping[str, str] = {}) -> None:
         self.path = tmp_path / "brand"
         self.path.mkdir(parents=True, exist_ok=True)
+        self.clock = FakeClock()
         self.app = build_app(
-            Store(tmp_path / "sandbox.sqlite"), knobs=Knobs(step_seconds=0.01), seed=seed
+            Store(tmp_path / "sandbox.sqlite"),
+            knobs=Knobs(step_seconds=0.01),
+            seed=seed,
+            clock=self.clock,
         )
         self.env = {**os.environ, **env}
         self.config()
@@ -78,11 +86,13 @@ class BrandHarness:
 
     def plan(self, **kwargs: Any) -> Plan:
         """``omsform plan --sandbox`` as a value."""
-        return asyncio.run(self._plan_and_maybe_apply(False, kwargs))[0]
+        with polling_on(self.clock):
+            return asyncio.run(self._plan_and_maybe_apply(False, kwargs))[0]
 
     def apply(self, **kwargs: Any) -> tuple[Plan, ApplyReport | None]:
         """``omsform apply --sandbox --auto-approve``: the plan it ran and the report."""
-        return asyncio.run(self._plan_and_maybe_apply(True, kwargs))
+        with polling_on(self.clock):
+            return asyncio.run(self._plan_and_maybe_apply(True, kwargs))
 
     async def _plan_and_maybe_apply(
         self, write: bool, kwargs: dict[str, Any]

@@ -47,12 +47,14 @@ SEEDS_HELP = "demo | empty | large:N"
 
 @dataclass
 class SandboxContext:
-    """What plugin endpoints share: the store, the knobs and the accepted token."""
+    """What plugin endpoints share: the store, the knobs, the accepted token and the clock
+    (seconds since the epoch) that times jobs such as setup steps; tests pass a fake one."""
 
     store: Store
     knobs: Knobs = field(default_factory=Knobs)
     token: str = DEFAULT_TOKEN
     stats: Stats = field(default_factory=Stats)
+    clock: Callable[[], float] = time.time
 
     def require_token(self, request: Request) -> None:
         """DRF token auth: ``Authorization: Token <t>`` (``Bearer`` accepted too), else 401."""
@@ -186,16 +188,17 @@ def build_app(
     seed: str = "demo",
     plugin_list: list[SandboxPlugin] | None = None,
     knobs_middleware: bool = True,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
 ) -> Starlette:
     """The combined sandbox app over ``store`` (seeded with ``seed`` if the store is new).
 
     With ``knobs_middleware=False`` the caller wraps the knobs itself (outside Starlette's error
-    middleware, which would otherwise turn a dropped connection into a 500). ``clock`` drives
-    the ``rate_limit_per_s`` knob (tests pass a fake one).
+    middleware, which would otherwise turn a dropped connection into a 500). ``clock`` times
+    the sandbox's jobs (see :class:`SandboxContext`) and drives the ``rate_limit_per_s`` knob
+    (tests pass a fake one).
     """
     found = plugins() if plugin_list is None else plugin_list
-    ctx = SandboxContext(store=store, knobs=knobs or Knobs(), token=token)
+    ctx = SandboxContext(store=store, knobs=knobs or Knobs(), token=token, clock=clock)
     if store.meta_get("sandbox:seed") is None:
         seed_store(ctx, parse_seed(seed), found)
     routes: list[BaseRoute] = _admin_routes(ctx, found)

@@ -1,11 +1,20 @@
-"""End-to-end fixtures: the installed ``omsform`` console script, run as a child process against
-the real sandbox server (uvicorn, another child process) on a free loopback port.
+"""End-to-end fixtures: the ``omsform`` CLI against the real sandbox server (uvicorn, a child
+process running the installed ``omsform sandbox serve``) on a free loopback port.
 
-Each test gets a fresh sandbox database and a copy of ``brands/demo`` in ``tmp_path``. The
-environment the demo needs is discovered from its files at run time (others keep adding kinds
-and providers to it): every ``${env.NAME}`` of ``omsform.yaml`` is a provider URL and points at
-the server, every ``${secret.NAME}`` there is a credential and gets the server's token, and every
-other ``${secret.NAME}`` of the brand gets a value the test chooses.
+One server runs per test process (per xdist worker) for the whole session; before each test
+that uses it, ``POST /_sandbox/reset`` re-seeds it, the knobs go back to their defaults and the
+request counts to zero, so every test still starts from a fresh ``demo`` sandbox. Each test gets
+a copy of ``brands/demo`` in ``tmp_path``. The environment the demo needs is discovered from its
+files at run time (others keep adding kinds and providers to it): every ``${env.NAME}`` of
+``omsform.yaml`` is a provider URL and points at the server, every ``${secret.NAME}`` there is a
+credential and gets the server's token, and every other ``${secret.NAME}`` of the brand gets a
+value the test chooses.
+
+:class:`Cli` runs the CLI in process (click's ``CliRunner``, with exactly the child's
+environment and working directory) unless a test is about the installed console script
+(``console_script=True``) or needs a fresh interpreter (a ``PYTHONHASHSEED``): then it runs
+``omsform`` as a child process. The tests that prove the console script works end to end keep
+the child process; the others save an interpreter start per command.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,8 +34,11 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from omsform import cli as cli_module
 from omsform.sandbox import new_token
+from omsform.sandbox.knobs import Knobs
 from tests.served import child_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +76,16 @@ class Server:
         """Set sandbox knobs (faults, latency, step duration)."""
         self.http.post("/_sandbox/knobs", json=values).raise_for_status()
 
+    def reset(self, seed: str = "demo") -> None:
+        """Back to a freshly seeded sandbox: data re-seeded, default knobs (setup steps finish
+        at once), request counts zeroed."""
+        self.http.post("/_sandbox/reset", json={"seed": seed}).raise_for_status()
+        self.knobs(**FRESH_KNOBS)
+
+
+FRESH_KNOBS = {**Knobs().as_dict(), "step_seconds": 0}
+"""The knobs of a server :func:`served` just started (setup steps finish at once)."""
+
 
 @contextmanager
 def served(db: Path, *, token: str, seed: str = "demo") -> Iterator[Server]:
@@ -84,11 +107,19 @@ def served(db: Path, *, token: str, seed: str = "demo") -> Iterator[Server]:
         yield Server(base=child.base_url, token=token, http=http)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A fresh ``demo``-seeded sandbox server with a random token."""
-    with served(tmp_path / "server.sqlite", token=new_token()) as running:
+@pytest.fixture(scope="session")
+def session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The one served sandbox of this test process, with a random token."""
+    db = tmp_path_factory.mktemp("served") / "server.sqlite"
+    with served(db, token=new_token()) as running:
         yield running
+
+
+@pytest.fixture
+def server(session_server: Server) -> Server:
+    """The served sandbox, reset to a fresh ``demo`` seed for this test."""
+    session_server.reset()
+    return session_server
 
 
 def copy_demo(dest: Path) -> Path:
@@ -150,17 +181,20 @@ class Result:
 
 @dataclass
 class Cli:
-    """Runs the installed console script for one brand against one server.
+    """Runs the CLI for one brand against one server.
 
-    ``env`` is the complete environment of the child (see :func:`demo_env`); every run is
+    ``env`` is the complete environment of the run (see :func:`demo_env`); every run is
     checked for a Python traceback, which must never reach a user (unless
     ``forbid_tracebacks`` is off, for a test that checks something else in every output).
+    With ``console_script`` (or a ``PYTHONHASHSEED`` in ``env``) each run is the installed
+    console script in a child process; otherwise the CLI runs in this process.
     """
 
     brand: Path
     env: dict[str, str]
     runs: list[Result] = field(default_factory=list)
     forbid_tracebacks: bool = True
+    console_script: bool = False
 
     def __call__(
         self, *args: str, env: Mapping[str, str | None] | None = None, cwd: Path | None = None
@@ -172,18 +206,46 @@ class Cli:
                 child.pop(name, None)
             else:
                 child[name] = value
-        done = subprocess.run(
-            [str(OMSFORM), *args],
-            env=child,
-            cwd=cwd or self.brand.parent,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        result = Result(tuple(args), done.returncode, done.stdout, done.stderr)
+        where = cwd or self.brand.parent
+        if self.console_script or "PYTHONHASHSEED" in child:
+            result = run_console_script(args, child, where)
+        else:
+            result = run_in_process(args, child, where)
         self.runs.append(result)
         assert not self.forbid_tracebacks or "Traceback" not in result.output, str(result)
         return result
+
+
+def run_console_script(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> Result:
+    """``omsform ARGS`` as a child process: the installed console script, a fresh interpreter."""
+    done = subprocess.run(
+        [str(OMSFORM), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+    return Result(tuple(args), done.returncode, done.stdout, done.stderr)
+
+
+def run_in_process(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> Result:
+    """``omsform ARGS`` through click's ``CliRunner`` in this process, with ``env`` as the whole
+    environment and ``cwd`` as the working directory for the run (both restored after).
+
+    An exception that escapes the CLI is put into stderr as the traceback Python would print,
+    so the traceback check sees it as it would a child's.
+    """
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    cli_module.OUT.secrets = frozenset()  # what the last run redacted is no concern of this one
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(cwd)
+        done = CliRunner().invoke(cli_module.main, list(args), prog_name="omsform")
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    stderr = done.stderr
+    if done.exc_info is not None and not isinstance(done.exc_info[1], SystemExit):
+        stderr += "".join(traceback.format_exception(*done.exc_info))
+    return Result(tuple(args), done.exit_code, done.stdout, stderr)
 
 
 def demo_env(brand: Path, server: Server, secrets: Mapping[str, str]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Bad input through the installed console script: broken copies of ``brands/demo`` (which uses
+"""Bad input through the CLI (in process; the missing-secret case through the installed console
+script): broken copies of ``brands/demo`` (which uses
 the real providers) and a broken environment. Every case exits 1, says where the problem is
 (``file:line:column``, or the provider), prints no traceback, and the served sandbox sees no
 write; problems found while loading make no request at all.
@@ -10,12 +11,12 @@ file itself (the column is where the marker starts).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from omsform import http_retry
 from tests.e2e.conftest import (
     Cli,
     Server,
@@ -23,7 +24,6 @@ from tests.e2e.conftest import (
     default_secrets,
     demo_env,
     resource_secret_names,
-    served,
 )
 from tests.served import free_port
 
@@ -142,14 +142,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server for every case (none of them may write to it)."""
-    db = tmp_path_factory.mktemp("bad-input") / "server.sqlite"
-    with served(db, token="bad-input-token-" + "0" * 24) as running:
-        yield running
-
-
 def broken_copy(tmp_path: Path, case: Case) -> Path:
     """The demo with ``case`` applied."""
     brand = copy_demo(tmp_path / "demo")
@@ -173,11 +165,11 @@ def located(brand: Path, name: str, marker: str) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_broken_brand_is_refused_with_a_location_and_no_request(
-    case: Case, tmp_path: Path, shared_server: Server
+    case: Case, tmp_path: Path, server: Server
 ) -> None:
     brand = broken_copy(tmp_path, case)
-    cli = Cli(brand, demo_env(brand, shared_server, default_secrets(brand)))
-    shared_server.reset_stats()
+    cli = Cli(brand, demo_env(brand, server, default_secrets(brand)))
+    server.reset_stats()
     for args in (("validate", "demo"), ("plan", "demo"), ("apply", "demo", "--auto-approve")):
         result = cli(*args)
         assert result.code == 1, result
@@ -185,55 +177,59 @@ def test_broken_brand_is_refused_with_a_location_and_no_request(
             assert located(brand, name, marker) in result.stderr, (marker, str(result))
         for words in case.says:
             assert words in result.stderr, (words, str(result))
-    assert shared_server.stats()["total"] == 0, "a brand that does not load makes no request"
+    assert server.stats()["total"] == 0, "a brand that does not load makes no request"
 
 
 def test_missing_secret_is_reported_at_plan_time_where_it_is_used(
-    tmp_path: Path, shared_server: Server
+    tmp_path: Path, server: Server
 ) -> None:
     brand = copy_demo(tmp_path / "demo")
-    cli = Cli(brand, demo_env(brand, shared_server, default_secrets(brand)))
+    env = demo_env(brand, server, default_secrets(brand))
+    cli = Cli(brand, env, console_script=True)
     name = sorted(resource_secret_names(brand))[0]
     user = next(
         p.name for p in sorted(brand.glob("*.yaml")) if f"${{secret.{name}}}" in p.read_text()
     )
     marker = f"${{secret.{name}}}"
     assert cli("validate", "demo", env={name: None}).code == 0, "validate is offline"
-    shared_server.reset_stats()
+    server.reset_stats()
     for args in (("plan", "demo"), ("apply", "demo", "--auto-approve")):
         result = cli(*args, env={name: None})
         assert result.code == 1, result
         assert located(brand, user, marker) in result.stderr, str(result)
         assert f"secret {name} is not set" in result.stderr
-    assert shared_server.stats()["total"] == 0
+    assert server.stats()["total"] == 0
 
 
 def test_unreachable_api_names_the_provider_and_writes_nothing(
-    tmp_path: Path, shared_server: Server
+    tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the CLI runs in this process: its retries of the refused connection are all made, each
+    # after a pause of 0 s instead of the real jittered backoff (about 7 s in all)
+    monkeypatch.setattr(http_retry, "BASE_BACKOFF_S", 0.0)
     brand = copy_demo(tmp_path / "demo")
-    cli = Cli(brand, demo_env(brand, shared_server, default_secrets(brand)))
+    cli = Cli(brand, demo_env(brand, server, default_secrets(brand)))
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    shared_server.reset_stats()
+    server.reset_stats()
     result = cli("plan", "demo", env={"DEMO_OMS_URL": closed})
     assert result.code == 1, result
     assert "akinon_oms" in result.stderr and "unreachable" in result.stderr
     assert closed in result.stderr
-    assert shared_server.writes() == {}
+    assert server.writes() == {}
 
 
 def test_wrong_token_is_a_401_about_the_token_and_writes_nothing(
-    tmp_path: Path, shared_server: Server
+    tmp_path: Path, server: Server
 ) -> None:
     brand = copy_demo(tmp_path / "demo")
-    cli = Cli(brand, demo_env(brand, shared_server, default_secrets(brand)))
+    cli = Cli(brand, demo_env(brand, server, default_secrets(brand)))
     for args in (("plan", "demo"), ("apply", "demo", "--auto-approve")):
-        shared_server.reset_stats()
+        server.reset_stats()
         result = cli(*args, env={"DEMO_OMS_TOKEN": "wrong-token-" + "1" * 20})
         assert result.code == 1, result
         assert "akinon_oms" in result.stderr and "(401)" in result.stderr
         assert "token" in result.stderr and "providers.akinon_oms" in result.stderr
-        assert shared_server.writes() == {}
+        assert server.writes() == {}
         # R8: a rejected token costs the OMS exactly one request, not one per listing
-        oms = {k: n for k, n in shared_server.stats()["by_path"].items() if "/ginesys/" not in k}
+        oms = {k: n for k, n in server.stats()["by_path"].items() if "/ginesys/" not in k}
         assert sum(oms.values()) == 1, oms

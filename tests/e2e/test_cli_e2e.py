@@ -1,6 +1,8 @@
-"""The installed ``omsform`` console script against the uvicorn-served sandbox, as a user runs it:
-plan → apply → plan shows nothing; drift made through the raw API is found and repaired; saved
-plans are refused once anything they touch moved, applied once only, and bound by checksum.
+"""The ``omsform`` CLI against the uvicorn-served sandbox, as a user runs it: plan → apply → plan
+shows nothing (through the installed console script, in a child process); drift made through
+the raw API is found and repaired; saved plans are refused once anything they touch moved,
+applied once only (made and applied by child processes under different hash seeds), and bound
+by checksum.
 
 Assertions are about properties (exit codes, every planned field shown, no write on refusal),
 not about the exact list of demo changes, which grows as kinds are added.
@@ -58,6 +60,7 @@ def drifted(cli: Cli, server: Server) -> tuple[str, dict[str, Any], int]:
 
 
 def test_plan_apply_plan_converges_with_field_level_changes(cli: Cli, server: Server) -> None:
+    cli.console_script = True  # the installed entry point, end to end
     first = cli("plan", "demo", "--detailed-exitcode")
     assert first.code == 2, first
     as_json = cli("plan", "demo", "--format", "json")

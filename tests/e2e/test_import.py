@@ -7,7 +7,9 @@ import asyncio
 import random
 import re
 import shutil
+import sqlite3
 from collections.abc import Mapping
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +55,49 @@ def listed_env(result: Result) -> dict[str, str]:
     return {name: f"set-{name.lower()}" for name in ENV_LINE.findall(result.stdout)}
 
 
-def applied_demo(tmp_path: Path, seed: str = "demo") -> tuple[Path, dict[str, str]]:
-    """A copy of brands/demo applied to its own sandbox (seeded with ``seed``)."""
-    src = tmp_path / "src"
-    shutil.copytree(DEMO, src, ignore=shutil.ignore_patterns(".omsform"))
-    build_app(Store(src / ".omsform" / "sandbox.sqlite"), seed=seed)
-    env = demo_secrets(src)
-    done = omsform("apply", str(src), "--sandbox", "--auto-approve", "--force", env=env)
-    assert done.exit_code == 0, done.output
-    return src, env
+class AppliedDemo:
+    """Copies of brands/demo applied to their own sandbox: the apply runs once per seed in this
+    test process, each test gets a copy of the result (brand files, sandbox database, ledger)
+    at ``tmp_path/src``."""
+
+    def __init__(self, cache: Path) -> None:
+        self._cache = cache
+        self._made: dict[str, tuple[Path, dict[str, str]]] = {}
+
+    def __call__(self, tmp_path: Path, seed: str = "demo") -> tuple[Path, dict[str, str]]:
+        """A copy of brands/demo applied to its own sandbox (seeded with ``seed``)."""
+        if seed not in self._made:
+            self._made[seed] = self._apply(self._cache / seed.replace(":", "-"), seed)
+        made, env = self._made[seed]
+        src = tmp_path / "src"
+        shutil.copytree(made, src)
+        return src, dict(env)
+
+    @staticmethod
+    def _apply(src: Path, seed: str) -> tuple[Path, dict[str, str]]:
+        shutil.copytree(DEMO, src, ignore=shutil.ignore_patterns(".omsform"))
+        db = src / ".omsform" / "sandbox.sqlite"
+        store = Store(db)
+        build_app(store, seed=seed)
+        store.close()
+        env = demo_secrets(src)
+        done = omsform("apply", str(src), "--sandbox", "--auto-approve", "--force", env=env)
+        assert done.exit_code == 0, done.output
+        with closing(sqlite3.connect(db)) as conn:  # everything in the file before it is copied
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return src, env
+
+
+@pytest.fixture(scope="session")
+def applied_demos(tmp_path_factory: pytest.TempPathFactory) -> AppliedDemo:
+    """The applied demos of this test process."""
+    return AppliedDemo(tmp_path_factory.mktemp("applied"))
+
+
+@pytest.fixture
+def applied_demo(applied_demos: AppliedDemo) -> AppliedDemo:
+    """A copy of brands/demo applied to its own sandbox: ``applied_demo(tmp_path, seed)``."""
+    return applied_demos
 
 
 def import_and_plan(source: Path, out: Path, env: Mapping[str, str], *extra: str) -> Result:
@@ -84,7 +120,9 @@ def written_text(out: Path) -> str:
     return "\n".join(p.read_text() for p in sorted(out.iterdir()) if p.is_file())
 
 
-def test_importing_the_applied_demo_brand_plans_no_change(tmp_path: Path) -> None:
+def test_importing_the_applied_demo_brand_plans_no_change(
+    tmp_path: Path, applied_demo: AppliedDemo
+) -> None:
     src, env = applied_demo(tmp_path)
     out = tmp_path / "imported"
     imported = import_and_plan(src, out, env)
@@ -98,7 +136,9 @@ def test_importing_the_applied_demo_brand_plans_no_change(tmp_path: Path) -> Non
     assert check.exit_code == 0, check.output  # import writes canonical YAML
 
 
-def test_objects_from_omnitron_are_left_out_unless_asked_for(tmp_path: Path) -> None:
+def test_objects_from_omnitron_are_left_out_unless_asked_for(
+    tmp_path: Path, applied_demo: AppliedDemo
+) -> None:
     src, env = applied_demo(tmp_path)
     plain = import_and_plan(src, tmp_path / "a", env)
     assert "--include-upstream" in plain.stdout  # says what it left out and how to get it
@@ -112,7 +152,9 @@ def _count(result: Result) -> int:
     return int(found.group(1))
 
 
-def test_references_become_addresses_only_when_the_target_is_imported(tmp_path: Path) -> None:
+def test_references_become_addresses_only_when_the_target_is_imported(
+    tmp_path: Path, applied_demo: AppliedDemo
+) -> None:
     src, env = applied_demo(tmp_path, seed="large:120")
     whole = tmp_path / "whole"
     import_and_plan(src, whole, env)
@@ -182,7 +224,12 @@ BY_HAND = [  # (collection, change by hand, kind, write-only paths then shown as
 
 @pytest.mark.parametrize(("collection", "change", "kind", "paths"), BY_HAND)
 def test_write_only_values_the_api_shows_as_set_are_imported_as_secrets(
-    tmp_path: Path, collection: str, change: dict[str, Any], kind: str, paths: list[str]
+    tmp_path: Path,
+    applied_demo: AppliedDemo,
+    collection: str,
+    change: dict[str, Any],
+    kind: str,
+    paths: list[str],
 ) -> None:
     from omsform.paths import get_path
 
@@ -200,7 +247,9 @@ def test_write_only_values_the_api_shows_as_set_are_imported_as_secrets(
     assert "hand-made" not in written_text(out) + imported.output
 
 
-def test_imported_names_are_short_readable_and_show_the_host(tmp_path: Path) -> None:
+def test_imported_names_are_short_readable_and_show_the_host(
+    tmp_path: Path, applied_demo: AppliedDemo
+) -> None:
     src, env = applied_demo(tmp_path)
     out = tmp_path / "out"
     import_and_plan(src, out, env, "--kinds", "oms_webhook,ginesys_oms_app")
@@ -268,7 +317,9 @@ def _transport(brand: Path) -> Any:
 
 
 @pytest.mark.parametrize("seed", [7, 1234])
-def test_random_live_content_of_every_kind_imports_to_no_change(tmp_path: Path, seed: int) -> None:
+def test_random_live_content_of_every_kind_imports_to_no_change(
+    tmp_path: Path, applied_demo: AppliedDemo, seed: int
+) -> None:
     """A few hundred objects of every kind (``large`` seed, the demo applied on top so that the
     setup steps ran), then random changes applied by "a person" through an imported brand:
     importing that validates and plans to no change."""

@@ -29,7 +29,7 @@ import pytest
 from omsform import engine
 from omsform.http import ClientOptions
 from omsform.load import Brand, load_brand
-from tests.e2e.conftest import Cli, Server, copy_demo, default_secrets, demo_env, served
+from tests.e2e.conftest import Cli, Server, copy_demo, default_secrets, demo_env
 
 pytestmark = pytest.mark.slow
 
@@ -60,24 +60,24 @@ def solo_read(brand: Brand, kind: str, server: Server) -> tuple[int, Counter[str
     return count, gets(server)
 
 
-def test_a_no_op_plan_makes_the_minimum_number_of_calls(tmp_path: Path) -> None:
-    with served(tmp_path / "server.sqlite", token="min-calls-" + "7" * 30, seed=SEED) as server:
-        brand_dir = copy_demo(tmp_path / "demo")
-        cli = Cli(brand_dir, demo_env(brand_dir, server, default_secrets(brand_dir)))
-        # --force: the demo prunes some kinds, so the seed's generated objects of those kinds
-        # are deleted, far beyond the safety threshold; the others stay and need pages
-        applied = cli("apply", "demo", "--auto-approve", "--force")
-        assert applied.code == 0, applied
-        brand = load_brand(brand_dir, environ=cli.env)
-        kinds = engine.kinds_to_read(brand)
-        steps = {d.name for d in brand.desired.values() if d.kind == STEPS}
-        solo = {kind: solo_read(brand, kind, server) for kind in kinds}
+def test_a_no_op_plan_makes_the_minimum_number_of_calls(tmp_path: Path, server: Server) -> None:
+    server.reset(SEED)
+    brand_dir = copy_demo(tmp_path / "demo")
+    cli = Cli(brand_dir, demo_env(brand_dir, server, default_secrets(brand_dir)))
+    # --force: the demo prunes some kinds, so the seed's generated objects of those kinds
+    # are deleted, far beyond the safety threshold; the others stay and need pages
+    applied = cli("apply", "demo", "--auto-approve", "--force")
+    assert applied.code == 0, applied
+    brand = load_brand(brand_dir, environ=cli.env)
+    kinds = engine.kinds_to_read(brand)
+    steps = {d.name for d in brand.desired.values() if d.kind == STEPS}
+    solo = {kind: solo_read(brand, kind, server) for kind in kinds}
 
-        server.reset_stats()
-        plan = cli("plan", "demo", "--detailed-exitcode")
-        assert plan.code == 0, plan
-        full = gets(server)
-        assert server.writes() == {}
+    server.reset_stats()
+    plan = cli("plan", "demo", "--detailed-exitcode")
+    assert plan.code == 0, plan
+    full = gets(server)
+    assert server.writes() == {}
 
     assert not [p for p in full if OBJECT.search(p)], "a GET of one object by id"
     assert any(count > PAGE for count, _ in solo.values()), "no kind needs a second page"

@@ -102,7 +102,9 @@ def test_no_canary_secret_appears_in_any_output_or_file(tmp_path: Path) -> None:
     with served(tmp_path / "server.sqlite", token=token) as server:
         # tracebacks are test_bad_input_e2e's concern; here any output, one included, is
         # searched for canaries
-        cli = Cli(brand, demo_env(brand, server, secrets), forbid_tracebacks=False)
+        # the console script in a child process: every byte it writes to either stream counts
+        env = demo_env(brand, server, secrets)
+        cli = Cli(brand, env, forbid_tracebacks=False, console_script=True)
         assert token in cli.env.values()
         runs = drive_the_cli(cli, server, rotated, wrong_token)
 

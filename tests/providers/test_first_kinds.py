@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from omsform_akinon_oms.resources.oms_setup_step import POLL_FIRST_S
+
 from tests.harness import BrandHarness, actions
 
 SECRETS = {"OMNITRON_PW": "canary-omnitron-pw-7f3a", "MAPS_KEY": "canary-maps-key-91bc"}
@@ -15,6 +17,8 @@ def test_setup_steps_run_once_then_plan_nothing(tmp_path: Path) -> None:
     h.write({"setup.yaml": "oms_setup_step: {addresses: {}, channels: {}}\n"})
     first = h.converge()
     assert actions(first) == {"oms_setup_step.addresses": "»", "oms_setup_step.channels": "»"}
+    # each run was WORKING at its first poll and waited once, on the fake clock (no real time)
+    assert h.clock.slept == [POLL_FIRST_S, POLL_FIRST_S]
     # the stores step was not declared, so it was neither read nor run
     assert not any("stock_locations/" in p for p in h.stats()["by_path"])
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tests.conftest import SkipAhead
 from tests.harness import BrandHarness, actions
 
 CHANNELS = "/api/v1/oms/channels/"
@@ -63,9 +62,7 @@ def test_a_copy_job_finishing_between_the_plan_reads_never_fails_the_plan(tmp_pa
     h.converge()  # the one re-apply converges
 
 
-def test_a_job_still_working_at_plan_time_is_pending_and_waited_for(
-    tmp_path: Path, skip_ahead: SkipAhead
-) -> None:
+def test_a_job_still_working_at_plan_time_is_pending_and_waited_for(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path)
     h.write({"setup.yaml": "oms_setup_step: {channels: {}}\n"})
     h.converge()
@@ -78,7 +75,7 @@ def test_a_job_still_working_at_plan_time_is_pending_and_waited_for(
     assert report is not None and report.ok
     # waited for, not started twice (a second execute would be a 400 "already running")
     assert _events(h)[-2:] == [["channels", "execute"], ["channels", "FINISHED"]]
-    assert sum(skip_ahead.pauses) >= 30  # the polling paused through the injected sleep only
+    assert sum(h.clock.slept) >= 30  # the polling paused through the injected sleep only
     assert not h.plan().has_changes
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the sandbox conformance tests: the real app over a fresh SQLite file."""
+"""Fixtures for the sandbox conformance tests: the real app over a fresh SQLite file, timed by a
+fake clock (a test waiting for a setup step moves the clock on instead of sleeping)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 from omsform.sandbox import DEFAULT_TOKEN, SandboxContext, build_app
 from omsform.sandbox.knobs import Knobs
 from omsform.sandbox.store import Store
+from tests.clock import FakeClock
 
 
 @pytest.fixture
@@ -21,9 +23,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(db_path: Path) -> Starlette:
-    """The combined sandbox app seeded with ``demo``; setup steps finish almost at once."""
-    return build_app(Store(db_path), knobs=Knobs(step_seconds=0.05), seed="demo")
+def clock() -> FakeClock:
+    """The sandbox's clock."""
+    return FakeClock()
+
+
+@pytest.fixture
+def app(db_path: Path, clock: FakeClock) -> Starlette:
+    """The combined sandbox app seeded with ``demo``; setup steps take 0.05 s of ``clock``."""
+    return build_app(Store(db_path), knobs=Knobs(step_seconds=0.05), seed="demo", clock=clock)
 
 
 @pytest.fixture

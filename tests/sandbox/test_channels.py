@@ -3,11 +3,12 @@ for everything OMS cannot do to a channel."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+
+from tests.clock import FakeClock
 
 CHANNELS = "/api/v1/oms/channels/"
 FIELDS = {
@@ -23,13 +24,13 @@ FIELDS = {
 
 
 @pytest.fixture
-def synced(client: TestClient) -> TestClient:
+def synced(client: TestClient, clock: FakeClock) -> TestClient:
     """A client whose OMS already ran the channels step."""
     assert client.post(CHANNELS + "execute/").status_code == 204
     for _ in range(500):
         if client.get(CHANNELS + "get_async_status/").json()["result"] == "FINISHED":
             return client
-        time.sleep(0.01)
+        clock.advance(0.01)
     raise AssertionError("channels step did not finish")
 
 

@@ -3,7 +3,6 @@ locations and channels, copying the fake Omnitron into OMS."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from starlette.testclient import TestClient
 from omsform.sandbox import DEFAULT_TOKEN, SandboxContext, build_app
 from omsform.sandbox.knobs import Knobs
 from omsform.sandbox.store import Store
+from tests.clock import FakeClock
 
 STEPS = {
     "addresses": "/api/v1/oms/setup/addresses/",
@@ -21,13 +21,21 @@ STEPS = {
 
 
 def wait_result(client: TestClient, step: str) -> str:
-    """Poll get_async_status until the job leaves WORKING (bounded, not a timing assertion)."""
+    """Poll get_async_status until the job leaves WORKING, moving the app's fake clock on by
+    0.01 s between polls (bounded, not a timing assertion)."""
     for _ in range(500):
         result = client.get(STEPS[step] + "get_async_status/").json()["result"]
         if result != "WORKING":
             return str(result)
-        time.sleep(0.01)
+        tick(client)
     raise AssertionError(f"step {step} still WORKING")
+
+
+def tick(client: TestClient, seconds: float = 0.01) -> None:
+    """Move the fake clock of ``client``'s sandbox on."""
+    clock = client.app.state.ctx.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(seconds)
 
 
 def run(client: TestClient, step: str) -> str:
@@ -224,11 +232,11 @@ def test_an_empty_omnitron_needs_no_step(tmp_path: Path) -> None:
 
 
 def test_a_running_job_survives_a_restart(
-    db_path: Path, client: TestClient, ctx: SandboxContext
+    db_path: Path, client: TestClient, ctx: SandboxContext, clock: FakeClock
 ) -> None:
     ctx.knobs.step_seconds = 3600
     assert client.post(STEPS["addresses"] + "execute/").status_code == 204
-    again = build_app(Store(db_path), knobs=Knobs(step_seconds=3600))
+    again = build_app(Store(db_path), knobs=Knobs(step_seconds=3600), clock=clock)
     with TestClient(again, base_url="http://testserver") as second:
         second.headers["Authorization"] = f"Token {DEFAULT_TOKEN}"
         assert second.get(STEPS["addresses"] + "get_async_status/").json() == {"result": "WORKING"}

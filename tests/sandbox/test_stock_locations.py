@@ -3,7 +3,6 @@ unique erp_code, type choices, strict bodies and the address object."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.testclient import TestClient
 
 from omsform.sandbox import DEFAULT_TOKEN, build_app
 from omsform.sandbox.store import Store
+from tests.clock import FakeClock
 
 LOCATIONS = "/api/v1/oms/stocklocations/"
 SIMPLE = LOCATIONS + "list-simple/"
@@ -43,7 +43,7 @@ def minimal(code: str = "WH-01") -> dict[str, Any]:
 
 
 @pytest.fixture
-def geo(client: TestClient) -> dict[str, int]:
+def geo(client: TestClient, clock: FakeClock) -> dict[str, int]:
     """Run the addresses step; the OMS pks of Türkiye, Istanbul, Kadikoy (township) and Moda."""
     client.post("/api/v1/oms/setup/addresses/execute/")
     for _ in range(500):
@@ -52,7 +52,7 @@ def geo(client: TestClient) -> dict[str, int]:
             != "WORKING"
         ):
             break
-        time.sleep(0.01)
+        clock.advance(0.01)
 
     def pk(kind: str, name: str) -> int:
         found = client.get(f"/api/v1/oms/{kind}/", params={"name": name}).json()["results"]

@@ -13,10 +13,10 @@ Steps and their paths [D]: ``addresses`` → ``/api/v1/oms/setup/addresses/``,
 - ``POST execute/`` → 204 and starts the job; while one is WORKING → 400
   ``{"detail": "A task is already running."}`` (reference §5).
 - ``GET get_async_status/`` → ``{"result": READY|WORKING|FINISHED|FAILED|ABORTED}``: READY
-  before any run, WORKING for ``knobs.step_seconds`` (by :data:`CLOCK`) after execute, then
-  the outcome, which stays until the next execute. Progress is computed from the start time
-  stored in SQLite, so it survives restarts and is shared by processes; the copy (upsert by
-  ``omnitron_id``) runs once, when a request first sees the time is up.
+  before any run, WORKING for ``knobs.step_seconds`` after execute (by the context's clock),
+  then the outcome, which stays until the next execute. Progress is computed from the start
+  time stored in SQLite, so it survives restarts and is shared by processes; the copy (upsert
+  by ``omnitron_id``) runs once, when a request first sees the time is up.
 
 Test hook (no auth): ``POST /_sandbox/setup/{step}/outcome`` ``{"result": "FAILED"}`` (or
 ``ABORTED``, ``FINISHED``) makes the *next* run end that way; FAILED and ABORTED copy nothing.
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -59,8 +58,6 @@ STEPS = {
 }
 OUTCOMES = ("FINISHED", "FAILED", "ABORTED")
 EVENTS = "setup:events"
-CLOCK: Callable[[], float] = time.time
-"""The jobs' clock (wall time, shared by processes); tests move it forward instead of sleeping."""
 _PARENTS = {
     "country": (),
     "city": ("country",),
@@ -140,7 +137,7 @@ def status(ctx: SandboxContext, step: str) -> str:
     job = ctx.store.meta_get(f"setup:{step}:job")
     if job is None:
         return "READY"
-    if job["result"] != "WORKING" or CLOCK() - job["started"] < ctx.knobs.step_seconds:
+    if job["result"] != "WORKING" or ctx.clock() - job["started"] < ctx.knobs.step_seconds:
         return str(job["result"])
     with ctx.store.transaction():
         job = ctx.store.meta_get(f"setup:{step}:job")  # another process may have settled it
@@ -161,7 +158,7 @@ def execute(ctx: SandboxContext, step: str) -> None:
             raise detail(400, "A task is already running.")
         outcome = ctx.store.meta_get(f"setup:{step}:next") or "FINISHED"
         ctx.store.meta_set(f"setup:{step}:next", None)
-        job = {"started": CLOCK(), "outcome": outcome, "result": "WORKING"}
+        job = {"started": ctx.clock(), "outcome": outcome, "result": "WORKING"}
         ctx.store.meta_set(f"setup:{step}:job", job)
         _log(ctx, step, "execute")
 
