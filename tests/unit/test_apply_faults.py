@@ -27,6 +27,7 @@ from omsform.plan import Plan
 from omsform.provider import discover
 from omsform.report import ApplyReport
 from omsform.sandbox import DEFAULT_TOKEN, transport
+from tests.clock import polling_on
 from tests.harness import BrandHarness, actions
 from tests.providers.test_ginesys_app import SECRETS as APP_SECRETS
 from tests.providers.test_ginesys_app import app_yaml
@@ -89,7 +90,8 @@ async def _run(
 
 
 def run(h: BrandHarness, **kwargs: Any) -> tuple[Plan, ApplyReport | None]:
-    return asyncio.run(_run(h, **kwargs))
+    with polling_on(h.clock):  # setup-step polls sleep on the sandbox's fake clock
+        return asyncio.run(_run(h, **kwargs))
 
 
 class ArmOnce(httpx.AsyncBaseTransport):
