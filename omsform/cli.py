@@ -1,7 +1,8 @@
 """The ``omsform`` command line: the only place that prints and chooses exit codes.
 
 Exit codes: ``validate`` 0 valid / 1 invalid; ``plan --detailed-exitcode`` 0 no changes /
-2 changes / 1 error; ``apply`` 0 all applied / 1 any error or failed change.
+2 changes / 1 error; ``plan --drift-exitcode`` 4 drift / 2 intent only / 0 / 1 error (several
+brands: the worst, 1 > 4 > 2 > 0); ``apply`` 0 all applied / 1 any error or failed change.
 """
 
 from __future__ import annotations
@@ -207,7 +208,9 @@ def _load_for_run(brand: Path, sandbox: bool) -> Brand:
     return loaded
 
 
-def _options(loaded: Brand, sandbox: bool, insecure: bool, verbose: bool) -> ClientOptions:
+def _options(
+    loaded: Brand, sandbox: bool, insecure: bool, verbose: bool, connections: int = 16
+) -> ClientOptions:
     from omsform import engine
     from omsform.http import ClientOptions
 
@@ -218,6 +221,7 @@ def _options(loaded: Brand, sandbox: bool, insecure: bool, verbose: bool) -> Cli
         insecure=insecure,
         debug_log=OUT.err if verbose else None,
         secrets=loaded.secrets,
+        concurrency=connections,
     )
 
 
@@ -244,7 +248,8 @@ async def _planned(
     from omsform import engine, target
 
     kinds = engine.kinds_to_read(loaded)
-    options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"])
+    connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
+    options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections)
     session = await engine.open_session(
         loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
     )
@@ -267,33 +272,51 @@ async def _planned(
         yield made.model_copy(update={"target": where}), current, session
 
 
-def _render(plan: Plan, fmt: str) -> str:
+PLAN_FORMATS = ["text", "json", "markdown", "tf-json"]
+
+
+def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | None = None) -> str:
+    """``complete``: false when --target/--exclude narrowed the plan (tf-json says so);
+    ``plan_file``: the saved plan, named in the Markdown's apply command."""
     from omsform.render import render_json, render_markdown, render_text
+    from omsform.render_tf import render_tf_json
 
     if fmt == "json":
         return render_json(plan)
+    if fmt == "tf-json":
+        return render_tf_json(plan, complete=complete)
     if fmt == "markdown":
-        return render_markdown(plan)
+        return render_markdown(plan, plan_file=str(plan_file) if plan_file else None)
     return render_text(plan, color=OUT.color)
 
 
 @main.command()
-@_brand_arg()
+@click.argument("brands", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option(
+    "--drift-exitcode", is_flag=True, help="Exit 4 on drift, 2 on intent only, 0 on neither."
+)
 @_run_options
 @_lock_option
 @fails_cleanly
 def plan(
-    brand: Path,
+    brands: tuple[Path, ...],
     out_file: Path | None,
     fmt: str,
-    detailed_exitcode: bool,
     lock_timeout: float,
     **opts: Any,
 ) -> None:
-    """Show what apply would change in BRAND, field by field (read-only)."""
+    """Show what apply would change in BRAND, field by field (read-only). Several BRANDS are
+    planned in one run, with one summary table; the exit code is the worst of them."""
+    from omsform.cli_multi import plan_brands, plan_exit_code
+
+    if len(brands) > 1:
+        if out_file:
+            raise PlanError("-o saves one brand's plan: give one BRAND, or leave out -o")
+        sys.exit(plan_brands(brands, fmt, opts))
+    brand = brands[0] if brands else Path(".")
     if out_file:
         plan_files.check_output(out_file)
     loaded = _load_for_run(brand, opts["sandbox"])
@@ -309,11 +332,12 @@ def plan(
             made = asyncio.run(run())
     else:
         made = asyncio.run(run())
-    OUT.out(_render(made, fmt))
+    complete = not (opts["targets"] or opts["excludes"])
+    OUT.out(_render(made, fmt, complete=complete, plan_file=out_file))
     if out_file:
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
-    sys.exit(2 if detailed_exitcode and made.has_changes else 0)
+    sys.exit(plan_exit_code(made, detailed=opts["detailed_exitcode"], drift=opts["drift_exitcode"]))
 
 
 @main.command()
@@ -457,11 +481,11 @@ def _confirm() -> bool:
 
 @main.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
 @fails_cleanly
 def show(plan_file: Path, fmt: str) -> None:
     """Render a saved plan."""
-    OUT.out(_render(plan_files.read_plan(plan_file), fmt))
+    OUT.out(_render(plan_files.read_plan(plan_file), fmt, plan_file=plan_file))
 
 
 @main.command()

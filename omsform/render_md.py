@@ -71,7 +71,7 @@ def _cut_notice(name: str, lines: int) -> str:
 def render_markdown(plan: Plan, budget: int = BUDGET, *, plan_file: str | None = None) -> str:
     """The plan as a pull-request comment, at most ``budget`` characters; ``plan_file`` (the
     saved plan this is) makes the foot's apply command exact."""
-    return fit(markdown_sections(plan, plan_file=plan_file), budget) + "\n"
+    return fit(markdown_sections(plan, plan_file=plan_file), budget - 1) + "\n"
 
 
 def markdown_sections(plan: Plan, *, plan_file: str | None = None) -> list[Section]:
@@ -103,7 +103,7 @@ def _head(plan: Plan) -> Section:
 
 
 def _drift(plan: Plan) -> Section:
-    """"Changed outside omsform": the plan's drift (``plan.drift``, each change with only its
+    """ "Changed outside omsform": the plan's drift (``plan.drift``, each change with only its
     drifted fields) when the plan has drift attribution; empty otherwise."""
     drifted: Iterable[Change] = getattr(plan, "drift", ())
     blocks = [_change_block(c, tag=False) for c in drifted]
@@ -206,7 +206,8 @@ class _Cursor:
     def __init__(self, section: Section) -> None:
         self.section = section
         blocks = section.blocks
-        self.order = sorted(range(len(blocks)), key=lambda i: -len(blocks[i].text))
+        # the longest first; among equals the last first, so the top of the list keeps detail
+        self.order = sorted(range(len(blocks)), key=lambda i: (-len(blocks[i].text), -i))
         self.walked = 0
         self.size = sum(len(b.text) + 1 for b in blocks)
 

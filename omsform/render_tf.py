@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from types import EllipsisType
 from typing import Any
 
 from omsform.paths import parse_path
@@ -119,9 +120,7 @@ def drift_entries(plan: Plan) -> list[dict[str, Any]]:
 
 def _reverse(action: Action) -> Action:
     """What happened outside omsform, given what omsform plans in return."""
-    return {Action.CREATE: Action.DELETE, Action.DELETE: Action.CREATE}.get(
-        action, Action.UPDATE
-    )
+    return {Action.CREATE: Action.DELETE, Action.DELETE: Action.CREATE}.get(action, Action.UPDATE)
 
 
 def resource_change(change: Change) -> dict[str, Any]:
@@ -187,7 +186,7 @@ def _sides(change: Change) -> tuple[Any, Any, Any, Any]:
 
 def _tokens(field: FieldChange) -> list[str | int]:
     try:
-        return [t for t in parse_path(field.path) if t is not ...]  # type: ignore[misc]
+        return [t for t in parse_path(field.path) if not isinstance(t, EllipsisType)]
     except ValueError:
         return [field.path]
 
