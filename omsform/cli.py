@@ -482,10 +482,18 @@ def _confirm() -> bool:
 @main.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option(
+    "--drift-exitcode", is_flag=True, help="Exit 4 on drift, 2 on intent only, 0 on neither."
+)
 @fails_cleanly
-def show(plan_file: Path, fmt: str) -> None:
-    """Render a saved plan."""
-    OUT.out(_render(plan_files.read_plan(plan_file), fmt, plan_file=plan_file))
+def show(plan_file: Path, fmt: str, detailed_exitcode: bool, drift_exitcode: bool) -> None:
+    """Render a saved plan (offline); the exit code flags mean what they mean for plan."""
+    from omsform.cli_multi import plan_exit_code
+
+    saved = plan_files.read_plan(plan_file)
+    OUT.out(_render(saved, fmt, plan_file=plan_file))
+    sys.exit(plan_exit_code(saved, detailed=detailed_exitcode, drift=drift_exitcode))
 
 
 @main.command()
