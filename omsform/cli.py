@@ -1,9 +1,8 @@
 """The ``omsform`` command line: the only place that prints and chooses exit codes.
 
 Exit codes: ``validate`` 0 valid / 1 invalid; ``plan --detailed-exitcode`` 0 no changes /
-2 changes / 1 error; ``plan --drift-exitcode`` 0 no changes / 2 only intent (or unknown) /
-4 drift / 1 error; ``apply`` 0 all applied / 1 any error or failed change; ``pull`` 0 done /
-3 values left that only a person can change / 1 error.
+2 changes / 1 error; ``plan --drift-exitcode`` 4 drift / 2 intent only / 0 / 1 error (several
+brands: the worst, 1 > 4 > 2 > 0); ``apply`` 0 all applied / 1 any error or failed change.
 """
 
 from __future__ import annotations
@@ -225,7 +224,9 @@ def _load_for_run(brand: Path, sandbox: bool) -> Brand:
     return loaded
 
 
-def _options(loaded: Brand, sandbox: bool, insecure: bool, verbose: bool) -> ClientOptions:
+def _options(
+    loaded: Brand, sandbox: bool, insecure: bool, verbose: bool, connections: int = 16
+) -> ClientOptions:
     from omsform import engine
     from omsform.http import ClientOptions
 
@@ -236,6 +237,7 @@ def _options(loaded: Brand, sandbox: bool, insecure: bool, verbose: bool) -> Cli
         insecure=insecure,
         debug_log=OUT.err if verbose else None,
         secrets=loaded.secrets,
+        concurrency=connections,
     )
 
 
@@ -262,7 +264,8 @@ async def _planned(
     from omsform import engine, target
 
     kinds = engine.kinds_to_read(loaded)
-    options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"])
+    connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
+    options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections)
     session = await engine.open_session(
         loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
     )
@@ -285,41 +288,53 @@ async def _planned(
         yield made.model_copy(update={"target": where}), current, session
 
 
-def _render(plan: Plan, fmt: str) -> str:
+PLAN_FORMATS = ["text", "json", "markdown", "tf-json"]
+
+
+def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | None = None) -> str:
+    """``complete``: false when --target/--exclude narrowed the plan (tf-json says so);
+    ``plan_file``: the saved plan, named in the Markdown's apply command."""
     from omsform.render import render_json, render_markdown, render_text
+    from omsform.render_tf import render_tf_json
 
     if fmt == "json":
         return render_json(plan)
+    if fmt == "tf-json":
+        return render_tf_json(plan, complete=complete)
     if fmt == "markdown":
-        return render_markdown(plan)
+        return render_markdown(plan, plan_file=str(plan_file) if plan_file else None)
     return render_text(plan, color=OUT.color)
 
 
 @main.command()
-@_brand_arg()
+@click.argument("brands", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @cli_doctor.record_option
 @click.option(
-    "--drift-exitcode",
-    is_flag=True,
-    help="Exit 4 when something changed outside omsform, 2 when only the YAML did.",
+    "--drift-exitcode", is_flag=True, help="Exit 4 on drift, 2 on intent only, 0 on neither."
 )
 @_run_options
 @_lock_option
 @fails_cleanly
 def plan(
-    brand: Path,
+    brands: tuple[Path, ...],
     out_file: Path | None,
     fmt: str,
-    detailed_exitcode: bool,
     lock_timeout: float,
     record_dir: Path | None,
-    drift_exitcode: bool,
     **opts: Any,
 ) -> None:
-    """Show what apply would change in BRAND, field by field (read-only)."""
+    """Show what apply would change in BRAND, field by field (read-only). Several BRANDS are
+    planned in one run, with one summary table; the exit code is the worst of them."""
+    from omsform.cli_multi import plan_brands, plan_exit_code
+
+    if len(brands) > 1:
+        if out_file:
+            raise PlanError("-o saves one brand's plan: give one BRAND, or leave out -o")
+        sys.exit(plan_brands(brands, fmt, opts))
+    brand = brands[0] if brands else Path(".")
     if out_file:
         plan_files.check_output(out_file)
     loaded = _load_for_run(brand, opts["sandbox"])
@@ -334,19 +349,12 @@ def plan(
     locked = _brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
     with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
         made = asyncio.run(run())
-    OUT.out(_render(made, fmt))
+    complete = not (opts["targets"] or opts["excludes"])
+    OUT.out(_render(made, fmt, complete=complete, plan_file=out_file))
     if out_file:
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
-    sys.exit(_plan_exit_code(made, detailed=detailed_exitcode, drift=drift_exitcode))
-
-
-def _plan_exit_code(made: Plan, *, detailed: bool, drift: bool) -> int:
-    """0 no changes; 2 changes (``--detailed-exitcode``); with ``--drift-exitcode`` 4 when any
-    change was made outside omsform, whatever else the plan does."""
-    if drift and made.drift:
-        return 4
-    return 2 if (detailed or drift) and made.has_changes else 0
+    sys.exit(plan_exit_code(made, detailed=opts["detailed_exitcode"], drift=opts["drift_exitcode"]))
 
 
 @main.command()
@@ -490,11 +498,19 @@ def _confirm() -> bool:
 
 @main.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option(
+    "--drift-exitcode", is_flag=True, help="Exit 4 on drift, 2 on intent only, 0 on neither."
+)
 @fails_cleanly
-def show(plan_file: Path, fmt: str) -> None:
-    """Render a saved plan."""
-    OUT.out(_render(plan_files.read_plan(plan_file), fmt))
+def show(plan_file: Path, fmt: str, detailed_exitcode: bool, drift_exitcode: bool) -> None:
+    """Render a saved plan (offline); the exit code flags mean what they mean for plan."""
+    from omsform.cli_multi import plan_exit_code
+
+    saved = plan_files.read_plan(plan_file)
+    OUT.out(_render(saved, fmt, plan_file=plan_file))
+    sys.exit(plan_exit_code(saved, detailed=detailed_exitcode, drift=drift_exitcode))
 
 
 @main.command()

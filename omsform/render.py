@@ -40,17 +40,16 @@ sorted, so equal plans are byte-identical:
 
 from __future__ import annotations
 
-import html
 import io
 import json
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
 from omsform.plan import SENSITIVE, Action, Change, FieldChange, Note, Plan
+from omsform.render_md import render_markdown
 from omsform.report import ApplyReport
 
 NO_CHANGES = "No changes. The live systems match the configuration."
@@ -204,101 +203,6 @@ def render_json(plan: Plan) -> str:
 
 
 # --- Markdown -----------------------------------------------------------------------------------
-def _fence(body: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}text\n{body}\n{ticks}"
-
-
-def _md_code(text: str) -> str:
-    return f"<code>{html.escape(text)}</code>"
-
-
-def _md_table(plan: Plan) -> list[str]:
-    s = plan.summary
-    counts = [s.create, s.update, s.replace, s.delete, s.run, s.manual, s.unchanged]
-    return [
-        "| create | update | replace | delete | run | manual | unchanged |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-        "| " + " | ".join(map(str, counts)) + " |",
-    ]
-
-
-def _md_detail(change: Change) -> str:
-    lines = [f"<details><summary>{_md_code(_heading(change))}{_md_tag(change)}</summary>", ""]
-    if change.reason:
-        lines += [html.escape(change.reason), ""]
-    if change.fields:
-        lines += [_fence("\n".join(field_text(change, f) for f in change.fields)), ""]
-    return "\n".join([*lines, "</details>", ""])
-
-
-def _md_line(change: Change) -> str:
-    extra = f" ({len(change.fields)} field{'s' if len(change.fields) != 1 else ''})"
-    reason = f": {html.escape(change.reason)}" if change.reason else ""
-    return (
-        f"- {_md_code(_heading(change))}{extra if change.fields else ''}{reason}{_md_tag(change)}"
-    )
-
-
-def _md_tag(change: Change) -> str:
-    tag = attribution_tag(change)
-    return f" <b>{tag}</b>" if tag else ""
-
-
-def _md_drift(plan: Plan) -> list[str]:
-    """The "Changed outside omsform" section, before the planned changes (none without drift)."""
-    drift = plan.drift
-    if not drift:
-        return []
-    lines = [f"### {DRIFT_TITLE}", "", f"_{html.escape(DRIFT_HINT)}_", ""]
-    for change in drift:
-        fields = "\n".join(field_text(change, f) for f in change.fields)
-        lines += [f"- {_md_code(_heading(change))}"]
-        lines += ["", _fence(fields), ""] if fields else []
-    return [*lines, "", "### Planned changes", ""]
-
-
-def _md_note(note: Note) -> str:
-    return f"- **{note.category}** {_md_code(note.address)}: {html.escape(note.message)}"
-
-
-def _md_document(plan: Plan, entry: Callable[[Change], str], limit: int | None) -> str:
-    head = [f"## omsform plan: {_md_code(plan.brand)}", "", *_md_table(plan), ""]
-    if not plan.changes:
-        head += [f"**{NO_CHANGES}**", ""]
-    else:
-        head += [f"**{plan.summary.line()}**", ""]
-    body = [*_md_drift(plan), *(entry(c) for c in plan.changes)]
-    notes = ["### Notes", "", *map(_md_note, plan.notes), ""] if plan.notes else []
-    if limit is not None:
-        return _fit(head, body + notes, limit)
-    return "\n".join(head + body + notes)
-
-
-def _fit(head: list[str], lines: list[str], limit: int) -> str:
-    """``head`` and as many of ``lines`` as fit in ``limit`` characters, saying what was cut."""
-    out = "\n".join(head)
-    for i, line in enumerate(lines):
-        tail = f"\n- … and {len(lines) - i} more lines: run `omsform plan` to see everything"
-        if len(out) + 1 + len(line) + len(tail) > limit:
-            return out + tail
-        out += "\n" + line
-    return out
-
-
-def render_markdown(plan: Plan, budget: int = 60_000) -> str:
-    """The plan as a pull-request comment: summary table, then one ``<details>`` per change.
-
-    When that exceeds ``budget`` characters, per-field detail is left out (and the comment says
-    so); when even the list of changes does not fit, it is cut with a count of what is missing.
-    """
-    full = _md_document(plan, _md_detail, None) + "\n"
-    if len(full) <= budget:
-        return full
-    notice = (
-        f"_Field details are left out: the full plan is {len(full)} characters, over this "
-        f"comment's budget of {budget}. Run `omsform plan` to see them._\n\n"
-    )
-    compact = _md_document(plan, _md_line, max(0, budget - len(notice) - 1))
-    return notice + compact + "\n"
+# The pull-request comment is built from sections (drift first) and fitted to a budget in
+# :mod:`omsform.render_md`; re-exported here beside the other renderers.
+__all__ = ["render_apply_report", "render_json", "render_markdown", "render_text"]

@@ -123,7 +123,7 @@ def test_github_workflow_has_the_three_jobs() -> None:
     assert "updateComment" in poster["with"]["script"] and MARKER in poster["with"]["script"]
     assert jobs["plan"]["permissions"]["pull-requests"] == "write"
     assert any("--checksum" in s for s in steps(jobs["apply"]))
-    assert any("--detailed-exitcode" in s for s in steps(jobs["drift"]))
+    assert any("--drift-exitcode" in s for s in steps(jobs["drift"]))
 
 
 @pytest.mark.slow
@@ -132,8 +132,7 @@ def test_github_workflow_steps_run_against_the_sandbox(tmp_path: Path) -> None:
     jobs = flow["jobs"]
     repo = Repo(tmp_path, flow["env"])
 
-    drift_script = steps(jobs["drift"])[-1]
-    assert repo.run(drift_script).returncode == 2  # nothing applied yet: the YAML differs
+    assert drift_code(repo, jobs["drift"]) == "2"  # nothing applied yet: intent, not drift
 
     for script in steps(jobs["plan"]):
         done = repo.run(script)
@@ -147,8 +146,22 @@ def test_github_workflow_steps_run_against_the_sandbox(tmp_path: Path) -> None:
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "Apply complete" in applied.stdout
 
-    again = repo.run(drift_script)
-    assert again.returncode == 0, again.stdout + again.stderr  # applied: no drift
+    assert drift_code(repo, jobs["drift"]) == "0"  # applied: neither drift nor intent
+
+
+def drift_code(repo: Repo, job: dict[str, Any]) -> str:
+    """Run the drift job's local steps as GitHub does (the plan step may fail: the next one
+    reads its saved plan) and return the exit code it sorted out."""
+    output = Path(repo.env["GITHUB_OUTPUT"])
+    output.write_text("")
+    plan_step, sort_step = steps(job)
+    planned = repo.run(plan_step)
+    assert planned.returncode in (0, 2, 4), planned.stdout + planned.stderr
+    sorted_out = repo.run(sort_step)
+    assert sorted_out.returncode == 0, sorted_out.stdout + sorted_out.stderr
+    values = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert values["title"] == "omsform drift: acme"
+    return values["code"]
 
 
 def gitlab_script(job: dict[str, Any]) -> str:
@@ -163,7 +176,7 @@ def test_gitlab_pipeline_has_the_three_jobs() -> None:
     assert "schedule" in str(pipeline["drift"]["rules"])
     assert "plan.json" in pipeline["plan"]["artifacts"]["paths"]
     assert "--checksum" in gitlab_script(pipeline["apply"])
-    assert "--detailed-exitcode" in gitlab_script(pipeline["drift"])
+    assert "--drift-exitcode" in gitlab_script(pipeline["drift"])
     notes = next(line for line in pipeline["plan"]["script"] if "CI_API_V4_URL" in line)
     assert '"PUT"' in notes and MARKER in notes  # one note, updated in place
 
@@ -266,3 +279,111 @@ def test_pre_commit_hooks_run_validate_and_fmt_check() -> None:
     }
     for hook in hooks:
         assert hook["language"] == "python"
+
+
+# --- linters, exec, and the drift issue ---------------------------------------------------------
+BIN = Path(sys.executable).parent
+
+
+def test_github_workflow_passes_actionlint() -> None:
+    """actionlint ships inside a dev dependency's wheel: the check runs offline."""
+    done = subprocess.run(
+        [str(BIN / "actionlint"), "-no-color", str(CI / "github-actions.yml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_gitlab_pipeline_passes_the_gitlab_ci_schema() -> None:
+    """check-jsonschema's vendored GitLab CI schema (offline, in the package)."""
+    done = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            str(CI / "gitlab-ci.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_drift_jobs_never_apply_and_omsform_runs_under_exec() -> None:
+    jobs = load("github-actions.yml")["jobs"]
+    drift = [s.get("run", "") for s in jobs["drift"]["steps"]]
+    assert not any("omsform apply" in s for s in drift)
+    assert jobs["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+    plan_step = next(s for s in jobs["drift"]["steps"] if s.get("id") == "plan")
+    assert plan_step["run"].startswith("exec omsform plan") and plan_step["continue-on-error"]
+    applies = [s["run"] for s in jobs["apply"]["steps"] if "omsform apply" in s.get("run", "")]
+    assert applies and all(run.startswith("exec omsform apply") for run in applies)
+
+    pipeline = load("gitlab-ci.yml")
+    assert not any("omsform apply" in line for line in pipeline["drift"]["script"])
+    assert pipeline["drift"]["script"][0].startswith("(exec omsform plan")
+    for name in ("apply", "refresh-secrets"):
+        assert pipeline[name]["script"][-1].startswith("exec omsform apply")
+
+
+FAKE_GH = """#!/bin/sh
+# gh as the drift step calls it: records each call; `issue list` answers from $GH_ISSUES
+echo "$*" >> "$GH_CALLS"
+case "$1 $2" in
+  "issue list") cat "$GH_ISSUES" ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "open_issue", "expected", "exit_code"),
+    [
+        ("4", "", "issue create --title omsform drift: acme --body-file issue.md", 4),
+        ("4", "17", "issue edit 17 --body-file issue.md", 4),
+        ("0", "17", "issue close 17 --comment No drift in run 99: closing.", 0),
+        ("2", "17", "issue close 17 --comment No drift in run 99: closing.", 0),
+        ("0", "", None, 0),
+    ],
+)
+def test_github_drift_step_opens_updates_or_closes_one_issue(
+    tmp_path: Path, code: str, open_issue: str, expected: str | None, exit_code: int
+) -> None:
+    """The issue step against a fake ``gh``: one issue per brand title, opened or updated on
+    drift (exit 4, the job goes red), closed when the drift is gone."""
+    job = load("github-actions.yml")["jobs"]["drift"]
+    script = next(s["run"] for s in job["steps"] if "gh issue" in s.get("run", ""))
+    gh = tmp_path / "bin" / "gh"
+    gh.parent.mkdir()
+    gh.write_text(FAKE_GH)
+    gh.chmod(0o755)
+    (tmp_path / "issues").write_text(f"{open_issue}\n" if open_issue else "")
+    (tmp_path / "drift.md").write_text("### Changed outside omsform\n")
+    calls = tmp_path / "calls"
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PATH": f"{gh.parent}{os.pathsep}{os.environ['PATH']}",
+            "GH_CALLS": str(calls),
+            "GH_ISSUES": str(tmp_path / "issues"),
+            "CODE": code,
+            "TITLE": "omsform drift: acme",
+            "GITHUB_RUN_ID": "99",
+            "GITHUB_SERVER_URL": "https://github.example",
+            "GITHUB_REPOSITORY": "acme/brand",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == exit_code, done.stdout + done.stderr
+    made = calls.read_text().splitlines()
+    assert made[0].startswith("issue list --state open")
+    assert made[1:] == ([expected] if expected else [])
+    if code == "4":
+        body = (tmp_path / "issue.md").read_text()
+        assert "### Changed outside omsform" in body and "omsform pull" in body

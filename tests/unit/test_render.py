@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -126,15 +127,18 @@ def test_markdown_over_budget_drops_field_detail_and_says_so() -> None:
     plan = _big_plan(50)
     md = render_markdown(plan, budget=8_000)
     assert len(md) <= 8_000
-    assert "Field details are left out" in md
-    assert "aaaa" not in md and "<details>" not in md
-    assert "<code>~ oms_x.o0049</code> (1 field)" in md
+    assert "lines of the planned changes left out to fit the comment" in md
+    assert md.count("<details>") < 50 and md.count("<details>") == md.count("</details>")
+    assert "<code>~ oms_x.o0049</code> (1 field)" in md  # the last lose their detail first
+    assert "<summary><code>~ oms_x.o0000</code></summary>" in md
 
 
 def test_markdown_far_over_budget_cuts_the_list_and_counts_the_rest() -> None:
     md = render_markdown(_big_plan(500), budget=3_000)
     assert len(md) <= 3_000
-    assert "more lines: run `omsform plan` to see everything" in md
+    left_out = re.search(r"_… (\d+) lines of the planned changes left out", md)
+    assert left_out and int(left_out.group(1)) > 3_000
+    assert md.rstrip().endswith("</sub>")  # the checksum foot is never cut
 
 
 def test_markdown_fences_survive_backticks_in_values() -> None:
