@@ -49,7 +49,7 @@ from rich.console import Console
 from rich.text import Text
 
 from omsform.plan import SENSITIVE, Action, Change, FieldChange, Note, Plan
-from omsform.render_md import render_markdown
+from omsform.render_md import attribution_tag, render_markdown
 from omsform.report import ApplyReport
 
 NO_CHANGES = "No changes. The live systems match the configuration."
@@ -91,16 +91,6 @@ def field_text(change: Change, field: FieldChange) -> str:
 
 def _heading(change: Change) -> str:
     return f"{change.action.value} {change.address}"
-
-
-def attribution_tag(change: Change) -> str:
-    """``[drift]`` (or ``[drift, intent]`` when the YAML moved too) after the heading of a
-    change made outside omsform; "" otherwise: the YAML moving is what a plan is expected to
-    show, so only drift is marked (the JSON has every attribution)."""
-    origins = {f.attribution for f in change.fields} | {change.attribution}
-    if "drift" not in origins:
-        return ""
-    return "[drift, intent]" if "intent" in origins else "[drift]"
 
 
 def _notes_by_title(notes: Iterable[Note]) -> dict[str, list[Note]]:

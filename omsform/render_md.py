@@ -147,17 +147,18 @@ def _heading(change: Change) -> str:
 
 
 def attribution_tag(change: Change) -> str:
-    """``[drift]``, ``[intent]``, ``[drift, intent]`` for a change whose fields carry drift
-    attribution ("" when there is none)."""
-    found = {getattr(f, "attribution", "") for f in change.fields}
-    found.add(getattr(change, "attribution", ""))
-    shown = [o for o in ("drift", "intent") if o in found]
-    return f"[{', '.join(shown)}]" if shown else ""
+    """``[drift]`` (or ``[drift, intent]`` when the YAML moved too) after the heading of a
+    change made outside omsform; "" otherwise: the YAML moving is what a plan is expected to
+    show, so only drift is marked (the JSON has every attribution)."""
+    origins = {f.attribution for f in change.fields} | {change.attribution}
+    if "drift" not in origins:
+        return ""
+    return "[drift, intent]" if "intent" in origins else "[drift]"
 
 
 def _tag(change: Change) -> str:
     tag = attribution_tag(change)
-    return f" <b>{tag}</b>" if "drift" in tag else f" {tag}" if tag else ""
+    return f" <b>{tag}</b>" if tag else ""
 
 
 def _change_block(change: Change, *, tag: bool = True) -> Block:

@@ -103,7 +103,9 @@ def test_markdown_opens_with_the_summary_table_then_details_per_change() -> None
     md = render_markdown(_plan())
     table = md.index("| create | update | replace | delete | run | manual | unchanged |")
     assert table < md.index("<details>")
-    assert md.count("<details>") == 4
+    # 4 changes, and the hand-made OLD once more in "Changed outside omsform", which comes first
+    assert md.count("<details>") == 5
+    assert md.index("Changed outside omsform") < md.index("Planned changes")
     assert "<summary><code>~ test_location.ist</code></summary>" in md
     assert "```text\npassword: (sensitive value changed)\npriority: 10 → 20\n```" in md
 
