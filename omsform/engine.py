@@ -104,8 +104,14 @@ def kinds_to_read(brand: Brand) -> list[str]:
     return sorted(k for k in kinds if k in index)
 
 
-async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[Any]]]:
-    """Current objects of ``kinds`` (read-only clients)."""
+async def read(
+    session: Session,
+    kinds: Iterable[str],
+    *,
+    on_listed: Callable[[str, int], None] | None = None,
+) -> dict[str, list[Remote[Any]]]:
+    """Current objects of ``kinds`` (read-only clients); ``on_listed(kind, count)`` is told as
+    each kind's listing finishes."""
     clients = {name: c.read_only() for name, c in session.clients.items()}
     resources = session.resources()
     declared: dict[str, set[str]] = {}
@@ -114,7 +120,13 @@ async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[
         declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
         desired.setdefault(d.kind, []).append(d)
     return await read_current(
-        kinds, resources, clients, session.provider_of(), declared=declared, desired=desired
+        kinds,
+        resources,
+        clients,
+        session.provider_of(),
+        declared=declared,
+        desired=desired,
+        on_listed=on_listed,
     )
 
 
