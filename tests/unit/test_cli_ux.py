@@ -1,0 +1,103 @@
+"""The command line as a user meets it: the approval prompt (an answer on stdin, Ctrl-C),
+``apply --format json``, ``validate --format json``, plan banners and refusals. Runs
+``omsform … --sandbox`` in-process (click's runner) against the embedded sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from omsform import cli as cli_module
+from omsform.cli import main
+from tests.harness import CONFIG
+
+REASONS = """\
+oms_denial_reason:
+  damaged: {title: Damaged product, priority: 2}
+  late: {title: Arrived late, priority: 3}
+"""
+
+
+class Brand:
+    """A small brand directory run through the CLI with the embedded sandbox."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "brand"
+        self.path.mkdir()
+        (self.path / "omsform.yaml").write_text(
+            CONFIG % {"prune": [], "protect": [], "fraction": 1.0}
+        )
+        (self.path / "reasons.yaml").write_text(REASONS)
+        self.runner = CliRunner()
+
+    def run(self, *args: str, stdin: str | None = None) -> Result:
+        return self.runner.invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+    def plan(self, *extra: str) -> Result:
+        return self.run("plan", str(self.path), "--sandbox", "--detailed-exitcode", *extra)
+
+    def apply(self, *extra: str, stdin: str | None = None) -> Result:
+        return self.run("apply", str(self.path), "--sandbox", *extra, stdin=stdin)
+
+
+@pytest.fixture
+def brand(tmp_path: Path) -> Brand:
+    return Brand(tmp_path)
+
+
+# --- the approval prompt -----------------------------------------------------------------------
+def test_yes_on_stdin_applies_when_stdin_is_not_a_terminal(brand: Brand) -> None:
+    done = brand.apply(stdin="yes\n")
+    assert done.exit_code == 0, done.output
+    assert "Only 'yes' will be accepted" in done.output
+    assert "Apply complete" in done.output
+    assert brand.plan().exit_code == 0
+
+
+@pytest.mark.parametrize("answer", ["no\n", "y\n", "YES\n", ""])
+def test_anything_but_yes_on_stdin_cancels(brand: Brand, answer: str) -> None:
+    refused = brand.apply(stdin=answer)
+    assert refused.exit_code == 1
+    assert "Apply cancelled" in refused.output
+    assert brand.plan().exit_code == 2  # nothing was written
+
+
+def test_ctrl_c_at_the_prompt_cancels_at_once(brand: Brand, monkeypatch: Any) -> None:
+    """The prompt runs inside asyncio.run, whose Ctrl-C handler only cancels the task once the
+    blocking prompt returns: the user had to press Enter. Now Ctrl-C interrupts the prompt."""
+
+    def typed(text: str, **kwargs: Any) -> str:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while waiting for the answer
+        return "yes"  # what would arrive if the interrupt waited for Enter
+
+    monkeypatch.setattr(cli_module, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(click, "prompt", typed)
+    handler = signal.getsignal(signal.SIGINT)
+    cancelled = brand.apply()
+    assert cancelled.exit_code == 1
+    assert "Apply cancelled" in cancelled.output
+    assert signal.getsignal(signal.SIGINT) == handler
+    assert brand.plan().exit_code == 2  # nothing was written
+
+
+# --- JSON for machines ---------------------------------------------------------------------------
+def test_apply_format_json_prints_one_event_per_line(brand: Brand) -> None:
+    done = brand.apply("--auto-approve", "--format", "json")
+    assert done.exit_code == 0, done.output
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds.count("started") == 2 and kinds.count("applied") == 2
+    assert kinds[-1] == "summary" and events[-1]["ok"] is True and events[-1]["applied"] == 2
+    applied = [e for e in events if e["event"] == "applied"]
+    addresses = {e["address"] for e in applied}
+    assert addresses == {"oms_denial_reason.damaged", "oms_denial_reason.late"}
+    assert all("remote_id" in e and "seconds" in e for e in applied)
+    again = brand.apply("--auto-approve", "--format", "json")
+    assert [json.loads(line)["event"] for line in again.stdout.splitlines()] == ["summary"]
