@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from omsform import saved as plan_files
-from omsform.errors import ConfigError, OmsformError, PlanError, Problem
+from omsform.errors import ConfigError, OmsformError, PlanError, Problem, UnsafePlanError
 from omsform.load import Brand, load_brand
 from omsform.provider import discover
 from omsform.secrets import redact
@@ -198,10 +198,16 @@ def _reading(kinds: list[str]) -> ReadProgress:
 
 @asynccontextmanager
 async def _planned(
-    loaded: Brand, opts: dict[str, Any], brand_dir: str, *, check_safety: bool = True
+    loaded: Brand,
+    opts: dict[str, Any],
+    brand_dir: str,
+    *,
+    check_safety: bool = True,
+    show_refused: Callable[[Plan], None] | None = None,
 ) -> AsyncIterator[tuple[Plan, dict[str, Any], engine.Session]]:
     """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
-    stay open inside the block (apply writes through them) and are closed after it."""
+    stay open inside the block (apply writes through them) and are closed after it.
+    ``show_refused`` shows a plan the safety rules refuse, before the refusal is printed."""
     from omsform import engine
     from omsform.progress import ticker
 
@@ -226,7 +232,22 @@ async def _planned(
             brand_dir=brand_dir,
         )
         force = opts["force"] or not check_safety
-        yield engine.plan_from(inputs, current, loaded, force=force), current, session
+        try:
+            made = engine.plan_from(inputs, current, loaded, force=force)
+        except UnsafePlanError as exc:
+            if exc.plan is not None and show_refused is not None:
+                show_refused(exc.plan)  # the plan first, then (fails_cleanly) the refusal
+            raise
+        yield made, current, session
+
+
+def _warn_selection(opts: dict[str, Any], show: Callable[[str], None]) -> None:
+    """The banner saying --target/--exclude narrow this plan."""
+    from omsform.render import render_selection_warning
+
+    banner = render_selection_warning(opts.get("targets", ()), opts.get("excludes", ()))
+    if banner:
+        show(click.style(banner, fg="yellow", bold=True) if OUT.color else banner)
 
 
 def _render(plan: Plan, fmt: str) -> str:
@@ -256,12 +277,16 @@ def plan(
     _announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
 
+    def show(shown: Plan) -> None:
+        _warn_selection(opts, OUT.out if fmt == "text" else OUT.err)
+        OUT.out(_render(shown, fmt))
+
     async def run() -> Plan:
-        async with _planned(loaded, opts, brand_dir) as (made, _, _):
+        async with _planned(loaded, opts, brand_dir, show_refused=show) as (made, _, _):
             return made
 
     made = asyncio.run(run())
-    OUT.out(_render(made, fmt))
+    show(made)
     if out_file:
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
@@ -327,14 +352,22 @@ async def _apply(
     fmt = opts.get("fmt", "text")
     show = OUT.err if fmt == "json" else OUT.out  # JSON mode: stdout holds only the events
     brand_dir = saved.brand_dir if saved else "."
+
     # a saved plan was checked for safety when it was made; the fresh one only serves to read
-    async with _planned(loaded, opts, brand_dir, check_safety=saved is None) as planned:
+    def show_plan(plan: Plan) -> None:
+        _warn_selection(opts, show)
+        show(render_text(plan, color=OUT.color and fmt != "json"))
+
+    checked = saved is None
+    async with _planned(
+        loaded, opts, brand_dir, check_safety=checked, show_refused=show_plan
+    ) as planned:
         fresh, current, session = planned
         if saved is not None:
             saved = engine.restore_keys(session, saved)  # real keys back: secrets in keys
             engine.refuse_if_stale(saved, current)
         chosen = saved or fresh
-        show(render_text(chosen, color=OUT.color and fmt != "json"))
+        show_plan(chosen)
         if not chosen.has_changes:
             _applying(0, fmt).summary(ApplyReport())
             return 0

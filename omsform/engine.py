@@ -18,7 +18,7 @@ import httpx
 from omsform import keyprint
 from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.diff import PlanInputs, build_plan
-from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError
+from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError, UnsafePlanError
 from omsform.http import ClientOptions, WriteClient
 from omsform.journal import Journal
 from omsform.keyprint import fingerprint_keys
@@ -205,8 +205,9 @@ def check_globs(
 def plan_from(
     inputs: PlanInputs, current: Mapping[str, list[Remote[Any]]], brand: Brand, *, force: bool
 ) -> Plan:
-    """Build the plan and enforce the safety threshold unless ``force``; a natural key that
-    embeds a secret gets its fingerprint (:mod:`omsform.keyprint`)."""
+    """Build the plan and enforce the safety threshold unless ``force`` (the
+    :class:`UnsafePlanError` carries the refused plan as ``plan``); a natural key that embeds a
+    secret gets its fingerprint (:mod:`omsform.keyprint`)."""
     plan = build_plan(inputs)
     if any(c.key_secrets for c in plan.changes):
         salt = Ledger.load(brand.path / STATE_DIR / "ledger.json", brand.secrets).salt
@@ -215,9 +216,13 @@ def plan_from(
         counts = {kind: len(objs) for kind, objs in current.items()}
         safety = brand.config.safety
         declared = {d.kind for d in brand.desired.values()}
-        check_safety(
-            plan, counts, safety.max_change_fraction, safety.min_existing, declared=declared
-        )
+        try:
+            check_safety(
+                plan, counts, safety.max_change_fraction, safety.min_existing, declared=declared
+            )
+        except UnsafePlanError as exc:
+            exc.plan = plan  # the refused plan, for the CLI to show before the refusal
+            raise
     return plan
 
 

@@ -105,7 +105,10 @@ class PlanError(OmsformError):
 
 
 class UnsafePlanError(PlanError):
-    """The plan exceeds a safety threshold or breaks a protect rule; ``--force`` overrides."""
+    """The plan exceeds a safety threshold or breaks a protect rule; ``--force`` overrides.
+    ``plan`` is the refused plan when one was built (the threshold), else ``None``."""
+
+    plan: Any = None
 
 
 class StalePlanError(PlanError):

@@ -101,3 +101,28 @@ def test_apply_format_json_prints_one_event_per_line(brand: Brand) -> None:
     assert all("remote_id" in e and "seconds" in e for e in applied)
     again = brand.apply("--auto-approve", "--format", "json")
     assert [json.loads(line)["event"] for line in again.stdout.splitlines()] == ["summary"]
+
+
+# --- readable plans ------------------------------------------------------------------------
+def test_target_puts_a_warning_banner_above_the_plan(brand: Brand) -> None:
+    narrowed = brand.plan("--target", "oms_denial_reason.damaged")
+    assert narrowed.exit_code == 2, narrowed.output
+    banner = "Warning: only part of the brand is planned (--target 'oms_denial_reason.damaged')"
+    assert banner in narrowed.stdout
+    assert narrowed.stdout.index(banner) < narrowed.stdout.index("+ oms_denial_reason.damaged")
+    assert "Warning: only part" not in brand.plan().output
+
+
+def test_a_safety_refusal_shows_the_plan_it_refused_then_the_refusal(brand: Brand) -> None:
+    many = "".join(f"  r{i}: {{title: Reason {i}, priority: {i}}}\n" for i in range(10))
+    (brand.path / "reasons.yaml").write_text("oms_denial_reason:\n" + many)
+    assert brand.apply("--auto-approve").exit_code == 0
+    config = CONFIG % {"prune": [], "protect": [], "fraction": 0.1}
+    (brand.path / "omsform.yaml").write_text(config)
+    edited = many.replace("priority: 1}", "priority: 11}").replace("priority: 2}", "priority: 12}")
+    (brand.path / "reasons.yaml").write_text("oms_denial_reason:\n" + edited)
+    refused = brand.plan()
+    assert refused.exit_code == 1
+    assert "~ oms_denial_reason.r1" in refused.stdout and "priority: 1 → 11" in refused.stdout
+    assert "refused by the safety rules" in refused.stderr
+    assert refused.output.index("~ oms_denial_reason.r1") < refused.output.index("refused by")
