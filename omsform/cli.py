@@ -134,14 +134,38 @@ def main() -> None:
 
 @main.command()
 @_brand_arg()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: the problems (file, line, column, code, message, hint) as one document.",
+)
 @fails_cleanly
-def validate(brand: Path) -> None:
+def validate(brand: Path, fmt: str) -> None:
     """Check BRAND offline (secrets are placeholders); exit 0 valid, 1 invalid."""
+    if fmt == "json":
+        _validate_json(brand)
+        return
     loaded = load_brand(brand, offline=True, sandbox=True)
     for warning in loaded.warnings:
         OUT.err(str(warning))
     kinds = {d.kind for d in loaded.desired.values()}
     OUT.out(f"Valid: {len(loaded.desired)} resources in {len(kinds)} kinds ({brand}).")
+
+
+def _validate_json(brand: Path) -> None:
+    """``validate --format json``: one JSON document on stdout, exit 1 when invalid."""
+    from omsform.problemjson import validation_json
+
+    try:
+        loaded = load_brand(brand, offline=True, sandbox=True)
+    except ConfigError as exc:
+        OUT.out(validation_json(str(brand), exc.problems))
+        sys.exit(1)
+    kinds = {d.kind for d in loaded.desired.values()}
+    counts = {"resources": len(loaded.desired), "kinds": len(kinds)}
+    OUT.out(validation_json(str(brand), loaded.warnings, **counts))
 
 
 def _load_for_run(brand: Path, sandbox: bool) -> Brand:

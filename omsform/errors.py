@@ -51,6 +51,7 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = "error"  # "error" or "warning"
+    code: str = ""  # a stable category for machines; "" → :func:`omsform.problemjson.code_of`
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"

@@ -126,3 +126,29 @@ def test_a_safety_refusal_shows_the_plan_it_refused_then_the_refusal(brand: Bran
     assert "~ oms_denial_reason.r1" in refused.stdout and "priority: 1 → 11" in refused.stdout
     assert "refused by the safety rules" in refused.stderr
     assert refused.output.index("~ oms_denial_reason.r1") < refused.output.index("refused by")
+
+
+# --- validate --format json ------------------------------------------------------------------
+def test_validate_json_lists_every_problem_with_position_code_and_hint(brand: Brand) -> None:
+    (brand.path / "reasons.yaml").write_text(
+        "oms_denial_reason:\n  damaged: {titel: Damaged, priority: 2}\noms_denial_reazon: {}\n"
+    )
+    result = brand.run("validate", str(brand.path), "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is False
+    by_code = {p["code"]: p for p in doc["problems"]}
+    field = by_code["unknown-field"]
+    assert field["file"].endswith("reasons.yaml") and (field["line"], field["column"]) == (2, 13)
+    assert "titel" in field["message"] and "title" in field["hint"]
+    assert by_code["unknown-kind"]["line"] == 3
+    assert set(by_code["unknown-kind"]) == {
+        "file", "line", "column", "address", "severity", "code", "message", "hint"
+    }  # fmt: skip
+
+
+def test_validate_json_of_a_valid_brand(brand: Brand) -> None:
+    result = brand.run("validate", str(brand.path), "--format", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is True and doc["resources"] == 2 and doc["kinds"] == 1
