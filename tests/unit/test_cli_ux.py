@@ -152,3 +152,18 @@ def test_validate_json_of_a_valid_brand(brand: Brand) -> None:
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["valid"] is True and doc["resources"] == 2 and doc["kinds"] == 1
+
+
+def test_import_format_json_reports_what_it_wrote_and_left_out(
+    brand: Brand, tmp_path: Path
+) -> None:
+    assert brand.apply("--auto-approve").exit_code == 0
+    out = tmp_path / "imported"
+    config = str(brand.path / "omsform.yaml")
+    args = ("import", "--config", config, "--sandbox", "--out", str(out), "--format", "json")
+    result = brand.run(*args, "--kinds", "oms_denial_reason")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)  # stdout holds the document only
+    written = {w["file"]: w["objects"] for w in doc["written"]}
+    assert written["oms_denial_reason.yaml"] >= 2 and (out / "oms_denial_reason.yaml").is_file()
+    assert isinstance(doc["skipped"], list) and doc["next"].startswith("omsform plan ")
