@@ -18,7 +18,8 @@ sorted, so equal plans are byte-identical:
   :mod:`omsform.keyprint`), ``provider``, ``action``
   (``+`` create, ``~`` update, ``-/+`` replace, ``-`` delete, ``»`` run, ``!`` manual),
   ``remote_id`` (server id, null for a create), ``fields`` (list of ``path``, ``before``,
-  ``after``, ``sensitive``, ``forces_replace``; values are JSON, ``"(sensitive)"`` when masked),
+  ``after``, ``sensitive``, ``forces_replace``; values are JSON, ``"(sensitive)"`` when masked;
+  a delete lists what the object holds, ``after`` null),
   ``reason`` (for people), ``precondition`` (the object's fingerprint as read; null for a
   create), ``depends_on`` (addresses of changes that must succeed first), ``level`` (changes of
   one level may run concurrently; levels run in order), ``kept`` (an update's open maps → the
