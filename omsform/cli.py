@@ -236,10 +236,10 @@ async def _planned(
     from omsform.progress import ticker
 
     kinds = engine.kinds_to_read(loaded)
-    options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"])
     async with AsyncExitStack() as stack:
         with _reading(kinds) as shown:  # shown from the start: logging in can take time too
             async with ticker(shown):
+                options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"])
                 session = await engine.open_session(
                     loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
                 )
