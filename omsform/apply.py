@@ -49,12 +49,14 @@ _NO_FINGERPRINTS = Fingerprints({}, None, False)  # write-only values: never com
 
 @dataclass(frozen=True)
 class ApplyEvent:
-    """Progress of one change: ``status`` is started, applied, failed or skipped."""
+    """Progress of one change: ``status`` is started, applied, failed or skipped;
+    ``remote_id`` is the object's server id once applied (``None`` when deleted or unknown)."""
 
     address: str
     action: Action
     status: str
     message: str = ""
+    remote_id: int | str | None = None
 
 
 class _Context:
@@ -198,7 +200,8 @@ class _Run:
                 self.emit(change, "failed", message)
                 return
         self.applied.append(change.address)
-        self.emit(change, "applied", note)
+        found = None if change.action is Action.DELETE else self.ctx.find(change)
+        self.emit(change, "applied", note, found.id if found is not None else None)
 
     def blocked(self, change: Change) -> str:
         """Why ``change`` must be skipped (``""`` when it may go ahead)."""
@@ -215,9 +218,11 @@ class _Run:
         for dep in change.depends_on:
             self.keep.setdefault(dep, f"{change.address} still refers to it (not applied)")
 
-    def emit(self, change: Change, status: str, message: str = "") -> None:
+    def emit(
+        self, change: Change, status: str, message: str = "", remote_id: int | str | None = None
+    ) -> None:
         if self.on_event is not None:
-            self.on_event(ApplyEvent(change.address, change.action, status, message))
+            self.on_event(ApplyEvent(change.address, change.action, status, message, remote_id))
 
     def message(self, exc: BaseException) -> str:
         text = str(exc) or type(exc).__name__

@@ -14,8 +14,8 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,18 +23,18 @@ import click
 
 from omsform import cli_doctor
 from omsform import saved as plan_files
-from omsform.errors import ConfigError, OmsformError, PlanError, Problem
+from omsform.errors import ConfigError, OmsformError, PlanError, Problem, UnsafePlanError
 from omsform.load import Brand, load_brand
 from omsform.provider import discover
 from omsform.secrets import redact
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
+    from rich.console import Console
 
     from omsform import engine
-    from omsform.apply import ApplyEvent
     from omsform.http import ClientOptions
     from omsform.plan import Plan
+    from omsform.progress import ApplyProgress, ReadProgress
 
 # The run machinery (engine, httpx clients, renderers) is imported where it is used, so that
 # `omsform validate` — run on every commit by pre-commit — starts in a fraction of the time.
@@ -204,16 +204,48 @@ def main() -> None:
     is_flag=True,
     help="Treat every warning as an error (undocumented event types and command classes too).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: the problems (file, line, column, code, message, hint) as one document.",
+)
 @fails_cleanly
-def validate(brand: Path, strict: bool) -> None:
+def validate(brand: Path, strict: bool, fmt: str) -> None:
     """Check BRAND offline (secrets are placeholders); exit 0 valid, 1 invalid."""
+    if fmt == "json":
+        _validate_json(brand, strict)
+        return
     loaded = load_brand(brand, offline=True, sandbox=True)
     if strict and loaded.warnings:
-        raise ConfigError([dataclasses.replace(w, severity="error") for w in loaded.warnings])
+        raise ConfigError(_as_errors(loaded.warnings))
     for warning in loaded.warnings:
         OUT.err(str(warning))
     kinds = {d.kind for d in loaded.desired.values()}
     OUT.out(f"Valid: {len(loaded.desired)} resources in {len(kinds)} kinds ({brand}).")
+
+
+def _as_errors(warnings: Iterable[Problem]) -> list[Problem]:
+    """``--strict``: every warning as an error."""
+    return [dataclasses.replace(w, severity="error") for w in warnings]
+
+
+def _validate_json(brand: Path, strict: bool) -> None:
+    """``validate --format json``: one JSON document on stdout, exit 1 when invalid."""
+    from omsform.problemjson import validation_json
+
+    try:
+        loaded = load_brand(brand, offline=True, sandbox=True)
+    except ConfigError as exc:
+        OUT.out(validation_json(str(brand), exc.problems))
+        sys.exit(1)
+    if strict and loaded.warnings:
+        OUT.out(validation_json(str(brand), _as_errors(loaded.warnings)))
+        sys.exit(1)
+    kinds = {d.kind for d in loaded.desired.values()}
+    counts = {"resources": len(loaded.desired), "kinds": len(kinds)}
+    OUT.out(validation_json(str(brand), loaded.warnings, **counts))
 
 
 def _load_for_run(brand: Path, sandbox: bool) -> Brand:
@@ -255,22 +287,50 @@ def _announce(loaded: Brand, sandbox: bool) -> None:
         OUT.err(f"Using the embedded sandbox ({db}), not the providers' URLs.")
 
 
+def _live_console(stream: Any) -> Console | None:
+    """A rich console for live progress on ``stream`` when it is a terminal (else None)."""
+    from rich.console import Console
+
+    if not stream.isatty():
+        return None
+    return Console(file=stream, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+
+
+def _reading(kinds: list[str]) -> ReadProgress:
+    """What reading shows: a spinner with counts on a terminal (stderr), else two lines."""
+    from omsform.progress import ReadProgress
+
+    return ReadProgress(kinds, console=_live_console(sys.stderr), line=OUT.err)
+
+
 @asynccontextmanager
 async def _planned(
-    loaded: Brand, opts: dict[str, Any], brand_dir: str, *, check_safety: bool = True
+    loaded: Brand,
+    opts: dict[str, Any],
+    brand_dir: str,
+    *,
+    check_safety: bool = True,
+    show_refused: Callable[[Plan], None] | None = None,
 ) -> AsyncIterator[tuple[Plan, dict[str, Any], engine.Session]]:
     """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
-    stay open inside the block (apply writes through them) and are closed after it."""
+    stay open inside the block (apply writes through them) and are closed after it.
+    ``show_refused`` shows a plan the safety rules refuse, before the refusal is printed."""
     from omsform import engine, target
+    from omsform.progress import ticker
 
     kinds = engine.kinds_to_read(loaded)
     connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
-    options = _options(loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections)
-    session = await engine.open_session(
-        loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
-    )
-    async with session:
-        current = await engine.read(session, kinds)
+    async with AsyncExitStack() as stack:
+        with _reading(kinds) as shown:  # shown from the start: logging in can take time too
+            async with ticker(shown):
+                options = _options(
+                    loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections
+                )
+                session = await engine.open_session(
+                    loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
+                )
+                await stack.enter_async_context(session)
+                current = await engine.read(session, kinds, on_listed=shown.listed)
         for line in engine.recover(session, current):
             OUT.err(f"Resolved an operation a killed run left uncertain: {line}")
         inputs = engine.plan_inputs(
@@ -282,10 +342,24 @@ async def _planned(
             brand_dir=brand_dir,
         )
         force = opts["force"] or not check_safety
-        made = engine.plan_from(inputs, current, loaded, force=force)
+        try:
+            made = engine.plan_from(inputs, current, loaded, force=force)
+        except UnsafePlanError as exc:
+            if exc.plan is not None and show_refused is not None:
+                show_refused(exc.plan)  # the plan first, then (fails_cleanly) the refusal
+            raise
         sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
         where = target.plan_target(loaded, kinds, sandbox=sandbox_db if opts["sandbox"] else None)
         yield made.model_copy(update={"target": where}), current, session
+
+
+def _warn_selection(opts: dict[str, Any], show: Callable[[str], None]) -> None:
+    """The banner saying --target/--exclude narrow this plan."""
+    from omsform.render import render_selection_warning
+
+    banner = render_selection_warning(opts.get("targets", ()), opts.get("excludes", ()))
+    if banner:
+        show(click.style(banner, fg="yellow", bold=True) if OUT.color else banner)
 
 
 PLAN_FORMATS = ["text", "json", "markdown", "tf-json"]
@@ -341,16 +415,21 @@ def plan(
     _announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
 
+    complete = not (opts["targets"] or opts["excludes"])
+
+    def show(shown: Plan) -> None:
+        _warn_selection(opts, OUT.out if fmt == "text" else OUT.err)
+        OUT.out(_render(shown, fmt, complete=complete, plan_file=out_file))
+
     async def run() -> Plan:
-        async with _planned(loaded, opts, brand_dir) as (made, _, _):
+        async with _planned(loaded, opts, brand_dir, show_refused=show) as (made, _, _):
             return made
 
     # a saved plan is made under the lock: never beside a running apply
     locked = _brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
     with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
         made = asyncio.run(run())
-    complete = not (opts["targets"] or opts["excludes"])
-    OUT.out(_render(made, fmt, complete=complete, plan_file=out_file))
+    show(made)
     if out_file:
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
@@ -361,6 +440,13 @@ def plan(
 @click.argument("source", default=".", type=click.Path(exists=True, path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option("--checksum", help="Refuse unless the saved plan has this checksum.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: one event per line on stdout (started, applied, failed, skipped, summary).",
+)
 @_run_options
 @_lock_option
 @fails_cleanly
@@ -426,73 +512,92 @@ async def _apply(
     loaded: Brand, saved: Plan | None, auto_approve: bool, opts: dict[str, Any]
 ) -> int:
     from omsform import engine
+    from omsform.progress import ticker
     from omsform.render import render_apply_report, render_text
+    from omsform.report import ApplyReport
 
+    fmt = opts.get("fmt", "text")
+    show = OUT.err if fmt == "json" else OUT.out  # JSON mode: stdout holds only the events
     brand_dir = saved.brand_dir if saved else "."
+
     # a saved plan was checked for safety when it was made; the fresh one only serves to read
-    async with _planned(loaded, opts, brand_dir, check_safety=saved is None) as planned:
+    def show_plan(plan: Plan) -> None:
+        _warn_selection(opts, show)
+        show(render_text(plan, color=OUT.color and fmt != "json"))
+
+    checked = saved is None
+    async with _planned(
+        loaded, opts, brand_dir, check_safety=checked, show_refused=show_plan
+    ) as planned:
         fresh, current, session = planned
         if saved is not None:
             saved = engine.restore_keys(session, saved)  # real keys back: secrets in keys
             engine.refuse_if_stale(saved, current)
             engine.refuse_unsafe_saved(saved, session, current)
         chosen = saved or fresh
-        OUT.out(render_text(chosen, color=OUT.color))
+        show_plan(chosen)
         if not chosen.has_changes:
+            _applying(0, fmt).summary(ApplyReport())
             return 0
         # a saved plan was approved when it was reviewed (as with Terraform's saved plans)
-        if saved is None and not auto_approve and not _confirm():
+        if saved is None and not auto_approve and not _confirm(fmt):
             OUT.err("Apply cancelled.")
             return 1
-        with _Progress(len(chosen.changes)) as progress:
-            report = await engine.apply_brand(
-                session,
-                chosen,
-                current,
-                parallelism=opts["parallelism"],
-                on_event=progress,
-                saved=saved is not None,
-            )
-    OUT.out(render_apply_report(report, color=OUT.color, list_applied=False))
+        with _applying(len(chosen.changes), fmt) as progress:
+            async with ticker(progress):
+                report = await engine.apply_brand(
+                    session,
+                    chosen,
+                    current,
+                    parallelism=opts["parallelism"],
+                    on_event=progress,
+                    saved=saved is not None,
+                )
+        progress.summary(report)
+    show(render_apply_report(report, color=OUT.color and fmt != "json", list_applied=False))
     return 0 if report.ok else 1
 
 
-class _Progress:
-    """A progress bar on a terminal; one line per finished change otherwise."""
+def _applying(total: int, fmt: str) -> ApplyProgress:
+    """Apply's feedback: a bar and coloured lines on a terminal, plain lines otherwise, JSON
+    events with ``--format json``."""
+    from omsform.progress import ApplyProgress
 
-    def __init__(self, total: int) -> None:
-        from rich.progress import Progress
-
-        self.bar: Progress | None = None
-        if OUT.color:
-            self.bar = Progress(transient=True)
-            self.task = self.bar.add_task("Applying", total=total)
-
-    def __enter__(self) -> _Progress:
-        if self.bar:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
-
-    def __call__(self, event: ApplyEvent) -> None:
-        if event.status == "started":
-            return
-        suffix = f": {event.message}" if event.message else ""
-        line = f"{event.status:>8} {event.action} {event.address}{suffix}"
-        if self.bar:
-            self.bar.console.print(redact(line, OUT.secrets), highlight=False, markup=False)
-            self.bar.advance(self.task)
-        else:
-            OUT.out(line)
+    return ApplyProgress(
+        total,
+        console=_live_console(sys.stdout),
+        line=OUT.out,
+        fmt=fmt,
+        redact=lambda text: redact(text, OUT.secrets),
+    )
 
 
-def _confirm() -> bool:
-    if not sys.stdin.isatty():
-        raise PlanError("apply needs --auto-approve when it cannot ask (stdin is not a terminal)")
-    answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="")
+QUESTION = "Apply these changes? Only 'yes' will be accepted"
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm(fmt: str = "text") -> bool:
+    """Ask for ``yes``. On a terminal Ctrl-C cancels at once; otherwise the answer is the first
+    line of stdin (``echo yes | omsform apply``), as Terraform reads it."""
+    if not _stdin_is_terminal():
+        click.echo(f"{QUESTION}: ", nl=False, err=fmt == "json")
+        answer = sys.stdin.readline().strip()
+        click.echo(answer, err=fmt == "json")
+        return answer == "yes"
+    # asyncio.run turns Ctrl-C into cancelling its task, which only happens once this blocking
+    # prompt returns (the user had to press Enter): raise it here instead, while we wait
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        answer = click.prompt(QUESTION, default="", show_default=False, err=fmt == "json")
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        click.echo("", err=True)
+        return False
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return bool(answer == "yes")
 
 

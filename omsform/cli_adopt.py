@@ -8,6 +8,7 @@ every other command; the work itself lives in :mod:`omsform.importer`,
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -50,6 +51,13 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
     )
     @click.option("--insecure", is_flag=True, help="Allow plain http:// and skip TLS checks.")
     @click.option("-v", "--verbose", is_flag=True, help="Log every HTTP request (redacted).")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        help="json: what was written and left out, as one document on stdout.",
+    )
     @fails_cleanly
     def import_(
         out_dir: Path,
@@ -60,6 +68,7 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         include_upstream: bool,
         insecure: bool,
         verbose: bool,
+        fmt: str,
     ) -> None:
         """Read the live systems and write a brand directory (DIR) that plans to no change."""
         _refuse_overwrite(out_dir)
@@ -67,7 +76,8 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         out.secrets = source.secrets
         if source.sandbox_dir is not None:
             db = source.sandbox_dir / ".omsform" / "sandbox.sqlite"
-            out.out(f"Using the embedded sandbox ({db}), not the providers' URLs.")
+            say = out.err if fmt == "json" else out.out
+            say(f"Using the embedded sandbox ({db}), not the providers' URLs.")
         if insecure:
             out.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
         wanted = importsource.kinds_of(source, [k.strip() for k in kinds.split(",") if k.strip()])
@@ -89,7 +99,10 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
             if note:
                 out.err(note[0].upper() + note[1:] + ".")
         _check_written(out_dir)
-        _summary(out, out_dir, source, built)
+        if fmt == "json":
+            out.out(_summary_json(out_dir, source, built))
+        else:
+            _summary(out, out_dir, source, built)
 
     @group.command("fmt")
     @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
@@ -197,16 +210,44 @@ def _summary(
             f", … ({len(keys)} in all)" if len(keys) > SHOWN_KEYS else ""
         )
         out.out(f"  {kind}: {shown}: {reason}")
-    firsts: dict[str, importer.EnvVar] = {}
-    for var in [*source.env, *built.env]:
-        firsts.setdefault(var.name, var)  # a provider's token may also be in a webhook URL
-    env = list(firsts.values())
+    env = _env_needed(source, built)
     if env:
         out.out("Set these environment variables before plan and apply:")
         for line in importer.env_lines(env):
             out.out(line)
     sandbox = " --sandbox" if source.sandbox_dir is not None else ""
     out.out(f"Next: omsform plan {out_dir}{sandbox} (it should show no changes).")
+
+
+def _env_needed(source: importsource.Source, built: importer.Imported) -> list[importer.EnvVar]:
+    firsts: dict[str, importer.EnvVar] = {}
+    for var in [*source.env, *built.env]:
+        firsts.setdefault(var.name, var)  # a provider's token may also be in a webhook URL
+    return list(firsts.values())
+
+
+def _summary_json(out_dir: Path, source: importsource.Source, built: importer.Imported) -> str:
+    """``import --format json``: ``written`` (file, kind, objects), ``skipped`` (kind, key,
+    reason), ``env`` (name, secret, purpose) and the ``next`` command."""
+    sandbox = " --sandbox" if source.sandbox_dir is not None else ""
+    doc = {
+        "out_dir": str(out_dir),
+        "brand": source.brand,
+        "written": [{"file": "omsform.yaml", "kind": None, "objects": 0}]
+        + [
+            {"file": f"{kind}.yaml", "kind": kind, "objects": count}
+            for kind, count in sorted(built.counts.items())
+        ],
+        "skipped": [
+            {"kind": item.kind, "key": item.key, "reason": item.reason} for item in built.skipped
+        ],
+        "env": [
+            {"name": v.name, "secret": v.secret, "purpose": v.purpose}
+            for v in _env_needed(source, built)
+        ],
+        "next": f"omsform plan {out_dir}{sandbox}",
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 def _fmt_targets(paths: tuple[Path, ...]) -> list[Path]:

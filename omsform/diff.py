@@ -28,6 +28,10 @@ Rules, in the order they apply (spec §4):
   an object a ``protect`` glob matches raises :class:`UnsafePlanError` naming the rule.
   An undeclared object's address is ``kind[key]`` (or the address the ledger knew it by), and
   globs also see it as ``kind.key``.
+- A declared object whose natural key changed (the ledger knew the undeclared object that is
+  to be deleted by the declared address of a create of the same kind, ``known_addresses``) is
+  one replace (``-/+``), not a delete and a create: delete the old object, create the new one,
+  with the fields that differ between them and the reason naming both keys.
 - Every reference must point at a declared object or one listed in ``current`` (when its kind
   was read); all missing ones are reported together in one :class:`PlanError`.
 - Every change is attributed (:mod:`omsform.attribution`): per field, ``drift`` when the live
@@ -55,6 +59,7 @@ from omsform.diff_fields import (
     Fingerprints,
     compare,
     create_fields,
+    delete_fields,
     secret_slot,
     unverified_note,
     update_or_replace,
@@ -67,7 +72,7 @@ from omsform.paths import parse_path
 from omsform.plan import Action, Change, FieldChange, Note, Plan, Summary
 from omsform.resource import ExpectedFrom, Resource
 from omsform.safety import ownership_notes, protect_violation, why_kept
-from omsform.secrets import text_secrets
+from omsform.secrets import redact_data, text_secrets
 from omsform.spec import Desired, Remote
 
 __all__ = ["Fingerprint", "PlanInputs", "build_plan", "secret_slot"]
@@ -130,6 +135,7 @@ class _Planner:
         self.unchanged: list[str] = []
         self.candidates: dict[str, tuple[str, ...]] = {}
         self.tracked: dict[str, bool] = {}  # kind → the ledger records some object of it
+        self.rekeyed: dict[str, str] = {}  # delete's address → the declared address it had
         self.fingerprints = Fingerprints(
             inputs.fingerprints, inputs.fingerprint, inputs.refresh_secrets
         )
@@ -153,6 +159,7 @@ class _Planner:
         return self._finish()
 
     def _finish(self) -> Plan:
+        self._pair_changed_keys()
         kinds = {kind: cls.depends_on_kinds for kind, cls in self.inputs.resources.items()}
         ordered = order_changes(self.changes, self._deps(), kinds)
         targets, excludes = self.inputs.targets, self.inputs.excludes
@@ -317,9 +324,11 @@ class _Planner:
                     if action is Action.DELETE
                     else attribution.UNKNOWN
                 )
+                shown = delete_fields(current, cls) if action is Action.DELETE else []
                 self._add(
-                    address, kind, key, action, current, [], reason, names, attributed=attributed
+                    address, kind, key, action, current, shown, reason, names, attributed=attributed
                 )
+                self._remember_old_key(address, kind, names)
             elif why:
                 kept.setdefault(why, []).append(key)
             else:
@@ -336,6 +345,41 @@ class _Planner:
         address = known if known and known not in self.inputs.desired else bracket
         names = (address, bracket, f"{kind}.{key}", known)
         return address, tuple(dict.fromkeys(n for n in names if n))
+
+    # --- a changed natural key ------------------------------------------------------------
+    def _remember_old_key(self, address: str, kind: str, names: tuple[str, ...]) -> None:
+        """Note an undeclared object the ledger knew by a declared address of its kind."""
+        desired = self.inputs.desired
+        known = [n for n in names if n in desired and desired[n].kind == kind]
+        if known:
+            self.rekeyed[address] = known[0]
+
+    def _pair_changed_keys(self) -> None:
+        """Each delete of an object whose declared address now creates another key of its kind
+        becomes one replace of that address (see module rules)."""
+        at = {c.address: c for c in self.changes}
+        for old_address, address in sorted(self.rekeyed.items()):
+            gone, made = at.get(old_address), at.get(address)
+            if gone is None or made is None or gone.action is not Action.DELETE:
+                continue
+            if made.action is not Action.CREATE or made.kind != gone.kind:
+                continue
+            current = self.current[gone.kind][gone.key]
+            d = self.inputs.desired[address]
+            fields, _ = compare(d, current, self.resource(d.kind), self.fingerprints)
+            was = redact_data(gone.key, made.key_secrets)
+            replace = made.model_copy(
+                update={
+                    "action": Action.REPLACE,
+                    "remote_id": gone.remote_id,
+                    "precondition": gone.precondition,
+                    "fields": tuple(fields),
+                    "reason": f"natural key changed: {was} → {made.shown_key}",
+                }
+            )
+            self.changes = [replace if c is made else c for c in self.changes if c is not gone]
+            names = (*self.candidates.get(address, ()), *self.candidates.pop(old_address, ()))
+            self.candidates[address] = tuple(dict.fromkeys(names))
 
     # --- recording a change ---------------------------------------------------------------
     def _add(

@@ -174,6 +174,16 @@ def create_fields(d: Desired[Any], cls: type[Resource[Any]]) -> list[FieldChange
     return [_field(path, None, value, secret, False) for path, value in leaves(comparable(d.spec))]
 
 
+def delete_fields(current: Remote[Any], cls: type[Resource[Any]]) -> list[FieldChange]:
+    """What an object to be deleted holds (``before``; absent values left out), for review."""
+    values = leaves(comparable(current.spec))
+    return [
+        _field(path, value, None, cls.write_only, False)
+        for path, value in values
+        if value is not None
+    ]
+
+
 def unverified_note(address: str, paths: Sequence[str]) -> Note:
     """The note saying which write-only values could not be compared, and how to send them."""
     many = len(paths) > 1

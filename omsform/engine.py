@@ -129,8 +129,14 @@ def kinds_to_read(brand: Brand) -> list[str]:
     return sorted(k for k in kinds if k in index)
 
 
-async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[Any]]]:
-    """Current objects of ``kinds`` (read-only clients)."""
+async def read(
+    session: Session,
+    kinds: Iterable[str],
+    *,
+    on_listed: Callable[[str, int], None] | None = None,
+) -> dict[str, list[Remote[Any]]]:
+    """Current objects of ``kinds`` (read-only clients); ``on_listed(kind, count)`` is told as
+    each kind's listing finishes."""
     clients = {name: c.read_only() for name, c in session.clients.items()}
     resources = session.resources()
     declared: dict[str, set[str]] = {}
@@ -139,7 +145,13 @@ async def read(session: Session, kinds: Iterable[str]) -> dict[str, list[Remote[
         declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
         desired.setdefault(d.kind, []).append(d)
     return await read_current(
-        kinds, resources, clients, session.provider_of(), declared=declared, desired=desired
+        kinds,
+        resources,
+        clients,
+        session.provider_of(),
+        declared=declared,
+        desired=desired,
+        on_listed=on_listed,
     )
 
 
@@ -219,8 +231,9 @@ def check_globs(
 def plan_from(
     inputs: PlanInputs, current: Mapping[str, list[Remote[Any]]], brand: Brand, *, force: bool
 ) -> Plan:
-    """Build the plan and enforce the safety threshold unless ``force``; a natural key that
-    embeds a secret gets its fingerprint (:mod:`omsform.keyprint`)."""
+    """Build the plan and enforce the safety threshold unless ``force`` (the
+    :class:`UnsafePlanError` carries the refused plan as ``plan``); a natural key that embeds a
+    secret gets its fingerprint (:mod:`omsform.keyprint`)."""
     plan = build_plan(inputs)
     if any(c.key_secrets for c in plan.changes):
         salt = Ledger.load(brand.path / STATE_DIR / "ledger.json", brand.secrets).salt
@@ -229,9 +242,13 @@ def plan_from(
         counts = {kind: len(objs) for kind, objs in current.items()}
         safety = brand.config.safety
         declared = {d.kind for d in brand.desired.values()}
-        check_safety(
-            plan, counts, safety.max_change_fraction, safety.min_existing, declared=declared
-        )
+        try:
+            check_safety(
+                plan, counts, safety.max_change_fraction, safety.min_existing, declared=declared
+            )
+        except UnsafePlanError as exc:
+            exc.plan = plan  # the refused plan, for the CLI to show before the refusal
+            raise
     return plan
 
 

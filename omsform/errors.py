@@ -51,6 +51,7 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = "error"  # "error" or "warning"
+    code: str = ""  # a stable category for machines; "" → :func:`omsform.problemjson.code_of`
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"
@@ -105,7 +106,10 @@ class PlanError(OmsformError):
 
 
 class UnsafePlanError(PlanError):
-    """The plan exceeds a safety threshold or breaks a protect rule; ``--force`` overrides."""
+    """The plan exceeds a safety threshold or breaks a protect rule; ``--force`` overrides.
+    ``plan`` is the refused plan when one was built (the threshold), else ``None``."""
+
+    plan: Any = None
 
 
 class StalePlanError(PlanError):

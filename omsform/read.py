@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from omsform.errors import OmsformError, ProviderError
@@ -29,7 +29,8 @@ class Reader:
     ``resources`` maps kind → Resource instance, ``clients`` provider name → client,
     ``provider_of`` kind → provider name, ``declared`` kind → natural keys the brand declares
     (kinds read one object at a time, such as setup steps, read only those), ``desired`` kind →
-    the declared objects themselves (for ``ctx.declared``).
+    the declared objects themselves (for ``ctx.declared``); ``on_listed(kind, count)`` is told
+    as each listing finishes (progress display).
     """
 
     def __init__(
@@ -39,8 +40,10 @@ class Reader:
         provider_of: Mapping[str, str],
         declared: Mapping[str, Iterable[str]] | None = None,
         desired: Mapping[str, Sequence[Desired[Any]]] | None = None,
+        on_listed: Callable[[str, int], None] | None = None,
     ) -> None:
         self.resources, self.clients, self.provider_of = resources, clients, provider_of
+        self.on_listed = on_listed
         self._declared = {kind: frozenset(keys) for kind, keys in (declared or {}).items()}
         self._desired = {kind: list(items) for kind, items in (desired or {}).items()}
         self._tasks: dict[str, asyncio.Task[list[Remote[Any]]]] = {}
@@ -110,11 +113,14 @@ class Reader:
             raise ProviderError(f"cannot list {kind}: no resource or no client for its provider")
         _listing.set(kind)
         try:
-            return list(await resource.list(client, self))
+            listed = list(await resource.list(client, self))
         except OmsformError:
             raise
         except Exception as exc:  # a kind's bug or an unexpected answer: fail this read clearly
             raise ProviderError(f"listing {kind} failed: {type(exc).__name__}: {exc}") from exc
+        if self.on_listed is not None:
+            self.on_listed(kind, len(listed))
+        return listed
 
 
 async def read_current(
@@ -126,13 +132,15 @@ async def read_current(
     declared: Mapping[str, Iterable[str]] | None = None,
     desired: Mapping[str, Sequence[Desired[Any]]] | None = None,
     reader: Reader | None = None,
+    on_listed: Callable[[str, int], None] | None = None,
 ) -> dict[str, list[Remote[Any]]]:
     """Current objects of every kind in ``kinds``, all listed concurrently; any failure raises.
 
     ``declared`` (kind → declared natural keys) feeds ``ctx.declared_keys``, ``desired`` (kind →
-    declared objects) ``ctx.declared``; pass ``reader`` to keep its memoised listings for later.
+    declared objects) ``ctx.declared``; pass ``reader`` to keep its memoised listings for later;
+    ``on_listed(kind, count)`` is told as each kind's listing finishes.
     """
-    reader = reader or Reader(resources, clients, provider_of, declared, desired)
+    reader = reader or Reader(resources, clients, provider_of, declared, desired, on_listed)
     wanted = sorted(set(kinds))
     try:
         listed = await gather_all(reader.current(kind) for kind in wanted)

@@ -18,7 +18,8 @@ sorted, so equal plans are byte-identical:
   :mod:`omsform.keyprint`), ``provider``, ``action``
   (``+`` create, ``~`` update, ``-/+`` replace, ``-`` delete, ``»`` run, ``!`` manual),
   ``remote_id`` (server id, null for a create), ``fields`` (list of ``path``, ``before``,
-  ``after``, ``sensitive``, ``forces_replace``; values are JSON, ``"(sensitive)"`` when masked),
+  ``after``, ``sensitive``, ``forces_replace``; values are JSON, ``"(sensitive)"`` when masked;
+  a delete lists what the object holds, ``after`` null),
   ``reason`` (for people), ``precondition`` (the object's fingerprint as read; null for a
   create), ``depends_on`` (addresses of changes that must succeed first), ``level`` (changes of
   one level may run concurrently; levels run in order), ``kept`` (an update's open maps → the
@@ -77,9 +78,11 @@ def format_value(value: Any) -> str:
 
 
 def field_text(change: Change, field: FieldChange) -> str:
-    """``path: before → after`` (or ``path: after`` in a create), sensitive values masked."""
-    if change.action is Action.CREATE:
-        shown = SENSITIVE if field.sensitive else format_value(field.after)
+    """``path: before → after`` (``path: after`` in a create, ``path: before`` in a delete),
+    sensitive values masked."""
+    if change.action in (Action.CREATE, Action.DELETE):
+        value = field.after if change.action is Action.CREATE else field.before
+        shown = SENSITIVE if field.sensitive else format_value(value)
     elif field.sensitive:
         shown = ADDED if field.before is None else REMOVED if field.after is None else CHANGED
     else:
@@ -87,6 +90,68 @@ def field_text(change: Change, field: FieldChange) -> str:
     replaced = "immutable" if change.action is Action.MANUAL else "forces replacement"
     suffix = f"  # {replaced}" if field.forces_replace else ""
     return f"{field.path}: {shown}{suffix}"
+
+
+_MEANING = {
+    Action.CREATE: "create",
+    Action.UPDATE: "update in place",
+    Action.REPLACE: "replace (delete, then create)",
+    Action.DELETE: "delete",
+    Action.RUN: "run",
+    Action.MANUAL: "manual (do it by hand)",
+}
+
+
+def legend(plan: Plan) -> str:
+    """``Symbols: + create, ~ update in place``: the symbols this plan uses, in a fixed order."""
+    used = {c.action for c in plan.changes}
+    return "Symbols: " + ", ".join(f"{a.value} {_MEANING[a]}" for a in Action if a in used)
+
+
+def field_lines(change: Change, field: FieldChange) -> list[str]:
+    """:func:`field_text`, except that a nested value a create sets or a delete removes is an
+    indented YAML-like block under ``path:`` instead of one long JSON line."""
+    if change.action in (Action.CREATE, Action.DELETE) and not field.sensitive:
+        value = field.after if change.action is Action.CREATE else field.before
+        if _nested(value):
+            return [f"{field.path}:", *_block(value, 2)]
+    return [field_text(change, field)]
+
+
+def _nested(value: Any) -> bool:
+    return isinstance(value, dict | list) and bool(value)
+
+
+def _block(value: Any, indent: int) -> list[str]:
+    """``value`` (a non-empty mapping or list) as YAML-like lines; scalars as JSON."""
+    pad, lines = " " * indent, []
+    if isinstance(value, dict):
+        for name in sorted(value):
+            item = value[name]
+            if _nested(item):
+                lines += [f"{pad}{name}:", *_block(item, indent + 2)]
+            else:
+                lines.append(f"{pad}{name}: {format_value(item)}")
+        return lines
+    for item in value:
+        if _nested(item):
+            inner = _block(item, indent + 2)
+            lines += [f"{pad}- {inner[0].lstrip()}", *inner[1:]]
+        else:
+            lines.append(f"{pad}- {format_value(item)}")
+    return lines
+
+
+def render_selection_warning(targets: Iterable[str], excludes: Iterable[str]) -> str:
+    """The banner shown when ``--target``/``--exclude`` narrow a plan ("" when neither does)."""
+    flags = [f"--target '{t}'" for t in targets] + [f"--exclude '{e}'" for e in excludes]
+    if not flags:
+        return ""
+    return (
+        f"Warning: only part of the brand is planned ({', '.join(flags)}). Other changes the "
+        "live systems need are not shown; run plan without these options before relying on "
+        "the brand being in sync."
+    )
 
 
 def _heading(change: Change) -> str:
@@ -125,6 +190,8 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     With ``color`` false the text has no escape codes at all (``NO_COLOR``, pipes, CI logs).
     """
     console = _console(color, width)
+    if plan.changes:
+        console.print(Text(legend(plan) + "\n", style="dim"), soft_wrap=True)
     _text_drift(console, plan)
     for change in plan.changes:
         head = Text("  ")
@@ -136,7 +203,8 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
         console.print(head, soft_wrap=True)
         for field in change.fields:
             style = "dim" if field.sensitive else ""
-            console.print(Text("      " + field_text(change, field), style=style), soft_wrap=True)
+            for line in field_lines(change, field):
+                console.print(Text("      " + line, style=style), soft_wrap=True)
     for title, notes in _notes_by_title(plan.notes).items():
         console.print(Text(f"\n{title}:", style="bold"), soft_wrap=True)
         for note in notes:

@@ -162,14 +162,15 @@ def _tag(change: Change) -> str:
 
 
 def _change_block(change: Change, *, tag: bool = True) -> Block:
-    from omsform.render import field_text  # the same field wording as the text plan
+    from omsform.render import field_lines  # the same field wording as the text plan
 
     suffix = _tag(change) if tag else ""
     lines = [f"<details><summary>{_code(_heading(change))}{suffix}</summary>", ""]
     if change.reason:
         lines += [html.escape(change.reason), ""]
     if change.fields:
-        lines += [_fence("\n".join(field_text(change, f) for f in change.fields)), ""]
+        shown = [line for f in change.fields for line in field_lines(change, f)]
+        lines += [_fence("\n".join(shown)), ""]
     lines += ["</details>", ""]
     count = len(change.fields)
     extra = f" ({count} field{'s' if count != 1 else ''})" if count else ""

@@ -11,6 +11,7 @@ not about the exact list of demo changes, which grows as kinds are added.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,9 @@ def test_plan_apply_plan_converges_with_field_level_changes(cli: Cli, server: Se
     for change in changes:
         assert f"{change['action']} {change['address']}" in first.stdout
         for fld in change["fields"]:
-            assert f"{fld['path']}: " in first.stdout, (change["address"], fld["path"])
+            # `path: value`, or `path:` above an indented block for a nested value
+            shown = re.search(rf"^ +{re.escape(fld['path'])}:( |$)", first.stdout, re.MULTILINE)
+            assert shown, (change["address"], fld["path"])
     assert "Plan: " in first.stdout and " to create" in first.stdout
 
     done = cli("apply", "demo", "--auto-approve")

@@ -33,7 +33,15 @@ def _inputs(case: dict[str, Any], kind: str) -> Any:
         current.setdefault(item.get("kind", kind), []).append(item)
     options = {
         name: case[name]
-        for name in ("prune", "protect", "targets", "excludes", "refresh_secrets", "read")
+        for name in (
+            "prune",
+            "protect",
+            "targets",
+            "excludes",
+            "refresh_secrets",
+            "read",
+            "known_addresses",
+        )
         if name in case
     }
     return make_inputs(case.get("desired") or {}, current, ledger=case.get("ledger"), **options)
