@@ -319,9 +319,17 @@ class _Run:
         fields, _ = compare(d, found, type(resource), _NO_FINGERPRINTS)
         return frozenset(_top(f.path) for f in fields)
 
-    async def intent(self, change: Change, verb: str, remote_id: int | str | None = None) -> str:
+    async def intent(
+        self,
+        change: Change,
+        verb: str,
+        remote_id: int | str | None = None,
+        prints: Mapping[str, str] | None = None,
+    ) -> str:
         """Journal the intent durably (never a secret: a key that embeds one is masked and
-        fingerprinted); the fsync runs in a thread so other writes go on."""
+        fingerprinted; ``prints``, the fingerprints of the write-only values a create sends, let
+        a run that finds it done after a kill record them); the fsync runs in a thread so other
+        writes go on."""
 
         def journal() -> str:
             secrets = self.key_secrets(change)
@@ -334,6 +342,7 @@ class _Run:
                 verb,
                 key_print=key_print,
                 remote_id=remote_id,
+                prints=prints,
             )
 
         return await asyncio.to_thread(journal)
@@ -374,13 +383,14 @@ class _Run:
     async def _create(self, change: Change) -> str:
         resource, client = self.resources[change.kind], self.clients[change.provider]
         spec = self.desired[change.address].spec
+        prints = await self.sent_prints(change, None)
         for attempt in (1, 2):
-            op = await self.intent(change, "create")
+            op = await self.intent(change, "create", prints=prints)
             ctx = _ChangeContext(self.ctx, self.journal, op)
             try:
                 remote = await resource.create(client, spec, ctx)
             except IncompleteChangeError as exc:  # it exists: record it, still report the failure
-                await self.created(change, op, exc.remote, complete=False)
+                await self.created(change, op, exc.remote, prints, complete=False)
                 raise
             except Exception as exc:
                 if not is_ambiguous(exc):
@@ -392,15 +402,22 @@ class _Run:
                     if attempt == 2:
                         raise
                     continue
-                return await self.adopt(change, op, found, ctx.steps)
-            await self.created(change, op, remote)
+                return await self.adopt(change, op, found, ctx.steps, prints)
+            await self.created(change, op, remote, prints)
             return ""
         raise AssertionError("unreachable")
 
-    async def adopt(self, change: Change, op: str, found: Remote[Any], steps: list[str]) -> str:
+    async def adopt(
+        self,
+        change: Change,
+        op: str,
+        found: Remote[Any],
+        steps: list[str],
+        prints: Mapping[str, str],
+    ) -> str:
         """A create found by key after an unclear answer: accepted as is when it holds what was
         sent, else finished by an update of the fields that differ."""
-        await self.created(change, op, found)  # it exists, with the write-only values sent
+        await self.created(change, op, found, prints)  # it exists, with the write-only values sent
         note = f"found it by key after an unclear answer (id {found.id})"
         differ = self.differences(change, found)
         if not differ:
@@ -416,13 +433,20 @@ class _Run:
         return await self.update(change, found, differ, finished)
 
     async def created(
-        self, change: Change, op: str, remote: Remote[Any], *, complete: bool = True
+        self,
+        change: Change,
+        op: str,
+        remote: Remote[Any],
+        prints: Mapping[str, str],
+        *,
+        complete: bool = True,
     ) -> None:
-        """Bookkeeping of a create that happened: journal, current objects, ledger
-        (``complete`` false: made, but not as desired, so no field counts as applied)."""
+        """Bookkeeping of a create that happened: journal, current objects, ledger with the
+        fingerprints of what it sent (``complete`` false: made, but not as desired, so no field
+        counts as applied)."""
         self.journal.result(op, True, remote_id=remote.id)
         self.ctx.objects(change.kind)[change.key] = remote
-        await self.record(change, remote, only=None, complete=complete)
+        await self.record(change, remote, only=None, complete=complete, prints=prints)
 
     async def lookup(
         self, change: Change, cause: Exception, remote_id: int | str | None = None
@@ -453,17 +477,9 @@ class _Run:
         await asyncio.to_thread(self.ledger.remove, change.address)
         return "" if current is not None else "it was already gone"
 
-    async def record(
-        self,
-        change: Change,
-        remote: Remote[Any],
-        only: frozenset[str] | None,
-        *,
-        complete: bool = True,
-    ) -> None:
-        """Ledger entry after a write; ``only``: the top-level fields an update sent. The
-        object now holds the desired value of every field (an update sends those that
-        differed), so all their digests are recorded as applied (:mod:`omsform.attribution`)."""
+    async def sent_prints(self, change: Change, only: frozenset[str] | None) -> dict[str, str]:
+        """Fingerprints (path → salted hash) of the write-only and secret values a write of
+        ``change`` sends (``only``: the top-level fields of an update)."""
         desired = self.desired[change.address]
         patterns = (*self.resources[change.kind].write_only, *sorted(desired.secret_paths))
         values = comparable(desired.spec)
@@ -474,9 +490,27 @@ class _Run:
             if value is not None and (only is None or _top(path) in only)
         }
         slots = {path: secret_slot(change.address, path) for path in sent}
-        prints = await asyncio.to_thread(
+        if sent:
+            await asyncio.to_thread(self.ledger.keep_salt)
+        return await asyncio.to_thread(
             lambda: {p: self.ledger.fingerprint_for(slots[p], v) for p, v in sent.items()}
         )
+
+    async def record(
+        self,
+        change: Change,
+        remote: Remote[Any],
+        only: frozenset[str] | None,
+        *,
+        complete: bool = True,
+        prints: Mapping[str, str] | None = None,
+    ) -> None:
+        """Ledger entry after a write; ``only``: the top-level fields an update sent;
+        ``prints``: their fingerprints when already known. The object now holds the desired
+        value of every field (an update sends those that differed), so all their digests are
+        recorded as applied (:mod:`omsform.attribution`)."""
+        desired = self.desired[change.address]
+        prints = dict(prints) if prints is not None else await self.sent_prints(change, only)
         old = self.ledger.get(change.address)
         if only is not None and old is not None:
             kept = {p: f for p, f in old.fingerprints.items() if _top(p) not in only}
@@ -556,7 +590,7 @@ async def apply_plan(
     """Carry out ``plan`` (see the module docstring); raises only before the first write."""
     _check_runnable(plan, desired, resources, clients)
     plan = restore_keys(plan, desired, resources)  # a saved plan's masked keys: real again
-    resolve_uncertain(journal, current, resources, desired)
+    resolve_uncertain(journal, current, resources, desired, ledger)
     ctx = _Context(current, resources, desired)
     run = _Run(desired, resources, clients, ctx, journal, ledger, parallelism, on_event)
     forward = [c for c in plan.changes if c.action is not Action.DELETE]
@@ -582,9 +616,12 @@ def resolve_uncertain(
     current: Mapping[str, Iterable[Remote[Any]]],
     resources: Mapping[str, Resource[Any]],
     desired: Mapping[str, Desired[Any]] | None = None,
+    ledger: Ledger | None = None,
 ) -> list[str]:
     """Settle writes a killed run left uncertain, by remote id (updates, deletes, runs, and
-    creates that got past their first step) or else natural key, in ``current``.
+    creates that got past their first step) or else natural key, in ``current``. A create
+    found done is recorded in ``ledger`` with the fingerprints its intent carries (what it
+    sent), so a kill loses none.
 
     A key stored masked (it embeds a secret) is matched through its fingerprint: the real key
     comes from ``desired`` when it still has that fingerprint. Returns one line per intent
@@ -610,6 +647,8 @@ def resolve_uncertain(
         else:
             found = next((r for r in remotes if resource.key(r.spec) == key), None)
         line = _resolution(intent, found)
+        if ledger is not None and intent.action == "create" and found is not None:
+            ledger.record(intent.address, intent.kind, intent.key, found.id, dict(intent.prints))
         journal.resolve(intent.op_id, line)
         lines.append(line)
     return lines

@@ -323,7 +323,8 @@ def refuse_unsafe_saved(
 def recover(session: Session, current: Mapping[str, list[Remote[Any]]]) -> list[str]:
     """Resolve operations a killed run left uncertain (by remote id or natural key)."""
     journal = Journal(session.state_dir / "journal.jsonl")
-    return resolve_uncertain(journal, current, session.resources(), session.brand.desired)
+    ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
+    return resolve_uncertain(journal, current, session.resources(), session.brand.desired, ledger)
 
 
 def restore_keys(session: Session, plan: Plan) -> Plan:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,9 @@ class Intent:
     as its step ``created`` (else ``""``)."""
     steps: tuple[str, ...] = ()
     """Steps of a multi-request write that completed, in order."""
+    prints: tuple[tuple[str, str], ...] = ()
+    """``(path, fingerprint)`` of each write-only value a create sends (salted hashes, never
+    the values): a create found done after a kill records them, so none is lost."""
 
 
 def new_run_id() -> str:
@@ -77,10 +81,12 @@ class Journal:
         *,
         key_print: str = "",
         remote_id: int | str | None = None,
+        prints: Mapping[str, str] | None = None,
     ) -> str:
         """Record, durably, that a write is about to be sent; returns its operation id.
 
-        ``key`` must already be masked when it embeds a secret (``key_print`` then given)."""
+        ``key`` must already be masked when it embeds a secret (``key_print`` then given);
+        ``prints`` are the fingerprints of the write-only values it sends."""
         op_id = uuid.uuid4().hex[:16]
         record: dict[str, Any] = {
             "type": "intent",
@@ -96,6 +102,8 @@ class Journal:
             record["key_print"] = key_print
         if remote_id is not None:
             record["remote_id"] = remote_id
+        if prints:
+            record["prints"] = dict(prints)
         self._append(record, sync=True)
         return op_id
 
@@ -144,6 +152,7 @@ class Journal:
                     at=str(record.get("at", "")),
                     key_print=str(record.get("key_print", "")),
                     remote_id="" if remote_id is None else str(remote_id),
+                    prints=_prints(record.get("prints")),
                 )
             elif kind == "step":
                 intent = intents.get(op)
@@ -232,3 +241,10 @@ def _intent_records(intent: Intent) -> list[dict[str, Any]]:
     if steps and intent.remote_id:
         steps[-1]["remote_id"] = intent.remote_id
     return [record, *steps]
+
+
+def _prints(value: Any) -> tuple[tuple[str, str], ...]:
+    """An intent's ``prints`` as read back (anything but a map of strings is ignored)."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))

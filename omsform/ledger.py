@@ -133,6 +133,7 @@ class Ledger:
         self.pending = self.path.with_name(PENDING_NAME)
         self._lock = threading.Lock()  # record() runs in worker threads during apply
         self._torn = False
+        self._salt_kept = path.exists()
 
     def _safe(self, key: str) -> str:
         """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
@@ -178,6 +179,15 @@ class Ledger:
         ledger.replay(pending)
         return ledger
 
+    def keep_salt(self) -> None:
+        """Make the salt durable before any fingerprint under it leaves this process (a create's
+        journal intent carries the fingerprints it sends): a fresh ledger's salt is otherwise
+        only written with its first entry, and a kill before that would orphan them."""
+        with self._lock:
+            if not self._salt_kept:
+                self._log({})
+                self._salt_kept = True
+
     def replay(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Apply pending records a run wrote after its writes but did not save (it was killed).
 
@@ -186,6 +196,7 @@ class Ledger:
         for record in records:
             if record.get("salt") != self.salt.hex():
                 continue
+            self._salt_kept = True
             address, entry = str(record.get("address", "")), record.get("entry")
             if record.get("removed"):
                 self._dirty |= self.entries.pop(address, None) is not None
@@ -299,6 +310,8 @@ class Ledger:
         """Write the file atomically if anything changed; True when it was written. The pending
         records are folded in and their file deleted afterwards."""
         with self._lock:
+            if self.pending.exists() and not self.path.exists():
+                self._dirty = True  # the salt the pending file kept must outlive it
             written = self._save()
             if self.pending.exists():
                 self.pending.unlink()

@@ -190,9 +190,9 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     With ``color`` false the text has no escape codes at all (``NO_COLOR``, pipes, CI logs).
     """
     console = _console(color, width)
+    _text_drift(console, plan)  # drift first, as Terraform shows it
     if plan.changes:
         console.print(Text(legend(plan) + "\n", style="dim"), soft_wrap=True)
-    _text_drift(console, plan)
     for change in plan.changes:
         head = Text("  ")
         head.append(_heading(change), style=_STYLE[change.action])
