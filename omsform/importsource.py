@@ -68,7 +68,7 @@ def config_dir(path: Path) -> Path:
 
 def _from_config(directory: Path, sandbox: bool, brand: str | None) -> Source:
     providers = discover()
-    kinds = [k for p in providers.values() for k in p.kinds()]
+    kinds = {k: (p, r) for p in providers.values() for k, r in p.kinds().items()}
     problems: list[Problem] = []
     resolver = Resolver(os.environ, offline=sandbox, placeholders=sandbox)
     loaded = load_config(directory, providers, kinds, resolver, problems, [])
