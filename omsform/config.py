@@ -8,7 +8,7 @@ with ``${env.…}``/``${secret.…}`` resolved, live in :meth:`omsform.load.Bran
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
