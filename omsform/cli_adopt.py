@@ -230,7 +230,8 @@ def _env_needed(source: importsource.Source, built: importer.Imported) -> list[i
 
 def _summary_json(out_dir: Path, source: importsource.Source, built: importer.Imported) -> str:
     """``import --format json``: ``written`` (file, kind, objects), ``skipped`` (kind, key,
-    reason), ``skipped_providers`` (provider, reason), ``env`` (name, secret, purpose) and the ``next`` command."""
+    reason), ``skipped_providers`` (provider, reason), ``env`` (name, secret, purpose) and the
+    ``next`` command."""
     sandbox = " --sandbox" if source.sandbox_dir is not None else ""
     doc = {
         "out_dir": str(out_dir),
