@@ -78,6 +78,8 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
             db = source.sandbox_dir / ".omsform" / "sandbox.sqlite"
             say = out.err if fmt == "json" else out.out
             say(f"Using the embedded sandbox ({db}), not the providers' URLs.")
+        for name, why in sorted(source.skipped_providers.items()):
+            out.err(f"Skipped provider {name}: {why}.")
         if insecure:
             out.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
         wanted = importsource.kinds_of(source, [k.strip() for k in kinds.split(",") if k.strip()])
@@ -228,7 +230,8 @@ def _env_needed(source: importsource.Source, built: importer.Imported) -> list[i
 
 def _summary_json(out_dir: Path, source: importsource.Source, built: importer.Imported) -> str:
     """``import --format json``: ``written`` (file, kind, objects), ``skipped`` (kind, key,
-    reason), ``env`` (name, secret, purpose) and the ``next`` command."""
+    reason), ``skipped_providers`` (provider, reason), ``env`` (name, secret, purpose) and the
+    ``next`` command."""
     sandbox = " --sandbox" if source.sandbox_dir is not None else ""
     doc = {
         "out_dir": str(out_dir),
@@ -240,6 +243,10 @@ def _summary_json(out_dir: Path, source: importsource.Source, built: importer.Im
         ],
         "skipped": [
             {"kind": item.kind, "key": item.key, "reason": item.reason} for item in built.skipped
+        ],
+        "skipped_providers": [
+            {"provider": name, "reason": why}
+            for name, why in sorted(source.skipped_providers.items())
         ],
         "env": [
             {"name": v.name, "secret": v.secret, "purpose": v.purpose}

@@ -8,7 +8,7 @@ with ``${env.…}``/``${secret.…}`` resolved, live in :meth:`omsform.load.Bran
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -25,6 +25,9 @@ from omsform.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from omsform.provider import Provider
+    from omsform.resource import Resource
+
+    KindMap = Mapping[str, tuple[Provider, type[Resource[Any]]]]
 
 _SECRET_REF = re.compile(r"\$\{\s*secret\.[A-Za-z_][A-Za-z0-9_]*\s*\}\Z")
 CONFIG_FILE = "omsform.yaml"
@@ -122,7 +125,7 @@ class LoadedConfig:
 def load_config(
     directory: Path,
     providers: Mapping[str, Provider],
-    kinds: Collection[str],
+    kinds: KindMap,
     resolver: Resolver,
     problems: list[Problem],
     warnings: list[Problem],
@@ -227,20 +230,27 @@ def _provider_block(
 
 def _check_manage(
     manage: Any,
-    kinds: Collection[str],
+    kinds: KindMap,
     locate: Callable[[tuple[str | int, ...], bool], Location],
     problems: list[Problem],
 ) -> None:
-    """Unknown kinds in ``prune`` and ``protect`` globs that cannot match any kind."""
+    """Unknown kinds in ``prune``, kinds there that can never be deleted, and ``protect``
+    globs that cannot match any kind."""
     if not isinstance(manage, dict):
         return
     prune, protect = manage.get("prune"), manage.get("protect")
+    prunable = sorted(k for k, (_, cls) in kinds.items() if cls.can_delete)
     for i, kind in enumerate(prune if isinstance(prune, list) else []):
         if isinstance(kind, str) and kind not in kinds:
             where = locate(("manage", "prune", i), False)
             problems.append(
                 Problem(where, f"unknown kind '{kind}' in manage.prune", did_you_mean(kind, kinds))
             )
+        elif isinstance(kind, str) and not kinds[kind][1].can_delete:
+            where = locate(("manage", "prune", i), False)
+            message = f"{kind} cannot be pruned: omsform never deletes {kind} objects"
+            hint = f"remove it from manage.prune; kinds that can be pruned: {', '.join(prunable)}"
+            problems.append(Problem(where, message, hint))
     for i, glob in enumerate(protect if isinstance(protect, list) else []):
         if isinstance(glob, str) and not any(fnmatchcase(k, glob.split(".")[0]) for k in kinds):
             where = locate(("manage", "protect", i), False)

@@ -333,7 +333,7 @@ class _Planner:
                 kept.setdefault(why, []).append(key)
             else:
                 unmanaged.append(key)
-        self.notes += ownership_notes(kind, unmanaged, kept)
+        self.notes += ownership_notes(kind, unmanaged, kept, can_delete=cls.can_delete)
 
     def _undeclared_names(
         self, kind: str, key: str, remote_id: int | str

@@ -54,6 +54,8 @@ class Source:
     sandbox_dir: Path | None = None
     protect: tuple[str, ...] = ()
     safety: Safety | None = None
+    skipped_providers: dict[str, str] = field(default_factory=dict)
+    """Installed providers that are not read, and why (no credentials, no block)."""
 
 
 def config_dir(path: Path) -> Path:
@@ -68,7 +70,7 @@ def config_dir(path: Path) -> Path:
 
 def _from_config(directory: Path, sandbox: bool, brand: str | None) -> Source:
     providers = discover()
-    kinds = [k for p in providers.values() for k in p.kinds()]
+    kinds = {k: (p, r) for p in providers.values() for k, r in p.kinds().items()}
     problems: list[Problem] = []
     resolver = Resolver(os.environ, offline=sandbox, placeholders=sandbox)
     loaded = load_config(directory, providers, kinds, resolver, problems, [])
@@ -94,6 +96,8 @@ def _from_config(directory: Path, sandbox: bool, brand: str | None) -> Source:
                 purpose = f"providers.{provider}.{key}"
                 source.env.append(EnvVar(var, scope == "secret", purpose))
         source.blocks[provider] = block
+    for provider in sorted(set(providers) - set(config.providers)):
+        source.skipped_providers[provider] = f"{CONFIG_FILE} has no providers.{provider} block"
     source.named_secrets = _named_secrets(directory, os.environ)
     source.secrets |= frozenset(v for v in source.named_secrets.values() if v)
     return source
@@ -120,6 +124,8 @@ def _from_env(environ: Mapping[str, str], brand: str) -> Source:
         fields = list(provider.config_model.model_fields)
         values = {f: environ[v] for f in fields if (v := env_name(ENV_PREFIX, name, f)) in environ}
         if not values:
+            wanted = ", ".join(env_name(ENV_PREFIX, name, f) for f in fields)
+            source.skipped_providers[name] = f"no credentials: none of {wanted} is set"
             continue
         try:
             source.configs[name] = provider.config_model.model_validate(values)
@@ -168,6 +174,7 @@ def resolve_source(
         for name, provider in sorted(discover().items()):
             values = provider.sandbox_config("http://sandbox", DEFAULT_TOKEN)
             source.configs[name] = provider.config_model.model_validate(values)
+            source.skipped_providers.pop(name, None)
             if name not in source.blocks:
                 _generated_block(source, provider, values)
     return source

@@ -79,6 +79,9 @@ class _Builder:
                 message = f"{item.address} is declared twice (first at {_pos(first.location)})"
                 problems.append(Problem(item.location, message))
         self.targets: dict[str, Target] = {}
+        # natural keys of objects that failed validation elsewhere than in their key fields:
+        # duplicates among them are reported in the same pass as the schema errors
+        self.partial_keys: dict[str, str] = {}
         self.built = Built()
         # kinds written in a file that failed to load: a reference into one may be fine
         self.lost = lost_declarations(declared, kinds, problems)
@@ -149,6 +152,7 @@ class _Builder:
                     skip=out.doubtful,
                 )
             )
+            self._partial_key(item, resource, data, err, out)
             return
         if not (out.problems or out.unresolved) and exclusive is not None:
             self._register(item, resource, spec, out, register, exclusive)
@@ -228,15 +232,43 @@ class _Builder:
             return item.location
         return item.doc.locate(node, item.address)
 
+    def _partial_key(
+        self,
+        item: Declared,
+        resource: type[Resource[Any]],
+        data: Any,
+        err: ValidationError,
+        out: Outcome,
+    ) -> None:
+        """Remember the natural key of an object that failed validation when its key fields
+        themselves are sound (present, user-written, without errors of their own)."""
+        if not isinstance(data, dict):
+            return
+        fields = resource.spec_model.model_fields
+        keyed = set(resource.key_fields) | {
+            alias for f in resource.key_fields if f in fields and (alias := fields[f].alias)
+        }
+        if any(e["loc"] and e["loc"][0] in keyed for e in err.errors()):
+            return
+        if any(out.doubtful((name,)) for name in keyed):
+            return
+        try:
+            key = resource.key(resource.spec_model.model_construct(**data))
+        except Exception:  # a key hook that needs a fully valid spec: no key to compare
+            return
+        if key:
+            self.partial_keys[item.address] = key
+
     def _duplicate_keys(self) -> None:
         seen: dict[tuple[str, str], str] = {}
-        for address, target in sorted(self.targets.items()):
+        keys = {a: t.key for a, t in self.targets.items()} | self.partial_keys
+        for address, key in sorted(keys.items()):
             kind = address.split(".", 1)[0]
-            first = seen.setdefault((kind, target.key), address)
+            first = seen.setdefault((kind, key), address)
             if first != address:
                 item, other = self.by_address[address], self.by_address[first]
                 message = (
-                    f"duplicate natural key '{target.key}' of {kind}: {first} "
+                    f"duplicate natural key '{key}' of {kind}: {first} "
                     f"({_pos(other.location)}) and {address} ({_pos(item.location)})"
                 )
                 self.problems.append(Problem(item.location, message))

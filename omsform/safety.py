@@ -111,15 +111,26 @@ def protect_violation(
 
 
 def ownership_notes(
-    kind: str, unmanaged: Sequence[str], kept: Mapping[str, list[str]]
+    kind: str,
+    unmanaged: Sequence[str],
+    kept: Mapping[str, list[str]],
+    *,
+    can_delete: bool = True,
 ) -> list[Note]:
-    """One note for a kind's unmanaged objects, one per reason its pruned objects are kept."""
+    """One note for a kind's unmanaged objects, one per reason its pruned objects are kept.
+
+    The advice fits the kind: pruning is only offered for kinds omsform can delete."""
     notes: list[Note] = []
     if unmanaged:
         n, them = len(unmanaged), "them" if len(unmanaged) > 1 else "it"
+        advice = (
+            "or prune the kind"
+            if can_delete
+            else f"to manage {them}, or leave {them}: omsform never deletes {kind}"
+        )
         message = (
             f"{n} unmanaged {kind} object{'s' if n > 1 else ''}; add {them} to the YAML "
-            f"or prune the kind: {_listing(unmanaged)}"
+            f"{advice}: {_listing(unmanaged)}"
         )
         notes.append(Note(category="unmanaged", address=kind, message=message))
     for why, keys in sorted(kept.items()):

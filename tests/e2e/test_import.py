@@ -384,3 +384,31 @@ def test_import_without_a_source_says_which_variables_to_set(tmp_path: Path) -> 
     result = omsform("import", "--out", str(tmp_path / "x"))
     assert result.exit_code == 1
     assert "OMSFORM_AKINON_OMS_URL" in result.stderr
+
+
+def test_import_names_the_providers_it_skips_and_why(tmp_path: Path) -> None:
+    environ = {"OMSFORM_AKINON_OMS_URL": "https://oms.example", "OMSFORM_AKINON_OMS_TOKEN": "t"}
+    source = importsource.resolve_source(tmp_path / "out", None, False, None, environ)
+    assert set(source.configs) == {"akinon_oms"}
+    assert list(source.skipped_providers) == ["ginesys"]
+    why = source.skipped_providers["ginesys"]
+    assert why.startswith("no credentials: none of OMSFORM_GINESYS_URL, OMSFORM_GINESYS_API_KEY")
+    (tmp_path / "omsform.yaml").write_text(
+        "brand: b\nproviders:\n  akinon_oms: {url: 'https://oms.example', token: t}\n"
+    )
+    from_config = importsource.resolve_source(tmp_path / "out", tmp_path, False, None, {})
+    assert from_config.skipped_providers == {
+        "ginesys": "omsform.yaml has no providers.ginesys block"
+    }
+    sandboxed = importsource.resolve_source(tmp_path / "out", tmp_path, True, None, {})
+    assert sandboxed.skipped_providers == {}
+
+
+def test_import_prints_the_skipped_providers(tmp_path: Path) -> None:
+    environ = {"OMSFORM_GINESYS_URL": "https://gin.example", "OMSFORM_GINESYS_API_KEY": "k"}
+    # an unknown kind stops the run before it reads anything: the note comes first
+    result = omsform("import", "--out", str(tmp_path / "x"), "--kinds", "nope", env=environ)
+    assert result.exit_code == 1
+    assert "Skipped provider akinon_oms: no credentials: none of OMSFORM_AKINON_OMS_URL" in (
+        result.stderr
+    )

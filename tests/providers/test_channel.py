@@ -32,7 +32,6 @@ def _channel(h: BrandHarness, name: str) -> dict[str, Any]:
 
 def test_missing_channels_are_expected_from_the_setup_step_then_updated(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path)
-    h.config(prune=("oms_channel",))
     h.write({"channels.yaml": CHANNELS})
     plan = h.plan()
     assert actions(plan) == {
@@ -57,11 +56,11 @@ def test_missing_channels_are_expected_from_the_setup_step_then_updated(tmp_path
     ]
     h.converge()
 
-    # removed from the YAML, even with the kind pruned: channels are never deleted
+    # removed from the YAML: channels are never deleted (the kind cannot even be pruned)
     h.write({})
     plan = h.plan()
     assert not plan.has_changes
-    assert any("comes from Omnitron" in n.message for n in plan.notes)
+    assert not any("prune" in n.message for n in plan.notes)
 
 
 def test_a_channel_the_step_does_not_bring_fails_clearly_at_apply(tmp_path: Path) -> None:

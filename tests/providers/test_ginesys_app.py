@@ -95,14 +95,14 @@ def test_create_disabled_is_one_write_and_leaves_a_draft(tmp_path: Path) -> None
 
 def test_undeclared_app_is_listed_never_deleted(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path, env=SECRETS)
-    h.config(prune=("ginesys_oms_app",))
     h.write({"ginesys.yaml": app_yaml()})
     h.converge()
     h.write({"ginesys.yaml": app_yaml().replace("organization_unit: 1", "organization_unit: 2")})
     plan = h.plan()
     assert actions(plan) == {"ginesys_oms_app.main": "+"}  # OU 2 is another app
     kept = [n.message for n in plan.notes if n.category == "unmanaged"]
-    assert len(kept) == 1 and "cannot be deleted" in kept[0] and ": 1" in kept[0]
+    assert len(kept) == 1 and "omsform never deletes ginesys_oms_app" in kept[0]
+    assert "prune" not in kept[0] and kept[0].endswith(": 1")
 
 
 # --- the command line ------------------------------------------------------------------------

@@ -314,3 +314,22 @@ def test_directory_errors(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError):
         load_brand(tmp_path / "file", providers=PROVIDERS, environ=ENV)
+
+
+def test_pruning_a_kind_that_cannot_be_deleted_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "omsform.yaml").write_text(
+        "brand: b\n"
+        "providers:\n"
+        "  akinon_oms: {url: 'https://oms.example', token: t}\n"
+        "manage:\n"
+        "  prune: [oms_webhook, oms_setting, oms_channel]\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_brand(tmp_path, sandbox=True, environ={})
+    rendered = [str(p) for p in caught.value.problems if p.severity == "error"]
+    assert len(rendered) == 2, rendered
+    setting, channel = sorted(rendered, key=lambda r: "oms_channel" in r)
+    assert "omsform.yaml:5:24" in setting and "oms_setting cannot be pruned" in setting
+    assert "omsform.yaml:5:37" in channel and "oms_channel cannot be pruned" in channel
+    assert "can be pruned: " in setting and "oms_webhook" in setting
+    assert "oms_setting," not in setting.split("can be pruned: ")[1]
