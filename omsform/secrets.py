@@ -67,11 +67,13 @@ name the secret (a live webhook's ``?token=`` after the brand's secret was rotat
 writes them as generated ``${secret.NAME}`` references. The one list: every masking uses it."""
 
 # ``?name=value`` / ``&name=value`` (or ``;``): the value runs to the next separator, quote,
-# bracket, backslash (a JSON escape) or whitespace. A value already masked or written as a
+# bracket, backslash (a JSON escape), escape code or whitespace, less a trailing full stop or
+# comma (prose around the URL). A value already masked or written as a
 # ``${…}`` reference is left alone.
+_STOP = r"&;#\s\"'<>()\[\]{}\\\x1b"
 _URL_PARAM = re.compile(
     r"(?P<head>[?&;](?P<name>[A-Za-z0-9_.%-]+)=)"
-    r"(?P<value>(?!\(sensitive\))(?!\$\$?\{)[^&;#\s\"'<>()\[\]{}\\]+)"
+    rf"(?P<value>(?!\(sensitive\))(?!\$\$?\{{)[^{_STOP}]*[^{_STOP}.,:!?])"
 )
 
 
