@@ -40,7 +40,7 @@ from omsform.paths import comparable, iter_items, parse_path
 from omsform.plan import Action, Change, Plan
 from omsform.report import ApplyReport
 from omsform.resource import Resource
-from omsform.secrets import text_secrets
+from omsform.secrets import text_secrets, url_credentials
 from omsform.spec import Desired, Remote, Spec
 
 T = TypeVar("T")
@@ -350,6 +350,7 @@ class _Run:
     def key_secrets(self, change: Change) -> tuple[str, ...]:
         """The secret values inside ``change``'s natural key."""
         found = {s for s in self.secrets if s and s in change.key}
+        found |= set(url_credentials(change.key))  # masked in every stored form: fingerprinted
         return tuple(sorted(found | set(change.key_secrets)))
 
     async def write(

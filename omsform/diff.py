@@ -66,13 +66,14 @@ from omsform.diff_fields import (
 )
 from omsform.diff_index import PlanIndex
 from omsform.errors import PlanError, UnsafePlanError
+from omsform.keyprint import secrets_in_key
 from omsform.openmaps import kept_keys, kept_reason, open_fields
 from omsform.order import order_changes, select, selected
 from omsform.paths import parse_path
 from omsform.plan import Action, Change, FieldChange, Note, Plan, Summary
 from omsform.resource import ExpectedFrom, Resource
 from omsform.safety import ownership_notes, protect_violation, why_kept
-from omsform.secrets import redact_data, text_secrets
+from omsform.secrets import redact_data
 from omsform.spec import Desired, Remote
 
 __all__ = ["Fingerprint", "PlanInputs", "build_plan", "secret_slot"]
@@ -429,10 +430,7 @@ def _kept(
 
 def _in_key(d: Desired[Any], key: str) -> tuple[str, ...]:
     """The secret values of ``d`` its natural key embeds (masked wherever the key is shown)."""
-    if not d.secret_paths:  # keys are made of readable fields: only ${secret} can put one there
-        return ()
-    found = text_secrets(d.spec, d.secret_paths, ())
-    return tuple(sorted(s for s in found if s in key))
+    return secrets_in_key(d, key)
 
 
 def _absent_todo(origin: ExpectedFrom | None, source_declared: bool) -> str:

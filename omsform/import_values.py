@@ -14,7 +14,7 @@ from pydantic_core import to_jsonable_python
 from omsform.import_names import SecretNames
 from omsform.paths import covers, format_path, iter_items, parse_path
 from omsform.resource import Resource
-from omsform.secrets import replace_secrets
+from omsform.secrets import replace_secrets, replace_url_credentials
 
 _SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
 
@@ -189,3 +189,26 @@ def use_secret_refs(value: Any, refs: Mapping[str, str], used: set[str]) -> Any:
             used.update(ref for ref in refs.values() if ref in new)
         return new
     return value
+
+
+def hide_url_credentials(
+    data: dict[str, Any], cls: type[Resource[Any]], name: str, secrets: SecretNames
+) -> dict[str, Any]:
+    """``data`` with the value of every credential query parameter in a URL
+    (:data:`omsform.secrets.CREDENTIAL_PARAMS`: a webhook's ``?token=…``) that is not already a
+    ``${secret.NAME}`` written as a new generated reference (listed among the variables to set,
+    as for header values), never in plain text."""
+
+    def walk(value: Any, path: str) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, str):
+            return replace_url_credentials(value, lambda param, _: ref(path, param))
+        return value
+
+    def ref(path: str, param: str) -> str:
+        return secrets.ref(cls.kind, name, f"{path}?{param}", f"{_label(data, path)}.{param}")
+
+    return dict(walk(data, ""))

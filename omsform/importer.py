@@ -31,6 +31,7 @@ from omsform.cycles import components, is_cycle
 from omsform.import_files import SCHEMA_FILE, config_file, env_lines, kind_file, provider_block
 from omsform.import_names import EnvVar, SecretNames, env_name, local_name
 from omsform.import_values import (
+    hide_url_credentials,
     hide_write_only,
     plain_data,
     secret_refs,
@@ -38,7 +39,7 @@ from omsform.import_values import (
     validation_error,
 )
 from omsform.resource import Resource
-from omsform.secrets import replace_secrets
+from omsform.secrets import mask_url_credentials, replace_secrets
 from omsform.spec import Remote
 
 __all__ = [  # the names below are re-exported for importsource and cli_adopt
@@ -129,7 +130,8 @@ def _objects(
             reason = "another object has the same key" if key in seen else ""
             seen.add(key)
             reason = reason or _why_not(cls, remote, include_upstream)
-            shown = replace_secrets(key, refs)  # a key may hold a secret (a URL token)
+            # a key may hold a secret (a URL token): named when known, else masked
+            shown = mask_url_credentials(replace_secrets(key, refs))
             if reason:
                 result.skipped.append(Skipped(kind, shown, reason))
                 continue
@@ -232,6 +234,7 @@ def build_files(
     used: set[str] = set()
     for obj in objects:
         obj.data = use_secret_refs(obj.data, refs, used)
+        obj.data = hide_url_credentials(obj.data, resources[obj.kind], obj.name, secrets)
     by_kind: dict[str, list[_Object]] = {}
     for obj in objects:
         by_kind.setdefault(obj.kind, []).append(obj)

@@ -26,17 +26,20 @@ from omsform.errors import StalePlanError
 from omsform.ledger import fingerprint
 from omsform.plan import Change, Plan
 from omsform.resource import Resource
-from omsform.secrets import redact_data, text_secrets
+from omsform.secrets import redact_data, text_secrets, url_credentials
 from omsform.spec import Desired
 
 _PREFIX = "hmac-scrypt"
 
 
 def secrets_in_key(d: Desired[Any], key: str) -> tuple[str, ...]:
-    """The secret values of ``d`` that its natural key ``key`` embeds, sorted."""
-    if not d.secret_paths:  # keys are made of readable fields: only ${secret} can put one there
-        return ()
-    return tuple(sorted(s for s in text_secrets(d.spec, d.secret_paths, ()) if s in key))
+    """The secret values of ``d`` that its natural key ``key`` embeds, sorted: its
+    ``${secret.…}`` values and the values of credential query parameters (a literal
+    ``?token=…``, :data:`omsform.secrets.CREDENTIAL_PARAMS`)."""
+    found = set(url_credentials(key))
+    if d.secret_paths:  # otherwise only a credential query parameter can put one there
+        found |= {s for s in text_secrets(d.spec, d.secret_paths, ()) if s in key}
+    return tuple(sorted(found))
 
 
 def key_fingerprint(salt: bytes, key: str, secrets: Iterable[str]) -> str:

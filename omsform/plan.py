@@ -27,7 +27,7 @@ from pydantic import (
     model_serializer,
 )
 
-from omsform.secrets import redact_data
+from omsform.secrets import mask_url_data, redact_data
 
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"
@@ -71,7 +71,7 @@ class FieldChange(_Frozen):
 
     @model_serializer(mode="wrap")
     def _no_empty_attribution(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _drop_empty(handler(self), "attribution")
+        return mask_url_data(_drop_empty(handler(self), "attribution"))
 
 
 class Change(_Frozen):
@@ -116,7 +116,9 @@ class Change(_Frozen):
         # fields added after format 1 are left out when empty (only keys with a secret have a
         # fingerprint, only updates of open maps keep keys): other changes serialize, and are
         # checksummed, exactly as before
-        return _drop_empty(handler(self), "key_fingerprint", "kept", "attribution")
+        # a live value may hold a credential omsform cannot name (a URL token rotated since):
+        # every serialized form masks credential query parameters (secrets.CREDENTIAL_PARAMS)
+        return mask_url_data(_drop_empty(handler(self), "key_fingerprint", "kept", "attribution"))
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
@@ -135,6 +137,10 @@ class Note(_Frozen):
     category: str
     address: str
     message: str
+
+    @model_serializer(mode="wrap")
+    def _masked(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return mask_url_data(handler(self))
 
 
 class Summary(_Frozen):

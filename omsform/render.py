@@ -52,6 +52,7 @@ from rich.text import Text
 from omsform.plan import SENSITIVE, Action, Change, FieldChange, Note, Plan
 from omsform.render_md import attribution_tag, render_markdown
 from omsform.report import ApplyReport
+from omsform.secrets import mask_url_credentials
 
 NO_CHANGES = "No changes. The live systems match the configuration."
 DRIFT_TITLE = "Changed outside omsform"
@@ -181,7 +182,10 @@ def _console(color: bool, width: int) -> Console:
 
 
 def _export(console: Console, color: bool) -> str:
-    return "\n".join(line.rstrip() for line in console.export_text(styles=color).splitlines())
+    """The console's text; credential query parameters of URLs (a live object's token that no
+    known secret names) masked, as in every form of the plan."""
+    text = "\n".join(line.rstrip() for line in console.export_text(styles=color).splitlines())
+    return mask_url_credentials(text)
 
 
 def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:

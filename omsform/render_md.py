@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from omsform.plan import Change, Note, Plan
+from omsform.secrets import mask_url_credentials
 
 NO_CHANGES = "No changes. The live systems match the configuration."
 DRIFT_TITLE = "Changed outside omsform"
@@ -71,7 +72,8 @@ def _cut_notice(name: str, lines: int) -> str:
 def render_markdown(plan: Plan, budget: int = BUDGET, *, plan_file: str | None = None) -> str:
     """The plan as a pull-request comment, at most ``budget`` characters; ``plan_file`` (the
     saved plan this is) makes the foot's apply command exact."""
-    return fit(markdown_sections(plan, plan_file=plan_file), budget - 1) + "\n"
+    text = fit(markdown_sections(plan, plan_file=plan_file), budget - 1)
+    return mask_url_credentials(text) + "\n"  # a live URL token no known secret names
 
 
 def markdown_sections(plan: Plan, *, plan_file: str | None = None) -> list[Section]:

@@ -53,6 +53,7 @@ from typing import Any
 
 from omsform.paths import parse_path
 from omsform.plan import SENSITIVE, Action, Change, FieldChange, Plan
+from omsform.secrets import mask_url_data
 
 TF_FORMAT_VERSION = "1.2"
 
@@ -70,7 +71,8 @@ ACTIONS: dict[Action, tuple[list[str], str | None]] = {
 def render_tf_json(plan: Plan, *, complete: bool = True) -> str:
     """The plan as Terraform plan JSON (format 1.2 names); ``complete`` is false when the
     plan was narrowed with ``--target``/``--exclude``."""
-    return json.dumps(tf_document(plan, complete=complete), indent=2, ensure_ascii=False) + "\n"
+    document = mask_url_data(tf_document(plan, complete=complete))  # live URL tokens
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def tf_document(plan: Plan, *, complete: bool = True) -> dict[str, Any]:

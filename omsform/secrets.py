@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -42,6 +42,81 @@ SENSITIVE = "(sensitive)"
 MIN_LENGTH = 6
 """Shortest value the text safety net redacts; shorter secrets get a validation warning and
 are masked by path only (see the module docstring)."""
+
+
+CREDENTIAL_PARAMS = frozenset(
+    {
+        "token",
+        "access_token",
+        "key",
+        "api_key",
+        "apikey",
+        "secret",
+        "password",
+        "pass",
+        "pwd",
+        "signature",
+        "sig",
+        "auth",
+        "code",
+    }
+)
+"""Names (compared case-insensitively) of URL query parameters whose values are credentials:
+in any URL omsform shows or writes, their values are ``(sensitive)`` even when omsform cannot
+name the secret (a live webhook's ``?token=`` after the brand's secret was rotated); ``import``
+writes them as generated ``${secret.NAME}`` references. The one list: every masking uses it."""
+
+# ``?name=value`` / ``&name=value`` (or ``;``): the value runs to the next separator, quote,
+# bracket, backslash (a JSON escape), escape code or whitespace, less a trailing full stop or
+# comma (prose around the URL). A value already masked or written as a
+# ``${…}`` reference is left alone.
+_STOP = r"&;#\s\"'<>()\[\]{}\\\x1b"
+_URL_PARAM = re.compile(
+    r"(?P<head>[?&;](?P<name>[A-Za-z0-9_.%-]+)=)"
+    rf"(?P<value>(?!\(sensitive\))(?!\$\$?\{{)[^{_STOP}]*[^{_STOP}.,:!?])"
+)
+
+
+def url_credentials(text: str) -> tuple[str, ...]:
+    """The values of the credential query parameters (:data:`CREDENTIAL_PARAMS`) in ``text``,
+    in order of appearance (without repeats)."""
+    if "=" not in text:
+        return ()
+    found = (m["value"] for m in _URL_PARAM.finditer(text) if _is_credential(m["name"]))
+    return tuple(dict.fromkeys(found))
+
+
+def _is_credential(name: str) -> bool:
+    return name.lower() in CREDENTIAL_PARAMS
+
+
+def mask_url_credentials(text: str, mask: str = SENSITIVE) -> str:
+    """``text`` with the value of every credential query parameter of every URL in it
+    (``?token=abc`` → ``?token=(sensitive)``); other parameters and text unchanged."""
+    return replace_url_credentials(text, lambda _name, _value: mask)
+
+
+def replace_url_credentials(text: str, replace: Callable[[str, str], str]) -> str:
+    """``text`` with the value of every credential query parameter replaced by
+    ``replace(name, value)`` (values already ``(sensitive)`` or ``${…}`` are left alone)."""
+    if "=" not in text:
+        return text
+    return _URL_PARAM.sub(
+        lambda m: m["head"] + replace(m["name"], m["value"]) if _is_credential(m["name"]) else m[0],
+        text,
+    )
+
+
+def mask_url_data(data: Any) -> Any:
+    """A copy of JSON-like ``data`` with :func:`mask_url_credentials` applied to every string
+    (mapping keys included)."""
+    if isinstance(data, str):
+        return mask_url_credentials(data)
+    if isinstance(data, Mapping):
+        return {mask_url_data(k): mask_url_data(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return type(data)(mask_url_data(v) for v in data)
+    return data
 
 
 _WORD = "A-Za-z0-9_"
@@ -94,9 +169,11 @@ def _pattern(secrets: frozenset[str], min_length: int) -> re.Pattern[str] | None
 
 
 def _in_string(text: str, pattern: re.Pattern[str] | None) -> str:
-    if pattern is None or not text:
+    if not text:
         return text
-    return pattern.sub(SENSITIVE, text)
+    if pattern is not None:
+        text = pattern.sub(SENSITIVE, text)
+    return mask_url_credentials(text)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -113,12 +190,15 @@ def redact(text: str, secrets: Iterable[str]) -> str:
       from ordinary words and numbers. They are masked structurally, by path, and
       validation warns about them (:func:`short_secret_warning`).
 
+    - Values of credential query parameters in URLs (``?token=…``, :data:`CREDENTIAL_PARAMS`)
+      are masked even when they are no known secret (a live object's old token).
+
     When ``text`` is a whole JSON document (an object or an array, as ``plan --format json``
     prints), the secrets are replaced inside its strings only and the document is written again
     (indented by 2) when anything changed, so it stays valid JSON.
     """
     pattern = _pattern(frozenset(secrets), MIN_LENGTH)
-    if pattern is None or not text:
+    if not text:
         return text
     if text.lstrip()[:1] in ("{", "["):
         try:
@@ -139,14 +219,12 @@ def redact_data(data: Any, secrets: Iterable[str]) -> Any:
     included); numbers, booleans and the structure are never touched.
 
     This masks known parts of known fields (a natural key that embeds a secret), so secrets of
-    any length are replaced, as whole values (see :func:`redact`)."""
-    pattern = _pattern(frozenset(secrets), 1)
-    if pattern is None:
-        return data
-    return _redact_value(data, pattern)
+    any length are replaced, as whole values (see :func:`redact`). Credential query parameters
+    of URLs are masked too, known or not (:func:`mask_url_credentials`)."""
+    return _redact_value(data, _pattern(frozenset(secrets), 1))
 
 
-def _redact_value(data: Any, pattern: re.Pattern[str]) -> Any:
+def _redact_value(data: Any, pattern: re.Pattern[str] | None) -> Any:
     if isinstance(data, str):
         return _in_string(data, pattern)
     if isinstance(data, Mapping):
