@@ -7,7 +7,8 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   chose when there is none), and the bucket's rate becomes 90 % of the answers the API accepted
   in the last second (at most 80 % of the previous rate, never below :data:`MIN_RATE`). One cut
   per second: the other 429s of the same burst say nothing new. Afterwards the rate grows back
-  by 1 % per second without a 429, so a limit that was lifted is found again slowly.
+  by 10 % per second without a 429, so a cut made by a passing burst of faults heals in seconds
+  and a limit that was lifted is found again.
 - ``X-RateLimit-Remaining`` with ``X-RateLimit-Reset`` (seconds from now, or a Unix time): no
   more than ``Remaining`` requests are started before the reset; at 0 every request waits for
   the reset. ``X-RateLimit-Limit`` alone names no window, so it is only logged.
@@ -30,7 +31,7 @@ Sleep = Callable[[float], Awaitable[None]]
 MIN_RATE = 0.5  # requests per second: the slowest the pacer ever goes
 _CUT = 0.8  # a new 429 cuts the rate to at most this share of the old one
 _MARGIN = 0.9  # share of the observed accepted rate the bucket allows
-_GROWTH = 0.01  # per second without a 429
+_GROWTH = 0.1  # per second without a 429: a cut made by a burst of faults heals in seconds
 _WINDOW_S = 1.0
 
 
