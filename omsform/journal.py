@@ -69,7 +69,7 @@ class Journal:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         # a record torn by a killed run: the next one must start on a fresh line
-        self._torn = _ends_mid_line(self.path)
+        self._torn = ends_mid_line(self.path)
 
     def intent(
         self,
@@ -209,7 +209,8 @@ class Journal:
         return records
 
 
-def _ends_mid_line(path: Path) -> bool:
+def ends_mid_line(path: Path) -> bool:
+    """Whether the append-only file at ``path`` ends inside a line (a kill hit mid-append)."""
     try:
         with path.open("rb") as handle:
             handle.seek(0, os.SEEK_END)

@@ -40,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, SecretBytes, SecretStr
 
 from omsform.errors import ConfigError, Location, Problem
+from omsform.journal import ends_mid_line
 from omsform.secrets import redact_data
 
 FORMAT_VERSION = 1
@@ -206,7 +207,7 @@ class Ledger:
                 except (KeyError, TypeError, ValueError):
                     continue  # a hand-mangled line: the next write records the object again
                 self._dirty = True
-        self._torn = _ends_mid_line(self.pending)
+        self._torn = ends_mid_line(self.pending)
 
     # --- what plan reads ------------------------------------------------------------------
     def fingerprint_for(self, slot: str, value: Any) -> str:
@@ -408,15 +409,3 @@ def _first_salt(records: list[dict[str, Any]]) -> bytes | None:
         except (KeyError, ValueError):
             continue
     return None
-
-
-def _ends_mid_line(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            if handle.tell() == 0:
-                return False
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) != b"\n"
-    except FileNotFoundError:
-        return False
