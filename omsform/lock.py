@@ -161,9 +161,8 @@ class BrandLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            text = _read(fd)
+            holder = _holder_of(fd)
             os.close(fd)
-            holder = Holder.parse(text)
             return holder.describe() if holder else "another omsform run (starting up)"
         if not _same_file(fd, self.path):  # released and removed while we opened it: retry
             os.close(fd)
@@ -225,3 +224,14 @@ def command_line() -> str:
     if args[0] in ("__main__.py", "-c"):
         args[0] = "omsform"
     return " ".join(args)[:200]
+
+
+def _holder_of(fd: int, tries: int = 25, pause_s: float = 0.02) -> Holder | None:
+    """Who holds the lock on ``fd``: the holder writes its details just after taking the
+    flock, so an empty or half-written file is read again for up to half a second."""
+    for _ in range(tries):
+        holder = Holder.parse(_read(fd))
+        if holder is not None:
+            return holder
+        time.sleep(pause_s)
+    return None
