@@ -37,7 +37,7 @@ def _check(row: scenarios.Row) -> None:
 def test_kill_9_converges_in_one_reapply_with_no_duplicate_or_lost_fingerprint(
     world: World,
 ) -> None:
-    _check(scenarios.kill(world, 3, random.Random(3)))
+    _check(scenarios.kill(world, 2, random.Random(3)))  # make chaos runs 50
 
 
 def test_under_503_and_429_every_apply_ends_cleanly_or_leaves_exactly_the_rest(
