@@ -194,19 +194,25 @@ class Journal:
                 os.fsync(handle.fileno())
 
     def _records(self) -> list[dict[str, Any]]:
+        return read_records(self.path)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of the append-only file at ``path``, one a line; a torn line (a kill hit
+    mid-append) and anything not an object are left out; no file: none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    records = []
+    for line in text.splitlines():
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        records = []
-        for line in text.splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a torn append from a killed run
-            if isinstance(record, dict):
-                records.append(record)
-        return records
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 def ends_mid_line(path: Path) -> bool:

@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import BaseModel, SecretBytes, SecretStr
 
 from omsform.errors import ConfigError, Location, Problem
-from omsform.journal import ends_mid_line
+from omsform.journal import ends_mid_line, read_records
 from omsform.secrets import redact_data
 
 FORMAT_VERSION = 1
@@ -155,7 +155,7 @@ class Ledger:
         ``secrets`` are the brand's secret values: no key or address is kept with one inside.
         """
         path = Path(path)
-        pending = _pending_records(path.with_name(PENDING_NAME))
+        pending = read_records(path.with_name(PENDING_NAME))
         if not path.exists():
             salt = _first_salt(pending) or random_source.token_bytes(16)
             ledger = cls(path, salt, {}, secrets)
@@ -382,23 +382,6 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _pending_records(path: Path) -> list[dict[str, Any]]:
-    """The pending file's records, a torn last line (the kill hit mid-append) left out."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    records = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def _first_salt(records: list[dict[str, Any]]) -> bytes | None:
