@@ -14,7 +14,7 @@ __all__ = ["apply_brand", "load_brand", "plan_brand"]
 
 def __getattr__(name: str) -> Any:
     if name == "load_brand":
-        from omsform.load import load_brand
+        from omsform.lang.load import load_brand
 
         return load_brand
     if name in ("plan_brand", "apply_brand"):

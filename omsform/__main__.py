@@ -1,5 +1,5 @@
 """``python -m omsform`` runs the command line."""
 
-from omsform.cli import main
+from omsform.cli.main import main
 
 main()

@@ -1,6 +1,7 @@
 """A small Python API for embedding omsform: ``load_brand``, ``plan_brand``, ``apply_brand``.
 
-(``omsform.plan`` and ``omsform.apply`` are the modules that define plans and apply them, so
+(``omsform.plan.model`` and ``omsform.apply.run`` are the modules that define plans and apply them,
+so
 the functions carry the ``_brand`` suffix.)
 
 ::
@@ -21,14 +22,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from omsform import engine
-from omsform.http import ClientOptions
-from omsform.load import Brand
-from omsform.lock import BrandLock
-from omsform.plan import Plan
-from omsform.provider import discover
-from omsform.report import ApplyReport
-from omsform.spec import Remote
+from omsform.apply.lock import BrandLock
+from omsform.apply.report import ApplyReport
+from omsform.contract.provider import discover
+from omsform.contract.spec import Remote
+from omsform.engine import run as engine
+from omsform.http.client import ClientOptions
+from omsform.lang.load import Brand
+from omsform.plan.model import Plan
 
 
 @asynccontextmanager

@@ -15,7 +15,7 @@
     └── ApplyError             apply refused to start (manual changes, bad checksum, …)
 
 Every message says what went wrong *and what to do*. No message ever contains a secret value:
-callers pass values through :func:`omsform.secrets.redact` before they reach an exception.
+callers pass values through :func:`omsform.secrets.mask.redact` before they reach an exception.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from omsform.spec import Remote
+    from omsform.contract.spec import Remote
 
 
 @dataclass(frozen=True, order=True)
@@ -51,7 +51,7 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = "error"  # "error" or "warning"
-    code: str = ""  # a stable category for machines; "" → :func:`omsform.problemjson.code_of`
+    code: str = ""  # a stable category for machines; "" → :func:`omsform.lang.problemjson.code_of`
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"

@@ -27,7 +27,9 @@ from pydantic_core import to_jsonable_python
 Token = str | int | EllipsisType
 """One step of a path: a key, a list index, or ``...`` for every element (``[]``)."""
 
-SENSITIVE = "(sensitive)"  # same text as omsform.plan.SENSITIVE (plan imports nothing from here)
+SENSITIVE = (
+    "(sensitive)"  # same text as omsform.plan.model.SENSITIVE (plan imports nothing from here)
+)
 
 _TOKEN = re.compile(r'\.?(?:([^.\[\]"]+)|\[\]|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\])')
 _PLAIN_KEY = re.compile(r'[^.\[\]"]+')

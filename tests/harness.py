@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from omsform import engine
-from omsform.http import ClientOptions
-from omsform.load import Brand, load_brand
-from omsform.plan import Plan
-from omsform.provider import discover
-from omsform.report import ApplyReport
+from omsform.apply.report import ApplyReport
+from omsform.contract.provider import discover
+from omsform.engine import run as engine
+from omsform.http.client import ClientOptions
+from omsform.lang.load import Brand, load_brand
+from omsform.plan.model import Plan
 from omsform.sandbox import DEFAULT_TOKEN, build_app, transport
 from omsform.sandbox.knobs import Knobs
 from omsform.sandbox.store import Store

@@ -1,7 +1,7 @@
 """Provider ``akinon_oms``: Akinon OMS application settings, setup steps, locations and more.
 
 Every path and field name the client uses lives in :mod:`omsform_akinon_oms.api`; a brand may
-override them in its block's ``api:`` map (:mod:`omsform.apimap`).
+override them in its block's ``api:`` map (:mod:`omsform.contract.apimap`).
 
 Hosts. The Basic Setup guide reaches the OMS API through the Omnitron host
 (``https://xxx-omnitron.akinon.net/api/v1/oms/``), logs in at Omnitron, and the whisperer hooks
@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from omsform.apimap import override_model, overrides_of
+from omsform.contract.apimap import override_model, overrides_of
+from omsform.contract.provider import Provider
+from omsform.contract.resource import Resource
 from omsform.errors import ApiError, AuthError
-from omsform.http import ClientOptions, WriteClient
-from omsform.http_core import check_base_url
-from omsform.provider import Provider
-from omsform.resource import Resource
+from omsform.http.client import ClientOptions, WriteClient
+from omsform.http.pool import check_base_url
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources import KINDS
 

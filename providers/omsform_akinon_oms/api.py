@@ -5,7 +5,8 @@ exactly), **[I]** inferred, **[B]** from the brand set-up guide, **[P]** a propo
 docs are silent). A real deployment whose API differs from an [I]/[B]/[P] entry needs a one-line
 change here and nowhere else: the kinds in ``resources/`` never write a wire name as a string
 literal (``tests/providers/test_api_map.py`` fails if one does). A brand can also override an
-entry for its own runs, by name, in its block's ``api:`` map (:mod:`omsform.apimap` says which
+entry for its own runs, by name, in its block's ``api:`` map (:mod:`omsform.contract.apimap` says
+which
 entries can be: those the kinds read at call time); ``omsform doctor`` finds which need it.
 
 Conventions. A constant whose value is a lower-case name (or a tuple of them) is a wire field

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from omsform.kinddoc import KindDoc
+from omsform.contract.kinddoc import KindDoc
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources import oms_transition
 from omsform_akinon_oms.sandbox import omnitron, stock_integration, transitions

@@ -1,4 +1,4 @@
-"""What ``omsform doctor`` checks for each ``akinon_oms`` kind (run by :mod:`omsform.doctor`).
+"""What ``omsform doctor`` checks for each ``akinon_oms`` kind (run by :mod:`omsform.doctor.run`).
 
 Built on each call, from the current ``api`` values, so ``api:`` overrides apply; the field
 tables list what each kind reads from a listed object, with the JSON type it expects.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omsform.doctor_probes import Answer, Collection, Probe
+from omsform.doctor.probes import Answer, Collection, Probe
 from omsform_akinon_oms import api
 
 STEP_KIND, ENGINE_KIND = "oms_setup_step", "oms_stock_integration"

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from omsform.contract.spec import Desired
 from omsform.errors import Location, Problem
-from omsform.spec import Desired
-from omsform.suggest import did_you_mean
+from omsform.lang.suggest import did_you_mean
 
 
 def undocumented(

@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from omsform.apimap import override_model
-from omsform.http import ClientOptions, WriteClient
-from omsform.provider import Provider
-from omsform.resource import Resource
+from omsform.contract.apimap import override_model
+from omsform.contract.provider import Provider
+from omsform.contract.resource import Resource
+from omsform.http.client import ClientOptions, WriteClient
 from omsform_ginesys import api
 from omsform_ginesys.resources import KINDS
 
@@ -60,7 +60,7 @@ class GinesysProvider(Provider):
 
     def doctor_probes(self, kinds: set[str], declared: dict[str, set[str]]) -> list[Any]:
         """The app list, with the fields ``ginesys_oms_app`` reads."""
-        from omsform.doctor_probes import Collection
+        from omsform.doctor.probes import Collection
 
         if "ginesys_oms_app" not in kinds:
             return []

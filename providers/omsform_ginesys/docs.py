@@ -1,9 +1,9 @@
 """What ``omsform docs`` and ``omsform init`` say about ``ginesys_oms_app`` beyond its Spec
-fields (see :mod:`omsform.kinddoc`)."""
+fields (see :mod:`omsform.contract.kinddoc`)."""
 
 from __future__ import annotations
 
-from omsform.kinddoc import KindDoc
+from omsform.contract.kinddoc import KindDoc
 
 DOCS: dict[str, KindDoc] = {
     "ginesys_oms_app": KindDoc(

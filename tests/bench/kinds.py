@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from omsform.resource import Resource
-from omsform.spec import Spec
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Spec
 from tests.bench.synth import synth_fields
 
 TARGETS = 3

@@ -19,12 +19,12 @@ from typing import Any
 
 import httpx
 
-from omsform import engine
-from omsform.http import ClientOptions
-from omsform.load import Brand, load_brand
-from omsform.plan import Action, Plan
-from omsform.report import ApplyReport
-from omsform.spec import Remote
+from omsform.apply.report import ApplyReport
+from omsform.contract.spec import Remote
+from omsform.engine import run as engine
+from omsform.http.client import ClientOptions
+from omsform.lang.load import Brand, load_brand
+from omsform.plan.model import Action, Plan
 
 DETAIL_PATH = re.compile(r"/\d+/?$")
 

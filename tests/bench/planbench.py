@@ -7,9 +7,9 @@ import gc
 import time
 from typing import Any
 
-from omsform.diff import PlanInputs, build_plan
-from omsform.provider import kind_index
-from omsform.spec import Desired, Remote, Spec
+from omsform.contract.provider import kind_index
+from omsform.contract.spec import Desired, Remote, Spec
+from omsform.plan.build import PlanInputs, build_plan
 from tests.bench.kinds import BenchKind
 from tests.bench.workload import spread
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from omsform import engine
+from omsform.engine import run as engine
 from tests.bench import measure, planbench, report, workload
 from tests.bench.select import select_kinds
 from tests.bench.server import Server, pin_this_process_to_client_cpu, pinning, served

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
+from omsform.contract.provider import kind_index
+from omsform.contract.resource import Resource
 from omsform.errors import ConfigError, OmsformError
-from omsform.provider import kind_index
-from omsform.resource import Resource
 from tests.bench.kinds import TARGETS, BenchKind, choose_fields, find_refs, secret_fields
 from tests.bench.synth import LEVELS, Unsupported
 from tests.harness import BrandHarness

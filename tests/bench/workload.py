@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from omsform.provider import discover
+from omsform.contract.provider import discover
 from tests.bench.kinds import BenchKind
 
 try:

@@ -15,7 +15,7 @@ from typing import Any
 
 from omsform_akinon_oms import api
 
-from omsform.plan import Plan, Summary
+from omsform.plan.model import Plan, Summary
 from tests.chaos.world import (
     Result,
     World,

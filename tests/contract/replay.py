@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from omsform import engine
-from omsform.http import ClientOptions
-from omsform.load import load_brand
-from omsform.plan import Plan
-from omsform.provider import discover
-from omsform.record import BRAND, CASSETTE, META, Scrubber, recorder
+from omsform.contract.provider import discover
+from omsform.engine import run as engine
+from omsform.http.client import ClientOptions
+from omsform.http.record import BRAND, CASSETTE, META, Scrubber, recorder
+from omsform.lang.load import load_brand
+from omsform.plan.model import Plan
 
 REFERENCE = re.compile(r"\$\{\s*(?:env|secret)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 PLACEHOLDER = "replayed-value-{}"

@@ -36,7 +36,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from omsform import cli as cli_module
+from omsform.cli import main as cli_module
 from omsform.sandbox import new_token
 from omsform.sandbox.knobs import Knobs
 from tests.served import child_server

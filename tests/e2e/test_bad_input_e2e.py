@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from omsform import http_retry
+from omsform.http import retry as http_retry
 from tests.e2e.conftest import (
     Cli,
     Server,

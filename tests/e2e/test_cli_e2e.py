@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from omsform_akinon_oms import api
 
-from omsform.load import load_brand
+from omsform.lang.load import load_brand
 from tests.e2e.conftest import Cli, Server
 
 pytestmark = pytest.mark.slow

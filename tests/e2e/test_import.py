@@ -17,15 +17,16 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from omsform import fmt, importsource
-from omsform.cli import main
+from omsform.adopt import fmt
+from omsform.adopt import source as importsource
+from omsform.cli.main import main
+from omsform.contract.provider import kind_index
 from omsform.errors import ConfigError
-from omsform.http import ClientOptions
-from omsform.load import load_brand
-from omsform.provider import kind_index
+from omsform.http.client import ClientOptions
+from omsform.lang.load import load_brand
+from omsform.lang.template import is_template
 from omsform.sandbox import build_app
 from omsform.sandbox.store import Store
-from omsform.template import is_template
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "brands" / "demo"
@@ -311,7 +312,7 @@ def _live_kinds(brand: Path) -> set[str]:
 
 
 def _transport(brand: Path) -> Any:
-    from omsform import engine
+    from omsform.engine import run as engine
 
     return engine.sandbox_transport(brand)
 

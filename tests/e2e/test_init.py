@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from omsform.cli import main
-from omsform.init import EXAMPLE_MARK, uncommented
+from omsform.cli.main import main
+from omsform.guide.init import EXAMPLE_MARK, uncommented
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}")

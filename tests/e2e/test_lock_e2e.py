@@ -129,7 +129,7 @@ def test_plan_to_a_file_takes_the_lock_and_a_plain_plan_does_not(cli: Cli) -> No
     lock_file(cli).parent.mkdir(exist_ok=True)
     holder = start(cli, "apply", "demo", "--auto-approve", "--lock-timeout", "nonsense")
     assert finish(holder)[0] == 1  # a bad duration is a usage error (exit 1), nothing is locked
-    from omsform.lock import BrandLock
+    from omsform.apply.lock import BrandLock
 
     with BrandLock(lock_file(cli).parent, "omsform apply demo"):
         saved = cli("plan", "demo", "-o", "plan.json")

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from omsform import engine
-from omsform.http import ClientOptions
-from omsform.load import Brand, load_brand
+from omsform.engine import run as engine
+from omsform.http.client import ClientOptions
+from omsform.lang.load import Brand, load_brand
 from tests.e2e.conftest import Cli, Server, copy_demo, default_secrets, demo_env
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from omsform.plan import Plan
+from omsform.plan.model import Plan
 from tests.e2e.conftest import Cli
 from tests.unit.test_render_tf import count_actions, deny
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from omsform_akinon_oms import api
 
-from omsform.plan import Plan
-from omsform.spec import fingerprint_of
+from omsform.contract.spec import fingerprint_of
+from omsform.plan.model import Plan
 from tests.e2e.conftest import Cli, Server
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from omsform_akinon_oms import api
 
-from omsform.secrets import SENSITIVE
+from omsform.secrets.mask import SENSITIVE
 from tests.e2e.conftest import (
     Cli,
     Result,
@@ -225,8 +225,8 @@ def test_url_multiline_and_short_secrets_never_leak_nor_garble_output(
 ) -> None:
     from click.testing import CliRunner
 
-    from omsform import engine
-    from omsform.cli import main
+    from omsform.cli.main import main
+    from omsform.engine import run as engine
     from omsform.sandbox import build_app, transport
 
     gates: list[EchoingWrites] = []

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from omsform import engine
+from omsform.engine import run as engine
 from omsform.errors import AuthError
-from omsform.http import ClientOptions
+from omsform.http.client import ClientOptions
 from omsform.sandbox import transport
 from tests.harness import BrandHarness
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from omsform.errors import ConfigError
-from omsform.render import render_text
+from omsform.plan.render import render_text
 from tests.harness import BrandHarness, actions
 
 SECRETS = {"YK_PASSWORD": "canary-yk-pw-0c4f", "YK_TOKEN": "canary-yk-token-88aa"}

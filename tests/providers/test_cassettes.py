@@ -40,12 +40,12 @@ import yaml
 from omsform_akinon_oms import api as oms_api
 from vcr.cassette import Cassette
 
-from omsform import engine
-from omsform.http import ClientOptions, redact
-from omsform.load import load_brand
-from omsform.plan import Action, Plan
-from omsform.provider import discover
-from omsform.report import ApplyReport
+from omsform.apply.report import ApplyReport
+from omsform.contract.provider import discover
+from omsform.engine import run as engine
+from omsform.http.client import ClientOptions, redact
+from omsform.lang.load import load_brand
+from omsform.plan.model import Action, Plan
 from omsform.sandbox import DEFAULT_TOKEN, build_app, transport
 from omsform.sandbox.knobs import Knobs
 from omsform.sandbox.store import Store

@@ -10,7 +10,7 @@ import pytest
 from omsform_akinon_oms.resources.oms_channel import ChannelSpec, OmsChannel
 
 from omsform.errors import ConfigError, PlanError
-from omsform.render import render_text
+from omsform.plan.render import render_text
 from tests.harness import BrandHarness, actions
 
 CHANNELS = """\

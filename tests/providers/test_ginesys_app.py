@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
-from omsform.cli import main
+from omsform.cli.main import main
 from omsform.sandbox import DEFAULT_TOKEN, build_app
 from omsform.sandbox.store import Store
 from tests.harness import CONFIG, BrandHarness, actions

@@ -13,10 +13,11 @@ import httpx
 import pytest
 from omsform_akinon_oms import api
 
-from omsform import apimap, engine
+from omsform.contract import apimap
+from omsform.engine import run as engine
 from omsform.errors import ConfigError
-from omsform.http import ClientOptions
-from omsform.load import load_brand
+from omsform.http.client import ClientOptions
+from omsform.lang.load import load_brand
 from omsform.sandbox import build_app, transport
 from omsform.sandbox.knobs import Knobs
 from omsform.sandbox.store import Store

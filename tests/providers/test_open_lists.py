@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from omsform.cli import main
+from omsform.cli.main import main
 from tests.harness import BrandHarness, env
 
 HOOK = """\

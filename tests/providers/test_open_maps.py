@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from omsform import engine
+from omsform.apply.report import ApplyReport
+from omsform.contract.provider import discover
+from omsform.engine import run as engine
 from omsform.errors import ConfigError
-from omsform.http import ClientOptions
-from omsform.plan import Plan
-from omsform.provider import discover
-from omsform.render import render_text
-from omsform.report import ApplyReport
+from omsform.http.client import ClientOptions
+from omsform.plan.model import Plan
+from omsform.plan.render import render_text
 from omsform.sandbox import DEFAULT_TOKEN, transport
 from tests.harness import BrandHarness, actions
 

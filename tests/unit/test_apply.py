@@ -12,16 +12,16 @@ from typing import Any
 import httpx
 import pytest
 
-from omsform.apply import ApplyEvent, apply_plan, resolve_uncertain
+from omsform.apply.journal import Journal
+from omsform.apply.ledger import Ledger
+from omsform.apply.report import ApplyReport
+from omsform.apply.run import ApplyEvent, apply_plan, resolve_uncertain
+from omsform.apply.saved import check_preconditions, stale_report
+from omsform.contract.spec import Desired, Remote
+from omsform.engine.read import read_current
 from omsform.errors import ApplyError
-from omsform.http import ClientOptions, WriteClient
-from omsform.journal import Journal
-from omsform.ledger import Ledger
-from omsform.plan import Action, Change, FieldChange, Plan
-from omsform.read import read_current
-from omsform.report import ApplyReport
-from omsform.saved import check_preconditions, stale_report
-from omsform.spec import Desired, Remote
+from omsform.http.client import ClientOptions, WriteClient
+from omsform.plan.model import Action, Change, FieldChange, Plan
 from tests.fixtures.toy_api import TOKEN, ToyApi
 from tests.fixtures.toy_kinds import PROVIDER_OF, RESOURCES, GroupSpec, ItemSpec
 

@@ -18,14 +18,14 @@ from typing import Any
 import httpx
 import pytest
 
-from omsform import engine
+from omsform.apply.journal import Journal
+from omsform.apply.ledger import PENDING_NAME, Ledger
+from omsform.apply.report import ApplyReport
+from omsform.contract.provider import discover
+from omsform.engine import run as engine
 from omsform.errors import StalePlanError
-from omsform.http import ClientOptions
-from omsform.journal import Journal
-from omsform.ledger import PENDING_NAME, Ledger
-from omsform.plan import Plan
-from omsform.provider import discover
-from omsform.report import ApplyReport
+from omsform.http.client import ClientOptions
+from omsform.plan.model import Plan
 from omsform.sandbox import DEFAULT_TOKEN, transport
 from tests.clock import polling_on
 from tests.harness import BrandHarness, actions

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from omsform.errors import ConfigError
-from omsform.load import load_brand
+from omsform.lang.load import load_brand
 from tests.fixtures.kinds import PROVIDERS
 
 CORPUS = Path(__file__).resolve().parents[1] / "bad_brands"

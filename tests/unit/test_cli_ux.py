@@ -14,8 +14,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from omsform import cli as cli_module
-from omsform.cli import main
+from omsform.cli import main as cli_module
+from omsform.cli.main import main
 from tests.harness import CONFIG
 
 REASONS = """\

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-import omsform.diff_fields as diff_fields
-from omsform.diff import PlanInputs, build_plan, secret_slot
+import omsform.plan.compare as diff_fields
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Desired, Remote, Spec
 from omsform.errors import PlanError, UnsafePlanError
 from omsform.paths import (
     below,
@@ -21,9 +22,8 @@ from omsform.paths import (
     mask_paths,
     parse_path,
 )
-from omsform.plan import Action, Plan
-from omsform.resource import Resource
-from omsform.spec import Desired, Remote, Spec
+from omsform.plan.build import PlanInputs, build_plan, secret_slot
+from omsform.plan.model import Action, Plan
 from tests.fixtures.plan_kinds import KINDS, PROVIDER_OF, make_desired, make_inputs, make_remote
 
 SECRETS = ("hunter2-pw", "tok-live-123", "sk-setting-value", "sk-old-setting")

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from omsform_akinon_oms import api
 from omsform_akinon_oms.sandbox import omnitron, stock_integration, transitions
 
-from omsform import docs
-from omsform.cli import main
-from omsform.schema import brand_schema
+from omsform.cli.main import main
+from omsform.guide import docs
+from omsform.lang.schema import brand_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 KINDS_DIR = ROOT / "docs" / "kinds"

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
-from omsform import engine
-from omsform.cli import main
-from omsform.plan import Change, FieldChange, Plan
+from omsform.cli.main import main
+from omsform.engine import run as engine
+from omsform.plan.model import Change, FieldChange, Plan
 from omsform.sandbox import build_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,8 +167,8 @@ def test_pull_masks_a_drifted_secret_and_leaves_it(demo: Demo) -> None:
             ),
         ),
     )
-    from omsform.load import load_brand
-    from omsform.pull import pull
+    from omsform.drift.pull import pull
+    from omsform.lang.load import load_brand
 
     brand = load_brand(demo.path, environ=SECRETS, sandbox=True)
     result = pull(plan, brand.desired, lambda name: Path(name).read_text())

@@ -39,7 +39,7 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 
 
 def test_apply_brand_holds_the_brand_lock(tmp_path: Path) -> None:
-    from omsform.lock import BrandLock, LockHeldError
+    from omsform.apply.lock import BrandLock, LockHeldError
 
     brand = omsform.load_brand(_brand(tmp_path), sandbox=True)
     plan = omsform.plan_brand(brand, sandbox=True)

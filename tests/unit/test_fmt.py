@@ -8,8 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from omsform.cli import main
-from omsform.fmt import (
+from omsform.adopt.fmt import (
     ANCHOR_REASON,
     brand_files,
     format_files,
@@ -17,6 +16,7 @@ from omsform.fmt import (
     load_like_omsform,
     resources_shape,
 )
+from omsform.cli.main import main
 
 CONFIG = "brand: acme\n"
 MESSY = textwrap.dedent(

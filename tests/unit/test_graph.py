@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from omsform.cli import main
+from omsform.cli.main import main
+from omsform.contract.provider import discover
 from omsform.errors import ConfigError
-from omsform.graph import dependency_graph, flow_graph, render_dot, render_mermaid
-from omsform.load import load_brand
-from omsform.provider import discover
+from omsform.lang.load import load_brand
+from omsform.plan.graph import dependency_graph, flow_graph, render_dot, render_mermaid
 
 CONFIG = """\
 brand: graphs

@@ -13,7 +13,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from omsform.errors import ApiError, AuthError, ProviderError, UnreachableError
-from omsform.http import (
+from omsform.http.client import (
     AmbiguousWriteError,
     ApiClient,
     ClientOptions,

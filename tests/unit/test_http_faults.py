@@ -17,8 +17,8 @@ from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from omsform.errors import ApiError, ProviderError
-from omsform.http import gather_all, idempotency_scope, is_ambiguous
-from omsform.http_pace import Pacer
+from omsform.http.client import gather_all, idempotency_scope, is_ambiguous
+from omsform.http.pace import Pacer
 from tests.fixtures.toy_api import ToyApi
 from tests.unit.test_http import FakeClock, make_client, run, seed
 

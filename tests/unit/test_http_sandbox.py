@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from omsform import engine
+from omsform.contract.provider import discover
+from omsform.engine import run as engine
 from omsform.errors import ProviderError
-from omsform.http import ClientOptions
-from omsform.provider import discover
+from omsform.http.client import ClientOptions
 from omsform.sandbox import DEFAULT_TOKEN, build_app, transport
 from omsform.sandbox.knobs import LISTING_FAULTS, Knobs
 from omsform.sandbox.store import Store

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from omsform.journal import Journal, new_run_id
+from omsform.apply.journal import Journal, new_run_id
 
 
 def test_an_intent_without_a_result_is_uncertain_until_resolved(tmp_path: Path) -> None:

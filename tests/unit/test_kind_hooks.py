@@ -9,13 +9,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from omsform.apply import _Context
-from omsform.diff import PlanInputs, build_plan
+from omsform.apply.run import _Context
+from omsform.contract.resource import ExpectedFrom
+from omsform.contract.spec import Spec
+from omsform.engine.read import Reader
 from omsform.errors import PlanError
-from omsform.plan import Action
-from omsform.read import Reader
-from omsform.resource import ExpectedFrom
-from omsform.spec import Spec
+from omsform.plan.build import PlanInputs, build_plan
+from omsform.plan.model import Action
 from tests.fixtures.plan_kinds import KINDS, Channel, make_desired, make_inputs
 
 STEP = "test_step.copy"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from omsform.apply.ledger import PENDING_NAME, Ledger, fingerprint
 from omsform.errors import ConfigError
-from omsform.ledger import PENDING_NAME, Ledger, fingerprint
 
 
 def test_fingerprints_are_stable_salted_and_never_the_value() -> None:

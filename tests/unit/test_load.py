@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from omsform.errors import ConfigError
-from omsform.load import Brand, load_brand
+from omsform.lang.load import Brand, load_brand
 from tests.fixtures.kinds import PROVIDERS, LocationSpec, ScenarioSpec, SettingSpec
 
 CONFIG = """brand: acme

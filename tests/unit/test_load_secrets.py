@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from omsform.errors import ConfigError
-from omsform.load import load_brand
-from omsform.secrets import SENSITIVE, mask_paths, redact, values_at
-from omsform.suggest import closest, did_you_mean
+from omsform.lang.load import load_brand
+from omsform.lang.suggest import closest, did_you_mean
+from omsform.secrets.mask import SENSITIVE, mask_paths, redact, values_at
 from tests.fixtures.kinds import PROVIDERS
 
 

@@ -1,4 +1,5 @@
-"""The brand lock (``omsform.lock``): one holder at a time, across processes; the holder named in
+"""The brand lock (``omsform.apply.lock``): one holder at a time, across processes; the holder
+named in
 a refusal; a lock left by a dead run taken over; waiting with an injected clock."""
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from omsform.lock import BrandLock, LockHeldError, parse_duration
+from omsform.apply.lock import BrandLock, LockHeldError, parse_duration
 
 HOLD = """
 import sys
 from pathlib import Path
-from omsform.lock import BrandLock
+from omsform.apply.lock import BrandLock
 with BrandLock(Path(sys.argv[1]), "omsform apply brands/acme"):
     print("held", flush=True)
     sys.stdin.readline()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from omsform.errors import PlanError
-from omsform.order import closure, heights, levels, order_changes, select
-from omsform.plan import Action, Change
+from omsform.plan.model import Action, Change
+from omsform.plan.order import closure, heights, levels, order_changes, select
 
 
 def test_levels_put_dependencies_first_and_sort_within_a_level() -> None:

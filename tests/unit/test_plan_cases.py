@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from omsform import errors
-from omsform.diff import build_plan
-from omsform.plan import Action, Change, Plan
+from omsform.plan.build import build_plan
+from omsform.plan.model import Action, Change, Plan
 from tests.fixtures.plan_kinds import make_inputs
 
 CASES = Path(__file__).resolve().parents[1] / "plan_cases"

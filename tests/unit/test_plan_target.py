@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from omsform.plan import Plan, PlanTarget
+from omsform.plan.model import Plan, PlanTarget
 
 
 def test_a_plan_saved_before_targets_existed_still_reads_with_its_checksum() -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from omsform import engine
-from omsform.apply import ApplyEvent
-from omsform.load import Brand
-from omsform.plan import Action
-from omsform.progress import ApplyProgress, ReadProgress, ticker
-from omsform.report import ApplyReport
+from omsform.apply.report import ApplyReport
+from omsform.apply.run import ApplyEvent
+from omsform.cli.progress import ApplyProgress, ReadProgress, ticker
+from omsform.engine import run as engine
+from omsform.lang.load import Brand
+from omsform.plan.model import Action
 from tests.harness import BrandHarness
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -94,8 +94,8 @@ def test_reading_a_real_sandbox_reports_every_kind_it_lists(tmp_path: Path) -> N
 
 
 async def harness_session(harness: BrandHarness, brand: Brand, kinds: list[str]) -> engine.Session:
-    from omsform.http import ClientOptions
-    from omsform.provider import discover
+    from omsform.contract.provider import discover
+    from omsform.http.client import ClientOptions
     from omsform.sandbox import DEFAULT_TOKEN, transport
 
     configs = {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}

@@ -8,11 +8,11 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
+from omsform.contract.resource import ReadContext, Resource
+from omsform.contract.spec import Remote, Spec
+from omsform.engine.read import Reader, read_current
 from omsform.errors import ProviderError, UnreachableError
-from omsform.http import ApiClient, ClientOptions
-from omsform.read import Reader, read_current
-from omsform.resource import ReadContext, Resource
-from omsform.spec import Remote, Spec
+from omsform.http.client import ApiClient, ClientOptions
 from tests.fixtures.toy_api import TOKEN, ToyApi
 from tests.fixtures.toy_kinds import PROVIDER_OF, RESOURCES
 

@@ -7,16 +7,16 @@ import re
 
 import pytest
 
-from omsform.diff import build_plan
-from omsform.plan import Action, Change, FieldChange, Note, Plan, Summary
-from omsform.render import (
+from omsform.apply.report import ApplyReport
+from omsform.plan.build import build_plan
+from omsform.plan.model import Action, Change, FieldChange, Note, Plan, Summary
+from omsform.plan.render import (
     NO_CHANGES,
     render_apply_report,
     render_json,
     render_markdown,
     render_text,
 )
-from omsform.report import ApplyReport
 from tests.fixtures.plan_kinds import make_inputs
 
 SECRETS = ("hunter2-pw", "tok-live-123", "sk-setting-value", "sk-old-setting")

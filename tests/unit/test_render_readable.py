@@ -7,8 +7,8 @@ from pathlib import Path
 
 from omsform_akinon_oms import api
 
-from omsform.plan import Action, Change, FieldChange, Plan, Summary
-from omsform.render import legend, render_markdown, render_selection_warning, render_text
+from omsform.plan.model import Action, Change, FieldChange, Plan, Summary
+from omsform.plan.render import legend, render_markdown, render_selection_warning, render_text
 from tests.harness import BrandHarness, actions
 
 RULES = [

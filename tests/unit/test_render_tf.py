@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from omsform.cli_multi import plan_exit_code, worst
-from omsform.plan import SENSITIVE, Action, Change, FieldChange, Plan, Summary
-from omsform.render_tf import TF_FORMAT_VERSION, drift_entries, render_tf_json, tf_document
+from omsform.cli.multi import plan_exit_code, worst
+from omsform.plan.model import SENSITIVE, Action, Change, FieldChange, Plan, Summary
+from omsform.plan.render_tf import TF_FORMAT_VERSION, drift_entries, render_tf_json, tf_document
 
 
 def change(action: Action, name: str, *fields: FieldChange, **extra: Any) -> Change:

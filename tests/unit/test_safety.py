@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from omsform.errors import UnsafePlanError
-from omsform.plan import Action, Change, Plan
-from omsform.safety import check_safety, existing_counts
+from omsform.plan.model import Action, Change, Plan
+from omsform.plan.safety import check_safety, existing_counts
 
 
 def _plan(*actions: tuple[str, Action, int]) -> Plan:
@@ -93,7 +93,7 @@ def _violations(
     protect: tuple[str, ...] = (),
     known: dict[str, str] | None = None,
 ) -> list[str]:
-    from omsform.safety import saved_plan_violations
+    from omsform.plan.safety import saved_plan_violations
     from tests.fixtures.plan_kinds import KINDS, make_remote
 
     current = {

@@ -16,10 +16,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from omsform.cli import main
-from omsform.provider import kind_index
-from omsform.schema import brand_schema, schema_text
-from omsform.template import render
+from omsform.cli.main import main
+from omsform.contract.provider import kind_index
+from omsform.lang.schema import brand_schema, schema_text
+from omsform.lang.template import render
 
 ROOT = Path(__file__).resolve().parents[2]
 BRANDS = sorted(p.parent for p in (ROOT / "brands").glob("*/omsform.yaml"))

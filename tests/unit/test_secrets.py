@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from omsform.diff import build_plan
-from omsform.plan import Plan
-from omsform.render import render_json
-from omsform.secrets import redact, redact_data, replace_secrets, text_secrets, worth_redacting
+from omsform.plan.build import build_plan
+from omsform.plan.model import Plan
+from omsform.plan.render import render_json
+from omsform.secrets.mask import redact, redact_data, replace_secrets, text_secrets, worth_redacting
 from tests.fixtures.plan_kinds import make_desired, make_inputs
 
 SECRET = "tok-5ec7e7-live"

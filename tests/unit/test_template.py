@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from omsform.template import LineMap, TemplateProblem, is_template, render
+from omsform.lang.template import LineMap, TemplateProblem, is_template, render
 
 VARS = {"region": "tr", "stores": [{"code": "IST"}, {"code": "ANK"}]}
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from omsform.diff import build_plan
-from omsform.importer import build_files
-from omsform.keyprint import masked_key
-from omsform.ledger import Ledger
-from omsform.plan import Plan
-from omsform.render import render_json, render_text
-from omsform.secrets import (
+from omsform.adopt.importer import build_files
+from omsform.apply.ledger import Ledger
+from omsform.plan.build import build_plan
+from omsform.plan.model import Plan
+from omsform.plan.render import render_json, render_text
+from omsform.secrets.keyprint import masked_key
+from omsform.secrets.mask import (
     CREDENTIAL_PARAMS,
     mask_url_credentials,
     redact,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omsform.resource import Resource
+from omsform.contract.resource import Resource
 from omsform_akinon_oms.resources.oms_cargo_integration import OmsCargoIntegration
 from omsform_akinon_oms.resources.oms_channel import OmsChannel
 from omsform_akinon_oms.resources.oms_denial_reason import OmsDenialReason

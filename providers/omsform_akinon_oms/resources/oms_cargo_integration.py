@@ -16,7 +16,7 @@ masked and never compare equal, so it is refused at load time.
 
 API [P]: ``GET/POST cargo_companies/``, ``PATCH/DELETE cargo_companies/{id}/``; a PATCH of
 ``conf`` replaces it whole, so every credential is sent again with any ``conf`` change. ``conf``
-is therefore not an open map (:mod:`omsform.openmaps`): its credentials read back masked, so a
+is therefore not an open map (:mod:`omsform.plan.openmaps`): its credentials read back masked, so a
 merge with the live map would send the masks; the YAML declares the whole carrier config. The
 field names are [B], the body shape and the masked credential keys [P]; the Spec's field names
 are the wire names (``api.CARGO_FIELDS``).
@@ -29,9 +29,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from omsform.http import ApiClient, WriteClient
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Remote, Spec, fingerprint_of
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Remote, Spec, fingerprint_of
+from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 
 CREDENTIAL_KEYS = frozenset(api.CARGO_CREDENTIAL_KEYS)

@@ -13,7 +13,7 @@ lists the channels again (after the step, which this kind depends on), PATCHes t
 fields that differ, or fails saying the channel must be created in Omnitron first. Without such
 a run the plan fails with that advice.
 
-``configuration`` is an open map (:mod:`omsform.openmaps`): Omnitron, ERP syncs and people
+``configuration`` is an open map (:mod:`omsform.plan.openmaps`): Omnitron, ERP syncs and people
 write keys there too, and a PATCH replaces the whole object, so only the declared keys are
 compared and every other live key is sent back unchanged (``exclusive: true`` on the channel
 makes the declared map the whole map). ``create`` merges with the channel it finds, as the plan
@@ -31,11 +31,11 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator, model_validator
 
+from omsform.contract.resource import ExpectedFrom, ReadContext, Resource, WriteContext
+from omsform.contract.spec import Remote, Spec, fingerprint_of
 from omsform.errors import ProviderError
-from omsform.http import ApiClient, WriteClient
-from omsform.openmaps import with_live
-from omsform.resource import ExpectedFrom, ReadContext, Resource, WriteContext
-from omsform.spec import Remote, Spec, fingerprint_of
+from omsform.http.client import ApiClient, WriteClient
+from omsform.plan.openmaps import with_live
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_setup_step import read_before
 

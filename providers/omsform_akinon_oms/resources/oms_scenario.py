@@ -39,10 +39,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import Location, Problem
-from omsform.http import ApiClient, WriteClient
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_transition import package_states
 

@@ -4,7 +4,7 @@
 empty body); no delete, so a setting removed from the YAML is reported, never deleted. The
 API masks secrets on read; those paths are write-only here. Known keys have typed values; each
 value model says whether its shape is documented. Wire names: ``api.SETTING_*``.
-``value`` is not an open map (:mod:`omsform.openmaps`): the value is the setting itself.
+``value`` is not an open map (:mod:`omsform.plan.openmaps`): the value is the setting itself.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from pydantic import (
     model_validator,
 )
 
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import Location, Problem
-from omsform.http import ApiClient, WriteClient
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Desired, Remote, Spec, fingerprint_of
-from omsform.suggest import did_you_mean
+from omsform.http.client import ApiClient, WriteClient
+from omsform.lang.suggest import did_you_mean
 from omsform_akinon_oms import api
 
 

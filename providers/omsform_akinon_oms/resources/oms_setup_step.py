@@ -27,11 +27,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Remote, Spec
 from omsform.errors import ProviderError
-from omsform.http import ApiClient, WriteClient, gather_all
-from omsform.plan import Action
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Remote, Spec
+from omsform.http.client import ApiClient, WriteClient, gather_all
+from omsform.plan.model import Action
 from omsform_akinon_oms import api
 
 StepName = Literal["addresses", "stock_locations", "channels"]

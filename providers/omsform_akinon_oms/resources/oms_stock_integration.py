@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import PlanError
-from omsform.http import ApiClient, WriteClient
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 
 KEY = "default"

@@ -16,9 +16,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from omsform.http import ApiClient, WriteClient
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Remote, Spec, fingerprint_of
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Remote, Spec, fingerprint_of
+from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_setup_step import read_before
 

@@ -5,7 +5,7 @@
 a state's word is its display name lower-cased with every run of non-letters turned into
 ``_``. Only transitions between ``PackageStatus`` states belong to this kind; transfer
 transitions are left alone. ``config.remote_invoice_call.auth`` credentials are write-only.
-``config`` is not an open map (:mod:`omsform.openmaps`): it is the command's own parameters,
+``config`` is not an open map (:mod:`omsform.plan.openmaps`): it is the command's own parameters,
 and the masked credentials in it could not be sent back, so it is compared and sent whole.
 
 Documented [D]: the UI fields (command name, slug, source and destination state, command code,
@@ -24,11 +24,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import Location, PlanError, Problem, ProviderError
-from omsform.http import ApiClient, WriteClient
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Desired, Remote, Spec, fingerprint_of
-from omsform.suggest import did_you_mean
+from omsform.http.client import ApiClient, WriteClient
+from omsform.lang.suggest import did_you_mean
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
 

@@ -7,7 +7,7 @@ ledger's fingerprints). Header *names* are still compared: the YAML mapping
 ``{Authorization: ...}`` is kept as a list of ``{name, value}`` pairs sorted by name, so the
 write-only path ``additional_headers[].value`` covers every value and nothing else.
 
-``config`` is an open map (:mod:`omsform.openmaps`): integrations store their own keys there
+``config`` is an open map (:mod:`omsform.plan.openmaps`): integrations store their own keys there
 (the marketplace split flow's ``channel_id``), so only the declared keys are compared and an
 update sends the other live keys back (``exclusive: true`` makes the declared map the whole
 map). ``additional_headers`` is not open: its values are write-only, read back masked.
@@ -24,10 +24,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import Problem
-from omsform.http import ApiClient, WriteClient
-from omsform.resource import ReadContext, Resource, WriteContext
-from omsform.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
 

@@ -1,0 +1,258 @@
+"""The write-ahead journal (``.omsform/journal.jsonl``): what apply was about to do.
+
+Before each write, apply appends an *intent* (address, kind, natural key, action) and forces it
+to disk (``fsync``); after the write it appends a *result*. A run that is killed leaves intents
+without a result — at most ``--parallelism`` of them — and the next run resolves each one by
+looking the object up by natural key (:func:`omsform.apply.run.resolve_uncertain`), then appends a
+*resolved* record. Results are only flushed, not fsync'd: losing one merely makes the next run
+look the object up again. Records hold addresses, keys and redacted messages, never values.
+
+The journal never holds a secret: a natural key that embeds one (a webhook ``target_url`` with
+``?token=${secret.…}``) is written with it masked as ``(sensitive)`` by the caller, plus the
+key's fingerprint (``key_print``, :mod:`omsform.secrets.keyprint`), by which the next run
+recognises it.
+
+A write of several requests (a Ginesys app: create, connection tests, enable) appends a *step*
+record after each request that succeeded (fsync'd like intents); the step ``created`` carries
+the new object's id. An intent with steps but no result is still uncertain: the next run finds
+the object by that id and the plan continues it from what the live object shows is not done.
+
+One JSON object per line: ``{"type": "intent"|"step"|"result"|"resolved", "op": …, …}``. A torn
+last line (the crash hit mid-append) is ignored. :meth:`Journal.compact` drops everything
+settled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+_MAX_ERROR = 300
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One write that was about to happen."""
+
+    op_id: str
+    run_id: str
+    address: str
+    kind: str
+    key: str
+    action: str
+    at: str = ""
+    key_print: str = ""
+    """The fingerprint of the real key when ``key`` is stored masked (else ``""``)."""
+    remote_id: str = ""
+    """The object's id: known for updates, deletes and runs, and for a create that got as far
+    as its step ``created`` (else ``""``)."""
+    steps: tuple[str, ...] = ()
+    """Steps of a multi-request write that completed, in order."""
+    prints: tuple[tuple[str, str], ...] = ()
+    """``(path, fingerprint)`` of each write-only value a create sends (salted hashes, never
+    the values): a create found done after a kill records them, so none is lost."""
+
+
+def new_run_id() -> str:
+    """A sortable, unique id for one apply run."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+class Journal:
+    """The journal file at ``path`` (created with its directory on the first append)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        # a record torn by a killed run: the next one must start on a fresh line
+        self._torn = ends_mid_line(self.path)
+
+    def intent(
+        self,
+        run_id: str,
+        address: str,
+        kind: str,
+        key: str,
+        action: str,
+        *,
+        key_print: str = "",
+        remote_id: int | str | None = None,
+        prints: Mapping[str, str] | None = None,
+    ) -> str:
+        """Record, durably, that a write is about to be sent; returns its operation id.
+
+        ``key`` must already be masked when it embeds a secret (``key_print`` then given);
+        ``prints`` are the fingerprints of the write-only values it sends."""
+        op_id = uuid.uuid4().hex[:16]
+        record: dict[str, Any] = {
+            "type": "intent",
+            "op": op_id,
+            "run": run_id,
+            "address": address,
+            "kind": kind,
+            "key": key,
+            "action": action,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        if key_print:
+            record["key_print"] = key_print
+        if remote_id is not None:
+            record["remote_id"] = remote_id
+        if prints:
+            record["prints"] = dict(prints)
+        self._append(record, sync=True)
+        return op_id
+
+    def step(self, op_id: str, name: str, remote_id: int | str | None = None) -> None:
+        """Record, durably, that step ``name`` of the multi-request write ``op_id`` is done."""
+        record: dict[str, Any] = {"type": "step", "op": op_id, "step": name}
+        if remote_id is not None:
+            record["remote_id"] = remote_id
+        self._append(record, sync=True)
+
+    def result(
+        self,
+        op_id: str,
+        ok: bool,
+        remote_id: int | str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record how the write ``op_id`` ended (``error`` must already be redacted)."""
+        record: dict[str, Any] = {"type": "result", "op": op_id, "ok": ok}
+        if remote_id is not None:
+            record["remote_id"] = remote_id
+        if error:
+            record["error"] = error[:_MAX_ERROR]
+        self._append(record, sync=False)
+
+    def resolve(self, op_id: str, note: str) -> None:
+        """Record that an uncertain write from an earlier run was looked into."""
+        self._append({"type": "resolved", "op": op_id, "note": note[:_MAX_ERROR]}, sync=False)
+
+    def uncertain(self) -> list[Intent]:
+        """Intents with neither a result nor a resolution, oldest first."""
+        intents: dict[str, Intent] = {}
+        settled: set[str] = set()
+        for record in self._records():
+            op, kind = str(record.get("op", "")), record.get("type")
+            if kind == "intent":
+                remote_id = record.get("remote_id")
+                text = {name: str(record.get(name, "")) for name in ("run", "kind", "key")}
+                intents[op] = Intent(
+                    op,
+                    run_id=text["run"],
+                    address=str(record.get("address", "")),
+                    kind=text["kind"],
+                    key=text["key"],
+                    action=str(record.get("action", "")),
+                    at=str(record.get("at", "")),
+                    key_print=str(record.get("key_print", "")),
+                    remote_id="" if remote_id is None else str(remote_id),
+                    prints=_prints(record.get("prints")),
+                )
+            elif kind == "step":
+                intent = intents.get(op)
+                if intent is not None:
+                    remote_id = record.get("remote_id")
+                    intents[op] = replace(
+                        intent,
+                        steps=(*intent.steps, str(record.get("step", ""))),
+                        remote_id=intent.remote_id if remote_id is None else str(remote_id),
+                    )
+            else:
+                settled.add(op)
+        return [intent for op, intent in intents.items() if op not in settled]
+
+    def compact(self) -> None:
+        """Drop settled records; delete the file when nothing is left uncertain."""
+        keep = self.uncertain()
+        if not keep:
+            self.path.unlink(missing_ok=True)
+            return
+        lines = "".join(
+            json.dumps(r, sort_keys=True) + "\n" for i in keep for r in _intent_records(i)
+        )
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(lines, encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def _append(self, record: dict[str, Any], *, sync: bool) -> None:
+        # opened per record: nothing stays open between writes, and fsync dominates anyway
+        # one write() per record with O_APPEND, so records from worker threads never interleave
+        line = json.dumps(record, sort_keys=True) + "\n"
+        if self._torn:
+            line, self._torn = "\n" + line, False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+
+    def _records(self) -> list[dict[str, Any]]:
+        return read_records(self.path)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of the append-only file at ``path``, one a line; a torn line (a kill hit
+    mid-append) and anything not an object are left out; no file: none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def ends_mid_line(path: Path) -> bool:
+    """Whether the append-only file at ``path`` ends inside a line (a kill hit mid-append)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _intent_records(intent: Intent) -> list[dict[str, Any]]:
+    """The records that bring ``intent`` back as it is (its steps and id included)."""
+    record: dict[str, Any] = {
+        "type": "intent",
+        "op": intent.op_id,
+        "run": intent.run_id,
+        "address": intent.address,
+        "kind": intent.kind,
+        "key": intent.key,
+        "action": intent.action,
+        "at": intent.at,
+    }
+    if intent.key_print:
+        record["key_print"] = intent.key_print
+    if intent.remote_id and not intent.steps:
+        record["remote_id"] = intent.remote_id
+    steps = [{"type": "step", "op": intent.op_id, "step": name} for name in intent.steps]
+    if steps and intent.remote_id:
+        steps[-1]["remote_id"] = intent.remote_id
+    return [record, *steps]
+
+
+def _prints(value: Any) -> tuple[tuple[str, str], ...]:
+    """An intent's ``prints`` as read back (anything but a map of strings is ignored)."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))

@@ -1,0 +1,394 @@
+"""The ledger (``.omsform/ledger.json``, committed with the brand): what apply last did.
+
+Per address: kind, natural key, remote id, a slow salted fingerprint of every write-only
+value sent (the API never returns those, so the fingerprint is how plan knows whether the value
+changed), and ``applied``: a short sha256 digest of each top-level field's desired value as last
+applied, fields holding a secret left out (how plan tells drift from intent,
+:mod:`omsform.drift.attribution`). Plus when it was written and the brand's git commit. The file
+never holds a secret: only ``scrypt`` hashes under a random salt created once and kept in the
+file, and natural keys with the brand's secret values (``Ledger.load(path, secrets)``)
+replaced by ``(sensitive)`` inside them. An object is found again by ``kind[key]`` or, when
+its key had to be masked, by ``kind#remote_id``. JSON with sorted keys and one field per line,
+so a change to one object is a small diff in review.
+
+Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
+write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
+forces it to disk (one short line and one ``fsync``, however big the ledger). :meth:`Ledger.load`
+replays that file over ``ledger.json``, so a run killed with ``kill -9`` loses at most the
+fingerprints of the write in flight; :meth:`Ledger.save` (at the end of apply) writes
+``ledger.json`` atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the directory)
+and only then deletes the pending file. Each pending line carries the ledger's salt, so the
+fingerprints of a first apply killed before any save are still comparable. Pending lines hold
+exactly what ``ledger.json`` holds: masked keys and hashes, never a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets as random_source
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, SecretBytes, SecretStr
+
+from omsform.apply.journal import ends_mid_line, read_records
+from omsform.errors import ConfigError, Location, Problem
+from omsform.secrets.mask import redact_data
+
+FORMAT_VERSION = 1
+PENDING_NAME = "ledger.pending.jsonl"
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+_cache: dict[tuple[bytes, str], str] = {}  # scrypt is ~50 ms on purpose: hash each value once
+
+
+def _canonical(value: Any) -> Any:
+    """JSON-ready form with secrets *revealed* (this is what gets hashed, never stored)."""
+    if isinstance(value, SecretStr | SecretBytes):
+        return _canonical(value.get_secret_value())
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, BaseModel):
+        return {name: _canonical(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(getattr(value, "value", value))  # enums and the like
+
+
+def fingerprint(salt: bytes, value: Any) -> str:
+    """``scrypt:<hex>``: a slow salted hash of the canonical JSON of ``value`` (cached)."""
+    text = json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    cached = _cache.get((salt, text))
+    if cached is None:
+        digest = hashlib.scrypt(text.encode(), salt=salt, **_SCRYPT)
+        cached = _cache[(salt, text)] = "scrypt:" + digest.hex()
+    return cached
+
+
+@dataclass
+class LedgerEntry:
+    """What the ledger knows about one address."""
+
+    kind: str
+    key: str
+    remote_id: int | str | None = None
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    applied: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The entry as stored (``applied`` only when there is one: older files stay as they
+        were)."""
+        doc: dict[str, Any] = {
+            "kind": self.kind,
+            "key": self.key,
+            "remote_id": self.remote_id,
+            "fingerprints": dict(sorted(self.fingerprints.items())),
+        }
+        if self.applied:
+            doc["applied"] = dict(sorted(self.applied.items()))
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> LedgerEntry:
+        """An entry as stored (``KeyError``/``TypeError``/``ValueError`` when malformed)."""
+        return cls(
+            kind=str(doc["kind"]),
+            key=str(doc["key"]),
+            remote_id=doc.get("remote_id"),
+            fingerprints=dict(doc.get("fingerprints") or {}),
+            applied={str(k): str(v) for k, v in dict(doc.get("applied") or {}).items()},
+        )
+
+
+class Ledger:
+    """The ledger file of one brand. :meth:`load`, change with :meth:`record`/:meth:`remove`,
+    then :meth:`save` (writes only when something changed)."""
+
+    def __init__(
+        self,
+        path: Path,
+        salt: bytes,
+        entries: dict[str, LedgerEntry],
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self.path, self.salt = path, salt
+        self.secrets = frozenset(secrets)
+        self.updated_at = ""
+        self.git_commit = ""
+        self.entries = {a: self._masked(e) for a, e in entries.items()}
+        # a file written before keys were masked is cleaned on the next save
+        self._dirty = any(self.entries[a] is not e for a, e in entries.items())
+        self.pending = self.path.with_name(PENDING_NAME)
+        self._lock = threading.Lock()  # record() runs in worker threads during apply
+        self._torn = False
+        self._salt_kept = path.exists()
+
+    def _safe(self, key: str) -> str:
+        """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
+        return str(redact_data(key, self.secrets))
+
+    def _masked(self, entry: LedgerEntry) -> LedgerEntry:
+        key = self._safe(entry.key)
+        if key == entry.key:
+            return entry
+        return LedgerEntry(
+            entry.kind, key, entry.remote_id, dict(entry.fingerprints), dict(entry.applied)
+        )
+
+    @classmethod
+    def load(cls, path: Path | str, secrets: Iterable[str] = ()) -> Ledger:
+        """The ledger at ``path``; a fresh one (new random salt) when the file does not exist.
+
+        ``secrets`` are the brand's secret values: no key or address is kept with one inside.
+        """
+        path = Path(path)
+        pending = read_records(path.with_name(PENDING_NAME))
+        if not path.exists():
+            salt = _first_salt(pending) or random_source.token_bytes(16)
+            ledger = cls(path, salt, {}, secrets)
+            ledger.replay(pending)
+            return ledger
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            entries = {
+                address: LedgerEntry.from_json(e) for address, e in doc.get("resources", {}).items()
+            }
+            ledger = cls(path, bytes.fromhex(doc["salt"]), entries, secrets)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problem = Problem(
+                Location(file=str(path)),
+                f"the ledger cannot be read ({type(exc).__name__}: {exc})",
+                "resolve the merge conflict in it, or delete it (write-only values then show "
+                "as unverified until `apply --refresh-secrets`)",
+            )
+            raise ConfigError([problem]) from None
+        ledger.updated_at = str(doc.get("updated_at", ""))
+        ledger.git_commit = str(doc.get("git_commit", ""))
+        ledger.replay(pending)
+        return ledger
+
+    def keep_salt(self) -> None:
+        """Make the salt durable before any fingerprint under it leaves this process (a create's
+        journal intent carries the fingerprints it sends): a fresh ledger's salt is otherwise
+        only written with its first entry, and a kill before that would orphan them."""
+        with self._lock:
+            if not self._salt_kept:
+                self._log({})
+                self._salt_kept = True
+
+    def replay(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Apply pending records a run wrote after its writes but did not save (it was killed).
+
+        Records under another salt (the ledger was deleted or replaced since) are ignored: their
+        fingerprints could never match."""
+        for record in records:
+            if record.get("salt") != self.salt.hex():
+                continue
+            self._salt_kept = True
+            address, entry = str(record.get("address", "")), record.get("entry")
+            if record.get("removed"):
+                self._dirty |= self.entries.pop(address, None) is not None
+            elif isinstance(entry, Mapping):
+                try:
+                    self.entries[address] = self._masked(LedgerEntry.from_json(entry))
+                except (KeyError, TypeError, ValueError):
+                    continue  # a hand-mangled line: the next write records the object again
+                self._dirty = True
+        self._torn = ends_mid_line(self.pending)
+
+    # --- what plan reads ------------------------------------------------------------------
+    def fingerprint_for(self, slot: str, value: Any) -> str:
+        """The fingerprint of ``value`` at ``slot`` (``address:path``) under this ledger's salt.
+
+        The slot is deliberately not hashed in: one secret reused in many places (the same API
+        key on 200 webhooks) then costs one ~50 ms scrypt per run instead of 200. The price is
+        that the ledger shows which write-only values are equal, never what they are.
+        """
+        return fingerprint(self.salt, value)
+
+    def fingerprints(self) -> dict[str, dict[str, str]]:
+        """Address → concrete write-only path → recorded fingerprint, for every address the
+        ledger knows (an empty mapping when apply sent no write-only value: plan then knows the
+        object holds none it did not send)."""
+        return {a: dict(e.fingerprints) for a, e in self.entries.items()}
+
+    def applied(self) -> dict[str, dict[str, str]]:
+        """Address → top-level field → digest of the value last applied (empty mappings for
+        entries written before digests were recorded)."""
+        return {a: dict(e.applied) for a, e in self.entries.items() if e.applied}
+
+    def known_addresses(self) -> dict[str, str]:
+        """``kind[key]`` and ``kind#remote_id`` → the address the ledger last knew that object
+        by (the id form finds objects whose key is stored masked)."""
+        by_key = {f"{e.kind}[{e.key}]": a for a, e in self.entries.items()}
+        by_id = {
+            f"{e.kind}#{e.remote_id}": a for a, e in self.entries.items() if e.remote_id is not None
+        }
+        return {**by_id, **by_key}
+
+    def get(self, address: str) -> LedgerEntry | None:
+        """The entry for ``address``, if any."""
+        return self.entries.get(address)
+
+    # --- what apply writes ----------------------------------------------------------------
+    def record(
+        self,
+        address: str,
+        kind: str,
+        key: str,
+        remote_id: int | str | None,
+        fingerprints: Mapping[str, str],
+        *,
+        keep_others: bool = False,
+        applied: Mapping[str, str] | None = None,
+    ) -> None:
+        """Record ``address`` after a successful write; ``keep_others`` keeps fingerprints of
+        paths this write did not send (an update of some fields only); ``applied`` replaces the
+        field digests (``None`` keeps the old ones)."""
+        with self._lock:
+            old = self.entries.get(address)
+            prints = dict(old.fingerprints) if (old and keep_others) else {}
+            prints.update(fingerprints)
+            digests = dict(applied) if applied is not None else dict(old.applied if old else {})
+            entry = LedgerEntry(kind, self._safe(key), remote_id, prints, digests)
+            if old is None or old.as_json() != entry.as_json():
+                self.entries[address] = entry
+                self._dirty = True
+                self._log({"address": address, "entry": entry.as_json()})
+
+    def accept(self, address: str, digests: Mapping[str, str]) -> None:
+        """Take ``digests`` as the last applied values of those fields of ``address`` (``pull``
+        wrote the live values into the YAML: they are what the brand declares now)."""
+        with self._lock:
+            old = self.entries.get(address)
+            if old is None or all(old.applied.get(k) == v for k, v in digests.items()):
+                return
+            entry = LedgerEntry(
+                old.kind,
+                old.key,
+                old.remote_id,
+                dict(old.fingerprints),
+                {**old.applied, **digests},
+            )
+            self.entries[address] = entry
+            self._dirty = True
+            self._log({"address": address, "entry": entry.as_json()})
+
+    def remove(self, address: str) -> None:
+        """Forget ``address`` (after a delete)."""
+        with self._lock:
+            if self.entries.pop(address, None) is not None:
+                self._dirty = True
+                self._log({"address": address, "removed": True})
+
+    def _log(self, record: dict[str, Any]) -> None:
+        """Append ``record`` to the pending file and force it to disk (see the module doc)."""
+        line = json.dumps({**record, "salt": self.salt.hex()}, sort_keys=True) + "\n"
+        if self._torn:
+            line, self._torn = "\n" + line, False
+        self.pending.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.pending, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))  # one write: records never interleave
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def save(self) -> bool:
+        """Write the file atomically if anything changed; True when it was written. The pending
+        records are folded in and their file deleted afterwards."""
+        with self._lock:
+            if self.pending.exists() and not self.path.exists():
+                self._dirty = True  # the salt the pending file kept must outlive it
+            written = self._save()
+            if self.pending.exists():
+                self.pending.unlink()
+                _fsync_dir(self.pending.parent)
+            return written
+
+    def _save(self) -> bool:
+        if not self._dirty:
+            return False
+        self.updated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.git_commit = _git_head(self.path.parent.parent)
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "salt": self.salt.hex(),
+            "updated_at": self.updated_at,
+            "git_commit": self.git_commit,
+            "resources": {a: e.as_json() for a, e in sorted(self.entries.items())},
+        }
+        _write_atomic(self.path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        self._dirty = False
+        return True
+
+
+def _git_head(directory: Path) -> str:
+    """The commit checked out in ``directory``'s git repository, or ``""`` (never fails)."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    head = done.stdout.strip()
+    return head if done.returncode == 0 and len(head) >= 40 else ""
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and ``os.replace`` (never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # a committed file, not a private one (mkstemp makes it 0600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename or unlink in ``directory`` durable (a no-op where directories cannot be
+    opened, such as Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _first_salt(records: list[dict[str, Any]]) -> bytes | None:
+    """The salt of a first apply that was killed before it saved ``ledger.json``."""
+    for record in records:
+        try:
+            return bytes.fromhex(str(record["salt"]))
+        except (KeyError, ValueError):
+            continue
+    return None

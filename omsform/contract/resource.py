@@ -1,0 +1,241 @@
+"""The ``Resource`` contract: what one kind of remote object must provide.
+
+A kind is one module in a provider's ``resources/`` package: a :class:`~omsform.contract.spec.Spec`
+subclass plus a :class:`Resource` subclass. The engine never special-cases a kind; everything it
+needs is declared here as class attributes or methods.
+
+Contract for implementers:
+
+- ``list`` **must** read every object of the kind with bulk list calls (never one GET per object)
+  and **must** return specs normalised exactly as a desired spec would be, so that an object
+  applied from YAML compares equal on the next read.
+- ``create``/``update``/``delete`` **must** make exactly one write request, except where the
+  remote API forces more (documented on the kind), and return the object as the write's response
+  describes it (no read before or after). A create whose answer does not describe the object
+  (an empty body, ``{}``, a message such as "created successfully") is followed by exactly one
+  lookup by natural key (:meth:`Resource.created`): the object exists, so it is never reported
+  as a failed create while it can be found.
+- write-only values (``write_only`` paths) **must** be left out of ``list`` results (``None``).
+- a kind **may** override :meth:`decide` for actions other than the default create/update/
+  replace/delete (setup steps *run*, immutable Ginesys fields are *manual*).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol
+
+from omsform.contract.spec import Desired, Remote, S, Spec
+from omsform.errors import Problem, ProviderError
+
+if TYPE_CHECKING:
+    from omsform.http.client import ApiClient, WriteClient
+    from omsform.plan.model import Action
+
+
+class ReadContext(Protocol):
+    """What a kind may use while listing: other kinds' current objects of the same provider."""
+
+    async def current(self, kind: str) -> list[Remote[Any]]:
+        """All current objects of ``kind`` (listed once per run, shared by every caller)."""
+        ...
+
+    def declared_keys(self, kind: str) -> frozenset[str]:
+        """Natural keys the brand declares for ``kind`` (for kinds read one object at a time,
+        such as setup steps, so only declared ones cost a request)."""
+        ...
+
+    def declared(self, kind: str) -> list[Desired[Any]]:
+        """The brand's declared objects of ``kind``, in address order (for a kind that checks
+        declared values against what the server offers while listing, such as stock engine
+        types; a bad value is a :class:`~omsform.errors.PlanError` naming the address)."""
+        ...
+
+
+class WriteContext(ReadContext, Protocol):
+    """What a kind may use while writing: server ids of objects by natural key."""
+
+    def id_of(self, kind: str, key: str) -> int | str:
+        """Server id of ``kind`` object ``key``: read this run, or created earlier in this apply."""
+        ...
+
+    async def step(self, name: str, remote_id: int | str | None = None) -> None:
+        """Record, durably, that step ``name`` of a write of several requests is done (a
+        Ginesys app: ``created`` with the new id, then ``tested``); a run killed after it is
+        resumed from what the live object shows is left to do, never by creating again."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExpectedFrom:
+    """Where a missing object of a kind that cannot be created comes from (see
+    :meth:`Resource.expected_from`)."""
+
+    address: str
+    """The *run* change that brings it in (``oms_setup_step.channels``)."""
+    label: str
+    """How the plan names that source: ``(expected from <label>)``."""
+    todo: str
+    """What a person must do when that change is not planned (part of the plan error)."""
+    todo_declared: str = ""
+    """What to do instead when ``address`` *is* declared but not planned to run (the source
+    has nothing left to bring, so the object is missing upstream too); ``""``: ``todo``."""
+
+
+class Resource(Generic[S]):
+    """Base class of every kind. Subclasses set the class attributes and the four operations."""
+
+    kind: ClassVar[str]
+    """Kind name as written in YAML, prefixed by the provider (``oms_stock_location``)."""
+    spec_model: ClassVar[type[Spec]]
+    """The kind's Spec model (desired and current alike)."""
+    key_fields: ClassVar[tuple[str, ...]]
+    """Spec fields that make the natural key, joined with ``|`` when more than one."""
+    name_field: ClassVar[str | None] = None
+    """A key field filled from the local name when the YAML omits it (``oms_setting.key``)."""
+    depends_on_kinds: ClassVar[tuple[str, ...]] = ()
+    """Kinds whose objects this kind's objects need first (ordering edges for every object)."""
+    immutable: ClassVar[frozenset[str]] = frozenset()
+    """Top-level fields that cannot change after create: a change is a replace or manual."""
+    replace_allowed: ClassVar[bool] = True
+    """False when an immutable change cannot be done by delete+create (then it is manual)."""
+    manual_instruction: ClassVar[str] = ""
+    """What a person must do when an immutable field changes and the change is manual (shown
+    in the plan); empty for the generic "change it by hand in the remote system"."""
+    write_only: ClassVar[tuple[str, ...]] = ()
+    """Dotted spec paths the API never returns (``conf.password``, ``value.auth.password``)."""
+    open_maps: ClassVar[tuple[str, ...]] = ()
+    """Top-level mapping fields whose keys the API or other systems also write (a channel's
+    ``configuration``): only declared keys are compared, and an update sends the live map with
+    them merged in, unless the object declares ``exclusive`` (see :mod:`omsform.plan.openmaps`).
+    A field that holds write-only values cannot be open (the live map has them masked)."""
+    can_create: ClassVar[bool] = True
+    can_delete: ClassVar[bool] = True
+    id_field: ClassVar[str] = "id"
+    """Where a write's answer holds the object's server id (see :meth:`created`)."""
+
+    # --- identity -------------------------------------------------------------------------
+    @classmethod
+    def key(cls, spec: Spec) -> str:
+        """The natural key of ``spec`` as one string."""
+        return "|".join(str(getattr(spec, f)) for f in cls.key_fields)
+
+    # --- validation and planning hooks -----------------------------------------------------
+    @classmethod
+    def references(cls, spec: Spec) -> Iterable[tuple[str, str]]:
+        """``(kind, natural key)`` pairs this spec points at; each must exist at plan time."""
+        return ()
+
+    @classmethod
+    def comes_after(cls, spec: Spec) -> Iterable[str]:
+        """Addresses this object must follow *when the brand declares them* (a channel follows
+        ``oms_setup_step.channels``); unlike :meth:`references`, nothing here must exist. Finer
+        than ``depends_on_kinds``: ``apply --target`` then pulls in only these objects."""
+        return ()
+
+    @classmethod
+    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+        """Cross-object validation over all declared objects of this kind (warnings or errors)."""
+        return []
+
+    @classmethod
+    def check_brand(
+        cls, desired: Mapping[str, Desired[Any]], brand: Mapping[str, Desired[Any]]
+    ) -> list[Problem]:
+        """Like :meth:`check`, for rules that look at other kinds: ``desired`` holds this kind's
+        declared objects, ``brand`` every declared object of the brand (any kind) by address."""
+        return []
+
+    @classmethod
+    def decide(cls, desired: Spec | None, current: Remote[Any] | None) -> Action | None:
+        """The action for one pair, or ``None`` when the default rules apply."""
+        return None
+
+    @classmethod
+    def flow_edges(cls, desired: Mapping[str, Desired[Any]]) -> list[tuple[str, str, str]]:
+        """``(from, to, label)`` edges of a flow this kind defines, for ``omsform graph --kind``
+        (package state transitions); empty for kinds that define none."""
+        return []
+
+    @classmethod
+    def expected_from(cls, desired: Spec) -> ExpectedFrom | None:
+        """For a kind that cannot be created: where a missing declared object comes from.
+
+        When ``address`` is declared and planned to *run*, the missing object is planned as a
+        create shown ``(expected from <label>)`` that depends on it; the kind's ``create`` then
+        finds it after the run (and fails clearly when it is still missing). Otherwise the plan
+        error tells the user ``todo``. ``None`` (the default): the generic plan error.
+        """
+        return None
+
+    @classmethod
+    def protected_remote(cls, current: Remote[Any]) -> str:
+        """Why this remote object must never be deleted (``""`` when it may be)."""
+        return ""
+
+    # --- operations --------------------------------------------------------------------------
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[S]]:
+        """Every current object of this kind, normalised to ``spec_model``."""
+        raise NotImplementedError
+
+    async def create(self, client: WriteClient, spec: S, ctx: WriteContext) -> Remote[S]:
+        """Create the object; return it as the write's response describes it."""
+        raise NotImplementedError(f"{self.kind} cannot be created through the API")
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[S],
+        spec: S,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[S]:
+        """Change the top-level fields in ``changed`` (one PATCH where the API allows)."""
+        raise NotImplementedError(f"{self.kind} cannot be updated through the API")
+
+    async def delete(self, client: WriteClient, current: Remote[S], ctx: WriteContext) -> None:
+        """Delete the object."""
+        raise NotImplementedError(f"{self.kind} cannot be deleted through the API")
+
+    async def run(self, client: WriteClient, current: Remote[S], ctx: WriteContext) -> Remote[S]:
+        """Carry out a ``run`` action (setup steps); return the object afterwards."""
+        raise NotImplementedError(f"{self.kind} has nothing to run")
+
+    # --- helpers for kinds ---------------------------------------------------------------------
+    def holds_object(self, answer: Any) -> bool:
+        """Whether a write's decoded answer describes the object: a JSON object with its id."""
+        return isinstance(answer, Mapping) and answer.get(self.id_field) not in (None, "")
+
+    async def created(
+        self,
+        client: ApiClient,
+        spec: S,
+        ctx: ReadContext,
+        answer: Any,
+        to_remote: Callable[[Mapping[str, Any]], Remote[S]],
+    ) -> Remote[S]:
+        """The object a create made: ``to_remote(answer)`` when the answer describes it, else
+        the one found by natural key in a single fresh listing (:meth:`find_created`)."""
+        if self.holds_object(answer):
+            return to_remote(answer)
+        return await self.find_created(client, spec, ctx, answer)
+
+    async def find_created(
+        self, client: ApiClient, spec: S, ctx: ReadContext, answer: Any
+    ) -> Remote[S]:
+        """After a create the server accepted without describing the object (an empty body,
+        ``{}``, ``"created successfully"``): list the kind once and return the object with
+        ``spec``'s natural key. Not found is a :class:`ProviderError` that says the create was
+        accepted (it is not sent again: that could make a duplicate)."""
+        key = self.key(spec)
+        found = next((r for r in await self.list(client, ctx) if self.key(r.spec) == key), None)
+        if found is None:
+            shown = json.dumps(answer, ensure_ascii=False, default=str)[:200]
+            raise ProviderError(
+                f"{self.kind} '{key}': the server accepted the create (answer: {shown}) but "
+                "does not list an object with that key; not sent again (it may be a duplicate). "
+                "Check it in the UI, then run plan"
+            )
+        return found

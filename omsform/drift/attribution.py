@@ -1,0 +1,160 @@
+"""Who moved a field: the live system (**drift**) or the YAML (**intent**), or ``unknown``.
+
+After each write, apply records in the ledger a digest of every top-level field of the desired
+value it made live (:func:`applied_digests`). Plan compares those digests with the live value of
+each changed field (:func:`attribute_fields`):
+
+- the live value's digest differs from the recorded one → **drift**: someone changed the object
+  outside omsform since it was last applied (whatever the YAML did meanwhile: applying would
+  revert that hand change, so it must be seen);
+- it equals the recorded one → **intent**: the YAML moved since the last apply;
+- nothing recorded for the field (a fresh ledger, an imported brand, a field apply never
+  wrote) → **unknown**.
+
+Digests never hold a secret: a field with a secret anywhere inside it (a ``${secret.…}`` value
+or a write-only path) gets no digest here. Such fields are attributed by the ledger's salted
+scrypt fingerprints instead, which apply already records for them: the desired value's
+fingerprint equal to the recorded one means the YAML did not move (drift); different, intent.
+
+A whole object is attributed too: a create of an object the ledger knows was deleted by hand
+(drift), of one it does not know is new in the YAML (intent); a delete of an undeclared object
+the ledger knows was removed from the YAML (intent), of one it does not know was made by hand
+(drift). Both only when the ledger records some object of that kind: otherwise (no ledger, an
+imported brand) they are ``unknown``. Everything here is pure: the ledger's records come in
+as plain mappings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Desired, Remote
+from omsform.paths import comparable, get_path, parse_path, to_plain
+from omsform.plan.model import DRIFT, Change, FieldChange, Plan
+from omsform.plan.openmaps import open_fields, projected
+
+INTENT, UNKNOWN = "intent", "unknown"
+__all__ = ["DRIFT", "INTENT", "UNKNOWN", "applied_digests", "attribute_fields", "digest"]
+_PREFIX = "sha256:"
+
+
+def digest(value: Any) -> str:
+    """``sha256:<16 hex>`` of the canonical JSON of a :func:`comparable` value (never a
+    secret: callers leave out fields that hold one)."""
+    text = json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _secret_tops(d: Desired[Any], cls: type[Resource[Any]]) -> frozenset[str]:
+    """Top-level fields that hold a secret somewhere inside (no digest for them)."""
+    return frozenset(str(parse_path(p)[0]) for p in (*d.secret_paths, *cls.write_only))
+
+
+def applied_digests(d: Desired[Any], cls: type[Resource[Any]]) -> dict[str, str]:
+    """Top-level field → digest of the value apply made live, secret-holding fields left out."""
+    values = comparable(d.spec)
+    secret = _secret_tops(d, cls)
+    return {name: digest(value) for name, value in values.items() if name not in secret}
+
+
+def attribute_fields(
+    fields: Sequence[FieldChange],
+    d: Desired[Any],
+    current: Remote[Any],
+    cls: type[Resource[Any]],
+    recorded: Mapping[str, str] | None,
+    secret_moved: Callable[[str], bool | None],
+) -> list[FieldChange]:
+    """``fields`` each with its attribution (see the module rules).
+
+    ``recorded``: the ledger's top-level digests of this object (``None``: it knows none);
+    ``secret_moved(path)``: whether the desired value's fingerprint at a secret ``path``
+    differs from the recorded one (``None``: no fingerprint recorded there)."""
+    want = comparable(d.spec)
+    have = projected(want, comparable(current.spec), open_fields(cls, d.exclusive))
+    out = []
+    for f in fields:
+        top = str(parse_path(f.path)[0]) if f.path else ""
+        if f.sensitive or top in _secret_tops(d, cls):
+            moved = secret_moved(f.path)
+            origin = UNKNOWN if moved is None else INTENT if moved else DRIFT
+        elif recorded is None or top not in recorded:
+            origin = UNKNOWN
+        else:
+            live = get_path(have, top) if isinstance(have, Mapping) else None
+            origin = DRIFT if digest(live) != recorded[top] else INTENT
+        out.append(f.model_copy(update={"attribution": origin}))
+    return out
+
+
+def of_change(fields: Iterable[FieldChange]) -> str:
+    """A change's attribution from its fields': drift if any, else intent if any, else unknown."""
+    origins = {f.attribution for f in fields}
+    for origin in (DRIFT, INTENT):
+        if origin in origins:
+            return origin
+    return UNKNOWN
+
+
+def of_create(known: bool, tracked: bool) -> str:
+    """A declared object that is missing: deleted by hand when the ledger knows it, new in the
+    YAML when the ledger records other objects of its kind (``tracked``), else unknown."""
+    return DRIFT if known else INTENT if tracked else UNKNOWN
+
+
+def of_delete(known: bool, tracked: bool) -> str:
+    """An undeclared live object: removed from the YAML when the ledger knows it, made by hand
+    when the ledger records other objects of its kind (``tracked``), else unknown."""
+    return INTENT if known else DRIFT if tracked else UNKNOWN
+
+
+def drifted(change: Change) -> bool:
+    """Whether ``change`` (or one of its fields) comes from a change made outside omsform."""
+    return change.attribution == DRIFT or any(f.attribution == DRIFT for f in change.fields)
+
+
+def live_digests(
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], tops: Iterable[str]
+) -> dict[str, str]:
+    """Digests of the live values of ``tops`` (as plan compares them), secret fields left out."""
+    want = comparable(d.spec)
+    have = projected(want, comparable(current.spec), open_fields(cls, d.exclusive))
+    secret = _secret_tops(d, cls)
+    return {t: digest(have.get(t)) for t in tops if t not in secret}
+
+
+def pulled_digests(
+    plan: Plan,
+    pulled: Iterable[Any],
+    desired: Mapping[str, Desired[Any]],
+    current: Mapping[str, Sequence[Remote[Any]]],
+    resources: Mapping[str, Any],
+) -> dict[str, dict[str, str]]:
+    """Address → digests of the live values ``pull`` wrote into the YAML: they are what the
+    brand now declares, so they count as applied. Only fields whose every drifted part was
+    pulled (``pulled`` holds :class:`omsform.drift.pull.Pulled` values)."""
+    done: dict[str, set[str]] = {}
+    for p in pulled:
+        done.setdefault(p.address, set()).add(p.path)
+    out: dict[str, dict[str, str]] = {}
+    for change in plan.drift:
+        paths = done.get(change.address)
+        d = desired.get(change.address)
+        remote = next(
+            (r for r in current.get(change.kind, ()) if str(r.id) == str(change.remote_id)), None
+        )
+        if not paths or d is None or remote is None:
+            continue
+        tops = {_top(f.path) for f in change.fields if f.path in paths}
+        tops -= {_top(f.path) for f in change.fields if f.path not in paths}
+        cls = type(resources[change.kind])
+        out[change.address] = live_digests(d, remote, cls, tops)
+    return out
+
+
+def _top(path: str) -> str:
+    return str(parse_path(path)[0]) if path else ""

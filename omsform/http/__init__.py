@@ -1,0 +1,1 @@
+"""omsform.http."""

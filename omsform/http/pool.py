@@ -1,0 +1,113 @@
+"""What an :class:`~omsform.http.client.ApiClient` and its read-only views share: one connection
+pool
+(opened only for a URL that keeps the token safe), the limit on requests in flight, request
+counters, the gate that sends the first request alone, and the secrets redacted from logs."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import httpx
+
+from omsform.errors import ProviderError
+from omsform.secrets.mask import redact as secrets_redact
+
+if TYPE_CHECKING:
+    from omsform.http.client import ClientOptions
+    from omsform.http.pace import Pacer
+
+MAX_CONCURRENCY = 16  # httpx's HTTP/1.1 pool is fastest at or below this (spec §11)
+_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret value (and its URL/JSON-escaped forms) as ``(sensitive)``:
+    :func:`omsform.secrets.mask.redact`, the one text redaction."""
+    return secrets_redact(text, secrets)
+
+
+def header_secrets(headers: Mapping[str, str]) -> set[str]:
+    """Credential values in ``headers`` (whole value and the part after ``Token ``/``Bearer ``)."""
+    found: set[str] = set()
+    for name, value in headers.items():
+        if name.lower() in _SECRET_HEADERS and value:
+            found.add(value)
+            found.add(value.split(" ", 1)[-1])
+    return found
+
+
+class ClientCore:
+    """The pool, the limiter, the pacer, the counters and the auth gate of one client and its
+    views."""
+
+    def __init__(
+        self,
+        base_url: str,
+        headers: Mapping[str, str],
+        options: ClientOptions,
+        provider: str,
+        pacer: Pacer,
+    ) -> None:
+        _check_base_url(base_url, options, provider)
+        concurrency = max(1, min(options.concurrency, MAX_CONCURRENCY))
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            headers=dict(headers),
+            timeout=options.timeout_s,
+            verify=not options.insecure,
+            transport=options.transport,
+            limits=httpx.Limits(max_connections=concurrency),
+        )
+        self.options, self.provider = options, provider
+        self.limit = asyncio.Semaphore(concurrency)
+        self.pacer = pacer  # shared by every request of this client and its views
+        self.secrets = frozenset(options.secrets) | header_secrets(headers)
+        self.stats: Counter[str] = Counter()
+        self.broken: str | None = None
+        # The first request goes alone: a wrong token then costs exactly one request (R8),
+        # not one per concurrent listing; ``auth_ok`` opens the gate for the rest.
+        self.auth_gate = asyncio.Lock()
+        self.auth_ok = asyncio.Event()
+        self.auth_failed: str | None = None
+
+    def redact(self, text: str) -> str:
+        """``text`` without this client's secrets."""
+        return redact(text, self.secrets)
+
+    def log(self, line: str) -> None:
+        """One redacted debug line (only when ``debug_log`` is set)."""
+        if self.options.debug_log is not None:
+            self.options.debug_log(self.redact(line))
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str, options: ClientOptions, provider: str) -> None:
+    """Refuse a URL that is not http(s), or plain http:// to a non-loopback host (unless
+    ``insecure`` or a test transport): the token would travel unencrypted."""
+    _check_base_url(base_url, options, provider)
+
+
+def _check_base_url(base_url: str, options: ClientOptions, provider: str) -> None:
+    url = httpx.URL(base_url)
+    shown = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ProviderError(f"{provider}: {shown!r} is not an http(s) URL; check its `url`")
+    if url.scheme == "http" and not (
+        options.insecure or options.transport is not None or _is_loopback(url.host)
+    ):
+        raise ProviderError(
+            f"{provider}: refusing the plain http:// URL {shown}: the token would travel "
+            "unencrypted. Use https://, or pass --insecure to allow it (not recommended)."
+        )

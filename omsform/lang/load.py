@@ -1,0 +1,228 @@
+"""Loading a brand directory into typed desired objects: :func:`load_brand` → :class:`Brand`.
+
+The pipeline (each step reports problems and carries on, so one run finds them all):
+
+1. ``omsform.yaml`` → :class:`~omsform.lang.config.BrandConfig`, provider blocks validated by their
+   provider's ``config_model`` (:mod:`omsform.lang.config`);
+2. ``vars.yaml`` → the Jinja variable ``vars``;
+3. every other ``*.yaml`` → Jinja → YAML nodes → kind / local name / fields
+   (:mod:`omsform.lang.files`);
+4. ``${...}`` resolved in dependency order, cycles reported (:mod:`omsform.lang.interpolate`,
+   :mod:`omsform.dag`);
+5. fields validated by each kind's ``spec_model`` (:mod:`omsform.lang.model_errors`), then duplicate
+   natural keys and each kind's ``check``.
+
+Any error ends in one :class:`~omsform.errors.ConfigError` holding every problem, sorted by
+file, line and column, with secret values redacted.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from omsform.contract.provider import Provider, discover
+from omsform.contract.spec import Desired
+from omsform.errors import ConfigError, Location, Problem
+from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig, LoadedConfig, load_config
+from omsform.lang.files import Declared, read_document, read_plain, read_resources
+from omsform.lang.interpolate import Resolver
+from omsform.lang.resolve import Kinds, build_desired
+from omsform.lang.template import is_template
+from omsform.secrets.mask import redact
+
+
+@dataclass(frozen=True)
+class Brand:
+    """A loaded, valid brand: its configuration and every declared object.
+
+    ``desired`` is keyed by address, in address order. ``secrets`` holds every resolved secret
+    value (for :func:`omsform.secrets.mask.redact`); it and the provider configs are left out of
+    ``repr``. ``digest`` is a sha256 over the configuration and desired specs with every
+    secret replaced by the *name* it came from, so it changes when the brand does and reveals
+    nothing about secret values.
+    """
+
+    path: Path
+    config: BrandConfig
+    desired: dict[str, Desired[Any]]
+    secrets: frozenset[str] = field(repr=False)
+    warnings: tuple[Problem, ...]
+    digest: str
+    provider_configs: Mapping[str, BaseModel] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def provider_config(self, name: str) -> BaseModel:
+        """The validated block of provider ``name`` (secrets resolved); ``ConfigError`` if none."""
+        try:
+            return self.provider_configs[name]
+        except KeyError:
+            where = Location(str(self.path / CONFIG_FILE))
+            message = f"omsform.yaml has no valid 'providers.{name}' block"
+            raise ConfigError([Problem(where, message, f"add providers.{name} to it")]) from None
+
+
+def load_brand(
+    path: str | Path,
+    *,
+    offline: bool = False,
+    sandbox: bool = False,
+    environ: Mapping[str, str] | None = None,
+    providers: Mapping[str, Provider] | None = None,
+) -> Brand:
+    """Load and validate the brand directory ``path``; raise ``ConfigError`` with every problem
+    (errors and warnings, sorted by position) when there is any error.
+
+    ``offline`` (``omsform validate``) uses ``<secret:NAME>`` for secrets missing from the
+    environment instead of reporting them. ``sandbox`` does the same for the ``${env.…}`` and
+    ``${secret.…}`` of provider blocks only (the embedded sandbox replaces those blocks, so
+    :meth:`Brand.provider_config` may then be missing); resource secrets are still required.
+    ``environ`` defaults to ``os.environ``; ``providers`` to the installed ones
+    (:func:`omsform.contract.provider.discover`).
+    """
+    with _gc_paused():
+        return _load(Path(path), offline, sandbox, environ, providers)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while loading.
+
+    Parsing allocates hundreds of thousands of small objects and no reference cycles; every
+    automatic collection would rescan all of them, which more than doubles the load time of a
+    large brand. Memory is still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(
+    directory: Path,
+    offline: bool,
+    sandbox: bool,
+    environ: Mapping[str, str] | None,
+    providers: Mapping[str, Provider] | None,
+) -> Brand:
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    if not directory.is_dir():
+        message = "brand directory not found" if not directory.exists() else "not a directory"
+        raise ConfigError([Problem(Location(str(directory)), message)])
+    installed = _providers(providers, problems)
+    kinds: Kinds = {k: (p, r) for p in installed.values() for k, r in p.kinds().items()}
+    env = os.environ if environ is None else environ
+    resolver = Resolver(env, offline=offline, placeholders=sandbox)
+    loaded = load_config(directory, installed, kinds, resolver, problems, warnings)
+    declared = _read_brand_files(directory, kinds, problems, warnings)
+    built = build_desired(declared, kinds, env, offline, problems, warnings)
+    _check_provider_blocks(built.desired, kinds, loaded, directory, problems)
+    secrets = frozenset(loaded.secrets | built.secrets)
+    problems = [_redacted(p, secrets) for p in problems]
+    warnings = sorted(_redacted(w, secrets) for w in warnings)
+    if any(p.severity == "error" for p in problems) or loaded.config is None:
+        raise ConfigError(problems + warnings)  # warnings help explain errors (a .yml file)
+    config = loaded.config
+    return Brand(
+        path=directory,
+        config=config,
+        desired=dict(sorted(built.desired.items())),
+        secrets=secrets,
+        warnings=tuple(warnings),
+        digest=_digest(config, built.digest_forms),
+        provider_configs=loaded.providers,
+    )
+
+
+def _providers(
+    given: Mapping[str, Provider] | None, problems: list[Problem]
+) -> dict[str, Provider]:
+    if given is not None:
+        return dict(given)
+    try:
+        return dict(discover())
+    except Exception as err:
+        problems.append(Problem(Location(), f"cannot load the installed providers: {err}"))
+        return {}
+
+
+def _read_brand_files(
+    directory: Path, kinds: Kinds, problems: list[Problem], warnings: list[Problem]
+) -> list[Declared]:
+    variables: dict[str, Any] | None = {}
+    vars_path = directory / VARS_FILE
+    if vars_path.is_file():
+        doc = read_plain(vars_path, str(vars_path), problems)
+        variables = doc.value if doc is not None else None
+    declared: list[Declared] = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == ".yml":
+            message = f"{path.name} is ignored: resource files end in .yaml"
+            warnings.append(Problem(Location(str(path)), message, severity="warning"))
+        if path.suffix != ".yaml" or path.name in (CONFIG_FILE, VARS_FILE):
+            continue
+        if variables is None and _templated(path):
+            continue  # vars.yaml is broken (reported): its templates would only add noise
+        doc = read_document(path, str(path), problems, variables or {})
+        if doc is not None:
+            declared.extend(read_resources(doc, kinds, problems))
+    return declared
+
+
+def _templated(path: Path) -> bool:
+    try:
+        return is_template(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return False
+
+
+def _check_provider_blocks(
+    desired: Mapping[str, Desired[Any]],
+    kinds: Kinds,
+    loaded: LoadedConfig,
+    directory: Path,
+    problems: list[Problem],
+) -> None:
+    """Every provider whose kinds are declared needs its block in ``omsform.yaml``."""
+    if loaded.config is None:
+        return
+    first: dict[str, str] = {}
+    for address, item in desired.items():
+        first.setdefault(kinds[item.kind][0].name, address)
+    for name, address in sorted(first.items()):
+        if name not in loaded.config.providers:
+            where = Location(str(directory / CONFIG_FILE))
+            message = (
+                f"{address} (and every other {name} resource) needs a 'providers.{name}' block"
+            )
+            problems.append(Problem(where, message, f"add providers.{name} to {CONFIG_FILE}"))
+
+
+def _redacted(problem: Problem, secrets: frozenset[str]) -> Problem:
+    message, hint = redact(problem.message, secrets), redact(problem.hint, secrets)
+    if (message, hint) == (problem.message, problem.hint):
+        return problem
+    return Problem(problem.location, message, hint, problem.severity)
+
+
+def _digest(config: BrandConfig, desired: Mapping[str, Any]) -> str:
+    """sha256 of the canonical, secret-free rendering of the configuration and desired specs."""
+    content = {"config": config.model_dump(mode="json"), "desired": desired}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

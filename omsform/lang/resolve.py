@@ -1,0 +1,434 @@
+"""Declared resources → :class:`~omsform.contract.spec.Desired`: references, validation,
+cross-checks.
+
+Resources are resolved in dependency order so that ``${kind.name}`` and
+``${kind.name.field}`` read an already validated target. A resource whose target failed is
+still validated (the unresolved field is skipped), so its other problems are reported too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import pathlib
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from omsform.contract.provider import Provider
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Desired
+from omsform.dag import components, cycle_path, is_cycle
+from omsform.errors import Location, Problem
+from omsform.lang.config import CONFIG_FILE, VARS_FILE
+from omsform.lang.files import Declared
+from omsform.lang.interpolate import Outcome, Resolver, Target, is_placeholder, scan
+from omsform.lang.model_errors import Path, dotted, model_problems
+from omsform.lang.nodes import find
+from omsform.paths import format_path, to_plain
+from omsform.plan.openmaps import EXCLUSIVE
+from omsform.secrets.mask import mask_paths, text_secrets
+
+Kinds = Mapping[str, tuple[Provider, type[Resource[Any]]]]
+T = TypeVar("T")
+
+
+@dataclass
+class Built:
+    """The desired objects, the secret values they hold, and their secret-free digest forms."""
+
+    desired: dict[str, Desired[Any]] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)
+    digest_forms: dict[str, Any] = field(default_factory=dict)
+
+
+def build_desired(
+    declared: list[Declared],
+    kinds: Kinds,
+    environ: Mapping[str, str],
+    offline: bool,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> Built:
+    """Resolve, validate and cross-check ``declared``; problems and warnings are appended."""
+    return _Builder(declared, kinds, environ, offline, problems, warnings).run()
+
+
+def _pos(location: Location) -> str:
+    return f"{location.file}:{location.line}:{location.column}"
+
+
+class _Builder:
+    def __init__(
+        self,
+        declared: list[Declared],
+        kinds: Kinds,
+        environ: Mapping[str, str],
+        offline: bool,
+        problems: list[Problem],
+        warnings: list[Problem],
+    ) -> None:
+        self.kinds, self.problems, self.warnings = kinds, problems, warnings
+        self.environ, self.offline = environ, offline
+        self.by_address: dict[str, Declared] = {}
+        for item in declared:
+            first = self.by_address.setdefault(item.address, item)
+            if first is not item:
+                message = f"{item.address} is declared twice (first at {_pos(first.location)})"
+                problems.append(Problem(item.location, message))
+        self.targets: dict[str, Target] = {}
+        # natural keys of objects that failed validation elsewhere than in their key fields:
+        # duplicates among them are reported in the same pass as the schema errors
+        self.partial_keys: dict[str, str] = {}
+        self.built = Built()
+        # kinds written in a file that failed to load: a reference into one may be fine
+        self.lost = lost_declarations(declared, kinds, problems)
+        self.resolver = Resolver(
+            environ,
+            offline=offline,
+            targets=self.targets,
+            declared=self._maybe_declared,
+            addresses=lambda: sorted(self.by_address),
+        )
+
+    def _maybe_declared(self, address: str) -> bool:
+        return address in self.by_address or self.lost.covers(address)
+
+    def run(self) -> Built:
+        edges = {
+            address: {
+                ref.name
+                for _, ref in scan(item.body)
+                if not isinstance(ref, str)
+                and ref.scope == "resource"
+                and ref.name in self.by_address
+            }
+            for address, item in self.by_address.items()
+        }
+        reported: list[set[str]] = []
+        for component in components(edges):
+            cyclic = is_cycle(component, edges)
+            if cyclic:
+                self._cycle(component, edges)
+                reported.append(set(component))
+            for address in component:
+                self._build(self.by_address[address], register=not cyclic)
+        self._duplicate_keys()
+        self._reference_edges(reported)
+        self._checks()
+        return self.built
+
+    def _cycle(self, component: list[str], edges: Mapping[str, set[str]]) -> None:
+        path = cycle_path(component, edges)
+        first = self.by_address[path[0]]
+        message = f"dependency cycle: {' → '.join(path)}"
+        self.problems.append(Problem(first.location, message, "break one of these references"))
+
+    def _build(self, item: Declared, *, register: bool) -> None:
+        _, resource = self.kinds[item.kind]
+        model = resource.spec_model
+        out = self.resolver.resolve(item.body)
+        for path, message, hint in out.problems:
+            self.problems.append(Problem(self._locate(item, path), message, hint))
+        for path, message, hint in out.warnings:
+            self.warnings.append(Problem(self._locate(item, path), message, hint, "warning"))
+        data, exclusive = self._exclusive(item, resource, out.value)
+        names = _aliases(model, resource.name_field) if resource.name_field else set()
+        if resource.name_field and not names & data.keys():
+            data = {**data, resource.name_field: item.name}
+        secret_refs = {p for p, _ in out.secret_refs}
+        try:
+            spec = model.model_validate(data)
+        except ValidationError as err:
+            self.problems.extend(
+                model_problems(
+                    err,
+                    model,
+                    data,
+                    lambda p, at_key: self._locate(item, p, at_key),
+                    is_secret=lambda p: any(p[: len(s)] == s for s in secret_refs),
+                    skip=out.doubtful,
+                )
+            )
+            self._partial_key(item, resource, data, err, out)
+            return
+        if not (out.problems or out.unresolved) and exclusive is not None:
+            self._register(item, resource, spec, out, register, exclusive)
+
+    def _exclusive(
+        self, item: Declared, resource: type[Resource[Any]], data: Any
+    ) -> tuple[Any, frozenset[str] | None]:
+        """The body without the ``exclusive`` meta field, and the open maps it makes
+        authoritative (``None`` after reporting a bad value)."""
+        if not isinstance(data, dict) or EXCLUSIVE not in data:
+            return data, frozenset()
+        if EXCLUSIVE in resource.spec_model.model_fields:
+            return data, frozenset()  # a kind's own field of that name wins
+        value = data[EXCLUSIVE]
+        rest = {k: v for k, v in data.items() if k != EXCLUSIVE}
+        opened = resource.open_maps
+        if value is True and opened:
+            return rest, frozenset(opened)
+        if (value is False or value is None) and opened:
+            return rest, frozenset()
+        if isinstance(value, list) and opened and all(v in opened for v in value):
+            return rest, frozenset(value)
+        where = self._locate(item, (EXCLUSIVE,))
+        if not opened:
+            message = f"`{EXCLUSIVE}` applies to open maps, and {item.kind} has none"
+            hint = "its maps are always compared and sent whole: remove `exclusive`"
+        else:
+            message = (
+                f"`{EXCLUSIVE}` takes true, false or a list of {item.kind}'s open maps "
+                f"({', '.join(opened)})"
+            )
+            hint = "true: every open map is sent exactly as declared, other keys removed"
+        self.problems.append(Problem(where, message, hint))
+        return rest, None
+
+    def _register(
+        self,
+        item: Declared,
+        resource: type[Resource[Any]],
+        spec: Any,
+        out: Outcome,
+        register: bool,
+        exclusive: frozenset[str],
+    ) -> None:
+        secret_paths = frozenset(_field_path(resource.spec_model, p) for p, _ in out.secret_refs)
+        fields = to_plain(spec)  # sets sorted: the digest must not depend on hash order
+        hidden = sorted(secret_paths | set(resource.write_only))
+        self.built.secrets.update(
+            v
+            for v in text_secrets(fields, secret_paths, resource.write_only)
+            if not is_placeholder(v)
+        )
+        self.built.secrets |= out.secrets
+        key = self._guard(item, "key", lambda: resource.key(spec)) or ""
+        self.built.digest_forms[item.address] = {
+            "kind": item.kind,
+            "spec": mask_paths(fields, hidden),
+            "secrets": sorted(f"{dotted(p)}={name}" for p, name in out.secret_refs),
+            **({EXCLUSIVE: sorted(exclusive)} if exclusive else {}),
+        }
+        self.built.desired[item.address] = Desired(
+            address=item.address,
+            kind=item.kind,
+            name=item.name,
+            spec=spec,
+            depends_on=frozenset(out.depends_on),
+            secret_paths=secret_paths,
+            exclusive=exclusive,
+            location=item.location,
+        )
+        if register:
+            self.targets[item.address] = Target(key, fields, frozenset(hidden))
+
+    def _locate(self, item: Declared, path: Path, at_key: bool = False) -> Location:
+        node = find(item.node, path, key=at_key) if path else None
+        if node is None or node is item.node:
+            return item.location
+        return item.doc.locate(node, item.address)
+
+    def _partial_key(
+        self,
+        item: Declared,
+        resource: type[Resource[Any]],
+        data: Any,
+        err: ValidationError,
+        out: Outcome,
+    ) -> None:
+        """Remember the natural key of an object that failed validation when its key fields
+        themselves are sound (present, user-written, without errors of their own)."""
+        if not isinstance(data, dict):
+            return
+        fields = resource.spec_model.model_fields
+        keyed = set(resource.key_fields) | {
+            alias for f in resource.key_fields if f in fields and (alias := fields[f].alias)
+        }
+        if any(e["loc"] and e["loc"][0] in keyed for e in err.errors()):
+            return
+        if any(out.doubtful((name,)) for name in keyed):
+            return
+        try:
+            key = resource.key(resource.spec_model.model_construct(**data))
+        except Exception:  # a key hook that needs a fully valid spec: no key to compare
+            return
+        if key:
+            self.partial_keys[item.address] = key
+
+    def _duplicate_keys(self) -> None:
+        seen: dict[tuple[str, str], str] = {}
+        keys = {a: t.key for a, t in self.targets.items()} | self.partial_keys
+        for address, key in sorted(keys.items()):
+            kind = address.split(".", 1)[0]
+            first = seen.setdefault((kind, key), address)
+            if first != address:
+                item, other = self.by_address[address], self.by_address[first]
+                message = (
+                    f"duplicate natural key '{key}' of {kind}: {first} "
+                    f"({_pos(other.location)}) and {address} ({_pos(item.location)})"
+                )
+                self.problems.append(Problem(item.location, message))
+
+    def _reference_edges(self, reported: list[set[str]]) -> None:
+        """Plain natural keys that name a declared object are dependency edges too, and so are
+        the declared objects a kind's ``comes_after`` names."""
+        by_key = {(a.split(".", 1)[0], t.key): a for a, t in self.targets.items()}
+        desired = self.built.desired
+        for address, item in list(desired.items()):
+            resource = self.kinds[item.kind][1]
+            node = self.by_address[address]
+            refs = self._guard(
+                node, "references", functools.partial(_references, resource, item.spec)
+            )
+            after = self._guard(
+                node, "comes_after", functools.partial(_comes_after, resource, item.spec)
+            )
+            extra = {by_key[r] for r in refs or () if r in by_key}
+            extra |= {a for a in after or () if a in desired}
+            extra -= item.depends_on | {address}
+            if extra:
+                desired[address] = dataclasses.replace(item, depends_on=item.depends_on | extra)
+        edges = {a: set(d.depends_on) for a, d in desired.items()}
+        for component in components(edges):
+            if is_cycle(component, edges) and not any(set(component) <= r for r in reported):
+                self._cycle(component, edges)
+
+    def _checks(self) -> None:
+        by_kind: dict[str, dict[str, Desired[Any]]] = {}
+        for address, item in sorted(self.built.desired.items()):
+            by_kind.setdefault(item.kind, {})[address] = item
+        # kinds with a declared object that failed: a cross-object check that looks at one of
+        # them saw only part of the brand, so its warnings may be false (its errors are kept)
+        failed = {a.split(".", 1)[0] for a in self.by_address if a not in self.built.desired}
+        failed |= self.lost.touched()
+        for kind, group in sorted(by_kind.items()):
+            resource = self.kinds[kind][1]
+            anchor = self.by_address[next(iter(group))]
+            hooks = (
+                ("check", functools.partial(resource.check, group), kind in failed),
+                (
+                    "check_brand",
+                    functools.partial(resource.check_brand, group, self.built.desired),
+                    bool(failed),
+                ),
+            )
+            for what, call, partial in hooks:
+                for problem in self._guard(anchor, what, call) or []:
+                    if not (partial and problem.severity == "warning"):
+                        self._report(group, problem)
+
+    def _report(self, group: Mapping[str, Desired[Any]], problem: Problem) -> None:
+        target = group.get(problem.location.address)
+        if target is not None and not problem.location.file:
+            problem = dataclasses.replace(problem, location=target.location)
+        (self.warnings if problem.severity == "warning" else self.problems).append(problem)
+
+    def _guard(self, item: Declared, what: str, call: Callable[[], T]) -> T | None:
+        """Run a kind's hook; a crash in it becomes a problem instead of a traceback."""
+        try:
+            return call()
+        except Exception as err:
+            message = f"internal error in {item.kind}.{what}(): {type(err).__name__}: {err}"
+            self.problems.append(Problem(item.location, message, "please report this bug"))
+            return None
+
+
+def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str]]:
+    return list(resource.references(spec))
+
+
+@dataclass(frozen=True)
+class Lost:
+    """What resource files that failed to load would have declared: addresses where their text
+    shows them, whole kinds where a template makes the names (``{% for %}``)."""
+
+    addresses: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+
+    def covers(self, address: str) -> bool:
+        """Whether ``address`` may have been declared in a file that failed."""
+        return address in self.addresses or address.split(".", 1)[0] in self.kinds
+
+    def touched(self) -> set[str]:
+        """Every kind with something lost."""
+        return {a.split(".", 1)[0] for a in self.addresses} | set(self.kinds)
+
+
+def lost_declarations(
+    declared: Collection[Declared], kinds: Collection[str], problems: Collection[Problem]
+) -> Lost:
+    """What resource files that declared nothing because they failed to load (a YAML or
+    template error in them, or a broken ``vars.yaml`` that keeps templates unread) would have
+    declared, read from their text since the files themselves gave no resources."""
+    loaded = {d.location.file for d in declared}
+    candidates: set[pathlib.Path] = set()
+    for problem in problems:
+        where = problem.location
+        if problem.severity != "error" or not where.file or where.address:
+            continue
+        path = pathlib.Path(where.file)
+        if path.name == VARS_FILE:
+            candidates.update(path.parent.glob("*.yaml"))
+        elif path.suffix == ".yaml":
+            candidates.add(path)
+    addresses: set[str] = set()
+    whole: set[str] = set()
+    for path in sorted(candidates):
+        if str(path) in loaded or path.name in (CONFIG_FILE, VARS_FILE):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        _scan_names(text, kinds, addresses, whole)
+    return Lost(frozenset(addresses), frozenset(whole))
+
+
+def _scan_names(text: str, kinds: Collection[str], addresses: set[str], whole: set[str]) -> None:
+    kind, indent = "", 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        top = _TOP_KEY.match(line)
+        if top:
+            kind, indent = (top.group(1) if top.group(1) in kinds else ""), 0
+            continue
+        if not kind:
+            continue
+        if "{{" in line or "{%" in line:
+            whole.add(kind)  # names made by the template: any of the kind may be lost
+            continue
+        depth = len(line) - len(line.lstrip(" "))
+        indent = indent or depth
+        name = _NAME.match(stripped)
+        if depth == indent and name:
+            addresses.add(f"{kind}.{name.group(1)}")
+
+
+_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*:")
+_NAME = re.compile(r"['\"]?([^'\":\s]+)['\"]?\s*:")
+
+
+def _comes_after(resource: type[Resource[Any]], spec: Any) -> list[str]:
+    return list(resource.comes_after(spec))
+
+
+def _aliases(model: type[BaseModel], name: str) -> set[str]:
+    info = model.model_fields.get(name)
+    return {name, info.alias} - {None} if info is not None else {name}  # type: ignore[return-value]
+
+
+def _field_path(model: type[BaseModel], path: Path) -> str:
+    """The dotted secret path of a YAML path: aliases → field names, list indices → ``[]``."""
+    steps: list[str | int] = list(path)
+    if steps and isinstance(steps[0], str):
+        for name, info in model.model_fields.items():
+            if steps[0] == info.alias:
+                steps[0] = name
+    return format_path(... if isinstance(step, int) else step for step in steps)

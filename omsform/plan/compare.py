@@ -1,0 +1,221 @@
+"""Field by field: how a declared object differs from its current one, as plan-ready values.
+
+Only pairs that differ are explained (deepdiff inside nested values); in an open map only the
+declared keys are compared (:mod:`omsform.plan.openmaps`); a changed ``immutable``
+field forces replacement, or manual work when the kind cannot be deleted and re-created.
+Write-only values cannot be read back, so they are compared by the ledger's fingerprint of the
+last value sent. Values at write-only paths and at a desired's ``secret_paths`` never enter the
+plan: they appear as ``(sensitive)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Desired, Remote
+from omsform.errors import PlanError
+from omsform.paths import (
+    changed_paths,
+    comparable,
+    covers,
+    drop_paths,
+    get_path,
+    iter_items,
+    leaves,
+    parse_path,
+    path_order,
+    redact,
+    reveal,
+)
+from omsform.plan.model import SENSITIVE, Action, FieldChange, Note
+from omsform.plan.openmaps import open_fields, projected
+
+Fingerprint = Callable[[str, Any], str]
+"""``fingerprint(secret_slot(address, path), value) -> str``: the ledger's salted hash."""
+
+
+def secret_slot(address: str, path: str) -> str:
+    """The name a write-only value is fingerprinted under (``oms_webhook.orders:auth.token``)."""
+    return f"{address}:{path}"
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """What write-only values are compared with: the ledger's ``recorded`` fingerprints (address
+    → concrete path → fingerprint; every address the ledger knows is present, with an empty
+    mapping when apply sent no write-only value), the ``fingerprint`` function, and ``refresh``
+    (compare values that have no recorded fingerprint as changed instead of leaving them
+    unverified)."""
+
+    recorded: Mapping[str, Mapping[str, str]]
+    fingerprint: Fingerprint | None
+    refresh: bool
+
+    def of(self, address: str, path: str, value: Any) -> str:
+        """The fingerprint of ``value`` sent to ``path`` of ``address``."""
+        if self.fingerprint is None:
+            raise PlanError("build_plan needs a fingerprint function to compare write-only values")
+        return self.fingerprint(secret_slot(address, path), reveal(value))
+
+    def moved(self, d: Desired[Any], path: str) -> bool | None:
+        """Whether the desired value at or around secret ``path`` differs from what apply last
+        sent there, by the recorded fingerprints (``None``: none recorded for it)."""
+        recorded = self.recorded.get(d.address) or {}
+        near = [p for p in recorded if covers(p, path) or covers(path, p)]
+        if not near:
+            return None
+        want = comparable(d.spec)
+        return any(
+            (value := get_path(want, p)) is None
+            or self.of(d.address, p, comparable(value)) != recorded[p]
+            for p in near
+        )
+
+
+def compare(
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
+) -> tuple[list[FieldChange], list[str]]:
+    """Field changes between a matched pair, and the write-only paths left unverified."""
+    fields: list[FieldChange] = []
+    if d.spec != current.spec:  # equal is the common case, decided without walking specs
+        want, have = comparable(d.spec), comparable(current.spec)
+        have = projected(want, have, open_fields(cls, d.exclusive))
+        wanted, had = drop_paths(want, cls.write_only), drop_paths(have, cls.write_only)
+        if wanted != had:
+            secret = (*d.secret_paths, *cls.write_only)
+            fields = _explain(had, wanted, secret, cls.immutable)
+    if not cls.write_only:
+        return fields, []
+    hidden, unverified = _write_only(d, current, cls, fingerprints)
+    if hidden:
+        fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
+    return fields, unverified
+
+
+def _write_only(
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
+) -> tuple[list[FieldChange], list[str]]:
+    """Masked changes of write-only values and the paths left unverified.
+
+    What is known about the current value decides (the API never returns it in clear):
+
+    - a recorded fingerprint: the value last sent. Desired present → compare fingerprints;
+      desired absent → clear it.
+    - no fingerprint, current set (the API answered with its mask): desired present →
+      unverified (a change with ``refresh``); desired absent → clear it.
+    - no fingerprint, current absent (``None`` or empty): desired absent → nothing; desired
+      present → add it when the ledger knows the object (apply recorded it, so it never sent a
+      value there), else unverified: a kind that reads every write-only value as ``None`` cannot
+      tell an unset value from a set one.
+    """
+    address = d.address
+    recorded = fingerprints.recorded.get(address)
+    tops = {_top(p) for p in cls.write_only}
+    if not recorded and all(
+        getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
+    ):
+        return [], []  # nothing write-only declared, sent or set (the usual case)
+    have = comparable(current.spec)
+    changes: list[FieldChange] = []
+    unverified: list[str] = []
+    for pattern in cls.write_only:
+        for path, value in iter_items(d.spec, pattern):
+            # The plain form apply fingerprints after a write, so equal values hash alike.
+            value, known = comparable(value), (recorded or {}).get(path)
+            is_set = get_path(have, path) not in (None, "")
+            forces = parse_path(path)[0] in cls.immutable
+            if value is None:
+                if known is not None or is_set:
+                    changes.append(_hidden(path, True, False, forces))
+            elif known is not None:
+                if fingerprints.of(address, path, value) != known:
+                    changes.append(_hidden(path, True, True, forces))
+            elif fingerprints.refresh or (recorded is not None and not is_set):
+                changes.append(_hidden(path, is_set, True, forces))
+            else:
+                unverified.append(path)
+    return changes, unverified
+
+
+def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
+    """A write-only change: ``(sensitive)`` on each side that holds a value, ``None`` if not."""
+    return FieldChange(
+        path=path,
+        before=SENSITIVE if before else None,
+        after=SENSITIVE if after else None,
+        sensitive=True,
+        forces_replace=forces,
+    )
+
+
+def update_or_replace(
+    cls: type[Resource[Any]], fields: Sequence[FieldChange]
+) -> tuple[Action, str]:
+    """UPDATE, or REPLACE/MANUAL (with the reason) when an immutable field changed."""
+    forced = sorted({str(parse_path(f.path)[0]) for f in fields if f.forces_replace})
+    if not forced:
+        return Action.UPDATE, ""
+    named = f"immutable field{'s' if len(forced) > 1 else ''} {', '.join(map(repr, forced))}"
+    if cls.replace_allowed and cls.can_delete and cls.can_create:
+        return Action.REPLACE, f"{named} changed: forces replacement"
+    todo = cls.manual_instruction or "change it by hand in the remote system"
+    return Action.MANUAL, (
+        f"{named} changed and {cls.kind} objects cannot be deleted and re-created through the "
+        f"API: {todo}, or revert it in the YAML"
+    )
+
+
+def create_fields(d: Desired[Any], cls: type[Resource[Any]]) -> list[FieldChange]:
+    """Every declared value of a new object, nested mappings flattened to leaf paths."""
+    secret = (*d.secret_paths, *cls.write_only)
+    return [_field(path, None, value, secret, False) for path, value in leaves(comparable(d.spec))]
+
+
+def delete_fields(current: Remote[Any], cls: type[Resource[Any]]) -> list[FieldChange]:
+    """What an object to be deleted holds (``before``; absent values left out), for review."""
+    values = leaves(comparable(current.spec))
+    return [
+        _field(path, value, None, cls.write_only, False)
+        for path, value in values
+        if value is not None
+    ]
+
+
+def unverified_note(address: str, paths: Sequence[str]) -> Note:
+    """The note saying which write-only values could not be compared, and how to send them."""
+    many = len(paths) > 1
+    message = (
+        f"{', '.join(paths)}: write-only value{'s' if many else ''} with no recorded fingerprint, "
+        f"so {'they were' if many else 'it was'} not compared; `omsform apply --refresh-secrets` "
+        f"sends {'them' if many else 'it'} and records {'their' if many else 'its'} fingerprint"
+        f"{'s' if many else ''}"
+    )
+    return Note(category="unverified", address=address, message=message)
+
+
+def _field(path: str, before: Any, after: Any, secret: Sequence[str], forces: bool) -> FieldChange:
+    """A FieldChange with plain JSON values and every sensitive part masked."""
+    shown_before, shown_after, sensitive = redact(path, before, after, secret)
+    return FieldChange(
+        path=path,
+        before=shown_before,
+        after=shown_after,
+        sensitive=sensitive,
+        forces_replace=forces,
+    )
+
+
+def _explain(
+    before: Any, after: Any, secret: Sequence[str], immutable: frozenset[str]
+) -> list[FieldChange]:
+    return [
+        _field(path, b, a, secret, parse_path(path)[0] in immutable)
+        for path, b, a in changed_paths(before, after)
+    ]
+
+
+def _top(path: str) -> str:
+    return str(parse_path(path)[0])

@@ -1,0 +1,151 @@
+"""The objects of one ``build_plan`` run indexed by kind and natural key, with the checks that
+need all of them at once: duplicate keys, kinds not read, references to nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Desired, Remote
+from omsform.errors import PlanError
+from omsform.plan.model import Note
+
+if TYPE_CHECKING:
+    from omsform.plan.build import PlanInputs
+
+_NO_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
+_DEFAULT_KEY = Resource.key.__func__  # type: ignore[attr-defined]
+
+
+class PlanIndex:
+    """Desired addresses ``by_kind``, the ``current`` objects of each kind by key, each declared
+    address's natural key (``keys``) and kind → key → address (``declared``); what is wrong
+    across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings).
+    Live objects without a natural key, or sharing one, are problems in kinds omsform manages
+    (declared or pruned) and warnings in kinds only referenced."""
+
+    def __init__(self, inputs: PlanInputs) -> None:
+        self.inputs = inputs
+        self.problems: list[str] = []
+        self.notes: list[Note] = []
+        self.keys: dict[str, str] = {}
+        self.by_kind: dict[str, list[str]] = {}
+        for address in sorted(inputs.desired):
+            self.by_kind.setdefault(inputs.desired[address].kind, []).append(address)
+        self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
+        self.declared = self._declared_keys()
+        self._check_references()
+
+    def resource(self, kind: str) -> type[Resource[Any]]:
+        """The Resource class of ``kind`` (PlanError when no provider serves it)."""
+        try:
+            return self.inputs.resources[kind]
+        except KeyError:
+            raise PlanError(f"no provider serves the kind '{kind}'") from None
+
+    def provider(self, kind: str) -> str:
+        """The name of the provider serving ``kind`` (PlanError when none is known)."""
+        try:
+            return self.inputs.provider_of[kind]
+        except KeyError:
+            raise PlanError(f"no provider is known for the kind '{kind}'") from None
+
+    def _index(self, kind: str, remotes: Sequence[Remote[Any]]) -> dict[str, Remote[Any]]:
+        """Current objects of ``kind`` by natural key. For a kind omsform manages (declared or
+        pruned), a live object without its key and a key shared by several live objects are
+        problems: planning would otherwise delete and re-create the first, or manage one twin
+        and never see the others. For a kind only referenced, they are warnings."""
+        cls = self.resource(kind)
+        managed = kind in self.by_kind or kind in self.inputs.prune
+        index: dict[str, Remote[Any]] = {}
+        twins: dict[str, list[str]] = {}
+        for remote in remotes:
+            if gaps := key_gaps(cls, remote.spec):
+                self._report(managed, kind, _keyless(kind, remote, gaps, managed))
+                continue
+            key = cls.key(remote.spec)
+            if key in index:
+                twins.setdefault(key, [str(index[key].id)]).append(str(remote.id))
+            else:
+                index[key] = remote
+        for key, ids in sorted(twins.items()):
+            self._report(managed, f"{kind}[{key}]", _twins(kind, key, ids, managed))
+        return index
+
+    def _report(self, managed: bool, address: str, message: str) -> None:
+        if managed:
+            self.problems.append(message)
+        else:
+            self.notes.append(Note(category="warning", address=address, message=message))
+
+    def _declared_keys(self) -> dict[str, dict[str, str]]:
+        """Kind → natural key → address of every declared object (duplicates are problems)."""
+        out: dict[str, dict[str, str]] = {}
+        for kind, addresses in self.by_kind.items():
+            if kind not in self.current:
+                self.problems.append(f"the current {kind} objects were not read before planning")
+            cls, keys = self.resource(kind), out.setdefault(kind, {})
+            for address in addresses:
+                key = self.keys[address] = cls.key(self.inputs.desired[address].spec)
+                if key in keys:
+                    self.problems.append(
+                        f"{keys[key]} and {address} both declare {kind} '{key}': "
+                        "a natural key must be unique within its kind"
+                    )
+                keys.setdefault(key, address)
+        return out
+
+    def _check_references(self) -> None:
+        for owner, addresses in sorted(self.by_kind.items()):
+            cls = self.resource(owner)
+            if getattr(cls.references, "__func__", None) is _NO_REFERENCES:
+                continue  # the kind references nothing: skip calling it per object
+            for address in addresses:
+                self._check_object_references(self.inputs.desired[address], cls)
+
+    def _check_object_references(self, d: Desired[Any], cls: type[Resource[Any]]) -> None:
+        for kind, key in cls.references(d.spec):
+            # A kind that was not read cannot be checked; the reader lists referenced kinds.
+            if key in self.declared.get(kind, {}) or kind not in self.current:
+                continue
+            if key not in self.current[kind]:
+                where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
+                self.problems.append(
+                    f"{where}{d.address} references {kind} '{key}', which neither exists in "
+                    f"{self.provider(kind)} nor is declared"
+                )
+
+
+def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
+    """The natural-key fields ``spec`` lacks (missing, null or empty): an object the API
+    returned without its key cannot be matched with any declared one."""
+    if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY:
+        # a kind with its own key function (a channel by name or Omnitron id): judge the key
+        return [] if cls.key(spec) else list(cls.key_fields) or ["key"]
+    return [f for f in cls.key_fields if getattr(spec, f, None) in (None, "")]
+
+
+def _keyless(kind: str, remote: Remote[Any], gaps: Sequence[str], managed: bool) -> str:
+    fields = ", ".join(gaps)
+    head = (
+        f"{kind} id {remote.id}: the live object has no {fields} (missing or null), "
+        f"which {'is' if len(gaps) == 1 else 'are'} part of the natural key"
+    )
+    if not managed:
+        return f"{head}; it is left out (nothing can reference it)"
+    return (
+        f"{head}: omsform cannot tell which declared object it is, so it plans nothing rather "
+        f"than delete and re-create it. Set the field on that object in the remote system (or "
+        f"delete it there), then plan again"
+    )
+
+
+def _twins(kind: str, key: str, ids: Sequence[str], managed: bool) -> str:
+    head = f"{len(ids)} live {kind} objects share the natural key '{key}' (ids {', '.join(ids)})"
+    if not managed:
+        return f"{head}; references to it use id {ids[0]}: remove the duplicates"
+    return (
+        f"{head}: omsform cannot tell which one the YAML means, nor may it leave the others "
+        f"unmanaged. Delete the duplicates in the remote system (keep one), then plan again"
+    )
