@@ -10,10 +10,11 @@ constant. A real deployment that differs from a proposed entry is fixed in ``oms
 
 What can be overridden: every upper-case constant holding a string, an integer or a
 string→string map (``SETUP_STEPS``), *except* the ones a kind copies once at import (a
-module-level or class-level ``api.NAME`` in the provider's ``resources`` package, such as the
-``*_FIELDS`` tuples its models are built from): those cannot follow a per-brand value, so they
-are refused with a message instead of silently half-applied. The list is computed from the
-sources (:func:`frozen_names`), so it stays true as kinds change.
+module-level or class-level ``api.NAME`` in the provider's ``resources`` package, outside a
+``lambda`` such as an :class:`~omsform.contract.rest.Endpoint`'s, which is read when called):
+those cannot follow a per-brand value, so they are refused with a message instead of silently
+half-applied. The list is computed from the sources (:func:`frozen_names`), so it stays true as
+kinds change.
 
 How it is applied: kinds read ``api.NAME`` at call time, so :func:`overridden` sets the module
 attributes for the duration of one run and restores them after it, even on error. Two runs in one
@@ -76,15 +77,21 @@ def frozen_names(api: ModuleType) -> frozenset[str]:
     return _references(api)[0]
 
 
-def _api_refs(nodes: list[ast.AST]) -> set[str]:
-    return {
-        sub.attr
-        for node in nodes
-        for sub in ast.walk(node)
-        if isinstance(sub, ast.Attribute)
-        and isinstance(sub.value, ast.Name)
-        and sub.value.id == "api"
-    }
+def _api_refs(nodes: list[ast.AST], skip_lambdas: bool = False) -> set[str]:
+    found: set[str] = set()
+    todo = list(nodes)
+    while todo:
+        node = todo.pop()
+        if skip_lambdas and isinstance(node, ast.Lambda):
+            continue  # its body runs when called (an Endpoint's ``lambda: api.NAME``)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "api"
+        ):
+            found.add(node.attr)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def _import_time_refs(body: list[ast.stmt]) -> set[str]:
@@ -97,7 +104,7 @@ def _import_time_refs(body: list[ast.stmt]) -> set[str]:
             found |= _import_time_refs(stmt.body)
             found |= _api_refs([*stmt.bases, *stmt.decorator_list])
         else:
-            found |= _api_refs([stmt])
+            found |= _api_refs([stmt], skip_lambdas=True)
     return found
 
 

@@ -15,15 +15,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
 from omsform.errors import Location
+
+READ: dict[str, Any] = {"read": True}
+"""The validation context of an object read from the API (``model_validate(row, context=READ)``):
+validators that are stricter than the API (write-only values the API masks or leaves out, rules
+only the YAML must follow) consult :func:`reading` and let a live value through; every other
+normalisation runs as for the YAML, so a read object compares equal to the one applied."""
+
+
+def reading(info: ValidationInfo) -> bool:
+    """Whether a validator runs on an object read from the API (context :data:`READ`)."""
+    return bool(isinstance(info.context, Mapping) and info.context.get("read"))
 
 
 class Spec(BaseModel):
     """Base of every kind's model: frozen, unknown fields rejected, values normalised."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _server_keys_dropped_on_read(cls, data: Any, info: ValidationInfo) -> Any:
+        # an API object carries server-owned keys (ids, timestamps) the YAML may not write
+        if not (reading(info) and isinstance(data, Mapping)):
+            return data
+        known = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+        return {k: v for k, v in data.items() if k in known}
 
 
 S = TypeVar("S", bound=Spec)

@@ -19,7 +19,7 @@ API [P]: ``GET/POST cargo_companies/``, ``PATCH/DELETE cargo_companies/{id}/``; 
 is therefore not an open map (:mod:`omsform.plan.openmaps`): its credentials read back masked, so a
 merge with the live map would send the masks; the YAML declares the whole carrier config. The
 field names are [B], the body shape and the masked credential keys [P]; the Spec's field names
-are the wire names (``api.CARGO_FIELDS``).
+are the wire names.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import Remote, Spec, fingerprint_of
-from omsform.http.client import ApiClient, WriteClient
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Spec, reading
 from omsform_akinon_oms import api
 
 CREDENTIAL_KEYS = frozenset(api.CARGO_CREDENTIAL_KEYS)
@@ -40,7 +39,6 @@ CREDENTIAL_PATHS = tuple(f"{CONF}.{k}" for k in api.CARGO_CREDENTIAL_KEYS) + tup
     f"{CONF}.{AUTH}.{k}" for k in api.CARGO_CREDENTIAL_KEYS
 )
 DEMO = api.CARGO_DEMO_KLASS_PREFIX
-FIELDS = api.CARGO_FIELDS
 
 
 def _credentials(value: Any, path: str = CONF) -> Iterator[tuple[str, str, Any]]:
@@ -110,7 +108,9 @@ class CargoIntegrationSpec(Spec):
         return {} if value is None else value
 
     @model_validator(mode="after")
-    def _rules(self) -> CargoIntegrationSpec:
+    def _rules(self, info: ValidationInfo) -> CargoIntegrationSpec:
+        if reading(info):  # YAML rules: a live object is shown as the server holds it
+            return self
         found = list(_credentials(self.conf))
         misplaced = [p for p, k, _ in found if p not in CREDENTIAL_PATHS]
         if misplaced:
@@ -137,57 +137,18 @@ class CargoIntegrationSpec(Spec):
         return self
 
 
-class OmsCargoIntegration(Resource[CargoIntegrationSpec]):
-    """Cargo integrations (full CRUD)."""
+class OmsCargoIntegration(RestResource[CargoIntegrationSpec]):
+    """Cargo integrations (full CRUD; a PATCH of ``conf`` sends it whole, credentials included).
+    Masked credentials read back as the API shows them, as for settings: the plan never
+    compares write-only paths, and ``omsform import`` turns them into ${secret.…} references."""
 
     kind: ClassVar[str] = "oms_cargo_integration"
     spec_model: ClassVar[type[Spec]] = CargoIntegrationSpec
     key_fields: ClassVar[tuple[str, ...]] = ("erp_code",)
     write_only: ClassVar[tuple[str, ...]] = CREDENTIAL_PATHS
-
-    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[CargoIntegrationSpec]]:
-        """Every cargo integration (credentials as the API masks them)."""
-        rows = await client.list_all(
-            api.CARGO_INTEGRATIONS,
-            page_size=api.PAGE_SIZE,
-            page_size_param=api.CARGO_PAGE_SIZE_PARAM,
-        )
-        return [_remote(row) for row in rows]
-
-    async def create(
-        self, client: WriteClient, spec: CargoIntegrationSpec, ctx: WriteContext
-    ) -> Remote[CargoIntegrationSpec]:
-        """POST every field."""
-        answer = await client.post(api.CARGO_INTEGRATIONS, _body(spec, FIELDS))
-        return await self.created(client, spec, ctx, answer, _remote)
-
-    async def update(
-        self,
-        client: WriteClient,
-        current: Remote[CargoIntegrationSpec],
-        spec: CargoIntegrationSpec,
-        changed: frozenset[str],
-        ctx: WriteContext,
-    ) -> Remote[CargoIntegrationSpec]:
-        """PATCH the changed fields (``conf`` whole, credentials included)."""
-        path = api.detail(api.CARGO_INTEGRATIONS, current.id)
-        return _remote(await client.patch(path, _body(spec, changed)))
-
-    async def delete(
-        self, client: WriteClient, current: Remote[CargoIntegrationSpec], ctx: WriteContext
-    ) -> None:
-        """DELETE the integration."""
-        await client.delete(api.detail(api.CARGO_INTEGRATIONS, current.id))
-
-
-def _body(spec: CargoIntegrationSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
-    return spec.model_dump(mode="json", include=set(fields) & set(FIELDS))
-
-
-def _remote(row: Mapping[str, Any]) -> Remote[CargoIntegrationSpec]:
-    # model_construct: a live object need not pass the YAML rules. Masked credentials stay as
-    # the API shows them, as for settings: the plan never compares write-only paths, and
-    # `omsform import` turns them into ${secret.…} references.
-    fields = {k: row[k] for k in FIELDS if k in row and row[k] is not None}
-    spec = CargoIntegrationSpec.model_construct(**{**fields, CONF: row.get(CONF) or {}})
-    return Remote(id=row[api.ID], spec=spec, fingerprint=fingerprint_of(row))
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.CARGO_INTEGRATIONS,
+        page_size=lambda: (api.PAGE_SIZE, api.CARGO_PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=api.detail,
+    )

@@ -1,0 +1,197 @@
+"""``RestResource[S]``: the common kind, a REST collection of objects whose fields are the Spec's.
+
+A plain CRUD kind is its Spec plus a few declarations::
+
+    class OmsDenialReason(RestResource[DenialReasonSpec]):
+        kind = "oms_denial_reason"
+        spec_model = DenialReasonSpec
+        key_fields = ("title",)
+        endpoint = Endpoint(
+            collection=lambda: api.DENIAL_REASONS,
+            page_size=lambda: (api.PAGE_SIZE, api.DENIAL_REASONS_PAGE_SIZE_PARAM),
+            id_field=lambda: api.ID,
+            detail=api.detail,
+        )
+
+and gets ``list`` (one bulk listing), ``create`` (POST the Spec's wire dump, then
+:meth:`~omsform.contract.resource.Resource.created`), ``update`` (PATCH the changed top-level
+fields) and ``delete``. Every value of the :class:`Endpoint` is read from the provider's
+``api.py`` **at call time** (a lambda), so a brand's ``api:`` overrides apply
+(:mod:`omsform.contract.apimap` counts a lambda's body as read at call time).
+
+Reading always runs the Spec's validators (:func:`read_spec`, context
+:data:`~omsform.contract.spec.READ`), so a live object is normalised exactly as a desired one; an
+object that fails even that is a :class:`~omsform.errors.ProviderError` naming the kind, the
+object and the field. The Spec's field names (or aliases) are the wire names
+(:func:`wire_fields`); a kind whose wire shape differs overrides :meth:`RestResource.body` and
+:meth:`RestResource.spec_data`, both typed on ``S``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+
+from pydantic import BaseModel, ValidationError
+
+from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.spec import READ, Remote, S, fingerprint_of
+from omsform.errors import ProviderError
+
+if TYPE_CHECKING:
+    from omsform.http.client import ApiClient, WriteClient
+
+WriteVerb = Literal["POST", "PATCH", "PUT"]
+WRITTEN = "written"
+"""The fingerprint of an object an update's answer did not describe (it is read next run)."""
+
+
+@cache
+def wire_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The wire names of ``model``'s fields, in declaration order: each field's alias, else its
+    name (the Spec is the one place that names them; ``api.py`` keeps no copy)."""
+    return tuple(f.alias or name for name, f in model.model_fields.items())
+
+
+def read_spec(model: type[S], data: Mapping[str, Any], *, kind: str, ident: object) -> S:
+    """``model`` validated from a live object's ``data`` in the read context, so every
+    normalisation of the YAML applies; a failure is a :class:`ProviderError` naming ``kind``,
+    the object (``ident``: its key or id) and each bad field, never the values (they may be
+    secrets)."""
+    try:
+        return model.model_validate(dict(data), context=READ)
+    except ValidationError as exc:
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(object)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ProviderError(
+            f"{kind} '{ident}': the object in the remote system does not fit omsform's model "
+            f"({fields}); fix it in the UI, or report it if the API changed"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a :class:`RestResource` lives on the wire. Each callable reads ``api.py`` when
+    called (write ``lambda: api.NAME``), so per-brand ``api:`` overrides apply."""
+
+    collection: Callable[[], str]
+    """The collection path: listed, and POSTed to for a create."""
+    page_size: Callable[[], tuple[int, str]]
+    """``(page size, its query parameter)`` of the listing."""
+    id_field: Callable[[], str]
+    """Where an object (a row or a write's answer) holds its server id."""
+    detail: Callable[[str, int | str], str]
+    """The path of one object from a collection path and an id (update and delete)."""
+    create: WriteVerb | None = "POST"
+    """The create verb; ``None``: objects of the kind cannot be created (``can_create``)."""
+    update: WriteVerb | None = "PATCH"
+    """The update verb, sent with the changed top-level fields only."""
+    delete: bool = True
+    """Whether objects may be DELETEd (``can_delete``)."""
+    create_at: Callable[[], str] | None = None
+    """A create path other than ``collection`` (webhooks: the whisperer endpoint)."""
+    delete_at: Callable[[], str] | None = None
+    """A collection other than ``collection`` whose detail path a DELETE goes to."""
+
+
+class RestResource(Resource[S]):
+    """A kind that is one REST collection: declare :attr:`endpoint` (and the usual ``kind``,
+    ``spec_model``, ``key_fields``); override :meth:`body`, :meth:`spec_data` or
+    :meth:`server_fields` where the wire differs from the Spec."""
+
+    endpoint: ClassVar[Endpoint]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        endpoint = cls.__dict__.get("endpoint")
+        if isinstance(endpoint, Endpoint):  # the verbs say what the plan may do
+            cls.can_create = endpoint.create is not None
+            cls.can_delete = endpoint.delete
+
+    # --- wire mapping hooks --------------------------------------------------------------------
+    def wire(self) -> tuple[str, ...]:
+        """The wire fields a body and a row hold (default: every Spec field)."""
+        return wire_fields(self.spec_model)
+
+    def body(self, spec: S, fields: Iterable[str]) -> dict[str, Any]:
+        """The request body for ``fields`` of ``spec``: their JSON dump under their wire names."""
+        include = set(fields) & set(self.spec_model.model_fields)
+        return spec.model_dump(mode="json", by_alias=True, include=include)
+
+    def spec_data(self, row: Mapping[str, Any], ctx: ReadContext) -> dict[str, Any]:
+        """The Spec's input from a live row (default: the wire fields the row has; a null
+        reads as the field's default, as the API shows an unset value)."""
+        return {k: row[k] for k in self.wire() if row.get(k) is not None}
+
+    def server_fields(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Server-owned values kept beside the spec (``Remote.server``), not compared."""
+        return {}
+
+    def to_remote(self, row: Mapping[str, Any], ctx: ReadContext) -> Remote[S]:
+        """A live row as a :class:`Remote`, its spec validated in the read context."""
+        obj_id = row[self.endpoint.id_field()]
+        data = self.spec_data(row, ctx)
+        spec = cast(S, read_spec(self.spec_model, data, kind=self.kind, ident=obj_id))
+        return Remote(obj_id, spec, fingerprint_of(row), self.server_fields(row))
+
+    def holds_object(self, answer: Any) -> bool:
+        """Whether a write's answer describes the object (a JSON object with its id)."""
+        return isinstance(answer, Mapping) and answer.get(self.endpoint.id_field()) not in (
+            None,
+            "",
+        )
+
+    # --- operations ----------------------------------------------------------------------------
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[S]]:
+        """Every object of the collection, in one bulk listing."""
+        size, param = self.endpoint.page_size()
+        rows = await client.list_all(
+            self.endpoint.collection(), page_size=size, page_size_param=param
+        )
+        return [self.to_remote(row, ctx) for row in rows]
+
+    async def create(self, client: WriteClient, spec: S, ctx: WriteContext) -> Remote[S]:
+        """Send every field with the create verb; the object as the answer (or one lookup)
+        describes it."""
+        verb, at = self.endpoint.create, self.endpoint.create_at or self.endpoint.collection
+        if verb is None:
+            raise NotImplementedError(f"{self.kind} cannot be created through the API")
+        answer = await _send(client, verb, at(), self.body(spec, self.spec_model.model_fields))
+        return await self.created(client, spec, ctx, answer, lambda row: self.to_remote(row, ctx))
+
+    async def update(
+        self,
+        client: WriteClient,
+        current: Remote[S],
+        spec: S,
+        changed: frozenset[str],
+        ctx: WriteContext,
+    ) -> Remote[S]:
+        """Send the ``changed`` top-level fields with the update verb. An answer that does not
+        describe the object (200 with an empty body) gives ``spec`` as written."""
+        verb = self.endpoint.update
+        if verb is None:
+            raise NotImplementedError(f"{self.kind} cannot be updated through the API")
+        path = self.endpoint.detail(self.endpoint.collection(), current.id)
+        answer = await _send(client, verb, path, self.body(spec, changed))
+        if not self.holds_object(answer):
+            return Remote(current.id, spec, WRITTEN)
+        return self.to_remote(answer, ctx)
+
+    async def delete(self, client: WriteClient, current: Remote[S], ctx: WriteContext) -> None:
+        """DELETE the object."""
+        if not self.endpoint.delete:
+            raise NotImplementedError(f"{self.kind} cannot be deleted through the API")
+        at = self.endpoint.delete_at or self.endpoint.collection
+        await client.delete(self.endpoint.detail(at(), current.id))
+
+
+async def _send(client: WriteClient, verb: WriteVerb, path: str, body: dict[str, Any]) -> Any:
+    if verb == "POST":
+        return await client.post(path, body)
+    if verb == "PUT":
+        return await client.put(path, body)
+    return await client.patch(path, body)
