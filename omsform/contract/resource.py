@@ -118,7 +118,7 @@ class Resource(Generic[S]):
 
     # --- identity -------------------------------------------------------------------------
     @classmethod
-    def key(cls, spec: Spec) -> str:
+    def key(cls, spec: S) -> str:
         """The natural key of ``spec`` as one string."""
         return "|".join(str(getattr(spec, f)) for f in cls.key_fields)
 
@@ -129,7 +129,7 @@ class Resource(Generic[S]):
         return ()
 
     @classmethod
-    def comes_after(cls, spec: Spec) -> Iterable[str]:
+    def comes_after(cls, spec: S) -> Iterable[str]:
         """Addresses this object must follow *when the brand declares them* (a channel follows
         ``oms_setup_step.channels``); unlike :meth:`references`, nothing here must exist. Finer
         than ``depends_on_kinds``: ``apply --target`` then pulls in only these objects."""
@@ -149,7 +149,7 @@ class Resource(Generic[S]):
         return []
 
     @classmethod
-    def decide(cls, desired: Spec | None, current: Remote[Any] | None) -> Action | None:
+    def decide(cls, desired: S | None, current: Remote[S] | None) -> Action | None:
         """The action for one pair, or ``None`` when the default rules apply."""
         return None
 
@@ -160,7 +160,7 @@ class Resource(Generic[S]):
         return []
 
     @classmethod
-    def expected_from(cls, desired: Spec) -> ExpectedFrom | None:
+    def expected_from(cls, desired: S) -> ExpectedFrom | None:
         """For a kind that cannot be created: where a missing declared object comes from.
 
         When ``address`` is declared and planned to *run*, the missing object is planned as a
@@ -171,7 +171,7 @@ class Resource(Generic[S]):
         return None
 
     @classmethod
-    def protected_remote(cls, current: Remote[Any]) -> str:
+    def protected_remote(cls, current: Remote[S]) -> str:
         """Why this remote object must never be deleted (``""`` when it may be)."""
         return ""
 

@@ -31,8 +31,9 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator, model_validator
 
-from omsform.contract.resource import ExpectedFrom, ReadContext, Resource, WriteContext
-from omsform.contract.spec import Remote, Spec, fingerprint_of
+from omsform.contract.resource import ExpectedFrom, ReadContext, WriteContext
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Remote, Spec
 from omsform.errors import ProviderError
 from omsform.http.client import ApiClient, WriteClient
 from omsform.plan.openmaps import with_live
@@ -92,20 +93,25 @@ def omnitron_key(omnitron_id: int) -> str:
     return f"omnitron_id={omnitron_id}"
 
 
-class OmsChannel(Resource[ChannelSpec]):
+class OmsChannel(RestResource[ChannelSpec]):
     """Sales channels: read, and updated in place; never created or deleted."""
 
     kind: ClassVar[str] = "oms_channel"
     spec_model: ClassVar[type[Spec]] = ChannelSpec
     key_fields: ClassVar[tuple[str, ...]] = ("name",)
-    can_create: ClassVar[bool] = False
-    can_delete: ClassVar[bool] = False
     open_maps: ClassVar[tuple[str, ...]] = (api.CHANNEL_CONFIGURATION,)
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.CHANNELS,
+        page_size=lambda: (api.PAGE_SIZE, api.CHANNELS_PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=api.detail,
+        create=None,
+        delete=False,
+    )
 
     @classmethod
-    def key(cls, spec: Spec) -> str:
+    def key(cls, spec: ChannelSpec) -> str:
         """``name``, or ``omnitron_id=<id>`` for a channel declared by its Omnitron id."""
-        assert isinstance(spec, ChannelSpec)
         if spec.omnitron_id is not None:
             return omnitron_key(spec.omnitron_id)
         return spec.name or ""
@@ -141,24 +147,29 @@ class OmsChannel(Resource[ChannelSpec]):
         """Every channel, each in the key form the brand declares it by; listed after the
         channels step's reads (when declared), so a copy finishing mid-plan is seen."""
         await read_before(ctx, api.CHANNELS_STEP)
-        rows = await client.list_all(
-            api.CHANNELS, page_size=api.PAGE_SIZE, page_size_param=api.CHANNELS_PAGE_SIZE_PARAM
-        )
-        by_id = ctx.declared_keys(self.kind)
-        return [_remote(row, by_id) for row in rows]
+        return await super().list(client, ctx)
 
-    async def update(
-        self,
-        client: WriteClient,
-        current: Remote[ChannelSpec],
-        spec: ChannelSpec,
-        changed: frozenset[str],
-        ctx: WriteContext,
-    ) -> Remote[ChannelSpec]:
-        """PATCH the changed managed fields."""
-        body = _body(spec, changed)
-        row = await client.patch(api.detail(api.CHANNELS, current.id), body)
-        return _remote(row, ctx.declared_keys(self.kind))
+    def spec_data(self, row: Mapping[str, Any], ctx: ReadContext) -> dict[str, Any]:
+        """The identity in the form the brand declares the channel by, and the managed fields."""
+        omnitron_id = row.get(api.CHANNEL_OMNITRON_ID)
+        by_id = omnitron_id is not None and omnitron_key(omnitron_id) in ctx.declared_keys(
+            self.kind
+        )
+        return {
+            api.CHANNEL_NAME: None if by_id else (row.get(api.CHANNEL_NAME) or ""),
+            api.CHANNEL_OMNITRON_ID: omnitron_id if by_id else None,
+            api.CHANNEL_IS_ACTIVE: row.get(api.CHANNEL_IS_ACTIVE, True),
+            api.CHANNEL_CONFIGURATION: row.get(api.CHANNEL_CONFIGURATION),
+        }
+
+    def server_fields(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The live name, Omnitron id and type (whatever form the key takes)."""
+        names = (api.CHANNEL_NAME, api.CHANNEL_OMNITRON_ID, api.CHANNEL_TYPE)
+        return {name: row.get(name) for name in names}
+
+    def body(self, spec: ChannelSpec, fields: Iterable[str]) -> dict[str, Any]:
+        """Only the managed fields are ever sent (the identity comes from Omnitron)."""
+        return super().body(spec, set(fields) & set(MANAGED))
 
     async def create(
         self, client: WriteClient, spec: ChannelSpec, ctx: WriteContext
@@ -180,24 +191,3 @@ class OmsChannel(Resource[ChannelSpec]):
         if not differ:
             return found
         return await self.update(client, found, spec, differ, ctx)
-
-
-def _body(spec: ChannelSpec, fields: frozenset[str]) -> dict[str, Any]:
-    return spec.model_dump(mode="json", include={f for f in MANAGED if f in fields})
-
-
-def _remote(row: Mapping[str, Any], declared: frozenset[str]) -> Remote[ChannelSpec]:
-    omnitron_id = row.get(api.CHANNEL_OMNITRON_ID)
-    by_id = omnitron_id is not None and omnitron_key(omnitron_id) in declared
-    spec = ChannelSpec(
-        name=None if by_id else (row.get(api.CHANNEL_NAME) or ""),
-        omnitron_id=omnitron_id if by_id else None,
-        is_active=row.get(api.CHANNEL_IS_ACTIVE, True),
-        configuration=row.get(api.CHANNEL_CONFIGURATION) or {},
-    )
-    server = {
-        api.CHANNEL_NAME: row.get(api.CHANNEL_NAME),
-        api.CHANNEL_OMNITRON_ID: omnitron_id,
-        api.CHANNEL_TYPE: row.get(api.CHANNEL_TYPE),
-    }
-    return Remote(id=row[api.ID], spec=spec, fingerprint=fingerprint_of(row), server=server)

@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
+from omsform.contract.rest import read_spec
 from omsform.contract.spec import Remote, Spec
 from omsform.errors import ProviderError
 from omsform.http.client import ApiClient, WriteClient, gather_all
@@ -80,14 +81,15 @@ class OmsSetupStep(Resource[SetupStepSpec]):
     can_delete: ClassVar[bool] = False
 
     @classmethod
-    def comes_after(cls, spec: Spec) -> Iterable[str]:
+    def comes_after(cls, spec: SetupStepSpec) -> Iterable[str]:
         """Every step before this one in the guide's order (ordering edges when declared)."""
-        assert isinstance(spec, SetupStepSpec)
         earlier = GUIDE_ORDER[: GUIDE_ORDER.index(spec.step)]
         return tuple(f"{KIND}.{step}" for step in earlier)
 
     @classmethod
-    def decide(cls, desired: Spec | None, current: Remote[Any] | None) -> Action | None:
+    def decide(
+        cls, desired: SetupStepSpec | None, current: Remote[SetupStepSpec] | None
+    ) -> Action | None:
         """Run when the OMS says the copy is required; nothing otherwise."""
         if desired is None or current is None:
             return None
@@ -182,7 +184,7 @@ async def _status(client: ApiClient, base: str) -> str:
 
 
 def _remote(step: str, required: bool, job: str) -> Remote[SetupStepSpec]:
-    spec = SetupStepSpec.model_construct(step=step)
+    spec = read_spec(SetupStepSpec, dict(step=step), kind=KIND, ident=step)
     server = {REQUIRED: required, JOB: job}
     return Remote(id=step, spec=spec, fingerprint=f"is_required={required}", server=server)
 

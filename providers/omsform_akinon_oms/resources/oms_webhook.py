@@ -14,20 +14,19 @@ map). ``additional_headers`` is not open: its values are write-only, read back m
 
 Field names [D] except ``callback``, ``config`` and ``is_active`` [I]; in
 ``retry_countdown_config`` the key ``type`` is [D], the others [P]. The Spec's field names are
-the wire names (``api.WEBHOOK_FIELDS``, ``api.RETRY_COUNTDOWN_FIELDS``).
+the wire names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Desired, Spec, reading
 from omsform.errors import Problem
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
 
@@ -133,12 +132,14 @@ class WebhookSpec(Spec):
 
     @field_validator("additional_headers", mode="before")
     @classmethod
-    def _headers(cls, value: Any) -> Any:
-        """A mapping (as users and the API write it) or ``{name, value}`` pairs, sorted."""
+    def _headers(cls, value: Any, info: ValidationInfo) -> Any:
+        """A mapping (as users and the API write it) or ``{name, value}`` pairs, sorted; read
+        from the API, the (masked) values are dropped: only the names can be compared."""
         if value is None:
             return ()
         if isinstance(value, Mapping):
-            value = [{"name": k, "value": v} for k, v in value.items()]
+            read = reading(info)
+            value = [{"name": k, "value": None if read else v} for k, v in value.items()]
         if not isinstance(value, list | tuple):
             return value  # the model reports the wrong type
         names = [_header_name(h) for h in value]
@@ -152,84 +153,38 @@ def _header_name(header: Any) -> str:
     return str(name)
 
 
-FIELDS = api.WEBHOOK_FIELDS
-HEADERS, RETRY, SECRET = api.WEBHOOK_ADDITIONAL_HEADERS, api.WEBHOOK_RETRY, api.WEBHOOK_SECRET_KEY
-
-
-class OmsWebhook(Resource[WebhookSpec]):
-    """Webhook subscriptions."""
+class OmsWebhook(RestResource[WebhookSpec]):
+    """Webhook subscriptions: created and deleted on the documented whisperer endpoint, listed
+    and updated on the proposed ``oms_hooks`` one."""
 
     kind: ClassVar[str] = "oms_webhook"
     spec_model: ClassVar[type[Spec]] = WebhookSpec
     key_fields: ClassVar[tuple[str, ...]] = ("event_type", "target_url")
     write_only: ClassVar[tuple[str, ...]] = ("secret_key", "additional_headers[].value")
     open_maps: ClassVar[tuple[str, ...]] = (api.WEBHOOK_CONFIG,)
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.OMS_HOOKS,
+        page_size=lambda: (api.PAGE_SIZE, api.OMS_HOOKS_PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=api.detail,
+        create_at=lambda: api.WHISPERER_HOOKS,
+        delete_at=lambda: api.WHISPERER_HOOKS,
+    )
 
     @classmethod
     def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
         """Warn about event types outside the documented list (the list is not closed)."""
         return undocumented(desired, api.WEBHOOK_EVENT_TYPE, api.WEBHOOK_EVENT_TYPES, "event type")
 
-    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[WebhookSpec]]:
-        """Every subscription."""
-        rows = await client.list_all(
-            api.OMS_HOOKS, page_size=api.PAGE_SIZE, page_size_param=api.OMS_HOOKS_PAGE_SIZE_PARAM
-        )
-        return [_remote(row) for row in rows]
-
-    async def create(
-        self, client: WriteClient, spec: WebhookSpec, ctx: WriteContext
-    ) -> Remote[WebhookSpec]:
-        """POST the whole subscription to the documented whisperer endpoint."""
-        answer = await client.post(api.WHISPERER_HOOKS, _body(spec, FIELDS))
-        return await self.created(client, spec, ctx, answer, _remote)
-
-    async def update(
-        self,
-        client: WriteClient,
-        current: Remote[WebhookSpec],
-        spec: WebhookSpec,
-        changed: frozenset[str],
-        ctx: WriteContext,
-    ) -> Remote[WebhookSpec]:
-        """PATCH the changed fields on the proposed ``oms_hooks`` path."""
-        path = api.detail(api.OMS_HOOKS, current.id)
-        return _remote(await client.patch(path, _body(spec, changed)))
-
-    async def delete(
-        self, client: WriteClient, current: Remote[WebhookSpec], ctx: WriteContext
-    ) -> None:
-        """DELETE through the documented whisperer endpoint."""
-        await client.delete(api.detail(api.WHISPERER_HOOKS, current.id))
-
-
-def _body(spec: WebhookSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for field in fields:
-        if field == HEADERS:
-            body[field] = {h.name: h.value for h in spec.additional_headers}
-        elif field == RETRY:
-            retry = spec.retry_countdown_config
-            body[field] = None if retry is None else retry.model_dump(exclude_none=True)
-        else:
-            body[field] = getattr(spec, field)
-    return body
-
-
-def _remote(obj: Mapping[str, Any]) -> Remote[WebhookSpec]:
-    headers = obj.get(HEADERS) or {}
-    retry = obj.get(RETRY)
-    data: dict[str, Any] = {
-        **{k: obj.get(k) for k in FIELDS},
-        SECRET: obj.get(SECRET) or None,  # write-only: the mask says whether one is set
-        HEADERS: tuple(Header.model_construct(name=name, value=None) for name in sorted(headers)),
-        RETRY: None
-        if retry is None
-        else RetryCountdown.model_construct(
-            **{k: retry.get(k) for k in api.RETRY_COUNTDOWN_FIELDS}
-        ),
-        api.WEBHOOK_CONFIG: obj.get(api.WEBHOOK_CONFIG) or {},
-    }
-    # model_construct: what the server holds is shown as it is, even where YAML rules would refuse
-    spec = WebhookSpec.model_construct(**data)
-    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj))
+    def body(self, spec: WebhookSpec, fields: Iterable[str]) -> dict[str, Any]:
+        """The Spec's dump, with the headers as the name → value mapping the API takes and the
+        retry timing without its unset keys."""
+        body = super().body(spec, fields)
+        if api.WEBHOOK_ADDITIONAL_HEADERS in body:
+            headers = spec.additional_headers
+            body[api.WEBHOOK_ADDITIONAL_HEADERS] = {h.name: h.value for h in headers}
+        if body.get(api.WEBHOOK_RETRY) is not None:
+            body[api.WEBHOOK_RETRY] = {
+                k: v for k, v in body[api.WEBHOOK_RETRY].items() if v is not None
+            }
+        return body
