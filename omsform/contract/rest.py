@@ -95,6 +95,14 @@ class Endpoint:
     """A create path other than ``collection`` (webhooks: the whisperer endpoint)."""
     delete_at: Callable[[], str] | None = None
     """A collection other than ``collection`` whose detail path a DELETE goes to."""
+    renames: Callable[[], Mapping[str, str]] | None = None
+    """Spec field → wire name, where they differ (``lambda: dict(value=api.SETTING_VALUE)``)."""
+
+    def wire_names(self, model: type[BaseModel]) -> dict[str, str]:
+        """Spec field → wire name for every field of ``model``."""
+        renamed = self.renames() if self.renames else {}
+        fields = model.model_fields.items()
+        return {name: renamed.get(name, f.alias or name) for name, f in fields}
 
 
 class RestResource(Resource[S]):
@@ -112,19 +120,17 @@ class RestResource(Resource[S]):
             cls.can_delete = endpoint.delete
 
     # --- wire mapping hooks --------------------------------------------------------------------
-    def wire(self) -> tuple[str, ...]:
-        """The wire fields a body and a row hold (default: every Spec field)."""
-        return wire_fields(self.spec_model)
-
     def body(self, spec: S, fields: Iterable[str]) -> dict[str, Any]:
         """The request body for ``fields`` of ``spec``: their JSON dump under their wire names."""
-        include = set(fields) & set(self.spec_model.model_fields)
-        return spec.model_dump(mode="json", by_alias=True, include=include)
+        wire = self.endpoint.wire_names(self.spec_model)
+        dumped = spec.model_dump(mode="json", include=set(fields) & set(wire))
+        return {wire[name]: value for name, value in dumped.items()}
 
     def spec_data(self, row: Mapping[str, Any], ctx: ReadContext) -> dict[str, Any]:
-        """The Spec's input from a live row (default: the wire fields the row has; a null
-        reads as the field's default, as the API shows an unset value)."""
-        return {k: row[k] for k in self.wire() if row.get(k) is not None}
+        """The Spec's input from a live row: each field's wire value (a null reads as the
+        field's default, as the API shows an unset value)."""
+        wire = self.endpoint.wire_names(self.spec_model).items()
+        return {name: row[w] for name, w in wire if row.get(w) is not None}
 
     def server_fields(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """Server-owned values kept beside the spec (``Remote.server``), not compared."""

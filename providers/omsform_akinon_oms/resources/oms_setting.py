@@ -23,10 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Desired, Spec, reading
 from omsform.errors import Location, Problem
-from omsform.http.client import ApiClient, WriteClient
 from omsform.lang.suggest import did_you_mean
 from omsform_akinon_oms import api
 
@@ -148,6 +147,8 @@ class SettingSpec(Spec):
     @classmethod
     def _typed_value(cls, value: Any, info: ValidationInfo) -> Any:
         # a field validator (not a model one), so a bad nested value is reported at its path
+        if reading(info):  # a live value may not pass the typed check (masked secrets)
+            return value
         key = info.data.get("key")
         model = VALUE_MODELS.get(str(key))
         if model is not None and value is not None:
@@ -183,8 +184,9 @@ def _extras(obj: Any, path: str) -> Iterator[tuple[str, str]]:
         yield from _extras(getattr(obj, name), f"{path}.{name}")
 
 
-class OmsSetting(Resource[SettingSpec]):
-    """Application settings (upsert by key; never deleted)."""
+class OmsSetting(RestResource[SettingSpec]):
+    """Application settings (upsert by key; never deleted). A PATCH answers 200 with an empty
+    body, so an update gives the spec as written."""
 
     kind: ClassVar[str] = "oms_setting"
     spec_model: ClassVar[type[Spec]] = SettingSpec
@@ -196,7 +198,14 @@ class OmsSetting(Resource[SettingSpec]):
         "value.api_key",
         "value.conf.api_key",
     )
-    can_delete: ClassVar[bool] = False
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.SETTINGS,
+        page_size=lambda: (api.PAGE_SIZE, api.SETTINGS_PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=api.detail,
+        delete=False,
+        renames=lambda: dict(key=api.SETTING_KEY, value=api.SETTING_VALUE),
+    )
 
     @classmethod
     def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
@@ -223,38 +232,3 @@ class OmsSetting(Resource[SettingSpec]):
             for address, d in desired.items()
             if d.spec.key not in KNOWN_KEYS
         ]
-
-    @staticmethod
-    def _remote(obj: Mapping[str, Any]) -> Remote[SettingSpec]:
-        # model_construct: a live value may not pass the typed check (masked secrets)
-        spec = SettingSpec.model_construct(
-            key=obj[api.SETTING_KEY], value=obj.get(api.SETTING_VALUE)
-        )
-        return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj))
-
-    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SettingSpec]]:
-        """Every setting (the ``key`` filter is a substring match, so list them all)."""
-        rows = await client.list_all(
-            api.SETTINGS, page_size=api.PAGE_SIZE, page_size_param=api.SETTINGS_PAGE_SIZE_PARAM
-        )
-        return [self._remote(row) for row in rows]
-
-    async def create(
-        self, client: WriteClient, spec: SettingSpec, ctx: WriteContext
-    ) -> Remote[SettingSpec]:
-        """POST ``{key, json_value}``."""
-        body = {api.SETTING_KEY: spec.key, api.SETTING_VALUE: spec.value}
-        answer = await client.post(api.SETTINGS, body)
-        return await self.created(client, spec, ctx, answer, self._remote)
-
-    async def update(
-        self,
-        client: WriteClient,
-        current: Remote[SettingSpec],
-        spec: SettingSpec,
-        changed: frozenset[str],
-        ctx: WriteContext,
-    ) -> Remote[SettingSpec]:
-        """PATCH ``{json_value}``; the API answers 200 with an empty body."""
-        await client.patch(api.detail(api.SETTINGS, current.id), {api.SETTING_VALUE: spec.value})
-        return Remote(id=current.id, spec=spec, fingerprint="written")
