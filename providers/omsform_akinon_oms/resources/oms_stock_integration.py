@@ -13,7 +13,9 @@ Fields: ``url`` (the brand's stock service), ``stock_engine_type`` (one of
   call. There is no delete.
 
 Paths and field names [B], the read and the engine list's ``{value, label}`` shape [P]; the
-Spec's field names are the wire names (``api.STOCK_INTEGRATION_FIELDS``).
+Spec's field names are the wire names (:func:`~omsform.contract.rest.wire_fields`). Not a
+:class:`~omsform.contract.rest.RestResource`: one object read by a GET, configured whole by one
+POST.
 """
 
 from __future__ import annotations
@@ -22,16 +24,16 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
+from omsform.contract.rest import read_spec, wire_fields
+from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of, reading
 from omsform.errors import PlanError
 from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 
 KEY = "default"
-FIELDS = api.STOCK_INTEGRATION_FIELDS
 
 
 class StockIntegrationSpec(Spec):
@@ -61,8 +63,10 @@ class StockIntegrationSpec(Spec):
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
         parts = urlsplit(value)
+        if reading(info):  # YAML rule: a live value is shown as the server holds it
+            return value
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http:// or https:// URL of the stock service")
         return value
@@ -74,10 +78,15 @@ class StockIntegrationSpec(Spec):
         return None if value == "" else value
 
     @model_validator(mode="after")
-    def _credentials_together(self) -> StockIntegrationSpec:
+    def _credentials_together(self, info: ValidationInfo) -> StockIntegrationSpec:
+        if reading(info):  # the password may read back null while a username is set
+            return self
         if (self.username is None) != (self.password is None):
             raise ValueError("give `username` and `password` together, or neither")
         return self
+
+
+FIELDS = wire_fields(StockIntegrationSpec)
 
 
 class OmsStockIntegration(Resource[StockIntegrationSpec]):
@@ -90,7 +99,7 @@ class OmsStockIntegration(Resource[StockIntegrationSpec]):
     can_delete: ClassVar[bool] = False
 
     @classmethod
-    def key(cls, spec: Spec) -> str:
+    def key(cls, spec: StockIntegrationSpec) -> str:
         """Always ``default``: there is one integration."""
         return KEY
 
@@ -103,14 +112,10 @@ class OmsStockIntegration(Resource[StockIntegrationSpec]):
         row = await client.get(api.STOCK_INTEGRATION_CURRENT)
         if not isinstance(row, dict) or not row.get(api.STOCK_INTEGRATION_URL):
             return []
-        spec = StockIntegrationSpec.model_construct(
-            url=row[api.STOCK_INTEGRATION_URL],
-            stock_engine_type=row.get(api.STOCK_INTEGRATION_ENGINE),
-            username=row.get(api.STOCK_INTEGRATION_USERNAME) or None,
-            # masked or null, as for settings: never compared (write-only), and `omsform
-            # import` turns a masked one into a ${secret.…} reference
-            password=row.get(api.STOCK_INTEGRATION_PASSWORD) or None,
-        )
+        # the password masked or null, as for settings: never compared (write-only), and
+        # `omsform import` turns a masked one into a ${secret.…} reference
+        data = {k: row[k] for k in FIELDS if row.get(k) is not None}
+        spec = read_spec(StockIntegrationSpec, data, kind=self.kind, ident=KEY)
         return [Remote(id=KEY, spec=spec, fingerprint=fingerprint_of(row))]
 
     async def create(
