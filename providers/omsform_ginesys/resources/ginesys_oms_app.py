@@ -30,15 +30,16 @@ it enables an app only after both connection tests passed):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import Remote, Spec, fingerprint_of
+from omsform.contract.resource import ReadContext, WriteContext
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Remote, Spec
 from omsform.errors import IncompleteChangeError, ProviderError
-from omsform.http.client import ApiClient, WriteClient
+from omsform.http.client import WriteClient
 from omsform_ginesys import api
 
 
@@ -96,7 +97,7 @@ class GinesysAppSpec(Spec):
 IMMUTABLE_FIELDS = tuple(f for f in GinesysAppSpec.model_fields if f != "enabled")
 
 
-class GinesysOmsApp(Resource[GinesysAppSpec]):
+class GinesysOmsApp(RestResource[GinesysAppSpec]):
     """Connected OMS apps: created once, then only enabled or disabled."""
 
     kind: ClassVar[str] = "ginesys_oms_app"
@@ -109,26 +110,38 @@ class GinesysOmsApp(Resource[GinesysAppSpec]):
         "support to reset it"
     )
     write_only: ClassVar[tuple[str, ...]] = ("webhook_secret", "encryption_key", "api_key")
-    can_delete: ClassVar[bool] = False
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.APPS,
+        page_size=lambda: (api.PAGE_SIZE, api.PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=lambda _, app_id: api.app(app_id),
+        update=None,  # only enable/disable actions (see update)
+        delete=False,
+    )
 
-    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[GinesysAppSpec]]:
-        """Every app (one bulk listing)."""
-        rows = await client.list_all(
-            api.APPS, page_size=api.PAGE_SIZE, page_size_param=api.PAGE_SIZE_PARAM
-        )
-        return [_remote(row) for row in rows]
+    def body(self, spec: GinesysAppSpec, fields: Iterable[str]) -> dict[str, Any]:
+        """The create body (the app is created whole)."""
+        return _body(spec)
+
+    def spec_data(self, row: Mapping[str, Any], ctx: ReadContext) -> dict[str, Any]:
+        """An app as read: secrets as the API masks them (set or not is what plan can know),
+        status as ``enabled``."""
+        return _spec_data(row)
+
+    def server_fields(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The live status and the last connection tests."""
+        return {api.STATUS: row.get(api.STATUS), api.LAST_TESTS: row.get(api.LAST_TESTS)}
 
     async def create(
         self, client: WriteClient, spec: GinesysAppSpec, ctx: WriteContext
     ) -> Remote[GinesysAppSpec]:
         """Create the app; with ``enabled: true`` also test both connections and enable it."""
-        answer = await client.post(api.APPS, _body(spec))
-        made = await self.created(client, spec, ctx, answer, _remote)
+        made = await super().create(client, spec, ctx)
         if not spec.enabled:
             return made
         await ctx.step("created", made.id)  # journaled: a kill from here on never creates again
         try:
-            return await _test_and_enable(client, made.id, ctx)
+            return await self._test_and_enable(client, made.id, ctx)
         except ProviderError as exc:
             # the app exists whatever happened next: apply records it and reports the failure
             raise IncompleteChangeError(
@@ -150,26 +163,25 @@ class GinesysOmsApp(Resource[GinesysAppSpec]):
                 f"{', '.join(fixed)} cannot change after creation: {self.manual_instruction}"
             )
         if spec.enabled:
-            return await _test_and_enable(client, current.id, ctx)
-        return _remote(await client.post(api.app_action(current.id, api.DISABLE)))
+            return await self._test_and_enable(client, current.id, ctx)
+        return self.to_remote(await client.post(api.app_action(current.id, api.DISABLE)), ctx)
 
-
-async def _test_and_enable(
-    client: WriteClient, app_id: int | str, ctx: WriteContext
-) -> Remote[GinesysAppSpec]:
-    """Run both connection tests; enable when both passed, else fail naming each failed one."""
-    failed = []
-    for target in api.TEST_TARGETS:
-        result = await client.post(api.app_action(app_id, api.TEST), {api.TEST_TARGET: target})
-        if not (isinstance(result, Mapping) and result.get(api.TEST_OK) is True):
-            failed.append(_failure(target, result))
-    if failed:
-        raise ProviderError(
-            "; ".join(failed) + ". The app stays not enabled: fix the connection, then plan and "
-            "apply again (the plan shows enabled false → true, which tests again)"
-        )
-    await ctx.step("tested")
-    return _remote(await client.post(api.app_action(app_id, api.ENABLE)))
+    async def _test_and_enable(
+        self, client: WriteClient, app_id: int | str, ctx: WriteContext
+    ) -> Remote[GinesysAppSpec]:
+        """Run both connection tests; enable when both passed, else fail naming each failed one."""
+        failed = []
+        for target in api.TEST_TARGETS:
+            result = await client.post(api.app_action(app_id, api.TEST), {api.TEST_TARGET: target})
+            if not (isinstance(result, Mapping) and result.get(api.TEST_OK) is True):
+                failed.append(_failure(target, result))
+        if failed:
+            raise ProviderError(
+                "; ".join(failed) + ". The app stays not enabled: fix the connection, then plan "
+                "and apply again (the plan shows enabled false → true, which tests again)"
+            )
+        await ctx.step("tested")
+        return self.to_remote(await client.post(api.app_action(app_id, api.ENABLE)), ctx)
 
 
 def _failure(target: str, result: Any) -> str:
@@ -195,14 +207,13 @@ def _body(spec: GinesysAppSpec) -> dict[str, Any]:
     }
 
 
-def _remote(obj: Mapping[str, Any]) -> Remote[GinesysAppSpec]:
-    """An app as read: secrets as the API masks them (set or not is what plan can know), status
-    as ``enabled``."""
+def _spec_data(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The Spec's input from a live app: its nested wire objects flattened onto the YAML fields
+    (masked secrets kept as shown: write-only, never compared)."""
     webhook = obj.get(api.WEBHOOK) or {}
     ginesys = obj.get(api.GINESYS_API) or {}
-    # model_construct: write-only values are absent on read, which the model would refuse
-    spec = GinesysAppSpec.model_construct(
-        organization_unit=obj[api.ORGANIZATION_UNIT],
+    data = dict(
+        organization_unit=obj.get(api.ORGANIZATION_UNIT),
         app_name=obj.get(api.APP_NAME),
         webhook_url=webhook.get(api.WEBHOOK_URL),
         webhook_secret=webhook.get(api.WEBHOOK_SECRET) or None,
@@ -211,5 +222,4 @@ def _remote(obj: Mapping[str, Any]) -> Remote[GinesysAppSpec]:
         api_key=ginesys.get(api.GINESYS_API_KEY) or None,
         enabled=obj.get(api.STATUS) == api.STATUS_ENABLED,
     )
-    server = {api.STATUS: obj.get(api.STATUS), api.LAST_TESTS: obj.get(api.LAST_TESTS)}
-    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj), server=server)
+    return {k: v for k, v in data.items() if v is not None}
