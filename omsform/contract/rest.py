@@ -55,16 +55,24 @@ def wire_fields(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(f.alias or name for name, f in model.model_fields.items())
 
 
-def read_spec(model: type[S], data: Mapping[str, Any], *, kind: str, ident: object) -> S:
+def read_spec(
+    model: type[S], data: Mapping[str, Any], *, kind: str, ident: object, keys: Iterable[str] = ()
+) -> S:
     """``model`` validated from a live object's ``data`` in the read context, so every
     normalisation of the YAML applies; a failure is a :class:`ProviderError` naming ``kind``,
     the object (``ident``: its key or id) and each bad field, never the values (they may be
-    secrets)."""
+    secrets). A live object whose natural-key fields (``keys``) are missing, null or empty is
+    kept as read when nothing else is wrong: the plan reports it by id or leaves it out
+    (:func:`omsform.plan.index.key_gaps`), which it cannot do once reading has failed."""
     try:
         return model.model_validate(dict(data), context=READ)
     except ValidationError as exc:
+        blank = {k for k in keys if data.get(k) in (None, "")}
+        errors = [e for e in exc.errors() if not (e["loc"] and e["loc"][0] in blank)]
+        if blank and not errors:
+            return model.model_construct(**dict(data))
         fields = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(object)'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or '(object)'}: {e['msg']}" for e in errors
         )
         raise ProviderError(
             f"{kind} '{ident}': the object in the remote system does not fit omsform's model "
@@ -140,7 +148,8 @@ class RestResource(Resource[S]):
         """A live row as a :class:`Remote`, its spec validated in the read context."""
         obj_id = row[self.endpoint.id_field()]
         data = self.spec_data(row, ctx)
-        spec = cast(S, read_spec(self.spec_model, data, kind=self.kind, ident=obj_id))
+        found = read_spec(self.spec_model, data, kind=self.kind, ident=obj_id, keys=self.key_fields)
+        spec = cast(S, found)
         return Remote(obj_id, spec, fingerprint_of(row), self.server_fields(row))
 
     def holds_object(self, answer: Any) -> bool:

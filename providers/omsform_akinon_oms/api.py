@@ -11,11 +11,10 @@ entries can be: those the kinds read at call time); ``omsform doctor`` finds whi
 
 Conventions. A constant whose value is a lower-case name (or a tuple of them) is a wire field
 or query parameter name, except ``CHANNELS_STEP`` (a setup step). Paths end in ``/``. Enum
-values are written as the API sends them. Where a kind sends its Spec as a model dump, its
-``*_FIELDS`` tuple lists the wire names and says so: the Spec's field names ARE these names, the
-kind reads and writes exactly these, and the guard test checks the Spec has the same fields. A
-deployment that renames one of those must also map it in the kind (the guard test fails until
-it does).
+values are written as the API sends them. Where a kind sends its Spec as a model dump, the
+Spec's field names ARE the wire names (a comment here says so, and the kind derives its field
+list with :func:`omsform.contract.rest.wire_fields`); a deployment that renames one maps it in
+the kind (``Endpoint.renames``) or gives the Spec field an alias.
 
 What is documented, kind by kind (details on each entry):
 
@@ -79,23 +78,15 @@ STOCK_INTEGRATION_URL = "url"  # [B]
 STOCK_INTEGRATION_ENGINE = "stock_engine_type"  # [B]
 STOCK_INTEGRATION_USERNAME = "username"  # [B] optional
 STOCK_INTEGRATION_PASSWORD = "password"  # [B] optional; [P] never returned in clear
-STOCK_INTEGRATION_FIELDS = (  # StockIntegrationSpec's field names ARE these wire names
-    STOCK_INTEGRATION_URL,
-    STOCK_INTEGRATION_ENGINE,
-    STOCK_INTEGRATION_USERNAME,
-    STOCK_INTEGRATION_PASSWORD,
-)
+# StockIntegrationSpec's field names ARE the wire names (url, stock_engine_type, username,
+# password: the four above)
 
 # --- oms_denial_reason: package denial reasons -------------------------------------------------
 DENIAL_REASONS = PREFIX + "packages/package_denial_reason/"  # [D] GET list, POST; {id}/ GET
 # [P] {id}/ PATCH and DELETE (the docs show only list, create and retrieve)
 DENIAL_REASONS_PAGE_SIZE_PARAM = "page_size"  # [D] default 20, max 100
-DENIAL_REASON_FIELDS = (  # [D] (no timestamps); DenialReasonSpec's field names ARE these
-    "title",  # [D] unique
-    "remote_id",  # [D] nullable
-    "priority",  # [D] nullable
-    "is_active",  # [D]
-)
+# DenialReasonSpec's field names ARE the wire names [D]: title (unique), remote_id (nullable),
+# priority (nullable), is_active; no timestamps
 
 # --- oms_cargo_integration: cargo (shipping) integrations --------------------------------------
 CARGO_INTEGRATIONS = PREFIX + "cargo_companies/"  # [P] list, POST; {id}/ PATCH, DELETE
@@ -103,15 +94,9 @@ CARGO_PAGE_SIZE_PARAM = "limit"  # [P]
 CARGO_CONF = "conf"  # [B] object; [P] PATCH replaces it whole
 CARGO_CONF_KLASS = "klass"  # [B] the client class inside conf ([D] klass/conf convention)
 CARGO_CONF_AUTH = "auth"  # [P] conf may hold the credentials in a nested auth object
-CARGO_FIELDS = (  # [B] names from the Basic Setup guide; body shape [P]
-    # CargoIntegrationSpec's field names ARE these wire names
-    "name",
-    "erp_code",  # [B] unique [P]
-    "shipping_company",
-    "is_managed_by_oms",  # [P] default true
-    "is_demo_client",  # [P] default false
-    CARGO_CONF,
-)
+# CargoIntegrationSpec's field names ARE the wire names [B] (the Basic Setup guide; body shape
+# [P]): name, erp_code (unique [P]), shipping_company, is_managed_by_oms (default true [P]),
+# is_demo_client (default false [P]), conf
 CARGO_DEMO_KLASS_PREFIX = "oms.shipments.clients.demo_client."  # [B] conf.klass of a demo client
 CARGO_CREDENTIAL_KEYS = (  # [P] conf keys whose values the API masks on read
     "password",
@@ -331,25 +316,12 @@ WEBHOOK_TARGET_URL = "target_url"  # [D]
 WEBHOOK_IS_ACTIVE = "is_active"  # [I] name
 WEBHOOK_SECRET_KEY = "secret_key"  # [D] masked on read [P]
 WEBHOOK_ADDITIONAL_HEADERS = "additional_headers"  # [D] object; values masked on read [P]
-WEBHOOK_RETRY = "retry_countdown_config"  # [D] name; keys in RETRY_COUNTDOWN_FIELDS
+WEBHOOK_RETRY = "retry_countdown_config"  # [D] name; keys: RetryCountdown's fields
 WEBHOOK_CALLBACK = "callback"  # [I] name
 WEBHOOK_CONFIG = "config"  # [I] name
-WEBHOOK_FIELDS = (  # WebhookSpec's field names ARE these wire names (headers: a mapping)
-    WEBHOOK_EVENT_TYPE,
-    WEBHOOK_TARGET_URL,
-    WEBHOOK_IS_ACTIVE,
-    WEBHOOK_SECRET_KEY,
-    WEBHOOK_ADDITIONAL_HEADERS,
-    WEBHOOK_RETRY,
-    WEBHOOK_CALLBACK,
-    WEBHOOK_CONFIG,
-)
-RETRY_COUNTDOWN_FIELDS = (  # RetryCountdown's field names ARE these wire names
-    "type",  # [D] fixed | linear | exponential | random
-    "countdown",  # [P]
-    "max_retries",  # [P]
-    "max_countdown",  # [P]
-)
+# WebhookSpec's field names ARE the wire names (the eight above; headers sent as a mapping), and
+# so are RetryCountdown's: type [D] (fixed | linear | exponential | random), countdown,
+# max_retries, max_countdown [P]
 
 
 def detail(collection: str, obj_id: int | str) -> str:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from omsform.contract.rest import wire_fields
 from omsform.doctor.probes import Answer, Collection, Probe
 from omsform_akinon_oms import api
+from omsform_akinon_oms.resources.oms_cargo_integration import CargoIntegrationSpec
+from omsform_akinon_oms.resources.oms_denial_reason import DenialReasonSpec
+from omsform_akinon_oms.resources.oms_webhook import WebhookSpec
 
 STEP_KIND, ENGINE_KIND = "oms_setup_step", "oms_stock_integration"
 STATUSES = ("READY", "WORKING", "FINISHED", "FAILED", "ABORTED")
@@ -91,14 +95,18 @@ def collections() -> list[Collection]:
             "denial reasons",
             "DENIAL_REASONS",
             "DENIAL_REASONS_PAGE_SIZE_PARAM",
-            {**identity, **dict.fromkeys(api.DENIAL_REASON_FIELDS, "any"), "title": "string"},
+            {**identity, **dict.fromkeys(wire_fields(DenialReasonSpec), "any"), "title": "string"},
         ),
         Collection(
             ("oms_cargo_integration",),
             "cargo integrations",
             "CARGO_INTEGRATIONS",
             "CARGO_PAGE_SIZE_PARAM",
-            {**identity, **dict.fromkeys(api.CARGO_FIELDS, "any"), api.CARGO_CONF: "object"},
+            {
+                **identity,
+                **dict.fromkeys(wire_fields(CargoIntegrationSpec), "any"),
+                api.CARGO_CONF: "object",
+            },
         ),
         Collection(
             ("oms_scenario",),
@@ -130,7 +138,7 @@ def collections() -> list[Collection]:
             "OMS_HOOKS_PAGE_SIZE_PARAM",
             {
                 **identity,
-                **dict.fromkeys(api.WEBHOOK_FIELDS, "any"),
+                **dict.fromkeys(wire_fields(WebhookSpec), "any"),
                 api.WEBHOOK_EVENT_TYPE: "string",
                 api.WEBHOOK_TARGET_URL: "string",
             },

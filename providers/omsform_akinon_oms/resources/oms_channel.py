@@ -155,12 +155,12 @@ class OmsChannel(RestResource[ChannelSpec]):
         by_id = omnitron_id is not None and omnitron_key(omnitron_id) in ctx.declared_keys(
             self.kind
         )
-        return {
-            api.CHANNEL_NAME: None if by_id else (row.get(api.CHANNEL_NAME) or ""),
-            api.CHANNEL_OMNITRON_ID: omnitron_id if by_id else None,
-            api.CHANNEL_IS_ACTIVE: row.get(api.CHANNEL_IS_ACTIVE, True),
-            api.CHANNEL_CONFIGURATION: row.get(api.CHANNEL_CONFIGURATION),
-        }
+        return dict(
+            name=None if by_id else (row.get(api.CHANNEL_NAME) or ""),
+            omnitron_id=omnitron_id if by_id else None,
+            is_active=row.get(api.CHANNEL_IS_ACTIVE, True),
+            configuration=row.get(api.CHANNEL_CONFIGURATION),
+        )
 
     def server_fields(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """The live name, Omnitron id and type (whatever form the key takes)."""

@@ -87,6 +87,7 @@ class StockIntegrationSpec(Spec):
 
 
 FIELDS = wire_fields(StockIntegrationSpec)
+URL = api.STOCK_INTEGRATION_URL  # a Spec field, so fixed (not overridable per brand)
 
 
 class OmsStockIntegration(Resource[StockIntegrationSpec]):
@@ -110,7 +111,7 @@ class OmsStockIntegration(Resource[StockIntegrationSpec]):
         if declared:
             _check_engine(declared, await client.get(api.STOCK_ENGINES))
         row = await client.get(api.STOCK_INTEGRATION_CURRENT)
-        if not isinstance(row, dict) or not row.get(api.STOCK_INTEGRATION_URL):
+        if not isinstance(row, dict) or not row.get(URL):
             return []
         # the password masked or null, as for settings: never compared (write-only), and
         # `omsform import` turns a masked one into a ${secret.…} reference
@@ -139,7 +140,7 @@ class OmsStockIntegration(Resource[StockIntegrationSpec]):
 async def _execute(client: WriteClient, spec: StockIntegrationSpec) -> Remote[StockIntegrationSpec]:
     body = {name: getattr(spec, name) for name in FIELDS}
     await client.post(api.STOCK_INTEGRATION_EXECUTE, body)
-    shown = spec.model_copy(update={api.STOCK_INTEGRATION_PASSWORD: None})
+    shown = spec.model_copy(update=dict(password=None))
     return Remote(id=KEY, spec=shown, fingerprint="written")
 
 

@@ -153,6 +153,10 @@ def _header_name(header: Any) -> str:
     return str(name)
 
 
+# Spec fields (their names ARE the wire names) whose wire shape differs from their dump
+HEADERS, RETRY = api.WEBHOOK_ADDITIONAL_HEADERS, api.WEBHOOK_RETRY
+
+
 class OmsWebhook(RestResource[WebhookSpec]):
     """Webhook subscriptions: created and deleted on the documented whisperer endpoint, listed
     and updated on the proposed ``oms_hooks`` one."""
@@ -180,11 +184,8 @@ class OmsWebhook(RestResource[WebhookSpec]):
         """The Spec's dump, with the headers as the name → value mapping the API takes and the
         retry timing without its unset keys."""
         body = super().body(spec, fields)
-        if api.WEBHOOK_ADDITIONAL_HEADERS in body:
-            headers = spec.additional_headers
-            body[api.WEBHOOK_ADDITIONAL_HEADERS] = {h.name: h.value for h in headers}
-        if body.get(api.WEBHOOK_RETRY) is not None:
-            body[api.WEBHOOK_RETRY] = {
-                k: v for k, v in body[api.WEBHOOK_RETRY].items() if v is not None
-            }
+        if HEADERS in body:
+            body[HEADERS] = {h.name: h.value for h in spec.additional_headers}
+        if body.get(RETRY) is not None:
+            body[RETRY] = {k: v for k, v in body[RETRY].items() if v is not None}
         return body
