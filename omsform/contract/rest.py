@@ -65,7 +65,8 @@ def read_spec(
     kept as read when nothing else is wrong: the plan reports it by id or leaves it out
     (:func:`omsform.plan.index.key_gaps`), which it cannot do once reading has failed."""
     try:
-        return model.model_validate(dict(data), context=READ)
+        # extra="ignore": a live object carries server-owned keys (ids, timestamps) at any depth
+        return model.model_validate(dict(data), context=READ, extra="ignore")
     except ValidationError as exc:
         blank = {k for k in keys if data.get(k) in (None, "")}
         errors = [e for e in exc.errors() if not (e["loc"] and e["loc"][0] in blank)]

@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo
 
 from omsform.errors import Location
 
 READ: dict[str, Any] = {"read": True}
-"""The validation context of an object read from the API (``model_validate(row, context=READ)``):
+"""The validation context of an object read from the API (``model_validate(row, context=READ,
+extra="ignore")``: server-owned keys are dropped, at any depth):
 validators that are stricter than the API (write-only values the API masks or leaves out, rules
 only the YAML must follow) consult :func:`reading` and let a live value through; every other
 normalisation runs as for the YAML, so a read object compares equal to the one applied."""
@@ -35,15 +36,6 @@ class Spec(BaseModel):
     """Base of every kind's model: frozen, unknown fields rejected, values normalised."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _server_keys_dropped_on_read(cls, data: Any, info: ValidationInfo) -> Any:
-        # an API object carries server-owned keys (ids, timestamps) the YAML may not write
-        if not (reading(info) and isinstance(data, Mapping)):
-            return data
-        known = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
-        return {k: v for k, v in data.items() if k in known}
 
 
 S = TypeVar("S", bound=Spec)
