@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from omsform.errors import ConfigError
+from omsform.errors import ConfigError, ProviderError
 from tests.harness import BrandHarness, actions
 
 SECRETS = {"HOOK_SECRET": "canary-hook-secret-4b2a", "HOOK_TOKEN": "canary-hook-header-e93c"}
@@ -172,3 +172,32 @@ def test_every_documented_event_type_is_accepted(tmp_path: Path, event: str) -> 
     h.write({"hooks.yaml": HOOK.replace("package.status.packed", event)})
     [desired] = h.load().desired.values()
     assert desired.spec.event_type == event
+
+
+def test_reading_normalises_as_the_yaml_and_ignores_server_keys(tmp_path: Path) -> None:
+    """A live object goes through the Spec's validators: a server-owned key inside the retry
+    timing is dropped, an empty secret mask reads as none; the applied object is no change."""
+    h = BrandHarness(tmp_path, env=SECRETS)
+    h.write({"hooks.yaml": HOOK})
+    h.converge()
+    [hook] = _hooks(h)
+    retry = dict(hook["retry_countdown_config"], next_attempt_at="2026-01-01T00:00:00Z")
+    h.raw.patch(f"/_sandbox/objects/oms_hooks/{hook['id']}", json={"retry_countdown_config": retry})
+    assert not h.plan().has_changes
+
+
+def test_a_live_object_the_model_cannot_read_is_a_clear_error(tmp_path: Path) -> None:
+    """A value outside what omsform can represent stops the plan naming the kind, the object's
+    id and the field, never with a traceback or the value (it may be a secret)."""
+    h = BrandHarness(tmp_path, env=SECRETS)
+    h.write({"hooks.yaml": HOOK})
+    h.converge()
+    [hook] = _hooks(h)
+    retry = {"type": "sometimes-canary"}
+    h.raw.patch(f"/_sandbox/objects/oms_hooks/{hook['id']}", json={"retry_countdown_config": retry})
+    with pytest.raises(ProviderError) as err:
+        h.plan()
+    message = str(err.value)
+    assert f"oms_webhook '{hook['id']}'" in message
+    assert "retry_countdown_config.type" in message
+    assert "sometimes-canary" not in message
