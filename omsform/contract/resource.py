@@ -2,7 +2,9 @@
 
 A kind is one module in a provider's ``resources/`` package: a :class:`~omsform.contract.spec.Spec`
 subclass plus a :class:`Resource` subclass. The engine never special-cases a kind; everything it
-needs is declared here as class attributes or methods.
+needs is declared here as class attributes or methods. A kind that is one REST collection
+subclasses :class:`~omsform.contract.rest.RestResource` and declares its ``Endpoint`` instead of
+writing the four operations. The hooks are typed on the kind's Spec ``S``.
 
 Contract for implementers:
 

@@ -108,3 +108,12 @@ def test_only_entries_read_at_call_time_are_overridable() -> None:
     assert "PREFIX" not in names  # only builds other entries
     merged = apimap.effective(api, {"SETUP_STEPS": {"channels": "/api/v1/oms/setup/channels/"}})
     assert merged["SETUP_STEPS"]["addresses"] == api.SETUP_STEPS["addresses"]
+
+
+def test_an_endpoint_lambda_is_read_at_call_time_and_a_spec_field_is_fixed() -> None:
+    """A ``RestResource``'s ``Endpoint(collection=lambda: api.NAME)`` follows overrides; a wire
+    name that is a Spec field name (the Spec is dumped as it is) cannot be overridden."""
+    names = apimap.overridable(api)
+    assert {"DENIAL_REASONS", "DENIAL_REASONS_PAGE_SIZE_PARAM", "OMS_HOOKS"} <= set(names)
+    assert "WHISPERER_HOOKS" in names  # an Endpoint's create_at/delete_at
+    assert "STOCK_INTEGRATION_URL" in apimap.frozen_names(api)
