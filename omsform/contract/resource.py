@@ -138,13 +138,13 @@ class Resource(Generic[S]):
         return ()
 
     @classmethod
-    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+    def check(cls, desired: Mapping[str, Desired[S]]) -> list[Problem]:
         """Cross-object validation over all declared objects of this kind (warnings or errors)."""
         return []
 
     @classmethod
     def check_brand(
-        cls, desired: Mapping[str, Desired[Any]], brand: Mapping[str, Desired[Any]]
+        cls, desired: Mapping[str, Desired[S]], brand: Mapping[str, Desired[Any]]
     ) -> list[Problem]:
         """Like :meth:`check`, for rules that look at other kinds: ``desired`` holds this kind's
         declared objects, ``brand`` every declared object of the brand (any kind) by address."""
@@ -156,7 +156,7 @@ class Resource(Generic[S]):
         return None
 
     @classmethod
-    def flow_edges(cls, desired: Mapping[str, Desired[Any]]) -> list[tuple[str, str, str]]:
+    def flow_edges(cls, desired: Mapping[str, Desired[S]]) -> list[tuple[str, str, str]]:
         """``(from, to, label)`` edges of a flow this kind defines, for ``omsform graph --kind``
         (package state transitions); empty for kinds that define none."""
         return []

@@ -117,12 +117,12 @@ class OmsChannel(RestResource[ChannelSpec]):
         return spec.name or ""
 
     @classmethod
-    def comes_after(cls, spec: Spec) -> Iterable[str]:
+    def comes_after(cls, spec: ChannelSpec) -> Iterable[str]:
         """The channels setup step only (when declared): it copies channels in."""
         return (STEP_ADDRESS,)
 
     @classmethod
-    def expected_from(cls, desired: Spec) -> ExpectedFrom:
+    def expected_from(cls, desired: ChannelSpec) -> ExpectedFrom:
         """A missing channel is copied in by the channels setup step."""
         return ExpectedFrom(
             address=STEP_ADDRESS,
@@ -139,7 +139,7 @@ class OmsChannel(RestResource[ChannelSpec]):
         )
 
     @classmethod
-    def protected_remote(cls, current: Remote[Any]) -> str:
+    def protected_remote(cls, current: Remote[ChannelSpec]) -> str:
         """Channels come from Omnitron and are never deleted."""
         return "it comes from Omnitron"
 

@@ -208,7 +208,7 @@ class OmsSetting(RestResource[SettingSpec]):
     )
 
     @classmethod
-    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+    def check(cls, desired: Mapping[str, Desired[SettingSpec]]) -> list[Problem]:
         """Warn about keys omsform has no value model for (allowed, but unchecked), and about
         unknown keys inside a typed value (kept and sent, but likely a typo)."""
         inside = [

@@ -155,7 +155,7 @@ def engine_types(answer: Any) -> list[str]:
     return [str(v) for v in values if v is not None]
 
 
-def _check_engine(declared: Sequence[Desired[Any]], answer: Any) -> None:
+def _check_engine(declared: Sequence[Desired[StockIntegrationSpec]], answer: Any) -> None:
     allowed = engine_types(answer)
     for d in declared:
         wanted = d.spec.stock_engine_type

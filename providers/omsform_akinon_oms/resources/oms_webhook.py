@@ -176,7 +176,7 @@ class OmsWebhook(RestResource[WebhookSpec]):
     )
 
     @classmethod
-    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+    def check(cls, desired: Mapping[str, Desired[WebhookSpec]]) -> list[Problem]:
         """Warn about event types outside the documented list (the list is not closed)."""
         return undocumented(desired, api.WEBHOOK_EVENT_TYPE, api.WEBHOOK_EVENT_TYPES, "event type")
 
