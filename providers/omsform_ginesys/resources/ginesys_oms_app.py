@@ -2,7 +2,7 @@
 
 Documented [D] (reference Part 2 §2a): the Connected Apps > OMS form, its fields and rules.
 Proposed [P] (§2d): every path, field name and body shape, all kept in
-:mod:`omsform_ginesys.api`; ``_body`` and ``_remote`` map the YAML fields onto them. Rules from
+:mod:`omsform_ginesys.api`; ``_body`` and ``_spec_data`` map the YAML fields onto them. Rules from
 the Ginesys guide, as plan semantics:
 
 - every field but ``enabled`` is **immutable after creation**: a change (a rotated secret
