@@ -26,12 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from omsform.contract import refs
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import READ, Desired, Remote, Spec, fingerprint_of, reading
-from omsform.errors import Location, Problem
+from omsform.errors import Problem
 from omsform.http.client import ApiClient, WriteClient
-from omsform.lang.suggest import did_you_mean
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
 from omsform_akinon_oms.resources.package_states import PACKAGE_STATES, StateWord, state_word
+from omsform_akinon_oms.resources.transition_flow import flow_warnings
 
 __all__ = ["OmsTransition", "TransitionSpec", "state_word"]
 
@@ -40,26 +40,6 @@ COMMAND_CLASS_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.]*$"
 (``api.TRANSITION_COMMAND_CLASSES``) are warnings, not errors: the docs do not name every class
 (:mod:`omsform_akinon_oms.documented`)."""
 
-DOCUMENTED_STATES = (
-    "waiting",
-    "waiting_remote_action",
-    "preparing",
-    "waiting_for_transfer",
-    "ready_for_packaging",
-    "waiting_cargo_label",
-    "packed",
-    "shipped",
-    "delivered",
-    "attempted_delivery",
-    "delivery_failed",
-    "cancellation_waiting",
-    "cancelled",
-    "contains_out_of_stock_products",
-    "blocked",
-    "packed_for_refund",
-)
-"""Package state words of the documented states (reference §7.2); others may exist."""
-START_STATE = "waiting"
 AUTH_SECRETS = api.INVOICE_AUTH_SECRETS
 STATE_FIELDS = (api.TRANSITION_SOURCE_STATE, api.TRANSITION_TARGET_STATE)
 
@@ -174,11 +154,10 @@ class OmsTransition(Resource[TransitionSpec]):
     def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
         """Warn about undocumented states and command classes, states unreachable from
         ``waiting`` and two transitions leaving one state with the same command class."""
-        items = sorted(desired.items())
         classes = undocumented(
             desired, api.TRANSITION_COMMAND_CLASS, api.TRANSITION_COMMAND_CLASSES, "command class"
         )
-        return [*_unknown_states(items), *classes, *_same_command(items), *_unreachable(items)]
+        return flow_warnings(sorted(desired.items()), STATE_FIELDS, classes)
 
     @classmethod
     def flow_edges(cls, desired: Mapping[str, Desired[Any]]) -> list[tuple[str, str, str]]:
@@ -268,63 +247,3 @@ def _without_auth_secrets(config: Mapping[str, Any]) -> dict[str, Any]:
         return dict(config)
     auth = {k: (None if k in AUTH_SECRETS else v) for k, v in call[api.INVOICE_AUTH].items()}
     return {**config, api.INVOICE_CALL: {**call, api.INVOICE_AUTH: auth}}
-
-
-# --- cross-object checks --------------------------------------------------------------------------
-Items = list[tuple[str, Desired[Any]]]
-
-
-def _warning(address: str, message: str, hint: str = "") -> Problem:
-    return Problem(Location(address=address), message, hint, severity="warning")
-
-
-def _unknown_states(items: Items) -> list[Problem]:
-    found = []
-    for address, d in items:
-        for field in STATE_FIELDS:
-            word = getattr(d.spec, field)
-            if word not in DOCUMENTED_STATES:
-                hint = did_you_mean(word, DOCUMENTED_STATES) or "it must exist in OMS"
-                message = f"{field} '{word}' is not a documented package state"
-                found.append(_warning(address, message, hint))
-    return found
-
-
-def _same_command(items: Items) -> list[Problem]:
-    first: dict[tuple[str, str], str] = {}
-    found = []
-    for address, d in items:
-        pair = (d.spec.source_state, d.spec.command_class)
-        other = first.setdefault(pair, address)
-        if other != address:
-            message = (
-                f"{other} and {address} both leave '{pair[0]}' with {pair[1]}: "
-                "a package in that state offers two identical commands"
-            )
-            found.append(_warning(address, message))
-    return found
-
-
-def _unreachable(items: Items) -> list[Problem]:
-    edges: dict[str, set[str]] = {}
-    mentioned: dict[str, str] = {}  # state → first transition that mentions it
-    for address, d in items:
-        edges.setdefault(d.spec.source_state, set()).add(d.spec.target_state)
-        for word in (d.spec.source_state, d.spec.target_state):
-            mentioned.setdefault(word, address)
-    reached, todo = {START_STATE}, [START_STATE]
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in reached:
-                reached.add(nxt)
-                todo.append(nxt)
-    return [
-        _warning(
-            address,
-            f"package state '{word}' cannot be reached from '{START_STATE}' "
-            "with the declared transitions",
-            "add a transition into it, or check its source and target states",
-        )
-        for word, address in sorted(mentioned.items())
-        if word not in reached
-    ]
