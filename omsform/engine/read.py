@@ -81,8 +81,9 @@ class Reader:
 
     async def ids(self, kind: str) -> dict[str, int | str]:
         """Natural key → server id of every current object of ``kind``."""
+        listed = await self.current(kind)  # a kind without a resource fails here, clearly
         key = self.resources[kind].key
-        return {key(r.spec): r.id for r in await self.current(kind)}
+        return {key(r.spec): r.id for r in listed}
 
     async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """What ``load()`` gives, made once per run under ``name`` (package states)."""
