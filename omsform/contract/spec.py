@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo
 from omsform.errors import Location
 
 READ: dict[str, Any] = {"read": True}
-"""The validation context of an object read from the API (``model_validate(row, context=READ,
-extra="ignore")``: server-owned keys are dropped, at any depth):
+"""The validation context of an object read from the API (``model_validate(row, context=READ)``;
+:func:`omsform.contract.rest.read_spec` also passes ``extra="ignore"``, dropping server-owned
+keys at any depth):
 validators that are stricter than the API (write-only values the API masks or leaves out, rules
 only the YAML must follow) consult :func:`reading` and let a live value through; every other
 normalisation runs as for the YAML, so a read object compares equal to the one applied."""
