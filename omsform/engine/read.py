@@ -14,6 +14,7 @@ from typing import Any
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
+from omsform.dag import path_between
 from omsform.errors import OmsformError, ProviderError
 from omsform.http.client import ApiClient, gather_all
 
@@ -53,7 +54,7 @@ class Reader:
         """All current objects of ``kind`` (listed once per run, shared by every caller)."""
         me = _listing.get()
         if me is not None:
-            path = self._path(kind, me)
+            path = path_between(self._waits, kind, me)
             if path:
                 cycle = " → ".join([me, *path])
                 raise ProviderError(f"listing these kinds needs each other in a cycle: {cycle}")
@@ -76,18 +77,6 @@ class Reader:
     def declared(self, kind: str) -> list[Desired[Any]]:
         """The brand's declared objects of ``kind``."""
         return list(self._desired.get(kind, ()))
-
-    def _path(self, start: str, target: str) -> list[str]:
-        """Kinds from ``start`` to ``target`` along awaited listings ([] when unreachable)."""
-        stack, seen = [[start]], set()
-        while stack:
-            path = stack.pop()
-            if path[-1] == target:
-                return path
-            if path[-1] not in seen:
-                seen.add(path[-1])
-                stack.extend([*path, nxt] for nxt in sorted(self._waits.get(path[-1], ())))
-        return []
 
     async def relist(self, kind: str) -> list[Remote[Any]]:
         """List ``kind`` again now (after an ambiguous write), replacing the memoised listing."""
