@@ -31,7 +31,7 @@ from omsform.http.idempotency import IDEMPOTENCY_HEADER, idempotency_scope
 from omsform.http.idempotency import idempotency_key as derive_key
 from omsform.http.listing import gather_all, list_collection
 from omsform.http.pace import Pacer
-from omsform.http.pool import ClientCore, redact
+from omsform.http.pool import ClientCore
 from omsform.http.retry import (
     AmbiguousWriteError,
     Backoff,
@@ -51,7 +51,6 @@ __all__ = [
     "gather_all",
     "idempotency_scope",
     "is_ambiguous",
-    "redact",
 ]
 
 _NO_BODY: Any = object()

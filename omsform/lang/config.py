@@ -21,7 +21,7 @@ from omsform.lang.files import Document, read_plain
 from omsform.lang.interpolate import Resolver, is_placeholder
 from omsform.lang.model_errors import model_problems
 from omsform.lang.suggest import did_you_mean
-from omsform.secrets.mask import SENSITIVE
+from omsform.secrets import SENSITIVE
 
 if TYPE_CHECKING:
     from omsform.contract.provider import Provider
