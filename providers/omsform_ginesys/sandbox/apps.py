@@ -44,16 +44,8 @@ from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
 from omsform.sandbox.crud import MASK, Doc, get_object_or_404, integer, mask, nested_errors, text
-from omsform.sandbox.drf import (
-    Field,
-    HttpError,
-    detail,
-    field_errors,
-    filter_items,
-    json_body,
-    paginate,
-    validate,
-)
+from omsform.sandbox.drf import Field, HttpError, detail, field_errors, json_body, validate
+from omsform.sandbox.paging import filter_items, paginate
 from omsform_ginesys.sandbox import probe
 
 BASE = "/ginesys/api/v1/connected-apps/oms"
