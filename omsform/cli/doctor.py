@@ -116,7 +116,10 @@ def _needed(loaded: Brand) -> list[str]:
 
 
 def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) -> None:
-    """Add ``doctor`` to ``group``; ``out`` prints (redacted)."""
+    """Add ``doctor`` to ``group``; ``out`` prints (redacted).
+
+    Long because click declares the command, its options and its body as one decorated
+    closure over ``out``."""
 
     @group.command()
     @click.argument("brand", default=".", type=click.Path(file_okay=False, path_type=Path))

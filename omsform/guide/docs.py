@@ -115,6 +115,12 @@ def _page(provider: Provider, cls: type[Resource[Any]], notes: KindDoc) -> Itera
             yield _one_line(model.__doc__)
             yield ""
         yield from _fields_table(model, None)
+    yield from _write_only_section(cls)
+    yield from _notes_sections(notes)
+
+
+def _write_only_section(cls: type[Resource[Any]]) -> Iterator[str]:
+    """The kind's write-only paths, and how omsform still sees them change."""
     if cls.write_only:
         yield ""
         yield "## Write-only"
@@ -128,6 +134,10 @@ def _page(provider: Provider, cls: type[Resource[Any]], notes: KindDoc) -> Itera
             yield ", ".join(f"`{path}`" for path in cls.write_only)
         else:
             yield from (f"- `{path}`" for path in cls.write_only)
+
+
+def _notes_sections(notes: KindDoc) -> Iterator[str]:
+    """The provider's notes: API status, its own sections, the example."""
     if notes.api:
         yield ""
         yield "## API"

@@ -160,7 +160,9 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send with retries (:mod:`omsform.http.retry`); the decoded JSON of a 2xx answer.
-        Every try sends the same ``headers`` (so a retried POST keeps its idempotency key)."""
+        Every try sends the same ``headers`` (so a retried POST keeps its idempotency key).
+
+        Long because the retry loop (try, judge, wait, give up with a tally) reads best whole."""
         core, budget = self._core, self._core.options.retry_budget
         outcomes: list[str] = []
         for attempt in range(budget + 1):

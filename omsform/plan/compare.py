@@ -115,10 +115,7 @@ def _write_only(
     """
     address = d.address
     recorded = fingerprints.recorded.get(address)
-    tops = {top_field(p) for p in cls.write_only}
-    if not recorded and all(
-        getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
-    ):
+    if not recorded and _no_write_only(d, current, cls):
         return [], []  # nothing write-only declared, sent or set (the usual case)
     have = comparable(current.spec)
     changes: list[FieldChange] = []
@@ -140,6 +137,14 @@ def _write_only(
             else:
                 unverified.append(path)
     return changes, unverified
+
+
+def _no_write_only(d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]]) -> bool:
+    """Whether no write-only field is declared or set on either side."""
+    tops = {top_field(p) for p in cls.write_only}
+    return all(
+        getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
+    )
 
 
 def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:

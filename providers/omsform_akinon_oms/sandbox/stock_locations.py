@@ -129,8 +129,7 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
                 ctx.store.delete(ADDRESSES, doc["address_id"])
             return Response(status_code=204)
         if request.method in ("PATCH", "PUT"):
-            body = await json_body(request)
-            doc = _update(ctx, doc, body, partial=request.method == "PATCH")
+            doc = _update(ctx, doc, await json_body(request), partial=request.method == "PATCH")
         return JSONResponse(_present(ctx, doc))
 
     auth, one = ctx.require_token, ["GET", "PATCH", "PUT", "DELETE"]
