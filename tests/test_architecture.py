@@ -47,9 +47,8 @@ PENDING_SPLIT = frozenset(
         "omsform/plan/build.py",  # helper "plan"
         "omsform/cli/main.py",  # the lead splits it last
         "providers/omsform_akinon_oms/api.py",  # helpers "contract"/"refs"
-        "providers/omsform_ginesys/api.py",  # helpers "contract"/"refs"
-        "providers/omsform_akinon_oms/resources/",  # helpers "contract"/"refs" (whole folder)
-        "providers/omsform_ginesys/resources/",  # helpers "contract"/"refs" (whole folder)
+        "providers/omsform_akinon_oms/resources/oms_scenario.py",  # helpers "contract"/"refs"
+        "providers/omsform_akinon_oms/resources/oms_transition.py",  # helpers "contract"/"refs"
     }
 )
 
@@ -208,13 +207,14 @@ def _pending(rel: str) -> bool:
     return any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in PENDING_SPLIT)
 
 
-def size_violations(root: Path) -> list[str]:
+def size_violations(root: Path, *, skip_pending: bool = True) -> list[str]:
     """Modules over :data:`MAX_MODULE_LINES` lines and functions over
-    :data:`MAX_FUNCTION_LINES` lines without a reason, outside :data:`PENDING_SPLIT`."""
+    :data:`MAX_FUNCTION_LINES` lines without a reason (outside :data:`PENDING_SPLIT` unless
+    ``skip_pending`` is false)."""
     found: list[str] = []
     for path in library_files(root):
         rel = path.relative_to(root).as_posix()
-        if _pending(rel):
+        if skip_pending and _pending(rel):
             continue
         text = path.read_text(encoding="utf-8")
         lines = len(text.splitlines())
@@ -282,8 +282,11 @@ def test_every_package_init_says_what_it_owns_and_may_import() -> None:
     assert missing == []
 
 
-def test_pending_split_names_only_files_that_exist() -> None:
-    assert [p for p in PENDING_SPLIT if not (ROOT / p).exists()] == []
+def test_pending_split_names_only_files_that_still_need_a_split() -> None:
+    """An entry leaves the list once its files keep the size rules (or are gone)."""
+    over = size_violations(ROOT, skip_pending=False)
+    done = [p for p in PENDING_SPLIT if not any(v.startswith(p) for v in over)]
+    assert done == [], f"remove from PENDING_SPLIT: {done}"
 
 
 # --- the checkers catch a broken rule --------------------------------------------------------
