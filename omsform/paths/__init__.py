@@ -9,7 +9,8 @@ Path syntax (the same everywhere: ``write_only``, ``secret_paths``, plan field p
     values["a.b"]             a key that contains ".", "[", "]" or '"' (JSON-quoted)
 
 Mappings are walked by key, lists and tuples by index, pydantic models by field name. Every
-helper is pure: it never mutates its input, and does no I/O.
+helper is pure (it never mutates its input; :func:`set_path` alone fills data being built) and
+does no I/O.
 
 Owns: :mod:`~omsform.paths.syntax` (parsing, formatting, ordering, relating paths),
 :mod:`~omsform.paths.walk` (reading and rewriting data along paths),
@@ -38,6 +39,7 @@ from omsform.paths.walk import (
     iter_items,
     iter_paths,
     replace_paths,
+    set_path,
 )
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "path_order",
     "replace_paths",
     "reveal",
+    "set_path",
     "sort_key",
     "to_plain",
     "token_order",

@@ -1,5 +1,5 @@
-"""Reading and rewriting plain nested data along dotted paths. Every helper is pure: it
-never mutates its input."""
+"""Reading and rewriting plain nested data along dotted paths. Every helper is pure (it never
+mutates its input) except :func:`set_path`, which fills data being built."""
 
 from __future__ import annotations
 
@@ -145,3 +145,18 @@ def replace_paths(data: Any, paths: Iterable[str], value: Any) -> Any:
     (to mask secrets use :func:`omsform.secrets.mask.mask_paths`)."""
     trie = _trie(paths)
     return _rewrite(data, trie, value) if trie else data
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a concrete ``path`` in ``data`` (modified in place), creating mappings
+    on the way."""
+    tokens = parse_path(path)
+    node: Any = data
+    for token in tokens[:-1]:
+        if isinstance(node, dict):
+            node = node.setdefault(token, {})
+        elif isinstance(node, list) and isinstance(token, int):
+            node = node[token]
+    last: Any = tokens[-1]
+    if isinstance(node, dict) or (isinstance(node, list) and isinstance(last, int)):
+        node[last] = value
