@@ -1,9 +1,9 @@
 """Dependency order: which changes must happen before which.
 
 An object depends on what it references (``Desired.depends_on``) and on every declared object of
-its kind's ``depends_on_kinds``. :func:`levels` layers the objects so that everything an object
-depends on sits in an earlier level; within a level the order is sorted, so equal inputs give
-byte-identical plans.
+its kind's ``depends_on_kinds``. :func:`omsform.dag.levels` layers the objects so that everything
+an object depends on sits in an earlier level; within a level the order is sorted, so equal
+inputs give byte-identical plans.
 
 ::
 

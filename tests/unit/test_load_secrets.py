@@ -49,7 +49,7 @@ def test_mask_paths_masks_nested_and_list_elements_without_touching_the_input() 
     )
 
 
-def test_values_at_collects_list_elements() -> None:
+def test_iter_paths_collects_list_elements() -> None:
     data = {"a": [{"b": 1}, {"b": 2}, {}]}
     assert list(iter_paths(data, "a[].b")) == [1, 2]
     assert list(iter_paths(data, "a[5].b")) == []
