@@ -47,8 +47,6 @@ PENDING_SPLIT = frozenset(
         "omsform/plan/build.py",  # helper "plan"
         "omsform/cli/main.py",  # the lead splits it last
         "providers/omsform_akinon_oms/api.py",  # helpers "contract"/"refs"
-        "providers/omsform_akinon_oms/resources/oms_scenario.py",  # helpers "contract"/"refs"
-        "providers/omsform_akinon_oms/resources/oms_transition.py",  # helpers "contract"/"refs"
     }
 )
 

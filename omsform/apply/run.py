@@ -80,6 +80,7 @@ class _Context:
         self._index: dict[str, dict[str, Remote[Any]]] = {}
         self._declared: dict[str, set[str]] = {}
         self._desired: dict[str, list[Desired[Any]]] = {}
+        self._shared: dict[str, asyncio.Future[Any]] = {}
         for d in desired.values():
             if d.kind in resources:
                 self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
@@ -107,6 +108,18 @@ class _Context:
     def declared(self, kind: str) -> list[Desired[Any]]:
         """The brand's declared objects of ``kind``."""
         return sorted(self._desired.get(kind, ()), key=lambda d: d.address)
+
+    async def ids(self, kind: str) -> dict[str, int | str]:
+        """Natural key → server id of every current object of ``kind``."""
+        return {key: r.id for key, r in self.objects(kind).items()}
+
+    async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """What ``load()`` gives, made once per apply under ``name`` (package states)."""
+        task = self._shared.get(name)
+        if task is None:
+            task = self._shared[name] = asyncio.ensure_future(load())
+        found: T = await asyncio.shield(task)
+        return found
 
     def id_of(self, kind: str, key: str) -> int | str:
         """Server id of ``kind`` object ``key``: read this run, or created earlier in it."""
@@ -148,6 +161,14 @@ class _ChangeContext:
     def declared(self, kind: str) -> list[Desired[Any]]:
         """See :meth:`_Context.declared`."""
         return self._ctx.declared(kind)
+
+    async def ids(self, kind: str) -> dict[str, int | str]:
+        """See :meth:`_Context.ids`."""
+        return await self._ctx.ids(kind)
+
+    async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """See :meth:`_Context.shared`."""
+        return await self._ctx.shared(name, load)
 
     def id_of(self, kind: str, key: str) -> int | str:
         """See :meth:`_Context.id_of`."""
