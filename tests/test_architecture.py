@@ -18,6 +18,11 @@ Size rules, for library code (``omsform/`` and ``providers/``, tests excluded): 
 docstring has a line starting ``Long because`` giving the reason. Modules other work is
 reshaping right now are listed in :data:`PENDING_SPLIT`.
 
+4. **Each package imports only what its ``__init__`` docstring allows.** The paragraph
+   starting ``May import:`` (up to ``Never``) names the omsform packages or modules a package
+   may import (````plan````, ````plan.model````, ``:mod:`omsform.paths```), or says
+   ``every other``; :func:`layer_violations` holds every ``omsform/<package>/`` to it.
+
 One home per concern: the ``(sensitive)`` marker is defined once (``SENSITIVE`` in
 ``omsform/secrets``), and one module-level function is called ``redact``.
 
@@ -28,6 +33,7 @@ break each rule, to show they catch it.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -200,6 +206,62 @@ def io_calls(tree: ast.AST) -> Iterator[tuple[int, str]]:
             yield node.lineno, f"plan calls .{func.attr}()"
 
 
+# --- the layers declared in package docstrings ---------------------------------------------
+_NAMED = re.compile(r"``([A-Za-z_.]+)``|:mod:`~?([A-Za-z_.]+)`")
+
+
+def declared_imports(doc: str) -> frozenset[str] | None:
+    """The omsform names a package docstring's ``May import:`` paragraph allows (``*`` for
+    ``every other``), or ``None`` when it has no such paragraph."""
+    if "May import:" not in doc:
+        return None
+    text = doc.split("May import:", 1)[1].split("Never", 1)[0]
+    names = {(a or b).removeprefix("omsform.") for a, b in _NAMED.findall(text)}
+    return frozenset(names | ({"*"} if "every other" in text else set()))
+
+
+def layer_violations(root: Path) -> list[str]:
+    """Imports of one omsform package into another that its docstring does not allow."""
+    rules = {
+        init.parent.name: declared_imports(ast.get_docstring(ast.parse(init.read_text())) or "")
+        for init in (root / "omsform").glob("*/__init__.py")
+    }
+    found: list[str] = []
+    for path in library_files(root):
+        parts = path.relative_to(root).parts
+        allowed = rules.get(parts[1]) if parts[0] == "omsform" and len(parts) > 2 else None
+        if allowed is None or "*" in allowed:
+            continue
+        module, rel = module_name(root, path), path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
+        for line, names in imports(tree, module, path.name == "__init__.py"):
+            bad = _layer_breach(parts[1], names, allowed)
+            if bad:
+                found.append(f"{rel}:{line}: {parts[1]} imports {bad} (not in its May import)")
+    return found
+
+
+def _layer_breach(package: str, names: list[str], allowed: frozenset[str]) -> str:
+    """The first name an import statement may not import (``""`` when it may): for ``from
+    pkg import a, b``, ``pkg`` itself or else every ``pkg.a``, ``pkg.b`` must be allowed."""
+    base, subs = names[0], names[1:]
+    if subs and all(n.startswith(base + ".") for n in subs):  # ``from base import …``
+        if base != "omsform" and _layer_allows(package, base, allowed):
+            return ""
+        bad = next((n for n in subs if not _layer_allows(package, n, allowed)), "")
+        return (base if base != "omsform" else bad) if bad else ""
+    return next((n for n in names if not _layer_allows(package, n, allowed)), "")
+
+
+def _layer_allows(package: str, name: str, allowed: frozenset[str]) -> bool:
+    if not name.startswith("omsform."):
+        return True
+    target = name.removeprefix("omsform.")
+    if target.split(".")[0] == package:
+        return True
+    return any(target == a or target.startswith(a + ".") for a in allowed)
+
+
 # --- the size rules ------------------------------------------------------------------------------
 def _pending(rel: str) -> bool:
     return any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in PENDING_SPLIT)
@@ -258,6 +320,10 @@ def home_violations(root: Path) -> list[str]:
 # --- the real tree -----------------------------------------------------------------------------
 def test_the_tree_keeps_the_import_rules() -> None:
     assert import_violations(ROOT) == []
+
+
+def test_every_package_imports_only_what_its_docstring_allows() -> None:
+    assert layer_violations(ROOT) == []
 
 
 def test_library_modules_and_functions_stay_small() -> None:
@@ -333,6 +399,28 @@ def test_the_import_checker_reports_a_broken_rule(
 ) -> None:
     found = import_violations(_tree(tmp_path, {rel: source}))
     assert len(found) == 1 and found[0].startswith(f"{rel}:") and expected in found[0], found
+
+
+def test_the_layer_checker_holds_a_package_to_its_docstring(tmp_path: Path) -> None:
+    doc = (
+        '"""HTTP.\n\nOwns: the client.\nMay import: ``errors``, ``plan.model``.\n'
+        'Never ``cli``."""\n'
+    )
+    root = _tree(
+        tmp_path,
+        {
+            "omsform/http/__init__.py": doc,
+            "omsform/http/ok.py": "from omsform.errors import E\nfrom omsform.plan import model\n",
+            "omsform/http/bad.py": "import omsform.engine.run\n",
+            "omsform/http/lazy.py": "def f():\n    from omsform.plan.build import b\n",
+            "omsform/http/cli.py": "from omsform import cli\n",
+        },
+    )
+    assert layer_violations(root) == [
+        "omsform/http/bad.py:1: http imports omsform.engine.run (not in its May import)",
+        "omsform/http/cli.py:1: http imports omsform.cli (not in its May import)",
+        "omsform/http/lazy.py:2: http imports omsform.plan.build (not in its May import)",
+    ]
 
 
 def test_a_sandbox_may_import_its_own_package_and_omsform_sandbox(tmp_path: Path) -> None:

@@ -5,5 +5,6 @@ Owns: :class:`~omsform.contract.provider.Provider` and discovery through entry p
 :class:`~omsform.contract.resource.Resource`, ``Spec``/``Desired``/``Remote``
 (:mod:`~omsform.contract.spec`), ``KindDoc`` and :mod:`~omsform.contract.apimap`.
 May import: ``http`` (the client types a resource receives), ``plan`` (model types only),
-``errors``. Never a provider package: providers import the contract, not the reverse.
+``lang`` (spelling hints), ``errors``. Never a provider package: providers import the
+contract, not the reverse.
 """

@@ -4,8 +4,8 @@ Owns: :data:`SENSITIVE` (the marker every masked value shows), :mod:`~omsform.se
 (the one text redaction :func:`~omsform.secrets.mask.redact`, masking by path, credential query
 parameters in URLs, which values the text safety net hides) and
 :mod:`~omsform.secrets.keyprint` (fingerprints of natural keys that embed a secret).
-May import: :mod:`omsform.paths`, :mod:`omsform.errors`; ``keyprint`` also the plan model,
-the contract and the ledger's fingerprint. Never does I/O and never prints.
+May import: ``paths``, ``errors``; for :mod:`~omsform.secrets.keyprint` also ``plan.model``,
+``contract`` and ``apply.fingerprint``. Never does I/O and never prints.
 """
 
 SENSITIVE = "(sensitive)"
