@@ -33,7 +33,7 @@ from omsform.http.client import ClientOptions
 from omsform.lang.config import CONFIG_FILE, BrandConfig, Safety, load_config
 from omsform.lang.interpolate import Resolver
 from omsform.lang.load import Brand
-from omsform.secrets.mask import SENSITIVE
+from omsform.secrets import SENSITIVE
 
 ENV_PREFIX = "OMSFORM"
 _REF = re.compile(r"\$\{\s*(env|secret)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")

@@ -36,8 +36,8 @@ from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote, Spec
 from omsform.drift.attribution import applied_digests
 from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, ProviderError
-from omsform.http.client import WriteClient, idempotency_scope, is_ambiguous, redact
-from omsform.paths import comparable, iter_items, parse_path
+from omsform.http.client import WriteClient, idempotency_scope, is_ambiguous
+from omsform.paths import comparable, iter_items, top_field
 from omsform.plan.build import secret_slot
 from omsform.plan.compare import Fingerprints, compare
 from omsform.plan.model import Action, Change, Plan
@@ -49,7 +49,7 @@ from omsform.secrets.keyprint import (
     restore_keys,
     secrets_in_key,
 )
-from omsform.secrets.mask import text_secrets, url_credentials
+from omsform.secrets.mask import redact, text_secrets, url_credentials
 
 T = TypeVar("T")
 _NO_FINGERPRINTS = Fingerprints({}, None, False)  # write-only values: never compared here
@@ -336,7 +336,7 @@ class _Run:
         fields differs from the desired spec, and none of them is write-only or secret (those
         can never be read back, so only sending again is sure)."""
         d = self.desired[change.address]
-        hidden = {_top(p) for p in (*self.resources[change.kind].write_only, *d.secret_paths)}
+        hidden = {top_field(p) for p in (*self.resources[change.kind].write_only, *d.secret_paths)}
         if changed & hidden:
             return False
         return not (self.differences(change, found) & changed)
@@ -346,7 +346,7 @@ class _Run:
         them; write-only values, which cannot be read back, left out)."""
         d, resource = self.desired[change.address], self.resources[change.kind]
         fields, _ = compare(d, found, type(resource), _NO_FINGERPRINTS)
-        return frozenset(_top(f.path) for f in fields)
+        return frozenset(top_field(f.path) for f in fields)
 
     async def intent(
         self,
@@ -517,7 +517,7 @@ class _Run:
             path: value
             for pattern in patterns
             for path, value in iter_items(values, pattern)
-            if value is not None and (only is None or _top(path) in only)
+            if value is not None and (only is None or top_field(path) in only)
         }
         slots = {path: secret_slot(change.address, path) for path in sent}
         if sent:
@@ -543,7 +543,7 @@ class _Run:
         prints = dict(prints) if prints is not None else await self.sent_prints(change, only)
         old = self.ledger.get(change.address)
         if only is not None and old is not None:
-            kept = {p: f for p, f in old.fingerprints.items() if _top(p) not in only}
+            kept = {p: f for p, f in old.fingerprints.items() if top_field(p) not in only}
             prints = {**kept, **prints}
         key = masked_key(change.key, self.key_secrets(change))
         resource = type(self.resources[change.kind])
@@ -559,13 +559,9 @@ class _Run:
         )
 
 
-def _top(path: str) -> str:
-    return str(parse_path(path)[0])
-
-
 def _top_fields(change: Change, spec: Spec) -> frozenset[str]:
     """Top-level fields an update changes (every field when the plan names none)."""
-    names = frozenset(_top(f.path) for f in change.fields if f.path)
+    names = frozenset(top_field(f.path) for f in change.fields if f.path)
     return names or frozenset(type(spec).model_fields)
 
 

@@ -116,7 +116,10 @@ def _needed(loaded: Brand) -> list[str]:
 
 
 def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) -> None:
-    """Add ``doctor`` to ``group``; ``out`` prints (redacted)."""
+    """Add ``doctor`` to ``group``; ``out`` prints (redacted).
+
+    Long because click declares the command, its options and its body as one decorated
+    closure over ``out``."""
 
     @group.command()
     @click.argument("brand", default=".", type=click.Path(file_okay=False, path_type=Path))
@@ -139,6 +142,7 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         """Check, read-only, that the live APIs have what BRAND's kinds need; exit 0 when
         every check is ok, 1 otherwise (each failure names the fix when it can be inferred)."""
         from omsform.doctor import run as checks
+        from omsform.doctor.report import render_text
         from omsform.engine import run as engine
         from omsform.http.client import ClientOptions
 
@@ -160,7 +164,7 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         if fmt == "json":
             out.out(json.dumps(report.to_json(), indent=2, sort_keys=True, default=str))
         else:
-            out.out(checks.render_text(report, show_api))
+            out.out(render_text(report, show_api))
         if record_dir is not None:
             out.err(f"Recorded the HTTP exchanges in {record_dir} (credentials scrubbed).")
         with contextlib.suppress(Exception):

@@ -27,11 +27,13 @@ from omsform.paths import (
     leaves,
     parse_path,
     path_order,
-    redact,
     reveal,
+    top_field,
 )
-from omsform.plan.model import SENSITIVE, Action, FieldChange, Note
+from omsform.plan.model import Action, FieldChange, Note
 from omsform.plan.openmaps import open_fields, projected
+from omsform.secrets import SENSITIVE
+from omsform.secrets.mask import mask_change
 
 Fingerprint = Callable[[str, Any], str]
 """``fingerprint(secret_slot(address, path), value) -> str``: the ledger's salted hash."""
@@ -113,10 +115,7 @@ def _write_only(
     """
     address = d.address
     recorded = fingerprints.recorded.get(address)
-    tops = {_top(p) for p in cls.write_only}
-    if not recorded and all(
-        getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
-    ):
+    if not recorded and _no_write_only(d, current, cls):
         return [], []  # nothing write-only declared, sent or set (the usual case)
     have = comparable(current.spec)
     changes: list[FieldChange] = []
@@ -138,6 +137,14 @@ def _write_only(
             else:
                 unverified.append(path)
     return changes, unverified
+
+
+def _no_write_only(d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]]) -> bool:
+    """Whether no write-only field is declared or set on either side."""
+    tops = {top_field(p) for p in cls.write_only}
+    return all(
+        getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
+    )
 
 
 def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
@@ -198,7 +205,7 @@ def unverified_note(address: str, paths: Sequence[str]) -> Note:
 
 def _field(path: str, before: Any, after: Any, secret: Sequence[str], forces: bool) -> FieldChange:
     """A FieldChange with plain JSON values and every sensitive part masked."""
-    shown_before, shown_after, sensitive = redact(path, before, after, secret)
+    shown_before, shown_after, sensitive = mask_change(path, before, after, secret)
     return FieldChange(
         path=path,
         before=shown_before,
@@ -215,7 +222,3 @@ def _explain(
         _field(path, b, a, secret, parse_path(path)[0] in immutable)
         for path, b, a in changed_paths(before, after)
     ]
-
-
-def _top(path: str) -> str:
-    return str(parse_path(path)[0])

@@ -30,7 +30,6 @@ from pydantic import (
 from omsform.secrets.mask import mask_url_data, redact_data
 
 FORMAT_VERSION = 1
-SENSITIVE = "(sensitive)"
 DRIFT = "drift"  # attributions (:mod:`omsform.drift.attribution`); "" in plans made before them
 
 

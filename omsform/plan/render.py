@@ -50,8 +50,9 @@ from rich.console import Console
 from rich.text import Text
 
 from omsform.apply.report import ApplyReport
-from omsform.plan.model import SENSITIVE, Action, Change, FieldChange, Note, Plan
+from omsform.plan.model import Action, Change, FieldChange, Note, Plan
 from omsform.plan.render_md import attribution_tag, render_markdown
+from omsform.secrets import SENSITIVE
 from omsform.secrets.mask import mask_url_credentials
 
 NO_CHANGES = "No changes. The live systems match the configuration."
