@@ -73,6 +73,11 @@ def fails_cleanly(func: F) -> F:
         except ConfigError as exc:
             _print_problems(exc.problems)
             OUT.err(f"Error: {exc}")
+        except PlanError as exc:
+            _print_problems(exc.problems)
+            OUT.err(f"Error: {exc.summary if exc.problems else exc}")
+            for line in getattr(exc, "moved", []):
+                OUT.err(f"  - {line}")
         except OmsformError as exc:
             OUT.err(f"Error: {exc}")
             for line in getattr(exc, "moved", []):

@@ -68,7 +68,7 @@ from omsform.plan.compare import (
     unverified_note,
     update_or_replace,
 )
-from omsform.plan.index import PlanIndex
+from omsform.plan.index import PlanIndex, at
 from omsform.plan.model import Action, Change, FieldChange, Note, Plan, Summary
 from omsform.plan.openmaps import kept_keys, kept_reason, open_fields
 from omsform.plan.order import order_changes, select, selected
@@ -150,9 +150,7 @@ class _Planner:
             if kind in self.by_kind or kind in self.inputs.prune:
                 self._plan_undeclared(kind, self.declared.get(kind, {}))
         if self.problems:
-            many = len(self.problems) > 1
-            head = f"{len(self.problems)} problems prevent planning:\n  - " if many else ""
-            raise PlanError(head + "\n  - ".join(self.problems))
+            raise PlanError(problems=self.problems)
         if self.violations:
             raise UnsafePlanError(
                 "manage.protect blocks this plan:\n  - " + "\n  - ".join(self.violations)
@@ -258,12 +256,12 @@ class _Planner:
                     attributed=attribution.of_create(*self._knows(d.address, d.kind)),
                 )
                 return
-            where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
             todo = _absent_todo(origin, origin.address in self.inputs.desired if origin else False)
-            self.problems.append(
-                f"{where}{d.address}: no {d.kind} '{key}' exists and {d.kind} objects cannot be "
+            message = (
+                f"{d.address}: no {d.kind} '{key}' exists and {d.kind} objects cannot be "
                 f"created through the API: {todo}, or remove it from the YAML"
             )
+            self.problems.append(at(d, message))
             return
         action = decided or Action.CREATE
         fields = create_fields(d, cls) if action is Action.CREATE else []
