@@ -23,17 +23,18 @@ from omsform.apply.report import ApplyReport
 from omsform.apply.run import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.apply.saved import stale_report
 from omsform.apply.target import providers_for
+from omsform.apply.work import apply_input
 from omsform.contract.apimap import overridden
 from omsform.contract.provider import Provider, discover
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.engine.read import read_current
-from omsform.errors import ApplyError, OmsformError, PlanError, StalePlanError, UnsafePlanError
+from omsform.errors import OmsformError, PlanError, StalePlanError, UnsafePlanError
 from omsform.http.client import ClientOptions, WriteClient
 from omsform.lang.load import Brand
 from omsform.lang.suggest import did_you_mean
 from omsform.plan.build import PlanInputs, build_plan
-from omsform.plan.model import Action, Plan
+from omsform.plan.model import Plan
 from omsform.plan.order import matches
 from omsform.plan.safety import check_safety, saved_plan_violations
 from omsform.secrets import keyprint
@@ -264,25 +265,13 @@ async def apply_brand(
     """Apply ``plan`` (already checked against ``current``) and record the ledger.
 
     ``saved``: the plan came from a file, so leaving a change out means planning again."""
-    manual = [c.address for c in plan.changes if c.action is Action.MANUAL]
-    if manual:
-        first = manual[0]
-        way = (
-            f"make a plan without them (`omsform plan --exclude '{first}' -o FILE`) and apply it"
-            if saved
-            else f"leave them out with --exclude (e.g. --exclude '{first}')"
-        )
-        raise ApplyError(
-            "the plan contains manual changes that omsform cannot make: "
-            + ", ".join(manual)
-            + f". Do what each one says, or {way}."
-        )
+    resources = session.resources()
+    work = apply_input(plan, session.brand.desired, resources, session.clients, saved=saved)
     journal = Journal(session.state_dir / "journal.jsonl")
     ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
     return await apply_plan(
-        plan,
-        session.brand.desired,
-        session.resources(),
+        work,
+        resources,
         session.clients,
         current=current,
         journal=journal,

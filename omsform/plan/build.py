@@ -57,7 +57,6 @@ from omsform.contract.resource import ExpectedFrom, Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.drift import attribution
 from omsform.errors import PlanError, UnsafePlanError
-from omsform.paths import parse_path
 from omsform.plan.compare import (
     Fingerprint,
     Fingerprints,
@@ -205,7 +204,7 @@ class _Planner:
         if current is None:
             self._plan_absent(d, cls, key, decided)
             return
-        fields, unverified = compare(d, current, cls, self.fingerprints)
+        fields, unverified, top = compare(d, current, cls, self.fingerprints)
         if unverified:
             self.notes.append(unverified_note(d.address, unverified))
         if decided is not None:
@@ -220,7 +219,8 @@ class _Planner:
         fields = attribution.attribute_fields(
             fields, d, current, cls, recorded, lambda path: self.fingerprints.moved(d, path)
         )
-        kept = _kept(d, current, cls, fields) if action is Action.UPDATE else {}
+        sends = _sends(d, top) if action is Action.UPDATE else ()
+        kept = _kept(d, current, cls, sends)
         reason = "; ".join(r for r in (reason, kept_reason(kept)) if r)
         self._add(
             d.address,
@@ -232,6 +232,7 @@ class _Planner:
             reason,
             secret=_in_key(d, key),
             kept=kept,
+            sends=sends,
             attributed=attribution.of_change(fields) if fields else attribution.UNKNOWN,
         )
 
@@ -365,7 +366,7 @@ class _Planner:
                 continue
             current = self.current[gone.kind][gone.key]
             d = self.inputs.desired[address]
-            fields, _ = compare(d, current, self.resource(d.kind), self.fingerprints)
+            fields = compare(d, current, self.resource(d.kind), self.fingerprints).fields
             was = redact_data(gone.key, made.key_secrets)
             replace = made.model_copy(
                 update={
@@ -394,6 +395,7 @@ class _Planner:
         *,
         secret: tuple[str, ...] = (),
         kept: dict[str, dict[str, Any]] | None = None,
+        sends: tuple[str, ...] = (),
         attributed: str = "",
     ) -> None:
         names = names or (address,)
@@ -412,17 +414,23 @@ class _Planner:
             precondition=current.fingerprint if current else None,
             key_secrets=secret,
             kept=kept or {},
+            sends=sends,
             attribution=attributed,
         )
         self.changes.append(change)
 
 
+def _sends(d: Desired[Any], top: frozenset[str]) -> tuple[str, ...]:
+    """The top-level fields an update of ``d`` sends: those that differ, or every field of
+    the spec when none does (a kind that decides the update itself)."""
+    return tuple(sorted(top or type(d.spec).model_fields))
+
+
 def _kept(
-    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fields: Sequence[FieldChange]
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], sends: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """The live keys each open map this update sends keeps (see :mod:`omsform.plan.openmaps`)."""
-    sent = {str(parse_path(f.path)[0]) for f in fields if f.path}
-    opened = [name for name in open_fields(cls, d.exclusive) if name in sent]
+    opened = [name for name in open_fields(cls, d.exclusive) if name in sends]
     return kept_keys(d.spec, current.spec, opened) if opened else {}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
@@ -75,11 +75,22 @@ class Fingerprints:
         )
 
 
+class Comparison(NamedTuple):
+    """How a declared object differs from its current one: the ``fields`` shown (plan-ready,
+    masked), the write-only paths left ``unverified``, and the top-level spec fields that
+    differ (``top``: what an update of the object sends), found from the values themselves."""
+
+    fields: list[FieldChange]
+    unverified: list[str]
+    top: frozenset[str]
+
+
 def compare(
     d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
-) -> tuple[list[FieldChange], list[str]]:
-    """Field changes between a matched pair, and the write-only paths left unverified."""
+) -> Comparison:
+    """Field changes between a matched pair (see :class:`Comparison`)."""
     fields: list[FieldChange] = []
+    top: frozenset[str] = frozenset()
     if d.spec != current.spec:  # equal is the common case, decided without walking specs
         want, have = comparable(d.spec), comparable(current.spec)
         have = projected(want, have, open_fields(cls, d.exclusive))
@@ -87,18 +98,20 @@ def compare(
         if wanted != had:
             secret = (*d.secret_paths, *cls.write_only)
             fields = _explain(had, wanted, secret, cls.immutable)
+            top = frozenset(k for k in {*wanted, *had} if wanted.get(k) != had.get(k))
     if not cls.write_only:
-        return fields, []
-    hidden, unverified = _write_only(d, current, cls, fingerprints)
+        return Comparison(fields, [], top)
+    hidden, unverified, hidden_top = _write_only(d, current, cls, fingerprints)
     if hidden:
         fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
-    return fields, unverified
+    return Comparison(fields, unverified, top | hidden_top)
 
 
 def _write_only(
     d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
-) -> tuple[list[FieldChange], list[str]]:
-    """Masked changes of write-only values and the paths left unverified.
+) -> tuple[list[FieldChange], list[str], frozenset[str]]:
+    """Masked changes of write-only values, the paths left unverified, and the top-level
+    fields those changes are in (by the kind's declared ``write_only`` patterns).
 
     What is known about the current value decides (the API never returns it in clear):
 
@@ -117,11 +130,13 @@ def _write_only(
     if not recorded and all(
         getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
     ):
-        return [], []  # nothing write-only declared, sent or set (the usual case)
+        return [], [], frozenset()  # nothing write-only declared, sent or set (the usual case)
     have = comparable(current.spec)
     changes: list[FieldChange] = []
     unverified: list[str] = []
+    top: set[str] = set()
     for pattern in cls.write_only:
+        before = len(changes)
         for path, value in iter_items(d.spec, pattern):
             # The plain form apply fingerprints after a write, so equal values hash alike.
             value, known = comparable(value), (recorded or {}).get(path)
@@ -137,7 +152,9 @@ def _write_only(
                 changes.append(_hidden(path, is_set, True, forces))
             else:
                 unverified.append(path)
-    return changes, unverified
+        if len(changes) > before:
+            top.add(_top(pattern))
+    return changes, unverified, frozenset(top)
 
 
 def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:

@@ -39,7 +39,7 @@ def _drop_empty(data: Any, *names: str) -> Any:
     serialize (and checksum) exactly as they did."""
     if isinstance(data, dict):
         for name in names:
-            if data.get(name) in (None, "", {}):
+            if data.get(name) in (None, "", {}, [], ()):
                 data.pop(name, None)
     return data
 
@@ -89,6 +89,13 @@ class Change(_Frozen):
     ``kept`` (updates only): per open map the update sends, the live keys the YAML does not
     declare, with their live values; apply sends them merged with the declared keys
     (:func:`omsform.plan.openmaps.sent_spec`) so that a PATCH replacing the whole map keeps them.
+
+    ``sends`` (updates only): the top-level spec fields the update sends, sorted, decided once
+    by ``build_plan`` from the values that differ (not from the display paths in ``fields``);
+    apply sends exactly these. Values are not stored here: ``fields`` shows them (masked when
+    secret) and apply takes them from the brand loaded again, bound by ``config_digest``.
+    Empty for other actions (a create sends the whole declared spec) and in plans saved before
+    it existed (:func:`omsform.apply.work.apply_input` derives it for those).
     """
 
     address: str
@@ -103,6 +110,7 @@ class Change(_Frozen):
     depends_on: tuple[str, ...] = ()
     level: int = 0
     kept: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sends: tuple[str, ...] = ()
     key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
     key_fingerprint: str | None = None
     attribution: str = ""
@@ -118,7 +126,8 @@ class Change(_Frozen):
         # checksummed, exactly as before
         # a live value may hold a credential omsform cannot name (a URL token rotated since):
         # every serialized form masks credential query parameters (secrets.CREDENTIAL_PARAMS)
-        return mask_url_data(_drop_empty(handler(self), "key_fingerprint", "kept", "attribution"))
+        optional = ("key_fingerprint", "kept", "sends", "attribution")
+        return mask_url_data(_drop_empty(handler(self), *optional))
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
