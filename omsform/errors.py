@@ -105,14 +105,18 @@ class IncompleteChangeError(ProviderError):
 class PlanError(OmsformError):
     """A plan cannot be built or used. ``problems`` holds every located finding when there are
     several (planning collects them all in one pass; the CLI prints them like a
-    :class:`ConfigError`'s); ``summary`` is the one line said after them. Made from a message
-    alone, ``problems`` is empty and ``summary`` is the message."""
+    :class:`ConfigError`'s); ``summary`` is the one line said after them. ``str()`` says it
+    all (the message, else every problem). Made from a message alone, ``problems`` is empty
+    and ``summary`` is the message."""
 
-    def __init__(self, message: str = "", problems: Iterable[Problem] = ()) -> None:
+    def __init__(
+        self, message: str = "", problems: Iterable[Problem] = (), summary: str = ""
+    ) -> None:
         self.problems = list(problems)  # in the order found: objects by address
         errors = [p for p in self.problems if p.severity == "error"]
         many = len(errors) > 1
-        self.summary = message or f"{len(errors)} problem{'s' if many else ''} prevent planning"
+        counted = f"{len(errors)} problem{'s' if many else ''} prevent planning"
+        self.summary = summary or message or counted
         if not message and errors:
             texts = [_plain(p) for p in errors]
             message = f"{self.summary}:\n  - " + "\n  - ".join(texts) if many else texts[0]

@@ -137,6 +137,10 @@ class Registry:
         """One Resource instance per kind (what a run's reads and writes call)."""
         return {kind: cls() for kind, cls in self.kinds.items()}
 
+    def sandbox_configs(self, base_url: str, token: str) -> dict[str, dict[str, Any]]:
+        """Every provider's block pointing at the sandbox served at ``base_url`` with ``token``."""
+        return {n: p.sandbox_config(base_url, token) for n, p in self.providers.items()}
+
     def providers_for(self, kinds: Iterable[str]) -> list[str]:
         """The names of the providers serving ``kinds`` (those a run opens a client for)."""
         return sorted({self.provider_of[k] for k in kinds if k in self.provider_of})
