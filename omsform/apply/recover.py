@@ -44,16 +44,22 @@ def resolve_uncertain(
                 "embeds a secret that changed since); the plan rechecks it"
             )
             continue
-        if intent.remote_id:
-            found = next((r for r in remotes if str(r.id) == intent.remote_id), None)
-        else:
-            found = next((r for r in remotes if resource.key(r.spec) == key), None)
+        found = _found(intent, key, remotes, resource)
         line = _resolution(intent, found)
         if ledger is not None and intent.action == "create" and found is not None:
             ledger.record(intent.address, intent.kind, intent.key, found.id, dict(intent.prints))
         journal.resolve(intent.op_id, line)
         lines.append(line)
     return lines
+
+
+def _found(
+    intent: Intent, key: str, remotes: list[Remote[Any]], resource: Resource[Any]
+) -> Remote[Any] | None:
+    """The object ``intent`` wrote, by its remote id when known, else by natural ``key``."""
+    if intent.remote_id:
+        return next((r for r in remotes if str(r.id) == intent.remote_id), None)
+    return next((r for r in remotes if resource.key(r.spec) == key), None)
 
 
 def _real_key(

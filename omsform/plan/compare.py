@@ -138,23 +138,49 @@ def _write_only(
     for pattern in cls.write_only:
         before = len(changes)
         for path, value in iter_items(d.spec, pattern):
-            # The plain form apply fingerprints after a write, so equal values hash alike.
-            value, known = comparable(value), (recorded or {}).get(path)
-            is_set = get_path(have, path) not in (None, "")
-            forces = parse_path(path)[0] in cls.immutable
-            if value is None:
-                if known is not None or is_set:
-                    changes.append(_hidden(path, True, False, forces))
-            elif known is not None:
-                if fingerprints.of(address, path, value) != known:
-                    changes.append(_hidden(path, True, True, forces))
-            elif fingerprints.refresh or (recorded is not None and not is_set):
-                changes.append(_hidden(path, is_set, True, forces))
-            else:
+            found = _write_only_change(d.address, path, value, recorded, have, cls, fingerprints)
+            if found is None:
                 unverified.append(path)
+            elif found:
+                changes.append(found[0])
         if len(changes) > before:
             top.add(_top(pattern))
     return changes, unverified, frozenset(top)
+
+
+def _write_only_change(
+    address: str,
+    path: str,
+    value: Any,
+    recorded: Mapping[str, str] | None,
+    have: Any,
+    cls: type[Resource[Any]],
+    fingerprints: Fingerprints,
+) -> tuple[FieldChange, ...] | None:
+    """The masked change of one write-only value (``()`` when none), or ``None`` when it is
+    left unverified (see :func:`_write_only`)."""
+    # The plain form apply fingerprints after a write, so equal values hash alike.
+    value, known = comparable(value), (recorded or {}).get(path)
+    is_set = get_path(have, path) not in (None, "")
+    forces = parse_path(path)[0] in cls.immutable
+    if value is not None and known is None:
+        if not (fingerprints.refresh or (recorded is not None and not is_set)):
+            return None
+        return (_hidden(path, is_set, True, forces),)
+    if _moved(address, path, value, known, is_set, fingerprints):
+        return (_hidden(path, value is None or known is not None, value is not None, forces),)
+    return ()
+
+
+def _moved(
+    address: str, path: str, value: Any, known: str | None, is_set: bool, prints: Fingerprints
+) -> bool:
+    """Whether a write-only value with a recorded fingerprint ``known`` (or none, when
+    ``value`` is absent) differs from what the object holds: absent → it is set or was sent;
+    present → its fingerprint is not the recorded one."""
+    if value is None:
+        return known is not None or is_set
+    return prints.of(address, path, value) != known
 
 
 def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
