@@ -96,8 +96,17 @@ def _refuse_unfit(
             problems.append(f"{c.address}: no resource or client for {c.kind} ({c.provider})")
         elif c.action in _WRITES_SPEC and c.address not in specs:
             problems.append(f"{c.address}: not declared in the brand any more")
+        elif c.sends and (unknown := _unknown_fields(c, specs)):
+            problems.append(f"{c.address}: {c.kind} has no field {', '.join(unknown)} to send")
     if problems:
         raise ApplyError("the plan does not fit the brand: " + "; ".join(problems))
+
+
+def _unknown_fields(change: Change, specs: Mapping[str, Desired[Any]]) -> list[str]:
+    """The names in ``change.sends`` that are not fields of its declared spec (an edited file)."""
+    d = specs.get(change.address)
+    known = type(d.spec).model_fields if d is not None else {}
+    return sorted(set(change.sends) - set(known))
 
 
 def _with_sends(change: Change, specs: Mapping[str, Desired[Any]]) -> Change:

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from omsform.apply.work import apply_input
 from omsform.contract.provider import registry
 from omsform.engine import run as engine
+from omsform.errors import ApplyError
 from omsform.http.client import ClientOptions
 from omsform.plan.model import Action, Change, FieldChange, Plan
 from omsform.sandbox import DEFAULT_TOKEN, transport
@@ -87,7 +89,6 @@ def test_an_update_planned_for_priority_sends_a_patch_of_priority_only(tmp_path:
 
 def test_a_plan_saved_before_sends_existed_sends_the_fields_it_shows(tmp_path: Path) -> None:
     h = BrandHarness(tmp_path)
-    desired = h.load().desired
     old = Change(
         address="oms_denial_reason.missing_item",
         kind="oms_denial_reason",
@@ -103,3 +104,22 @@ def test_a_plan_saved_before_sends_existed_sends_the_fields_it_shows(tmp_path: P
     work = apply_input(Plan(brand="test", changes=(old,)), desired, resources, {"akinon_oms"})
     assert work.plan.changes[0].sends == ("priority",)
     assert work.spec_for(work.plan.changes[0]).priority == 1  # type: ignore[attr-defined]
+
+
+def test_an_edited_plan_that_sends_a_field_the_kind_does_not_have_is_refused(
+    tmp_path: Path,
+) -> None:
+    h = BrandHarness(tmp_path)
+    h.write({"reasons.yaml": REASONS})
+    edited = Change(
+        address="oms_denial_reason.missing_item",
+        kind="oms_denial_reason",
+        key="Ürün eksik",
+        provider="akinon_oms",
+        action=Action.UPDATE,
+        remote_id=1,
+        sends=("priority", "owner"),
+    )
+    plan = Plan(brand="test", changes=(edited,))
+    with pytest.raises(ApplyError, match="oms_denial_reason has no field owner to send"):
+        apply_input(plan, h.load().desired, registry().resources(), {"akinon_oms"})
