@@ -6,7 +6,7 @@ brand or have no client).
 The top-level fields an update sends come from the plan (:attr:`Change.sends`, decided by
 ``build_plan``); the values come from the brand loaded again (secrets resolved, bound by the
 plan's ``config_digest``). Nothing here reads a display path back, except for plans saved
-before ``sends`` existed (:func:`_legacy_sends`).
+before ``sends`` existed (:func:`_legacy_names`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from typing import Any
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Spec
-from omsform.errors import ApplyError
+from omsform.errors import ApplyError, StalePlanError
 from omsform.paths import parse_path
-from omsform.plan.model import Action, Change, Plan
+from omsform.plan.compare import sent_values
+from omsform.plan.model import SENSITIVE, Action, Change, Plan
 from omsform.plan.openmaps import sent_spec
 from omsform.secrets.keyprint import restore_keys
+from omsform.secrets.mask import mask_url_data
 
 _WRITES_SPEC = (Action.CREATE, Action.UPDATE, Action.REPLACE)
 
@@ -58,11 +60,13 @@ def apply_input(
     :class:`ApplyError` before any write: manual changes (``saved``: the plan came from a file,
     so leaving one out means planning again), or changes whose kind has no resource, whose
     provider (not in ``providers``) has no client, or whose object is no longer declared.
-    A saved plan's masked keys are made real again (:func:`restore_keys`)."""
+    A saved plan's masked keys are made real again (:func:`restore_keys`); an update whose
+    recorded values no longer match the brand is a :class:`StalePlanError`."""
     refuse_manual(plan, saved=saved)
     _refuse_unfit(plan, specs, resources, providers)
+    _refuse_moved_values(plan, specs, resources)
     plan = restore_keys(plan, specs, resources)
-    changes = tuple(_with_sends(c, specs) for c in plan.changes)
+    changes = tuple(_with_sends(c, specs, resources) for c in plan.changes)
     return ApplyInput(plan.model_copy(update={"changes": changes}), specs)
 
 
@@ -109,15 +113,52 @@ def _unknown_fields(change: Change, specs: Mapping[str, Desired[Any]]) -> list[s
     return sorted(set(change.sends) - set(known))
 
 
-def _with_sends(change: Change, specs: Mapping[str, Desired[Any]]) -> Change:
+def _with_sends(
+    change: Change,
+    specs: Mapping[str, Desired[Any]],
+    resources: Mapping[str, Resource[Any] | type[Resource[Any]]],
+) -> Change:
     if change.action is not Action.UPDATE or change.sends:
         return change
-    return change.model_copy(update={"sends": _legacy_sends(change, specs[change.address].spec)})
+    d, cls = specs[change.address], _class(resources[change.kind])
+    names = _legacy_names(change, d.spec)
+    return change.model_copy(update={"sends": sent_values(d, cls, names, change.kept)})
 
 
-def _legacy_sends(change: Change, spec: Spec) -> tuple[str, ...]:
+def _legacy_names(change: Change, spec: Spec) -> list[str]:
     """An update's top-level fields in a plan saved before :attr:`Change.sends` existed (or
     built by hand without it): the first step of each field path, or every field of the spec
     when the change names none — what apply sent before the plan recorded it."""
     names = {str(parse_path(f.path)[0]) for f in change.fields if f.path}
-    return tuple(sorted(names or type(spec).model_fields))
+    return sorted(names or type(spec).model_fields)
+
+
+def _refuse_moved_values(
+    plan: Plan,
+    specs: Mapping[str, Desired[Any]],
+    resources: Mapping[str, Resource[Any] | type[Resource[Any]]],
+) -> None:
+    """A :class:`StalePlanError` naming each field whose value in the brand loaded now is not
+    the one the plan recorded as sent (values it shows as ``(sensitive)`` cannot be compared:
+    the plan's ``config_digest`` binds those)."""
+    moved = []
+    for c in plan.changes:
+        if c.action is not Action.UPDATE or not c.sends:
+            continue
+        now = sent_values(specs[c.address], _class(resources[c.kind]), c.sends, c.kept)
+        recorded = mask_url_data(c.sends)
+        moved += [
+            f"{c.address}: {name} is not the value planned to be sent"
+            for name in sorted(c.sends)
+            if recorded[name] != SENSITIVE and recorded[name] != now[name]
+        ]
+    if moved:
+        raise StalePlanError(
+            "the saved plan does not match the brand any more: values it sends changed. "
+            "Run plan again.",
+            moved,
+        )
+
+
+def _class(resource: Resource[Any] | type[Resource[Any]]) -> type[Resource[Any]]:
+    return resource if isinstance(resource, type) else type(resource)

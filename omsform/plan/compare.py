@@ -10,9 +10,11 @@ plan: they appear as ``(sensitive)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from pydantic import TypeAdapter
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
@@ -31,7 +33,11 @@ from omsform.paths import (
     reveal,
 )
 from omsform.plan.model import SENSITIVE, Action, FieldChange, Note
-from omsform.plan.openmaps import open_fields, projected
+from omsform.plan.openmaps import open_fields, projected, sent_spec
+from omsform.secrets.mask import mask_url_data
+
+KeptKeys = Mapping[str, Mapping[str, Any]]
+_JSON: TypeAdapter[Any] = TypeAdapter(Any)
 
 Fingerprint = Callable[[str, Any], str]
 """``fingerprint(secret_slot(address, path), value) -> str``: the ledger's salted hash."""
@@ -192,6 +198,19 @@ def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
         sensitive=True,
         forces_replace=forces,
     )
+
+
+def sent_values(
+    d: Desired[Any], cls: type[Resource[Any]], names: Iterable[str], kept: KeptKeys
+) -> dict[str, Any]:
+    """What an update of ``d`` sends for each top-level field in ``names``, as a saved plan
+    stores it: the declared value (an open map merged with the live keys ``kept``), as JSON,
+    with the values at secret and write-only paths as ``(sensitive)`` and URL credentials
+    masked. Apply compares it with the brand loaded again (:mod:`omsform.apply.work`)."""
+    values = comparable(sent_spec(d.spec, kept))
+    secret = (*d.secret_paths, *cls.write_only)
+    shown = {name: redact(name, None, values.get(name), secret)[1] for name in names}
+    return dict(mask_url_data(_JSON.dump_python(shown, mode="json")))
 
 
 def update_or_replace(

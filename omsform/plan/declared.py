@@ -10,7 +10,13 @@ from typing import Any
 from omsform.contract.resource import ExpectedFrom, Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.drift import attribution
-from omsform.plan.compare import compare, create_fields, unverified_note, update_or_replace
+from omsform.plan.compare import (
+    compare,
+    create_fields,
+    sent_values,
+    unverified_note,
+    update_or_replace,
+)
 from omsform.plan.index import at
 from omsform.plan.model import Action
 from omsform.plan.openmaps import kept_keys, kept_reason, open_fields
@@ -43,8 +49,9 @@ class DeclaredPlanner(PlannerState):
         fields = attribution.attribute_fields(
             fields, d, current, cls, recorded, lambda path: self.fingerprints.moved(d, path)
         )
-        sends = _sends(d, top) if action is Action.UPDATE else ()
-        kept = _kept(d, current, cls, sends)
+        names = _sent_names(d, top) if action is Action.UPDATE else ()
+        kept = _kept(d, current, cls, names)
+        sends = sent_values(d, cls, names, kept)
         reason = "; ".join(r for r in (reason, kept_reason(kept)) if r)
         self._add(
             d.address,
@@ -110,7 +117,7 @@ class DeclaredPlanner(PlannerState):
         return current is not None and cls.decide(d.spec, current) is Action.RUN
 
 
-def _sends(d: Desired[Any], top: frozenset[str]) -> tuple[str, ...]:
+def _sent_names(d: Desired[Any], top: frozenset[str]) -> tuple[str, ...]:
     """The top-level fields an update of ``d`` sends: those that differ, or every field of
     the spec when none does (a kind that decides the update itself)."""
     return tuple(sorted(top or type(d.spec).model_fields))

@@ -90,12 +90,13 @@ class Change(_Frozen):
     declare, with their live values; apply sends them merged with the declared keys
     (:func:`omsform.plan.openmaps.sent_spec`) so that a PATCH replacing the whole map keeps them.
 
-    ``sends`` (updates only): the top-level spec fields the update sends, sorted, decided once
-    by ``build_plan`` from the values that differ (not from the display paths in ``fields``);
-    apply sends exactly these. Values are not stored here: ``fields`` shows them (masked when
-    secret) and apply takes them from the brand loaded again, bound by ``config_digest``.
-    Empty for other actions (a create sends the whole declared spec) and in plans saved before
-    it existed (:func:`omsform.apply.work.apply_input` derives it for those).
+    ``sends`` (updates only): each top-level spec field the update sends → the value sent
+    (JSON; ``(sensitive)`` where secret or write-only), decided once by ``build_plan`` from the
+    values that differ (never from the display paths in ``fields``). Apply sends exactly these
+    fields, with the values of the brand loaded again (secrets resolved), after checking that
+    each value it can see is still the recorded one
+    (:func:`omsform.apply.work.apply_input`). Empty for other actions (a create sends the whole
+    declared spec) and in plans saved before it existed (derived there for those).
     """
 
     address: str
@@ -110,7 +111,7 @@ class Change(_Frozen):
     depends_on: tuple[str, ...] = ()
     level: int = 0
     kept: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    sends: tuple[str, ...] = ()
+    sends: dict[str, Any] = Field(default_factory=dict)
     key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
     key_fingerprint: str | None = None
     attribution: str = ""

@@ -69,7 +69,7 @@ class PlannerState:
         *,
         secret: tuple[str, ...] = (),
         kept: dict[str, dict[str, Any]] | None = None,
-        sends: tuple[str, ...] = (),
+        sends: dict[str, Any] | None = None,
         attributed: str = "",
     ) -> None:
         names = names or (address,)
@@ -88,7 +88,7 @@ class PlannerState:
             precondition=current.fingerprint if current else None,
             key_secrets=secret,
             kept=kept or {},
-            sends=sends,
+            sends=sends or {},
             attribution=attributed,
         )
         self.changes.append(change)

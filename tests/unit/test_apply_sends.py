@@ -14,7 +14,7 @@ import pytest
 from omsform.apply.work import apply_input
 from omsform.contract.provider import registry
 from omsform.engine import run as engine
-from omsform.errors import ApplyError
+from omsform.errors import ApplyError, StalePlanError
 from omsform.http.client import ClientOptions
 from omsform.plan.model import Action, Change, FieldChange, Plan
 from omsform.sandbox import DEFAULT_TOKEN, transport
@@ -73,8 +73,8 @@ def test_an_update_planned_for_priority_sends_a_patch_of_priority_only(tmp_path:
     h.write({"reasons.yaml": REASONS.replace("priority: 1", "priority: 3")})
     plan = h.plan()
     (change,) = plan.changes
-    assert (change.action, change.sends) == (Action.UPDATE, ("priority",))
-    assert Plan.from_json(plan.to_json()).changes[0].sends == ("priority",)  # saved with it
+    assert (change.action, change.sends) == (Action.UPDATE, {"priority": 3})
+    assert Plan.from_json(plan.to_json()).changes[0].sends == {"priority": 3}  # saved with it
 
     # the YAML moves on after planning: apply still sends only what the plan recorded
     h.write({"reasons.yaml": REASONS.replace("priority: 1", "priority: 3").replace("12", "99")})
@@ -102,7 +102,7 @@ def test_a_plan_saved_before_sends_existed_sends_the_fields_it_shows(tmp_path: P
     desired = h.load().desired
     resources = registry().resources()
     work = apply_input(Plan(brand="test", changes=(old,)), desired, resources, {"akinon_oms"})
-    assert work.plan.changes[0].sends == ("priority",)
+    assert work.plan.changes[0].sends == {"priority": 1}  # the brand's value, sent as before
     assert work.spec_for(work.plan.changes[0]).priority == 1  # type: ignore[attr-defined]
 
 
@@ -118,8 +118,22 @@ def test_an_edited_plan_that_sends_a_field_the_kind_does_not_have_is_refused(
         provider="akinon_oms",
         action=Action.UPDATE,
         remote_id=1,
-        sends=("priority", "owner"),
+        sends={"priority": 3, "owner": "me"},
     )
     plan = Plan(brand="test", changes=(edited,))
     with pytest.raises(ApplyError, match="oms_denial_reason has no field owner to send"):
         apply_input(plan, h.load().desired, registry().resources(), {"akinon_oms"})
+
+
+def test_a_plan_whose_sent_value_is_no_longer_the_brands_is_stale(tmp_path: Path) -> None:
+    h = BrandHarness(tmp_path)
+    h.write({"reasons.yaml": REASONS})
+    h.converge()
+    h.write({"reasons.yaml": REASONS.replace("priority: 1", "priority: 3")})
+    plan = Plan.from_json(h.plan().to_json())
+    h.write({"reasons.yaml": REASONS.replace("priority: 1", "priority: 4")})
+    with pytest.raises(StalePlanError) as caught:
+        apply_input(plan, h.load().desired, registry().resources(), {"akinon_oms"})
+    assert caught.value.moved == [
+        "oms_denial_reason.missing_item: priority is not the value planned to be sent"
+    ]
