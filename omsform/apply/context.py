@@ -5,14 +5,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from omsform.apply.journal import Journal
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.errors import ProviderError
 from omsform.plan.model import Change
+
+T = TypeVar("T")
 
 
 class RunContext:
@@ -28,6 +30,7 @@ class RunContext:
         self._index: dict[str, dict[str, Remote[Any]]] = {}
         self._declared: dict[str, set[str]] = {}
         self._desired: dict[str, list[Desired[Any]]] = {}
+        self._shared: dict[str, asyncio.Future[Any]] = {}
         for d in desired.values():
             if d.kind in resources:
                 self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
@@ -55,6 +58,18 @@ class RunContext:
     def declared(self, kind: str) -> list[Desired[Any]]:
         """The brand's declared objects of ``kind``."""
         return sorted(self._desired.get(kind, ()), key=lambda d: d.address)
+
+    async def ids(self, kind: str) -> dict[str, int | str]:
+        """Natural key → server id of every current object of ``kind``."""
+        return {key: r.id for key, r in self.objects(kind).items()}
+
+    async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """What ``load()`` gives, made once per apply under ``name`` (package states)."""
+        task = self._shared.get(name)
+        if task is None:
+            task = self._shared[name] = asyncio.ensure_future(load())
+        found: T = await asyncio.shield(task)
+        return found
 
     def id_of(self, kind: str, key: str) -> int | str:
         """Server id of ``kind`` object ``key``: read this run, or created earlier in it."""
@@ -96,6 +111,14 @@ class ChangeContext:
     def declared(self, kind: str) -> list[Desired[Any]]:
         """See :meth:`RunContext.declared`."""
         return self._ctx.declared(kind)
+
+    async def ids(self, kind: str) -> dict[str, int | str]:
+        """See :meth:`RunContext.ids`."""
+        return await self._ctx.ids(kind)
+
+    async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """See :meth:`RunContext.shared`."""
+        return await self._ctx.shared(name, load)
 
     def id_of(self, kind: str, key: str) -> int | str:
         """See :meth:`RunContext.id_of`."""

@@ -23,16 +23,19 @@ Contract for implementers:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
+from omsform.contract import refs
 from omsform.contract.spec import Desired, Remote, S, Spec
 from omsform.errors import Problem, ProviderError
 
 if TYPE_CHECKING:
     from omsform.http.client import ApiClient, WriteClient
     from omsform.plan.model import Action
+
+T = TypeVar("T")
 
 
 class ReadContext(Protocol):
@@ -51,6 +54,15 @@ class ReadContext(Protocol):
         """The brand's declared objects of ``kind``, in address order (for a kind that checks
         declared values against what the server offers while listing, such as stock engine
         types; a bad value is a :class:`~omsform.errors.PlanError` naming the address)."""
+        ...
+
+    async def ids(self, kind: str) -> Mapping[str, int | str]:
+        """Natural key → server id of every current object of ``kind`` (see :mod:`.refs`)."""
+        ...
+
+    async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """What ``load()`` gives, made at most once per run under ``name`` and shared by every
+        kind (a lookup that is no kind, such as package states: :class:`.refs.Lookup`)."""
         ...
 
 
@@ -125,11 +137,12 @@ class Resource(Generic[S]):
     # --- validation and planning hooks -----------------------------------------------------
     @classmethod
     def references(cls, spec: Spec) -> Iterable[tuple[str, str]]:
-        """``(kind, natural key)`` pairs this spec points at; each must exist at plan time."""
-        return ()
+        """``(kind, natural key)`` pairs this spec points at; each must exist at plan time.
+        By default the values of the Spec's :class:`~omsform.contract.refs.Ref` fields."""
+        return refs.references(spec)
 
     @classmethod
-    def comes_after(cls, spec: Spec) -> Iterable[str]:
+    def comes_after(cls, spec: S) -> Iterable[str]:
         """Addresses this object must follow *when the brand declares them* (a channel follows
         ``oms_setup_step.channels``); unlike :meth:`references`, nothing here must exist. Finer
         than ``depends_on_kinds``: ``apply --target`` then pulls in only these objects."""

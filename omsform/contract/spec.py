@@ -15,9 +15,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo
 
 from omsform.errors import Location
+
+READ: dict[str, Any] = {"read": True}
+"""The validation context of an object read from the API (``model_validate(row, context=READ)``):
+validators that are stricter than the API (write-only values the API masks or leaves out, rules
+only the YAML must follow) consult :func:`reading` and let a live value through; every other
+normalisation runs as for the YAML, so a read object compares equal to the one applied."""
+
+
+def reading(info: ValidationInfo) -> bool:
+    """Whether a validator runs on an object read from the API (context :data:`READ`)."""
+    return bool(isinstance(info.context, Mapping) and info.context.get("read"))
 
 
 class Spec(BaseModel):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
@@ -21,6 +21,7 @@ _listing: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "omsform_listing", default=None
 )
 """The kind whose ``list`` runs in this task (to report a cycle instead of hanging)."""
+T = TypeVar("T")
 
 
 class Reader:
@@ -48,6 +49,7 @@ class Reader:
         self._desired = {kind: list(items) for kind, items in (desired or {}).items()}
         self._tasks: dict[str, asyncio.Task[list[Remote[Any]]]] = {}
         self._waits: dict[str, set[str]] = {}  # kind being listed → kinds its list awaits
+        self._shared: dict[str, asyncio.Future[Any]] = {}
 
     async def current(self, kind: str) -> list[Remote[Any]]:
         """All current objects of ``kind`` (listed once per run, shared by every caller)."""
@@ -77,6 +79,20 @@ class Reader:
         """The brand's declared objects of ``kind``."""
         return list(self._desired.get(kind, ()))
 
+    async def ids(self, kind: str) -> dict[str, int | str]:
+        """Natural key → server id of every current object of ``kind``."""
+        listed = await self.current(kind)  # a kind without a resource fails here, clearly
+        key = self.resources[kind].key
+        return {key(r.spec): r.id for r in listed}
+
+    async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """What ``load()`` gives, made once per run under ``name`` (package states)."""
+        task = self._shared.get(name)
+        if task is None:
+            task = self._shared[name] = asyncio.ensure_future(load())
+        found: T = await asyncio.shield(task)
+        return found
+
     def _path(self, start: str, target: str) -> list[str]:
         """Kinds from ``start`` to ``target`` along awaited listings ([] when unreachable)."""
         stack, seen = [[start]], set()
@@ -98,7 +114,7 @@ class Reader:
         """Cancel listings still running (after a failure elsewhere) and wait until they end,
         collecting every error, so none outlives the read: a listing cancelled mid-request
         may still end with its own error, which asyncio would otherwise report at shutdown."""
-        tasks = list(self._tasks.values())
+        tasks: list[asyncio.Future[Any]] = [*self._tasks.values(), *self._shared.values()]
         for task in tasks:
             task.cancel()
             task.add_done_callback(_retrieve)
@@ -150,7 +166,7 @@ async def read_current(
     return dict(zip(wanted, listed, strict=True))
 
 
-def _retrieve(task: asyncio.Task[Any]) -> None:
+def _retrieve(task: asyncio.Future[Any]) -> None:
     """Mark a finished task's outcome as seen (the first error was already reported)."""
     if not task.cancelled():
         task.exception()

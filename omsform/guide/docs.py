@@ -207,6 +207,8 @@ def type_text(annotation: Any) -> str:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation is Any:
         return "any JSON"
+    if origin is typing.Annotated:  # a Ref (omsform.contract.refs) names the type's meaning only
+        return type_text(args[0])
     if origin is Literal:
         if len(args) > LONG_ENUM:
             return f"one of {len(args)} values (listed below)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from omsform.contract import refs
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.errors import Location, PlanError, Problem
@@ -14,7 +15,7 @@ from omsform.plan.model import Note
 if TYPE_CHECKING:
     from omsform.plan.build import PlanInputs
 
-_NO_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
+_DERIVED_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
 _DEFAULT_KEY = Resource.key.__func__  # type: ignore[attr-defined]
 
 
@@ -101,7 +102,8 @@ class PlanIndex:
     def _check_references(self) -> None:
         for owner, addresses in sorted(self.by_kind.items()):
             cls = self.resource(owner)
-            if getattr(cls.references, "__func__", None) is _NO_REFERENCES:
+            derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
+            if derived and not refs.slots(cls.spec_model):
                 continue  # the kind references nothing: skip calling it per object
             for address in addresses:
                 self._check_object_references(self.inputs.desired[address], cls)

@@ -62,11 +62,11 @@ NOT_WIRE_NAMES = {
 # (module file, scope, literal) → why this YAML-side name is written as a string there.
 # The scope is the enclosing class/function path, or the module constant being assigned.
 ALLOWED = {
-    ("oms_scenario.py", "VALUES", "channels"): "YAML field holding a condition's values",
-    ("oms_scenario.py", "VALUES", "shipping_companies"): "YAML field, as above",
-    ("oms_scenario.py", "VALUES", "payment_types"): "YAML field, as above",
-    ("oms_scenario.py", "Sort._short_form", "field"): "Sort's YAML fields ({priority: desc})",
-    ("oms_scenario.py", "Sort._short_form", "direction"): "Sort's YAML fields, as above",
+    ("scenario_wire.py", "VALUES", "channels"): "YAML field holding a condition's values",
+    ("scenario_wire.py", "VALUES", "shipping_companies"): "YAML field, as above",
+    ("scenario_wire.py", "VALUES", "payment_types"): "YAML field, as above",
+    ("scenario_rules.py", "Sort._short_form", "field"): "Sort's YAML fields ({priority: desc})",
+    ("scenario_rules.py", "Sort._short_form", "direction"): "Sort's YAML fields, as above",
     ("oms_scenario.py", "OmsScenario.check_brand", "key"): "oms_setting's YAML field `key`",
     ("oms_setting.py", "SettingSpec._typed_value", "key"): "SettingSpec's YAML field `key`",
     ("oms_setting.py", "unknown_value_keys", "value"): "the YAML field `value` in a path shown",

@@ -240,6 +240,26 @@ def test_states_are_listed_once_for_scenarios_and_transitions(tmp_path: Path) ->
     assert by_path["GET /api/v1/oms/transitions/"] == 1
 
 
+def test_states_are_not_listed_when_no_object_names_one(tmp_path: Path) -> None:
+    h = _ready(tmp_path)
+    without = SCENARIO.replace("        initial_status: waiting_remote_action\n", "")
+    h.write({"base.yaml": BASE, "scenarios.yaml": without})
+    h.converge()
+    h.reset_stats()
+    assert not h.plan().has_changes
+    by_path = h.stats()["by_path"]
+    assert by_path["GET /api/v1/oms/scenarios/"] == 1
+    assert "GET /api/v1/oms/states/" not in by_path
+
+
+def test_an_apply_lists_the_states_once_for_its_writes(tmp_path: Path) -> None:
+    h = _ready(tmp_path)
+    h.write({"base.yaml": BASE, "scenarios.yaml": SCENARIO, "flow.yaml": FLOW})
+    h.reset_stats()
+    h.apply()  # one listing for the plan's read, one shared by the four creates
+    assert h.stats()["by_path"]["GET /api/v1/oms/states/"] == 2
+
+
 def test_an_initial_status_this_oms_lacks_is_a_plan_error(tmp_path: Path) -> None:
     h = _ready(tmp_path)
     h.write({"base.yaml": BASE, "scenarios.yaml": SCENARIO})

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import Remote, Spec, fingerprint_of
+from omsform.contract.spec import READ, Remote, Spec, fingerprint_of
 from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_setup_step import read_before
@@ -185,10 +185,9 @@ class OmsStockLocation(Resource[StockLocationSpec]):
     immutable: ClassVar[frozenset[str]] = frozenset({"erp_code"})
 
     @classmethod
-    def comes_after(cls, spec: Spec) -> Iterable[str]:
+    def comes_after(cls, spec: StockLocationSpec) -> Iterable[str]:
         """The stock_locations setup step (it copies Omnitron's stores in, which a declared
         store must not race), and the addresses step when the address names address ids."""
-        assert isinstance(spec, StockLocationSpec)
         yield f"{STEP}.{api.STOCK_LOCATIONS_STEP}"
         if spec.address is not None and any(
             getattr(spec.address, f) is not None for f in api.ADDRESS_IDS
@@ -245,6 +244,7 @@ def _body(spec: StockLocationSpec, fields: tuple[str, ...] | frozenset[str]) -> 
 
 
 def _remote(obj: Mapping[str, Any]) -> Remote[StockLocationSpec]:
-    spec = StockLocationSpec.model_validate({k: obj.get(k) for k in FIELDS if k in obj})
+    data = {k: obj.get(k) for k in FIELDS if k in obj}
+    spec = StockLocationSpec.model_validate(data, context=READ)
     server = {OMNITRON_ID: obj.get(OMNITRON_ID)}
     return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj), server=server)
