@@ -23,7 +23,7 @@ import click
 
 from omsform.apply import saved as plan_files
 from omsform.cli import doctor as cli_doctor
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem, UnsafePlanError
 from omsform.lang.load import Brand, load_brand
 from omsform.secrets.mask import redact
@@ -73,6 +73,11 @@ def fails_cleanly(func: F) -> F:
         except ConfigError as exc:
             _print_problems(exc.problems)
             OUT.err(f"Error: {exc}")
+        except PlanError as exc:
+            _print_problems(exc.problems)
+            OUT.err(f"Error: {exc.summary if exc.problems else exc}")
+            for line in getattr(exc, "moved", []):
+                OUT.err(f"  - {line}")
         except OmsformError as exc:
             OUT.err(f"Error: {exc}")
             for line in getattr(exc, "moved", []):
@@ -278,7 +283,7 @@ def _sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
         return None
     from omsform.sandbox import DEFAULT_TOKEN
 
-    return {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    return registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
 
 
 def _announce(loaded: Brand, sandbox: bool) -> None:

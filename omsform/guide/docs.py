@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from omsform.contract.kinddoc import KindDoc
-from omsform.contract.provider import Provider, discover
+from omsform.contract.provider import Provider, registry
 from omsform.contract.resource import Resource
 from omsform.errors import OmsformError
 from omsform.guide.typetext import LONG_ENUM, type_text
@@ -36,7 +36,7 @@ TAGS = "[D] documented by the vendor, [I] inferred, [B] from the set-up guide, [
 def all_kinds() -> dict[str, tuple[Provider, type[Resource[Any]], KindDoc | None]]:
     """Kind → (provider, Resource class, the provider's notes), in provider then kind order."""
     found: dict[str, tuple[Provider, type[Resource[Any]], KindDoc | None]] = {}
-    for provider in sorted(discover().values(), key=lambda p: p.name):
+    for provider in sorted(registry().providers.values(), key=lambda p: p.name):
         notes = provider.kind_docs()
         for kind, cls in provider.kinds().items():
             found[kind] = (provider, cls, notes.get(kind))

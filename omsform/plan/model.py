@@ -38,7 +38,7 @@ def _drop_empty(data: Any, *names: str) -> Any:
     serialize (and checksum) exactly as they did."""
     if isinstance(data, dict):
         for name in names:
-            if data.get(name) in (None, "", {}):
+            if data.get(name) in (None, "", {}, [], ()):
                 data.pop(name, None)
     return data
 
@@ -88,6 +88,14 @@ class Change(_Frozen):
     ``kept`` (updates only): per open map the update sends, the live keys the YAML does not
     declare, with their live values; apply sends them merged with the declared keys
     (:func:`omsform.plan.openmaps.sent_spec`) so that a PATCH replacing the whole map keeps them.
+
+    ``sends`` (updates only): each top-level spec field the update sends → the value sent
+    (JSON; ``(sensitive)`` where secret or write-only), decided once by ``build_plan`` from the
+    values that differ (never from the display paths in ``fields``). Apply sends exactly these
+    fields, with the values of the brand loaded again (secrets resolved), after checking that
+    each value it can see is still the recorded one
+    (:func:`omsform.apply.work.apply_input`). Empty for other actions (a create sends the whole
+    declared spec) and in plans saved before it existed (derived there for those).
     """
 
     address: str
@@ -102,6 +110,7 @@ class Change(_Frozen):
     depends_on: tuple[str, ...] = ()
     level: int = 0
     kept: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sends: dict[str, Any] = Field(default_factory=dict)
     key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
     key_fingerprint: str | None = None
     attribution: str = ""
@@ -117,7 +126,8 @@ class Change(_Frozen):
         # checksummed, exactly as before
         # a live value may hold a credential omsform cannot name (a URL token rotated since):
         # every serialized form masks credential query parameters (secrets.CREDENTIAL_PARAMS)
-        return mask_url_data(_drop_empty(handler(self), "key_fingerprint", "kept", "attribution"))
+        optional = ("key_fingerprint", "kept", "sends", "attribution")
+        return mask_url_data(_drop_empty(handler(self), *optional))
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():

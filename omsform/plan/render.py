@@ -24,7 +24,9 @@ sorted, so equal plans are byte-identical:
   create), ``depends_on`` (addresses of changes that must succeed first), ``level`` (changes of
   one level may run concurrently; levels run in order), ``kept`` (an update's open maps → the
   live keys the YAML does not declare, with their live values: apply sends them back merged
-  with the declared keys, see :mod:`omsform.plan.openmaps`).
+  with the declared keys, see :mod:`omsform.plan.openmaps`), ``sends`` (an update's top-level
+  spec fields, sorted: exactly what apply sends; absent in plans saved before it and in other
+  actions).
 - ``notes`` (list of ``category`` — ``unmanaged``, ``unverified``, ``warning``, ``info`` —,
   ``address`` (a kind for kind-wide notes), ``message``).
 - ``summary``: counts ``create``, ``update``, ``replace``, ``delete``, ``run``, ``manual``,
