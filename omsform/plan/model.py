@@ -189,7 +189,9 @@ class PlanTarget(_Frozen):
 
 class Plan(_Frozen):
     """Everything a run would do, in apply order. ``target`` (absent in plans made before it
-    existed) records where the plan was made."""
+    existed) records where the plan was made. ``complete`` is false for a partial plan
+    (``plan --changed-since``, which sets ``changed_since`` to its REF): ``left_out`` names the
+    declared or pruned kinds it neither read nor planned."""
 
     format_version: int = FORMAT_VERSION
     brand: str
@@ -199,6 +201,9 @@ class Plan(_Frozen):
     notes: tuple[Note, ...] = ()
     summary: Summary = Field(default_factory=Summary)
     target: PlanTarget | None = None
+    complete: bool = True
+    left_out: tuple[str, ...] = ()
+    changed_since: str = ""
 
     @property
     def has_changes(self) -> bool:
@@ -211,7 +216,11 @@ class Plan(_Frozen):
         doc = self.model_dump(mode="json")
         if doc.get("target") is None:
             doc.pop("target", None)
-        return doc
+        if doc.get("complete") is True:  # only a partial plan says so (checksums stay as before)
+            doc.pop("complete")
+        if not doc.get("left_out"):
+            doc.pop("left_out", None)
+        return _drop_empty(doc, "changed_since")
 
     @property
     def drift(self) -> tuple[Change, ...]:
