@@ -357,7 +357,9 @@ async def _planned(
                 show_refused(exc.plan)  # the plan first, then (fails_cleanly) the refusal
             raise
         sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
-        where = target.plan_target(loaded, kinds, sandbox=sandbox_db if opts["sandbox"] else None)
+        # a partial plan names every provider the brand uses, as apply checks them all
+        every = engine.kinds_to_read(loaded) if selection and selection.partial else kinds
+        where = target.plan_target(loaded, every, sandbox=sandbox_db if opts["sandbox"] else None)
         yield since.mark(made, selection).model_copy(update={"target": where}), current, session
 
 
