@@ -46,6 +46,7 @@ class Selection:
     pruned kinds neither read nor planned."""
 
     ref: str
+    brand: str = ""
     changed: frozenset[str] = frozenset()
     compared: frozenset[str] | None = None
     left_out: tuple[str, ...] = ()
@@ -58,7 +59,11 @@ class Selection:
 
     def describe(self) -> str:
         """One line for stderr: what was selected and why."""
-        head = f"--changed-since {self.ref}"
+        head = (
+            f"{self.brand}: --changed-since {self.ref}"
+            if self.brand
+            else f"--changed-since {self.ref}"
+        )
         if self.compared is None:
             return f"{head}: {self.why_full}: a full plan (every kind is read)."
         if not self.changed:
@@ -85,16 +90,17 @@ def select_changed(brand: Brand, ref: str) -> Selection:
     resources = _resources()
     paths = gitdiff.changed_paths(brand.path, commit)
     changed, why = _changed_kinds(brand, commit, ref, paths, set(resources))
+    name = str(brand.path)
     if why:
-        return Selection(ref, why_full=why)
+        return Selection(ref, name, why_full=why)
     prune = brand.config.manage.prune
     managed = select.managed_kinds(brand.desired, prune)
     graph = select.kind_graph(brand.desired, resources, prune)
     compared = select.reach(changed, graph) & managed
     left_out = tuple(sorted(managed - compared))
     if not left_out:
-        return Selection(ref, frozenset(changed), why_full="the changes reach every kind")
-    return Selection(ref, frozenset(changed), frozenset(compared), left_out)
+        return Selection(ref, name, frozenset(changed), why_full="the changes reach every kind")
+    return Selection(ref, name, frozenset(changed), frozenset(compared), left_out)
 
 
 def _changed_kinds(
