@@ -351,7 +351,8 @@ async def _planned(
         inputs = since.narrowed(inputs, selection)  # --changed-since: only the kinds compared
         force = opts["force"] or not check_safety
         try:
-            made = engine.plan_from(inputs, current, loaded, force=force)
+            with since.explained(selection):
+                made = engine.plan_from(inputs, current, loaded, force=force)
         except UnsafePlanError as exc:
             if exc.plan is not None and show_refused is not None:
                 show_refused(exc.plan)  # the plan first, then (fails_cleanly) the refusal

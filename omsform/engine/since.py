@@ -22,14 +22,15 @@ seen for the kinds read: the scheduled drift job plans without ``--changed-since
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from omsform.contract.provider import discover
 from omsform.engine import gitdiff
-from omsform.errors import PlanError
+from omsform.errors import PlanError, UnsafePlanError
 from omsform.lang.config import CONFIG_FILE, VARS_FILE
 from omsform.lang.load import Brand
 from omsform.plan import select
@@ -174,6 +175,24 @@ def mark(plan: Plan, selection: Selection | None) -> Plan:
     return plan.model_copy(
         update={"complete": False, "left_out": selection.left_out, "changed_since": selection.ref}
     )
+
+
+@contextmanager
+def explained(selection: Selection | None) -> Iterator[None]:
+    """A plan error of a partial plan says so: its references into kinds read only to check
+    them see the live objects, not the YAML of kinds left out."""
+    try:
+        yield
+    except UnsafePlanError:
+        raise
+    except PlanError as exc:
+        if selection is None or selection.compared is None:
+            raise
+        raise PlanError(
+            f"{exc}\n(a partial plan, --changed-since {selection.ref}: objects of the kinds it "
+            "left out are checked against the live systems only; plan without --changed-since "
+            "to plan the whole brand)"
+        ) from exc
 
 
 def refuse_left_out(plan: Plan) -> None:

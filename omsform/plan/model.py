@@ -205,6 +205,19 @@ class Plan(_Frozen):
     left_out: tuple[str, ...] = ()
     changed_since: str = ""
 
+    @model_serializer(mode="wrap")
+    def _partial_only(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # only a partial plan carries these keys: complete plans serialize, and are
+        # checksummed, exactly as before they existed
+        data = handler(self)
+        if isinstance(data, dict) and data.get("complete") is True:
+            data.pop("complete")
+            if not data.get("left_out"):
+                data.pop("left_out", None)
+            if not data.get("changed_since"):
+                data.pop("changed_since", None)
+        return data
+
     @property
     def has_changes(self) -> bool:
         """True when applying would do anything (manual changes included)."""
@@ -216,11 +229,7 @@ class Plan(_Frozen):
         doc = self.model_dump(mode="json")
         if doc.get("target") is None:
             doc.pop("target", None)
-        if doc.get("complete") is True:  # only a partial plan says so (checksums stay as before)
-            doc.pop("complete")
-        if not doc.get("left_out"):
-            doc.pop("left_out", None)
-        return _drop_empty(doc, "changed_since")
+        return doc
 
     @property
     def drift(self) -> tuple[Change, ...]:
