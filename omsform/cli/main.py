@@ -321,7 +321,9 @@ async def _planned(
     from omsform.engine import since
 
     selection = (
-        since.select_changed(loaded, opts["changed_since"]) if opts.get("changed_since") else None
+        since.select_changed(loaded, opts["changed_since"])
+        if opts.get("changed_since") is not None
+        else None
     )
     if selection is not None:
         OUT.err(selection.describe())

@@ -87,6 +87,8 @@ def _resources() -> dict[str, Any]:
 def select_changed(brand: Brand, ref: str) -> Selection:
     """The kinds ``git diff REF`` of ``brand``'s directory touches, and their reach (see module).
     An :class:`~omsform.errors.OmsformError` when git, the repository or REF is missing."""
+    if not ref.strip():  # an unset CI variable, most likely: say so rather than plan it all
+        raise PlanError("--changed-since needs a git REF (a branch, tag or commit); it was empty")
     commit = gitdiff.check_ref(brand.path, ref)
     resources = _resources()
     paths = gitdiff.changed_paths(brand.path, commit)

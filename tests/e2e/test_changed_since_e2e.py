@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -135,6 +136,21 @@ def test_a_bad_ref_or_no_repository_is_an_error(cli: Cli) -> None:
     applied_repo(cli)
     bad = cli("plan", "demo", "--changed-since", "no-such-ref")
     assert bad.code == 1 and "'no-such-ref' is not a commit in this repository" in bad.stderr
+    empty = cli("plan", "demo", "--changed-since", "")  # an unset CI variable
+    assert empty.code == 1 and "needs a git REF" in empty.stderr
+
+
+def test_several_brands_each_read_only_their_own_changes(cli: Cli, server: Server) -> None:
+    repo = applied_repo(cli)
+    shutil.copytree(cli.brand, repo / "same", ignore=shutil.ignore_patterns(".omsform"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a second brand directory")
+    edit(cli.brand / "webhooks.yaml", "max_retries: 5", "max_retries: 7")
+    done = cli("plan", "demo", "same", "--changed-since", "HEAD", "--format", "json")
+    assert done.code == 0, done
+    plans = {b["path"]: b["plan"] for b in json.loads(done.stdout)["brands"]}
+    assert {c["kind"] for c in plans["demo"]["changes"]} == {"oms_webhook"}
+    assert plans["same"]["changes"] == [] and plans["same"]["complete"] is False
 
 
 def test_a_saved_partial_plan_applies_only_its_changes(cli: Cli, server: Server) -> None:
