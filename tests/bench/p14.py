@@ -3,16 +3,19 @@
 Generates W5k against a served sandbox (seed ``empty``), populates it with one apply, commits
 it in a git repository, edits one object of one kind, sets the sandbox latency (20 ms, as P3),
 then times cold ``omsform plan --changed-since HEAD --detailed-exitcode`` runs and, for
-comparison, full plans. Prints the figures as JSON; timings are reported, never asserted.
+comparison, full plans, plus in-process phases (load the brand, select, read, build the plan) of
+both. Prints the figures as JSON; timings are reported, never asserted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tests.bench import measure, workload
@@ -25,6 +28,38 @@ IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *IDENTITY, *args], cwd=repo, check=True, capture_output=True)
+
+
+def phases(brand: str, ref: str | None) -> dict[str, float]:
+    """One in-process plan (``ref``: ``--changed-since REF``, None: full), seconds per phase."""
+    from omsform.engine import run as engine
+    from omsform.engine import since
+    from omsform.http.client import ClientOptions
+    from omsform.lang.load import load_brand
+
+    async def once() -> dict[str, float]:
+        start = time.perf_counter()
+        loaded = load_brand(brand)
+        loaded_at = time.perf_counter()
+        selection = since.select_changed(loaded, ref) if ref is not None else None
+        selected_at = time.perf_counter()
+        kinds = since.kinds_to_read(loaded, selection)
+        session = await engine.open_session(loaded, kinds=kinds, options=ClientOptions())
+        async with session:
+            current = await engine.read(session, kinds)
+            read_at = time.perf_counter()
+            inputs = since.narrowed(engine.plan_inputs(session, current), selection)
+            engine.plan_from(inputs, current, loaded, force=True)
+        end = time.perf_counter()
+        return {
+            "load_s": loaded_at - start,
+            "select_s": selected_at - loaded_at,
+            "read_s": read_at - selected_at,
+            "plan_s": end - read_at,
+            "total_s": end - start,
+        }
+
+    return asyncio.run(once())
 
 
 def main(objects: int = 5000, latency_ms: float = 20.0) -> dict[str, object]:
@@ -52,6 +87,11 @@ def main(objects: int = 5000, latency_ms: float = 20.0) -> dict[str, object]:
             for _ in range(RUNS)
         ]
         full = [measure.run_cli(["plan", brand, "--detailed-exitcode"], env) for _ in range(2)]
+        os.environ.update(work.env)
+        inside = {
+            "partial": [phases(brand, "HEAD") for _ in range(3)],
+            "full": [phases(brand, None)],
+        }
     if any(r.returncode != 2 for r in [*partial, *full]):
         raise SystemExit(f"a plan did not find the one change:\n{partial[0].stderr[-2000:]}")
     return {
@@ -62,6 +102,7 @@ def main(objects: int = 5000, latency_ms: float = 20.0) -> dict[str, object]:
         "partial_runs_s": [r.wall_s for r in partial],
         "partial_median_s": measure.median([r.wall_s for r in partial]),
         "full_runs_s": [r.wall_s for r in full],
+        "in_process": inside,
     }
 
 
