@@ -198,7 +198,9 @@ class PlanTarget(_Frozen):
 
 class Plan(_Frozen):
     """Everything a run would do, in apply order. ``target`` (absent in plans made before it
-    existed) records where the plan was made."""
+    existed) records where the plan was made. ``complete`` is false for a partial plan
+    (``plan --changed-since``, which sets ``changed_since`` to its REF): ``left_out`` names the
+    declared or pruned kinds it neither read nor planned."""
 
     format_version: int = FORMAT_VERSION
     brand: str
@@ -208,6 +210,22 @@ class Plan(_Frozen):
     notes: tuple[Note, ...] = ()
     summary: Summary = Field(default_factory=Summary)
     target: PlanTarget | None = None
+    complete: bool = True
+    left_out: tuple[str, ...] = ()
+    changed_since: str = ""
+
+    @model_serializer(mode="wrap")
+    def _partial_only(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # only a partial plan carries these keys: complete plans serialize, and are
+        # checksummed, exactly as before they existed
+        data = handler(self)
+        if isinstance(data, dict) and data.get("complete") is True:
+            data.pop("complete")
+            if not data.get("left_out"):
+                data.pop("left_out", None)
+            if not data.get("changed_since"):
+                data.pop("changed_since", None)
+        return data
 
     @property
     def has_changes(self) -> bool:

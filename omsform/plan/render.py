@@ -39,6 +39,8 @@ sorted, so equal plans are byte-identical:
   YAML moved since) or ``unknown`` (no record: a fresh ledger, an imported brand); see
   :mod:`omsform.drift.attribution`. ``drift`` (only when there is some, outside the checksum): the
   changes made outside omsform, each with only its drifted fields.
+- ``complete`` (only in a partial plan, ``plan --changed-since REF``: ``false``), ``left_out``
+  (the declared or pruned kinds it neither read nor planned), ``changed_since`` (REF as given).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from omsform.secrets import SENSITIVE
 from omsform.secrets.mask import mask_url_credentials
 
 NO_CHANGES = "No changes. The live systems match the configuration."
+NO_CHANGES_READ = "No changes in the kinds read. The kinds left out were not compared."
 DRIFT_TITLE = "Changed outside omsform"
 DRIFT_HINT = "live → YAML: apply reverts these; `omsform pull` writes the live values into the YAML"
 CHANGED = "(sensitive value changed)"
@@ -158,6 +161,20 @@ def render_selection_warning(targets: Iterable[str], excludes: Iterable[str]) ->
     )
 
 
+def render_partial_warning(plan: Plan) -> str:
+    """The banner of a partial plan (``--changed-since``): which kinds were not read ("" for a
+    complete plan)."""
+    if plan.complete:
+        return ""
+    left = ", ".join(plan.left_out) or "none"
+    return (
+        f"Partial plan (--changed-since {plan.changed_since}): only the kinds changed since "
+        f"{plan.changed_since} and the kinds they reference or that reference them were read. "
+        f"Not read ({len(plan.left_out)}): {left}. Changes and drift in those kinds are not "
+        "shown; plan without --changed-since to see everything."
+    )
+
+
 def _heading(change: Change) -> str:
     return f"{change.action.value} {change.address}"
 
@@ -197,6 +214,8 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     With ``color`` false the text has no escape codes at all (``NO_COLOR``, pipes, CI logs).
     """
     console = _console(color, width)
+    if partial := render_partial_warning(plan):
+        console.print(Text(partial + "\n", style="bold yellow"), soft_wrap=True)
     _text_drift(console, plan)  # drift first, as Terraform shows it
     if plan.changes:
         console.print(Text(legend(plan) + "\n", style="dim"), soft_wrap=True)
@@ -219,7 +238,8 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     if plan.changes:
         console.print(Text("\n" + plan.summary.line(), style="bold"), soft_wrap=True)
     else:
-        console.print(Text(("\n" if plan.notes else "") + NO_CHANGES, style="bold"), soft_wrap=True)
+        none = NO_CHANGES if plan.complete else NO_CHANGES_READ
+        console.print(Text(("\n" if plan.notes else "") + none, style="bold"), soft_wrap=True)
     return _export(console, color) + "\n"
 
 
