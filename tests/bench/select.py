@@ -2,7 +2,7 @@
 
 Every kind of every installed provider is considered. A kind is used when it can be created,
 needs no write-only (secret) value, its keys take thousands of distinct values, whatever its
-objects reference is itself in the workload, its objects load without warnings, and a probe
+objects reference is itself in the workload, and a probe (warnings allowed)
 against an in-process sandbox (apply :data:`~tests.bench.kinds.TARGETS` objects, then plan)
 comes back empty. Kinds that reference others are tried again once those are in.
 """
@@ -126,9 +126,6 @@ def _probe(kind: BenchKind, seed: str) -> None:
     with tempfile.TemporaryDirectory(prefix="omsform-bench-probe-") as tmp:
         harness = BrandHarness(Path(tmp), seed=seed)
         harness.write({"probe.yaml": yaml.safe_dump(doc, sort_keys=False)})
-        warnings = harness.load().warnings
-        if warnings:
-            raise ValueError(f"loading warns: {warnings[0].message}")
         _, report = harness.apply()
         if report is None or not report.ok:
             failed = report.failed[0][1] if report and report.failed else report
