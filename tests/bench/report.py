@@ -43,7 +43,10 @@ def _p1(p: dict[str, Any]) -> Row:
     extra = p["gets"] - p["floor"]
     ok = p["per_object_gets"] == 0 and extra == p["allowed_extra"]
     measured = f"{p['gets']} GETs = {p['floor']} + {extra} ({p['per_object_gets']} per-object)"
-    goal = f"Σ⌈N/100⌉ = {p['floor']} list GETs + {p['allowed_extra']} lookups; 0 per-object"
+    goal = (
+        f"Σ⌈N/100⌉ = {p['floor']} list GETs + {p['allowed_extra']} lookup(s) "
+        "(+2 per declared setup step: none); 0 per-object"
+    )
     return Row("P1", "API calls, no-op plan", goal, measured, share(p["gets"], p["floor"]), ok)
 
 
@@ -236,7 +239,9 @@ def header(f: dict[str, Any]) -> str:
     if w.get("seeded"):
         lines.append(f"Seeded in the sandbox's store (no API create): {', '.join(w['seeded'])}")
     if w.get("warnings"):
-        lines.append(f"Loading W5k gives {w['warnings']} warning(s) (allowed)")
+        each = ", ".join(f"{k} {n}" for k, n in w["warnings"].items())
+        total = sum(w["warnings"].values())
+        lines.append(f"Loading W5k gives {total} warning(s) (allowed): {each}")
     load, cpus = f["machine"]["loadavg_1min_at_start"], f["machine"]["cpus"] or 1
     lines.append(f"Load average (1 min) before the run: {load:.1f}")
     if load > 0.5 * cpus:
