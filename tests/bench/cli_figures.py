@@ -69,9 +69,12 @@ def p14(b: Bench) -> None:
         n = b.config.pr_plan_runs
         say(f"P14: cold `plan --changed-since HEAD~1` x{n} ({kind.kind} changed)")
         args = ("plan", b.brand, CHANGED_SINCE, "HEAD~1", "--detailed-exitcode")
+        b.server.reset_stats()
         runs = [b.cli(*args, cwd=b.work.path) for _ in range(n)]
+        gets, _ = measure.get_counts(b.server.stats())
         figures.update(
             available=True,
+            gets_per_run=gets / n,
             runs_s=[r.wall_s for r in runs],
             median_s=measure.median([r.wall_s for r in runs]),
             exits=sorted({r.returncode for r in runs}),
