@@ -33,6 +33,7 @@ class Config:
     startup_runs: int = 5  # P13: cold `--version` and `validate brands/demo` processes
     pr_plan_runs: int = 5  # P14: cold `plan --changed-since` processes
     pr_changes: int = 10  # P14: objects edited in the one changed kind's file
+    warm_up: bool = True  # an untimed process before timed ones (fills the file cache)
 
 
 @dataclass

@@ -49,7 +49,8 @@ def p13(b: Bench) -> None:
     env = {k: v for k, v in b.env.items() if not k.startswith(workload.SECRET_PREFIX)}
     figures: dict[str, Any] = {}
     for label, args in (("version", ["--version"]), ("validate_demo", ["validate", "brands/demo"])):
-        measure.run_cli(args, env, cwd=ROOT)  # warm the file cache
+        if b.config.warm_up:
+            measure.run_cli(args, env, cwd=ROOT)  # warm the file cache
         runs = [measure.run_cli(args, env, cwd=ROOT) for _ in range(n)]
         figures[label] = {
             "runs_s": [r.wall_s for r in runs],

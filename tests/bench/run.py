@@ -92,7 +92,8 @@ def _machine() -> dict[str, Any]:
 
 def _p9(b: Bench) -> None:
     say(f"P9: validate x{b.config.validate_runs}")
-    b.cli("validate", b.brand)  # warm the file cache
+    if b.config.warm_up:
+        b.cli("validate", b.brand)  # warm the file cache
     runs = [b.cli("validate", b.brand) for _ in range(b.config.validate_runs)]
     if any(r.returncode != 0 for r in runs):
         raise SystemExit(f"validate failed on the generated brand:\n{runs[0].stderr[-2000:]}")
