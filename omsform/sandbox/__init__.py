@@ -229,7 +229,7 @@ def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseR
         return JSONResponse(ctx.stats.as_dict())
 
     async def stats_reset(request: Request) -> Response:
-        ctx.stats.reset()
+        ctx.stats.by_route.clear()
         return Response(status_code=204)
 
     async def reset(request: Request) -> Response:
@@ -239,7 +239,7 @@ def _admin_routes(ctx: SandboxContext, found: list[SandboxPlugin]) -> list[BaseR
         except ValueError as exc:
             raise field_errors({"seed": [str(exc)]}) from None
         seed_store(ctx, seed, found)
-        ctx.stats.reset()
+        ctx.stats.by_route.clear()
         return JSONResponse({"seed": seed})
 
     async def knobs(request: Request) -> Response:

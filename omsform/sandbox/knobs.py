@@ -139,12 +139,9 @@ class Stats:
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
+        if not self.by_route:  # the counts were reset (``by_route.clear()``): refusals too
+            self.throttled = 0
         self.by_route[f"{method} {path}"] += 1
-
-    def reset(self) -> None:
-        """Forget every count."""
-        self.by_route.clear()
-        self.throttled = 0
 
     def as_dict(self) -> dict[str, Any]:
         """``{"total", "by_method", "by_path", "throttled"}``."""
@@ -155,7 +152,7 @@ class Stats:
             "total": sum(self.by_route.values()),
             "by_method": dict(by_method),
             "by_path": dict(sorted(self.by_route.items())),
-            "throttled": self.throttled,
+            "throttled": self.throttled if self.by_route else 0,  # refusals are counted requests
         }
 
 
