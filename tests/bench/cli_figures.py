@@ -55,6 +55,7 @@ def p13(b: Bench) -> None:
         figures[label] = {
             "runs_s": [r.wall_s for r in runs],
             "median_s": measure.median([r.wall_s for r in runs]),
+            "cpu_median_s": measure.median([r.cpu_s for r in runs]),
             "exit": max(r.returncode for r in runs),
         }
     b.figures["P13"] = figures

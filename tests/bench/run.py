@@ -106,6 +106,7 @@ def _p9(b: Bench) -> None:
     b.figures["P9"] = {
         "runs_s": [r.wall_s for r in runs],
         "median_s": measure.median([r.wall_s for r in runs]),
+        "cpu_median_s": measure.median([r.cpu_s for r in runs]),
         "error_s": failed.wall_s,
         "error_exit": failed.returncode,
         "error_located": failed.returncode == 1
