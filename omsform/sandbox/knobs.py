@@ -130,17 +130,21 @@ def _knob_error(name: str, value: Any) -> str | None:
 
 
 class Stats:
-    """Requests counted by method and path since the last reset."""
+    """Requests counted by method and path since the last reset, and how many of them the
+    ``rate_limit_per_s`` knob refused."""
 
     def __init__(self) -> None:
         self.by_route: Counter[str] = Counter()
+        self.throttled = 0
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
+        if not self.by_route:  # the counts were reset (``by_route.clear()``): refusals too
+            self.throttled = 0
         self.by_route[f"{method} {path}"] += 1
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"total", "by_method", "by_path"}``."""
+        """``{"total", "by_method", "by_path", "throttled"}``."""
         by_method: Counter[str] = Counter()
         for route, n in self.by_route.items():
             by_method[route.split(" ", 1)[0]] += n
@@ -148,6 +152,7 @@ class Stats:
             "total": sum(self.by_route.values()),
             "by_method": dict(by_method),
             "by_path": dict(sorted(self.by_route.items())),
+            "throttled": self.throttled if self.by_route else 0,  # refusals are counted requests
         }
 
 
@@ -168,6 +173,7 @@ class KnobsMiddleware:
         self.stats.record(scope["method"], scope["path"])
         await self._delay()
         if self._rate_limited():
+            self.stats.throttled += 1
             await _answer(send, 429, self._throttled(), self._retry_after())
             return
         fault = self._pick_fault(scope)
