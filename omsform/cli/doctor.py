@@ -4,7 +4,6 @@ main group; the checks live in :mod:`omsform.doctor.run`, the recording in
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -12,13 +11,17 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import BaseModel
 
-from omsform.contract.provider import discover
-from omsform.lang.load import Brand, load_brand
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from omsform.lang.load import Brand
+
+# The main group imports this module for ``record_option``: what the commands run (loading,
+# provider discovery, the engine) is imported where it is used, to keep start-up cheap.
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATE_DIR = ".omsform"
@@ -39,6 +42,7 @@ def sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
     """Provider blocks pointing at the embedded sandbox (``None`` without ``--sandbox``)."""
     if not sandbox:
         return None
+    from omsform.contract.provider import discover
     from omsform.sandbox import DEFAULT_TOKEN
 
     return {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
@@ -58,6 +62,7 @@ def recording_for(
     if record_dir is None:
         yield
         return
+    from omsform.contract.provider import discover
     from omsform.engine import run as engine
     from omsform.http.record import public_block, recording
 
@@ -82,10 +87,12 @@ def doctor_inputs(path: Path, sandbox: bool) -> tuple[Brand, dict[str, BaseModel
     """The brand (resource secrets as placeholders: doctor only needs to know which kinds are
     declared), the provider blocks with their references resolved (or the sandbox's), and the
     secret values they hold."""
+    from omsform.contract.provider import discover
     from omsform.engine import run as engine
     from omsform.errors import ConfigError
     from omsform.lang.config import load_config
     from omsform.lang.interpolate import Resolver
+    from omsform.lang.load import load_brand
 
     loaded = load_brand(path, offline=True, sandbox=True)
     needed = _needed(loaded)
@@ -109,6 +116,7 @@ def doctor_inputs(path: Path, sandbox: bool) -> tuple[Brand, dict[str, BaseModel
 
 
 def _needed(loaded: Brand) -> list[str]:
+    from omsform.contract.provider import discover
     from omsform.engine import run as engine
 
     index = {k: p.name for p in discover().values() for k in p.kinds()}
@@ -138,6 +146,9 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
     ) -> None:
         """Check, read-only, that the live APIs have what BRAND's kinds need; exit 0 when
         every check is ok, 1 otherwise (each failure names the fix when it can be inferred)."""
+        import asyncio
+
+        from omsform.contract.provider import discover
         from omsform.doctor import run as checks
         from omsform.engine import run as engine
         from omsform.http.client import ClientOptions
