@@ -10,13 +10,15 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
 from omsform.contract.resource import Resource
 from omsform.errors import ConfigError, Location, Problem
-from omsform.http.client import ApiClient, ClientOptions, WriteClient
+
+if TYPE_CHECKING:  # httpx is imported only when a client is made, not to validate a brand
+    from omsform.http.client import ApiClient, ClientOptions, WriteClient
 
 ENTRY_POINT_GROUP = "omsform.providers"
 
@@ -120,6 +122,15 @@ def provider_of(kind: str) -> Provider:
     except KeyError:
         problem = Problem(Location(address=kind), f"unknown kind '{kind}'")
         raise ConfigError([problem]) from None
+
+
+def __getattr__(name: str) -> Any:
+    """``ApiClient`` and ``WriteClient``, still importable from here, loaded on first use."""
+    if name in ("ApiClient", "WriteClient"):
+        from omsform.http import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["ApiClient", "Provider", "WriteClient", "discover", "kind_index", "provider_of"]

@@ -25,14 +25,16 @@ are the wire names (``api.CARGO_FIELDS``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Remote, Spec, fingerprint_of
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 CREDENTIAL_KEYS = frozenset(api.CARGO_CREDENTIAL_KEYS)
 CONF, AUTH = api.CARGO_CONF, api.CARGO_CONF_AUTH

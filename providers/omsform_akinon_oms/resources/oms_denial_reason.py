@@ -10,14 +10,16 @@ version for stale-plan checks is a hash of their content.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Remote, Spec, fingerprint_of
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 
 class DenialReasonSpec(Spec):

@@ -33,18 +33,19 @@ YAML shape::
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import Location, Problem
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_transition import package_states
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 CHANNEL, LOCATION = "oms_channel", "oms_stock_location"
 GEO_SETTING = "GEOLOCATION_DISCOVERY"
@@ -467,6 +468,8 @@ class _Names:
         """The maps ``rows`` need: only the lookups their ids call for."""
         # the channel kind says which key form (name, or omnitron_id=…) the brand uses for a
         # channel; imported here so scenarios load even where that kind is not installed
+        import asyncio  # here, not at import: validating a brand needs no event loop
+
         from omsform_akinon_oms.resources.oms_channel import OmsChannel
 
         need_channels = any(r.get(api.SCENARIO_CHANNELS) for r in rows)

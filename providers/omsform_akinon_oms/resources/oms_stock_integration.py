@@ -19,7 +19,7 @@ Spec's field names are the wire names (``api.STOCK_INTEGRATION_FIELDS``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -27,8 +27,10 @@ from pydantic import Field, field_validator, model_validator
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import PlanError
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 KEY = "default"
 FIELDS = api.STOCK_INTEGRATION_FIELDS

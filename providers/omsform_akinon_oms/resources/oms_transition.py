@@ -16,21 +16,22 @@ Spec's field names: the kind sends a model dump with the states turned into ids)
 
 from __future__ import annotations
 
-import asyncio
 import re
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import Location, PlanError, Problem, ProviderError
-from omsform.http.client import ApiClient, WriteClient
 from omsform.lang.suggest import did_you_mean
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 COMMAND_CLASS_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.]*$"
 """A command class: a Python class name (or dotted path). Names outside the documented list
@@ -71,6 +72,8 @@ class PackageStates:
     """Package state ids by word and back, listed once through ``client`` (one run)."""
 
     def __init__(self, client: ApiClient) -> None:
+        import asyncio  # here, not at import: validating a brand needs no event loop
+
         self._client = client
         self._ids: dict[str, int] | None = None
         self._lock = asyncio.Lock()
@@ -272,6 +275,8 @@ class OmsTransition(Resource[TransitionSpec]):
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[TransitionSpec]]:
         """Every transition between package states (states as words), after checking the
         declared states against the states this OMS has."""
+        import asyncio
+
         await package_states(client).check_declared(ctx.declared(self.kind), STATE_FIELDS)
         rows, names = await asyncio.gather(
             client.list_all(

@@ -20,16 +20,18 @@ the wire names (``api.WEBHOOK_FIELDS``, ``api.RETRY_COUNTDOWN_FIELDS``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of
 from omsform.errors import Problem
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 EVENT_TYPE_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 """An event type: one word of letters, digits and ``. _ - :`` (``package.created``, the docs'

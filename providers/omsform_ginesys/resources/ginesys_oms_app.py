@@ -31,15 +31,17 @@ it enables an app only after both connection tests passed):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Remote, Spec, fingerprint_of
 from omsform.errors import IncompleteChangeError, ProviderError
-from omsform.http.client import ApiClient, WriteClient
 from omsform_ginesys import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 
 class GinesysAppSpec(Spec):

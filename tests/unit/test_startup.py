@@ -1,0 +1,77 @@
+"""Start-up stays cheap: ``omsform --version`` and ``omsform validate`` (run on every commit by
+pre-commit) import only what they use. Each check runs a fresh interpreter and looks at
+``sys.modules`` afterwards — which modules were imported, never how long it took."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import omsform
+from omsform.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What only running against the live systems, the sandbox server or live progress needs.
+RUN_ONLY = ("rich", "httpx", "uvicorn", "starlette", "asyncio", "sqlite3", "deepdiff", "vcr")
+
+
+def _imported_after(code: str) -> set[str]:
+    """The top-level modules a fresh interpreter holds after running ``code``."""
+    script = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    return set(json.loads(last))
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if n in modules)
+
+
+def test_importing_the_command_line_loads_no_heavy_library() -> None:
+    modules = _imported_after("import omsform.cli.main")
+    heavy = (*RUN_ONLY, "pydantic", "yaml", "jinja2", "ruamel", "omsform.lang.load")
+    assert _loaded(modules, heavy) == []
+
+
+def test_validate_loads_nothing_a_run_needs() -> None:
+    code = (
+        "from omsform.cli.main import main\n"
+        "try:\n"
+        "    main(['validate', 'brands/demo'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+    )
+    modules = _imported_after(code)
+    assert "omsform.lang.load" in modules  # it did validate the brand
+    assert _loaded(modules, RUN_ONLY) == []
+
+
+def test_help_lists_the_commands_of_every_module() -> None:
+    shown = CliRunner().invoke(main, ["--help"]).output
+    for command in ("validate", "plan", "apply", "import", "doctor", "docs", "init", "pull"):
+        assert f"  {command} " in shown
+
+
+def test_a_command_of_another_module_runs_when_named_first() -> None:
+    code = (
+        "from omsform.cli.main import main\n"
+        "try:\n"
+        "    main(['docs', 'oms_channel'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+    )
+    assert "omsform.guide.docs" in _imported_after(code)
+
+
+def test_the_version_shown_is_the_installed_one() -> None:
+    shown = CliRunner().invoke(main, ["--version"]).output
+    assert shown.strip().endswith(f"version {importlib.metadata.version('omsform')}")
+    assert omsform.__version__ == importlib.metadata.version("omsform")
