@@ -29,11 +29,11 @@ from pydantic import Field
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import Remote, Spec
 from omsform.errors import ProviderError
-from omsform.plan.model import Action
 from omsform_akinon_oms import api
 
-if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+if TYPE_CHECKING:  # httpx and the plan model are imported when planning, not to validate
     from omsform.http.client import ApiClient, WriteClient
+    from omsform.plan.model import Action
 
 StepName = Literal["addresses", "stock_locations", "channels"]
 KIND = "oms_setup_step"
@@ -100,6 +100,8 @@ class OmsSetupStep(Resource[SetupStepSpec]):
         """Run when the OMS says the copy is required; nothing otherwise."""
         if desired is None or current is None:
             return None
+        from omsform.plan.model import Action
+
         return Action.RUN if current.server.get(REQUIRED) else None
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SetupStepSpec]]:
