@@ -1,6 +1,7 @@
 """Start-up stays cheap: ``omsform --version`` and ``omsform validate`` (run on every commit by
 pre-commit) import only what they use. Each check runs a fresh interpreter and looks at
-``sys.modules`` afterwards — which modules were imported, never how long it took."""
+``sys.modules`` afterwards — which modules were imported, never how long it took. The scan of
+the providers' sources for the ``api:`` map is kept between runs, and follows edits."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
+import pytest
 from click.testing import CliRunner
 
 import omsform
 from omsform.cli.main import main
+from omsform.contract import apimap
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,3 +79,31 @@ def test_the_version_shown_is_the_installed_one() -> None:
     shown = CliRunner().invoke(main, ["--version"]).output
     assert shown.strip().endswith(f"version {importlib.metadata.version('omsform')}")
     assert omsform.__version__ == importlib.metadata.version("omsform")
+
+
+def _fake_provider(root: Path, call_time_name: str) -> ModuleType:
+    """A provider package whose ``__init__`` reads ``api.FIXED`` at import and whose kind reads
+    ``api.<call_time_name>`` when called; its ``api`` module as apimap receives it."""
+    (root / "resources").mkdir(parents=True, exist_ok=True)
+    (root / "__init__.py").write_text("from fake import api\n\nCOPIED = api.FIXED\n")
+    kind = f"from fake import api\n\n\ndef path():\n    return api.{call_time_name}\n"
+    (root / "resources" / "kind.py").write_text(kind)
+    module = ModuleType("fake.api")
+    module.__file__ = str(root / "api.py")
+    return module
+
+
+def test_the_api_map_scan_kept_beside_the_bytecode_follows_the_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    scan = apimap._references.__wrapped__  # the per-process cache left out
+    api = _fake_provider(tmp_path, "LIST_PATH")
+    assert scan(api) == ({"FIXED"}, {"LIST_PATH"})
+    assert list((tmp_path / "__pycache__").glob("omsform-apimap.*.json"))
+    assert scan(api) == ({"FIXED"}, {"LIST_PATH"})  # read back
+    _fake_provider(tmp_path, "OTHER_LIST_PATH")  # an edited kind: scanned again
+    assert scan(api) == ({"FIXED"}, {"OTHER_LIST_PATH"})
+    for kept in (tmp_path / "__pycache__").glob("omsform-apimap.*.json"):
+        kept.write_text("{not json")
+    assert scan(api) == ({"FIXED"}, {"OTHER_LIST_PATH"})
