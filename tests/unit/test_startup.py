@@ -58,6 +58,11 @@ def test_validate_loads_nothing_a_run_needs() -> None:
     assert _loaded(modules, RUN_ONLY) == []
 
 
+def test_a_live_run_loads_no_sandbox_server() -> None:
+    modules = _imported_after("import omsform.engine.run, omsform.cli.progress")
+    assert _loaded(modules, ("starlette", "uvicorn")) == []
+
+
 def test_help_lists_the_commands_of_every_module() -> None:
     shown = CliRunner().invoke(main, ["--help"]).output
     for command in ("validate", "plan", "apply", "import", "doctor", "docs", "init", "pull"):
