@@ -111,8 +111,9 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()
-            gc.unfreeze()
+            if not gc.get_freeze_count():  # leave alone what an embedding program froze
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -5,6 +5,7 @@ the providers' sources for the ``api:`` map is kept between runs, and follows ed
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import json
 import subprocess
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 import omsform
 from omsform.cli.main import main
 from omsform.contract import apimap
+from omsform.lang.load import load_brand
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,3 +114,15 @@ def test_the_api_map_scan_kept_beside_the_bytecode_follows_the_sources(
     for kept in (tmp_path / "__pycache__").glob("omsform-apimap.*.json"):
         kept.write_text("{not json")
     assert scan(api) == ({"FIXED"}, {"OTHER_LIST_PATH"})
+
+
+def test_loading_leaves_what_an_embedding_program_froze_frozen() -> None:
+    gc.freeze()  # as a server does before forking workers
+    frozen = gc.get_freeze_count()
+    try:
+        load_brand(ROOT / "brands" / "demo", offline=True, sandbox=True)
+        # still frozen (a few may have been freed meanwhile), not moved back for collection
+        assert gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
+    assert gc.isenabled()
