@@ -4,7 +4,6 @@ main group; the checks live in :mod:`omsform.doctor.run`, the recording in
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -15,13 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import BaseModel
-
-from omsform.contract.provider import registry
-from omsform.lang.load import Brand, load_brand
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from omsform.http.client import ClientOptions
+    from omsform.lang.load import Brand
+
+# The main group imports this module for ``record_option``: what the commands run (loading,
+# provider discovery, the engine) is imported where it is used, to keep start-up cheap.
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATE_DIR = ".omsform"
@@ -42,6 +43,7 @@ def sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
     """Provider blocks pointing at the embedded sandbox (``None`` without ``--sandbox``)."""
     if not sandbox:
         return None
+    from omsform.contract.provider import registry
     from omsform.sandbox import DEFAULT_TOKEN
 
     return registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
@@ -61,6 +63,7 @@ def recording_for(
     if record_dir is None:
         yield
         return
+    from omsform.contract.provider import registry
     from omsform.engine import run as engine
     from omsform.http.record import public_block, recording
 
@@ -85,10 +88,12 @@ def doctor_inputs(path: Path, sandbox: bool) -> tuple[Brand, dict[str, BaseModel
     """The brand (resource secrets as placeholders: doctor only needs to know which kinds are
     declared), the provider blocks with their references resolved (or the sandbox's), and the
     secret values they hold."""
+    from omsform.contract.provider import registry
     from omsform.engine import run as engine
     from omsform.errors import ConfigError
     from omsform.lang.config import load_config
     from omsform.lang.interpolate import Resolver
+    from omsform.lang.load import load_brand
 
     loaded = load_brand(path, offline=True, sandbox=True)
     needed = _needed(loaded)
@@ -113,6 +118,7 @@ def doctor_inputs(path: Path, sandbox: bool) -> tuple[Brand, dict[str, BaseModel
 
 
 def _needed(loaded: Brand) -> list[str]:
+    from omsform.contract.provider import registry
     from omsform.engine import run as engine
 
     return registry().providers_for(engine.kinds_to_read(loaded))
@@ -144,6 +150,9 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
     ) -> None:
         """Check, read-only, that the live APIs have what BRAND's kinds need; exit 0 when
         every check is ok, 1 otherwise (each failure names the fix when it can be inferred)."""
+        import asyncio
+
+        from omsform.contract.provider import registry
         from omsform.doctor import run as checks
         from omsform.doctor.report import render_text
         from omsform.engine import run as engine

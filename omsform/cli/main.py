@@ -7,7 +7,6 @@ brands: the worst, 1 > 4 > 2 > 0); ``apply`` 0 all applied / 1 any error or fail
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import functools
@@ -21,12 +20,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from omsform.apply import saved as plan_files
+from omsform import __version__
 from omsform.cli import doctor as cli_doctor
-from omsform.contract.provider import registry
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem, UnsafePlanError
-from omsform.lang.load import Brand, load_brand
-from omsform.secrets.mask import redact
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,10 +30,12 @@ if TYPE_CHECKING:
     from omsform.cli.progress import ApplyProgress, ReadProgress
     from omsform.engine import run as engine
     from omsform.http.client import ClientOptions
+    from omsform.lang.load import Brand
     from omsform.plan.model import Plan
 
-# The run machinery (engine, httpx clients, renderers) is imported where it is used, so that
-# `omsform validate` — run on every commit by pre-commit — starts in a fraction of the time.
+# Everything heavy (loading, pydantic, providers, the engine, httpx clients, renderers, rich) is
+# imported where it is used, so that `omsform --version` and `omsform validate` — run on every
+# commit by pre-commit — start in a fraction of the time. tests/unit/test_startup.py guards it.
 STATE_DIR = ".omsform"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,10 +51,14 @@ class Output:
 
     def out(self, text: str) -> None:
         """Print to stdout."""
+        from omsform.secrets.mask import redact
+
         click.echo(redact(text, self.secrets))
 
     def err(self, text: str) -> None:
         """Print to stderr."""
+        from omsform.secrets.mask import redact
+
         click.echo(redact(text, self.secrets), err=True)
 
 
@@ -195,9 +197,23 @@ class _Group(click.Group):
             exc.exit_code = 1  # type: ignore[misc]  # per error, not for every UsageError
             raise
 
+    # The commands of other modules (import, doctor, docs, init, pull, ...) are registered on
+    # first need: their imports cost more than `omsform --version` or `validate` itself.
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``; registers the other modules' commands if it is not here."""
+        command = super().get_command(ctx, cmd_name)
+        if command is None and _register_more_commands():
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name (``--help``, completion): all modules' commands registered."""
+        _register_more_commands()
+        return super().list_commands(ctx)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="omsform")
+@click.version_option(__version__, package_name="omsform")  # no metadata lookup at start
 def main() -> None:
     """omsform: an Akinon OMS brand's configuration as code."""
 
@@ -219,6 +235,9 @@ def main() -> None:
 @fails_cleanly
 def validate(brand: Path, strict: bool, fmt: str) -> None:
     """Check BRAND offline (secrets are placeholders); exit 0 valid, 1 invalid."""
+    from omsform.lang.load import load_brand
+
+    _skip_final_collection()
     if fmt == "json":
         _validate_json(brand, strict)
         return
@@ -231,6 +250,17 @@ def validate(brand: Path, strict: bool, fmt: str) -> None:
     OUT.out(f"Valid: {len(loaded.desired)} resources in {len(kinds)} kinds ({brand}).")
 
 
+@functools.cache
+def _skip_final_collection() -> None:
+    """At exit, leave every object to the end of the process instead of one last cyclic
+    garbage collection over them all: after loading a large brand that pass costs more than
+    the rest of the exit (nothing validate makes needs finalising)."""
+    import atexit
+    import gc
+
+    atexit.register(gc.freeze)
+
+
 def _as_errors(warnings: Iterable[Problem]) -> list[Problem]:
     """``--strict``: every warning as an error."""
     return [dataclasses.replace(w, severity="error") for w in warnings]
@@ -238,6 +268,7 @@ def _as_errors(warnings: Iterable[Problem]) -> list[Problem]:
 
 def _validate_json(brand: Path, strict: bool) -> None:
     """``validate --format json``: one JSON document on stdout, exit 1 when invalid."""
+    from omsform.lang.load import load_brand
     from omsform.lang.problemjson import validation_json
 
     try:
@@ -254,6 +285,8 @@ def _validate_json(brand: Path, strict: bool) -> None:
 
 
 def _load_for_run(brand: Path, sandbox: bool) -> Brand:
+    from omsform.lang.load import load_brand
+
     loaded = load_brand(brand, sandbox=sandbox)
     OUT.secrets = loaded.secrets
     for warning in loaded.warnings:
@@ -281,6 +314,7 @@ def _options(
 def _sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
     if not sandbox:
         return None
+    from omsform.contract.provider import registry
     from omsform.sandbox import DEFAULT_TOKEN
 
     return registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
@@ -426,6 +460,9 @@ def plan(
 ) -> None:
     """Show what apply would change in BRAND, field by field (read-only). Several BRANDS are
     planned in one run, with one summary table; the exit code is the worst of them."""
+    import asyncio
+
+    from omsform.apply import saved as plan_files
     from omsform.cli.multi import plan_brands, plan_exit_code
 
     if len(brands) > 1:
@@ -478,6 +515,9 @@ def apply(
     source: Path, auto_approve: bool, checksum: str | None, lock_timeout: float, **opts: Any
 ) -> None:
     """Make BRAND (a directory) or PLAN_FILE (a saved plan) so, with the fewest API calls."""
+    import asyncio
+
+    from omsform.apply import saved as plan_files
     from omsform.apply import target
     from omsform.engine import run as engine
     from omsform.engine import since
@@ -589,6 +629,7 @@ def _applying(total: int, fmt: str) -> ApplyProgress:
     """Apply's feedback: a bar and coloured lines on a terminal, plain lines otherwise, JSON
     events with ``--format json``."""
     from omsform.cli.progress import ApplyProgress
+    from omsform.secrets.mask import redact
 
     return ApplyProgress(
         total,
@@ -638,6 +679,7 @@ def _confirm(fmt: str = "text") -> bool:
 @fails_cleanly
 def show(plan_file: Path, fmt: str, detailed_exitcode: bool, drift_exitcode: bool) -> None:
     """Render a saved plan (offline); the exit code flags mean what they mean for plan."""
+    from omsform.apply import saved as plan_files
     from omsform.cli.multi import plan_exit_code
 
     saved = plan_files.read_plan(plan_file)
@@ -652,6 +694,7 @@ def show(plan_file: Path, fmt: str, detailed_exitcode: bool, drift_exitcode: boo
 @fails_cleanly
 def graph(brand: Path, kind: str | None, fmt: str) -> None:
     """Draw BRAND's dependency graph, or with --kind a kind's flow, offline."""
+    from omsform.lang.load import load_brand
     from omsform.plan import graph as graphs
 
     loaded = load_brand(brand, offline=True, sandbox=True)
@@ -746,9 +789,15 @@ def _seeded_before(db: Path) -> str | None:
     return str(seeded) if seeded is not None else None
 
 
-def _register_more_commands() -> None:
+_MORE_COMMANDS = {"registered": False}
+
+
+def _register_more_commands() -> bool:
     """Commands that live in their own modules (adoption: import, fmt, schema; doctor; docs;
-    init; pull)."""
+    init; pull), registered once; true when this call registered them."""
+    if _MORE_COMMANDS["registered"]:
+        return False
+    _MORE_COMMANDS["registered"] = True
     from omsform.cli import adopt as cli_adopt
     from omsform.cli import doctor as cli_doctor
     from omsform.cli import pull as cli_pull
@@ -759,6 +808,4 @@ def _register_more_commands() -> None:
     cli_pull.register(main, OUT, fails_cleanly)
     docs.register(main, OUT, fails_cleanly)
     init.register(main, OUT, fails_cleanly)
-
-
-_register_more_commands()
+    return True

@@ -25,6 +25,9 @@ constants are module globals, and this keeps the kinds untouched.
 from __future__ import annotations
 
 import ast
+import json
+import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -62,13 +65,56 @@ def _references(api: ModuleType) -> tuple[frozenset[str], frozenset[str]]:
     evaluate once when imported,
     and those they evaluate on each call."""
     package = Path(api.__file__ or "").parent
+    sources = sorted([package / "__init__.py", *package.glob("resources/*.py")])
+    return _kept_scan(package, sources)
+
+
+def _scan(sources: list[Path]) -> tuple[frozenset[str], frozenset[str]]:
     at_import: set[str] = set()
     every: set[str] = set()
-    for source in sorted([package / "__init__.py", *package.glob("resources/*.py")]):
+    for source in sources:
         tree = ast.parse(source.read_text(encoding="utf-8"))
         at_import |= _import_time_refs(tree.body)
         every |= _api_refs([tree])
     return frozenset(at_import), frozenset(every - at_import)
+
+
+_KEPT = f"omsform-apimap.{sys.implementation.cache_tag}.json"
+
+
+def _kept_scan(package: Path, sources: list[Path]) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`_scan`, kept beside the package's bytecode (``__pycache__``) and reused while the
+    sources and this module keep their sizes and modification times, as Python reuses
+    bytecode: parsing every kind's source costs more than the rest of importing a provider."""
+    try:
+        stamp = [[str(p), p.stat().st_mtime_ns, p.stat().st_size] for p in [*sources, _HERE]]
+    except OSError:
+        return _scan(sources)
+    kept = package / "__pycache__" / _KEPT
+    try:
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        if saved["stamp"] == stamp:
+            return frozenset(saved["at_import"]), frozenset(saved["at_call"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    found = _scan(sources)
+    if not sys.dont_write_bytecode:
+        lists = {"at_import": sorted(found[0]), "at_call": sorted(found[1])}
+        _keep(kept, {"stamp": stamp, **lists})
+    return found
+
+
+def _keep(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(partial, path)  # whole or not at all, whoever else writes it
+    except OSError:
+        pass  # a read-only installation: the sources are parsed on every start
+
+
+_HERE = Path(__file__)
 
 
 def frozen_names(api: ModuleType) -> frozenset[str]:

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from types import MappingProxyType, ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
 from omsform.contract.resource import Resource
 from omsform.errors import ConfigError, Location, Problem
-from omsform.http.client import ApiClient, ClientOptions, WriteClient
+
+if TYPE_CHECKING:  # httpx is imported only when a client is made, not to validate a brand
+    from omsform.http.client import ApiClient, ClientOptions, WriteClient
 
 ENTRY_POINT_GROUP = "omsform.providers"
 
@@ -167,6 +169,15 @@ def kind_index() -> dict[str, tuple[Provider, type[Resource[Any]]]]:
 def provider_of(kind: str) -> Provider:
     """The provider serving ``kind`` (``ConfigError`` when no provider has it)."""
     return registry().provider(kind)
+
+
+def __getattr__(name: str) -> Any:
+    """``ApiClient`` and ``WriteClient``, still importable from here, loaded on first use."""
+    if name in ("ApiClient", "WriteClient"):
+        from omsform.http import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -36,7 +36,6 @@ from pydantic_core import core_schema, to_jsonable_python
 
 from omsform.contract.spec import Desired, Spec, reading
 from omsform.errors import PlanError, ProviderError
-from omsform.http.listing import gather_all
 from omsform.lang.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -196,6 +195,8 @@ async def decode(
         {ref.target: ref for row in rows for ref, _, _ in _found(model, row)}.values(),
         key=lambda ref: ref.label,
     )
+    from omsform.http.listing import gather_all  # httpx only when a run reads
+
     tables = await gather_all(table(ref.target, client, ctx) for ref in targets)
     keys = {
         ref.target: {pk: key for key, pk in found.items()}

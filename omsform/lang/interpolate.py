@@ -74,6 +74,22 @@ def scan(value: Any, path: Path = ()) -> Iterator[tuple[Path, Ref | str]]:
             yield from scan(item, (*path, index))
 
 
+def mentions_refs(value: Any) -> bool:
+    """True when some string in ``value`` holds ``${`` (a reference, or a malformed one): the
+    rest need neither :func:`scan` nor :meth:`Resolver.resolve`. One flat pass, no paths."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "${" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 @dataclass(frozen=True)
 class Target:
     """What a reference may read of a resolved resource."""

@@ -23,7 +23,7 @@ from omsform.dag import components, cycle_path, is_cycle
 from omsform.errors import Location, Problem
 from omsform.lang.fields import aliases, field_path, partial_key, split_exclusive
 from omsform.lang.files import Declared
-from omsform.lang.interpolate import Outcome, Resolver, Target, is_placeholder, scan
+from omsform.lang.interpolate import Outcome, Resolver, Target, is_placeholder, mentions_refs, scan
 from omsform.lang.lost import lost_declarations
 from omsform.lang.model_errors import Path, dotted, model_problems
 from omsform.lang.nodes import find
@@ -83,6 +83,7 @@ class _Builder:
         # duplicates among them are reported in the same pass as the schema errors
         self.partial_keys: dict[str, str] = {}
         self.built = Built()
+        self.literal: set[str] = set()  # addresses whose body holds no ${...} (see run)
         # kinds written in a file that failed to load: a reference into one may be fine
         self.lost = lost_declarations(declared, kinds, problems)
         self.resolver = Resolver(
@@ -97,8 +98,12 @@ class _Builder:
         return address in self.by_address or self.lost.covers(address)
 
     def run(self) -> Built:
+        # most objects of a large brand hold no ${...}: one cheap pass spares them both walks
+        self.literal = {a for a, item in self.by_address.items() if not mentions_refs(item.body)}
         edges = {
-            address: {
+            address: set()
+            if address in self.literal
+            else {
                 ref.name
                 for _, ref in scan(item.body)
                 if not isinstance(ref, str)
@@ -129,7 +134,9 @@ class _Builder:
     def _build(self, item: Declared, *, register: bool) -> None:
         _, resource = self.kinds[item.kind]
         model = resource.spec_model
-        out = self.resolver.resolve(item.body)
+        # without ${...} resolving changes nothing (the body is only read from here on)
+        literal = item.address in self.literal
+        out = Outcome(value=item.body) if literal else self.resolver.resolve(item.body)
         for path, message, hint in out.problems:
             self.problems.append(Problem(self._locate(item, path), message, hint))
         for path, message, hint in out.warnings:

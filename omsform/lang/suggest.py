@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -12,6 +11,8 @@ def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str
     A case-insensitive exact match wins first, so ``Name`` suggests ``name`` even when the
     similarity ratio of a short word would be too low.
     """
+    import difflib  # here: hints are only made for errors, never on a clean load
+
     pool = sorted(set(candidates))
     lowered = word.lower()
     for candidate in pool:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:  # jinja2 is imported when a brand has a template, not for every load
+    from jinja2.sandbox import SandboxedEnvironment
 
 _MARKERS = ("{{", "{%", "{#")
 _QUOTED = re.compile(r"'([^']*)'")
@@ -84,6 +85,9 @@ def _unique_lines(lines: list[str]) -> dict[str, int]:
 
 def environment() -> SandboxedEnvironment:
     """The Jinja environment for resource files (sandboxed, strict, no loader)."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     return SandboxedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,
@@ -93,7 +97,7 @@ def environment() -> SandboxedEnvironment:
     )
 
 
-_ENV = environment()
+_env = cache(environment)  # the one environment every render shares, made on first use
 
 
 def is_template(text: str) -> bool:
@@ -110,6 +114,8 @@ def render(source: str, name: str, variables: Mapping[str, Any]) -> tuple[str, L
     """
     if not is_template(source):
         return source, LineMap()
+    from jinja2 import TemplateSyntaxError
+
     lines = source.splitlines()
     try:
         text = _render(source, name, variables)
@@ -128,8 +134,9 @@ def render(source: str, name: str, variables: Mapping[str, Any]) -> tuple[str, L
 
 
 def _render(source: str, name: str, variables: Mapping[str, Any]) -> str:
-    code = _ENV.compile(source, name=name, filename=name)
-    template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
+    env = _env()
+    code = env.compile(source, name=name, filename=name)
+    template = env.template_class.from_code(env, code, env.make_globals(None))
     return template.render(vars=variables)
 
 
@@ -144,7 +151,7 @@ _MARK = re.compile("\x00(\\d+)\x01")
 def _with_markers(source: str) -> str:
     starts: set[int] = set()
     at_line_start = True
-    for lineno, token, value in _ENV.lex(source):
+    for lineno, token, value in _env().lex(source):
         if at_line_start and token in ("data", "variable_begin"):
             starts.add(lineno)
         if token == "data":
@@ -180,7 +187,7 @@ def _runtime_problem(
         if text.endswith("is undefined"):
             message = f"undefined template variable '{word}'"
             in_vars = isinstance(variables, Mapping) and word in variables
-            hint = f"write vars.{word}" if in_vars else _hint(word, ["vars", *_ENV.globals])
+            hint = f"write vars.{word}" if in_vars else _hint(word, ["vars", *_env().globals])
         else:
             message = f"undefined in template: {text}"
             hint = _hint(word, _all_keys(variables))

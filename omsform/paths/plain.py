@@ -52,7 +52,7 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, SecretStr | SecretBytes):
         return SENSITIVE
     if isinstance(value, BaseModel):
-        return to_plain(comparable(value))
+        return _plain_comparable(value)
     if isinstance(value, Mapping):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, set | frozenset):
@@ -62,6 +62,33 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return to_plain(value.value)
     return to_jsonable_python(value, fallback=str)
+
+
+_PLAIN_LEAVES = (str, int, float, bool)
+
+
+def _plain_comparable(value: Any) -> Any:
+    """``to_plain(comparable(value))`` in one walk (no intermediate dicts or :class:`SetValue`):
+    loading a large brand takes the plain form of every declared object."""
+    if value is None or type(value) in _PLAIN_LEAVES:  # exact types: an Enum takes .value below
+        return value
+    if isinstance(value, BaseModel):
+        return {name: _plain_comparable(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, Mapping):
+        return {str(k): _plain_comparable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        # the items are plain already, so their sort_key is their JSON text
+        return sorted((_plain_comparable(v) for v in value), key=_plain_sort_key)
+    if isinstance(value, list | tuple):
+        return [_plain_comparable(v) for v in value]
+    if isinstance(value, Enum):
+        return to_plain(value.value)
+    return to_plain(value)
+
+
+def _plain_sort_key(plain: Any) -> str:
+    """:func:`sort_key` of a value that is plain already."""
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False)
 
 
 def reveal(value: Any) -> Any:

@@ -13,7 +13,7 @@ sit at the OMS application root; the package-command pages use a separate ``{x}-
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,10 +21,11 @@ from omsform.contract.apimap import override_model, overrides_of
 from omsform.contract.provider import Provider
 from omsform.contract.resource import Resource
 from omsform.errors import ApiError, AuthError
-from omsform.http.client import ClientOptions, WriteClient
-from omsform.http.pool import check_base_url
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources import KINDS
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate a brand
+    from omsform.http.client import ClientOptions, WriteClient
 
 ApiOverrides = override_model(api)
 
@@ -125,6 +126,9 @@ class AkinonOmsProvider(Provider):
 
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client with the token, logging in first when only credentials are given."""
+        from omsform.http.client import WriteClient
+        from omsform.http.pool import check_base_url
+
         assert isinstance(config, AkinonOmsConfig)
         token = config.token
         if config.hooks_url:
@@ -135,6 +139,8 @@ class AkinonOmsProvider(Provider):
         return WriteClient(self.live_url(config), headers, options, provider=self.name)
 
     async def _login(self, config: AkinonOmsConfig, options: ClientOptions) -> str:
+        from omsform.http.client import WriteClient
+
         login_url = config.omnitron_url or self.live_url(config)
         client = WriteClient(login_url, {}, options, provider=self.name)
         body = {"username": config.username, "password": config.password}

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omsform.contract.apimap import override_model
 from omsform.contract.provider import Provider
 from omsform.contract.resource import Resource
-from omsform.http.client import ClientOptions, WriteClient
 from omsform_ginesys import api
 from omsform_ginesys.resources import KINDS
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate a brand
+    from omsform.http.client import ClientOptions, WriteClient
 
 ApiOverrides = override_model(api)
 
@@ -72,6 +74,8 @@ class GinesysProvider(Provider):
 
     async def open(self, config: BaseModel, options: ClientOptions) -> WriteClient:
         """A client sending the admin key."""
+        from omsform.http.client import WriteClient
+
         assert isinstance(config, GinesysConfig)
         headers = {api.AUTH_HEADER: config.api_key or ""}
         return WriteClient(self.live_url(config), headers, options, provider=self.name)

@@ -27,7 +27,7 @@ see ``api.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import Field, field_validator, model_validator
 
@@ -35,10 +35,12 @@ from omsform.contract.resource import ExpectedFrom, ReadContext, WriteContext
 from omsform.contract.rest import Endpoint, RestResource
 from omsform.contract.spec import Remote, Spec
 from omsform.errors import ProviderError
-from omsform.http.client import ApiClient, WriteClient
 from omsform.plan.openmaps import with_live
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_setup_step import read_before
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 STEP_ADDRESS = f"oms_setup_step.{api.CHANNELS_STEP}"
 MANAGED = (api.CHANNEL_IS_ACTIVE, api.CHANNEL_CONFIGURATION)

@@ -36,7 +36,7 @@ YAML shape::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -45,11 +45,14 @@ from omsform.contract.refs import Ref
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import READ, Desired, Remote, Spec, fingerprint_of, reading
 from omsform.errors import Location, Problem
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources import scenario_wire as wire
 from omsform_akinon_oms.resources.package_states import StateWord
 from omsform_akinon_oms.resources.scenario_rules import LocationKey, Rule
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
+
 
 GEO_SETTING = "GEOLOCATION_DISCOVERY"
 StaticOrDynamic = Literal["static", "dynamic"]

@@ -10,7 +10,7 @@ value model says whether its shape is documented. Wire names: ``api.SETTING_*``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,6 +28,9 @@ from omsform.contract.spec import Desired, Spec, reading
 from omsform.errors import Location, Problem
 from omsform.lang.suggest import did_you_mean
 from omsform_akinon_oms import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    pass
 
 
 class _Value(BaseModel):

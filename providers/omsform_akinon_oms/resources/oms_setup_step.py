@@ -20,10 +20,9 @@ an unread answer must not skip a copy). See ``api.py``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -31,9 +30,11 @@ from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.rest import read_spec
 from omsform.contract.spec import Remote, Spec
 from omsform.errors import ProviderError
-from omsform.http.client import ApiClient, WriteClient, gather_all
-from omsform.plan.model import Action
 from omsform_akinon_oms import api
+
+if TYPE_CHECKING:  # httpx and the plan model are imported when planning, not to validate
+    from omsform.http.client import ApiClient, WriteClient
+    from omsform.plan.model import Action
 
 StepName = Literal["addresses", "stock_locations", "channels"]
 KIND = "oms_setup_step"
@@ -54,7 +55,15 @@ REQUIRED = api.STEP_IS_REQUIRED_FIELD  # kept in Remote.server: required, or a j
 JOB = api.STEP_RESULT_FIELD  # kept in Remote.server: the job's status at plan time
 WORKING = "WORKING"
 SHOWN_BODY_MAX = 200  # characters of an unreadable is_required body shown in the error
-SLEEP: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+async def _pause(seconds: float) -> None:
+    import asyncio  # here, not at import: validating a brand needs no event loop
+
+    await asyncio.sleep(seconds)
+
+
+SLEEP: Callable[[float], Awaitable[None]] = _pause
 """How the run pauses between status polls (looked up at each pause, so tests can swap it)."""
 
 
@@ -93,12 +102,16 @@ class OmsSetupStep(Resource[SetupStepSpec]):
         """Run when the OMS says the copy is required; nothing otherwise."""
         if desired is None or current is None:
             return None
+        from omsform.plan.model import Action
+
         return Action.RUN if current.server.get(REQUIRED) else None
 
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[SetupStepSpec]]:
         """``is_required`` and the job status of every declared step, concurrently (two GETs
         each); a WORKING job counts as required, and so does a step to re-copy after another
         (:data:`RECOPY_AFTER`) that runs."""
+        from omsform.http.client import gather_all
+
         steps = sorted(ctx.declared_keys(self.kind))
         states = await gather_all(self._state(client, s) for s in steps)
         answers = dict(zip(steps, states, strict=True))
@@ -108,6 +121,8 @@ class OmsSetupStep(Resource[SetupStepSpec]):
         return [_remote(s, *answers[s]) for s in steps]
 
     async def _state(self, client: ApiClient, step: str) -> tuple[bool, str]:
+        import asyncio
+
         base = api.SETUP_STEPS[step]
         required, job = await asyncio.gather(self._is_required(client, step), _status(client, base))
         return required or job == WORKING, job

@@ -21,7 +21,7 @@ POST.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -30,8 +30,10 @@ from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.rest import read_spec, wire_fields
 from omsform.contract.spec import Desired, Remote, Spec, fingerprint_of, reading
 from omsform.errors import PlanError
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
 
 KEY = "default"
 

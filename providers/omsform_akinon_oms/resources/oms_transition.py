@@ -17,9 +17,8 @@ Spec's field names: the kind sends a model dump with the states turned into ids)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -27,11 +26,14 @@ from omsform.contract import refs
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import READ, Desired, Remote, Spec, fingerprint_of, reading
 from omsform.errors import Problem
-from omsform.http.client import ApiClient, WriteClient
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
 from omsform_akinon_oms.resources.package_states import PACKAGE_STATES, StateWord, state_word
 from omsform_akinon_oms.resources.transition_flow import flow_warnings
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient, WriteClient
+
 
 __all__ = ["OmsTransition", "TransitionSpec", "state_word"]
 
@@ -169,6 +171,8 @@ class OmsTransition(Resource[TransitionSpec]):
     async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[TransitionSpec]]:
         """Every transition between package states (states as words), after checking the
         declared states against the states this OMS has."""
+        import asyncio  # here, not at import: validating a brand needs no event loop
+
         await refs.check_declared(ctx.declared(self.kind), client, ctx)
         rows, states = await asyncio.gather(
             client.list_all(

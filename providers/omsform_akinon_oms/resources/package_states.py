@@ -9,13 +9,15 @@ is its display name lower-cased with every run of non-letters turned into ``_``.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from omsform.contract.refs import Lookup, Ref
-from omsform.http.client import ApiClient
 from omsform_akinon_oms import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import ApiClient
 
 
 def state_word(display_name: str) -> str:

@@ -31,7 +31,7 @@ it enables an app only after both connection tests passed):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
 
@@ -39,8 +39,10 @@ from omsform.contract.resource import ReadContext, WriteContext
 from omsform.contract.rest import Endpoint, RestResource
 from omsform.contract.spec import Remote, Spec
 from omsform.errors import IncompleteChangeError, ProviderError
-from omsform.http.client import WriteClient
 from omsform_ginesys import api
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
+    from omsform.http.client import WriteClient
 
 
 class GinesysAppSpec(Spec):
