@@ -9,6 +9,7 @@ from typing import Any
 
 from omsform.apply.ledger import Ledger
 from omsform.contract.spec import Remote
+from omsform.engine.gcpause import gc_paused
 from omsform.engine.session import STATE_DIR, Session
 from omsform.errors import Location, PlanError, Problem, UnsafePlanError
 from omsform.lang.load import Brand
@@ -31,9 +32,12 @@ def plan_inputs(
 ) -> PlanInputs:
     """Everything :func:`build_plan` needs, from a session and what was read."""
     brand = session.brand
-    ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
-    names = _address_names(session, current, ledger.known_addresses().values())
-    check_globs(names, targets=targets, excludes=excludes)
+    with gc_paused():  # thousands of entries kept for the run (see gc_paused)
+        ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
+    known_addresses = ledger.known_addresses()
+    if targets or excludes:  # every name (a key per current object) only when a glob needs it
+        names = _address_names(session, current, known_addresses.values())
+        check_globs(names, targets=targets, excludes=excludes)
     return PlanInputs(
         brand=brand.config.brand,
         brand_dir=brand_dir,
@@ -46,7 +50,7 @@ def plan_inputs(
         protect=tuple(brand.config.manage.protect),
         fingerprints=ledger.fingerprints(),
         fingerprint=ledger.fingerprint_for,
-        known_addresses=ledger.known_addresses(),
+        known_addresses=known_addresses,
         applied=ledger.applied(),
         targets=targets,
         excludes=excludes,
@@ -99,7 +103,8 @@ def plan_from(
     """Build the plan and enforce the safety threshold unless ``force`` (the
     :class:`UnsafePlanError` carries the refused plan as ``plan``); a natural key that embeds a
     secret gets its fingerprint (:mod:`omsform.secrets.keyprint`)."""
-    plan = build_plan(inputs)
+    with gc_paused():
+        plan = build_plan(inputs)
     if any(c.key_secrets for c in plan.changes):
         salt = Ledger.load(brand.path / STATE_DIR / "ledger.json", brand.secrets).salt
         plan = fingerprint_keys(plan, salt)

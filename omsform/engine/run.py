@@ -111,6 +111,8 @@ def refuse_unsafe_saved(
 def recover(session: Session, current: Mapping[str, list[Remote[Any]]]) -> list[str]:
     """Resolve operations a killed run left uncertain (by remote id or natural key)."""
     journal = Journal(session.state_dir / "journal.jsonl")
+    if not journal.uncertain():
+        return []  # the usual case: loading the ledger (thousands of entries) would be wasted
     ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
     return resolve_uncertain(journal, current, session.resources(), session.brand.desired, ledger)
 

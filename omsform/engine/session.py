@@ -16,6 +16,7 @@ from omsform.contract.apimap import overridden
 from omsform.contract.provider import Provider, Registry, registry
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
+from omsform.engine.gcpause import gc_paused
 from omsform.engine.read import read_current
 from omsform.http.client import ClientOptions, WriteClient
 from omsform.lang.load import Brand
@@ -136,12 +137,13 @@ async def read(
     for d in session.brand.desired.values():
         declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
         desired.setdefault(d.kind, []).append(d)
-    return await read_current(
-        kinds,
-        resources,
-        clients,
-        session.provider_of(),
-        declared=declared,
-        desired=desired,
-        on_listed=on_listed,
-    )
+    with gc_paused():
+        return await read_current(
+            kinds,
+            resources,
+            clients,
+            session.provider_of(),
+            declared=declared,
+            desired=desired,
+            on_listed=on_listed,
+        )
