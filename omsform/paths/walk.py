@@ -4,11 +4,13 @@ mutates its input) except :func:`set_path`, which fills data being built."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 
-from omsform.paths.plain import SetValue, sort_key
+from omsform.paths.plain import SetValue, comparable, sort_key
 from omsform.paths.syntax import Token, format_path, parse_path
 
 MISSING: Any = object()
@@ -17,14 +19,20 @@ MISSING: Any = object()
 
 def step(data: Any, token: Token) -> Any:
     """The child of ``data`` at one concrete token, or ``MISSING``."""
-    if isinstance(data, Mapping):
+    if data is None:  # the usual dead end (an unset field), decided before the ABC checks
+        return MISSING
+    if type(data) is not dict and isinstance(data, BaseModel):
+        # a field's value is in the instance __dict__: read there, as getattr would, without
+        # the descriptor behind ``model_fields`` (extras are not fields: left out as before)
+        if token in type(data).__pydantic_fields__:
+            return data.__dict__.get(token, MISSING)
+        return MISSING
+    if type(data) is dict or isinstance(data, Mapping):
         if token in data:
             return data[token]
         return data.get(str(token), MISSING) if isinstance(token, int) else MISSING
     if isinstance(data, list | tuple) and isinstance(token, int):
         return data[token] if 0 <= token < len(data) else MISSING
-    if isinstance(data, BaseModel) and token in type(data).model_fields:
-        return getattr(data, token)
     return MISSING
 
 
@@ -54,14 +62,83 @@ def _walk(
 
 def iter_items(data: Any, path: str) -> Iterator[tuple[str, Any]]:
     """``(concrete path, value)`` for every value at ``path``, ``[]`` expanded to indices."""
-    for tokens, value in _walk(data, parse_path(path), ()):
-        yield format_path(tokens), value
+    tokens = parse_path(path)
+    if ... not in tokens:  # a concrete path: at most one value, found without recursion
+        value = _follow(data, tokens)
+        return iter(() if value is MISSING else ((format_path(tokens), value),))
+    return ((format_path(done), value) for done, value in _walk(data, tokens, ()))
 
 
 def iter_paths(data: Any, path: str) -> Iterator[Any]:
     """Every value at ``path`` (``[]`` expanded); nothing when the path is absent."""
-    for _, value in _walk(data, parse_path(path), ()):
-        yield value
+    tokens = parse_path(path)
+    if ... not in tokens:
+        value = _follow(data, tokens)
+        return iter(() if value is MISSING else (value,))
+    return (value for _, value in _walk(data, tokens, ()))
+
+
+def items_by_pattern(data: Any, paths: tuple[str, ...]) -> list[list[tuple[str, Any]]]:
+    """``list(iter_items(data, path))`` for each of ``paths``, in one walk of ``data``: the
+    parts the paths share (a kind's write-only patterns under one field) are visited once."""
+    found: list[list[tuple[str, Any]]] = [[] for _ in paths]
+    _collect(data, _pattern_trie(paths), (), found)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _pattern_trie(paths: tuple[str, ...]) -> dict[Any, Any]:
+    """``paths`` as a trie of tokens; ``_LEAF`` lists the indices of the paths ending there."""
+    root: dict[Any, Any] = {}
+    for index, path in enumerate(paths):
+        node = root
+        for token in parse_path(path):
+            node = node.setdefault(token, {})
+        node.setdefault(_LEAF, []).append(index)
+    return root
+
+
+def _collect(
+    data: Any, node: dict[Any, Any], done: tuple[Token, ...], found: list[list[tuple[str, Any]]]
+) -> None:
+    children: Iterable[tuple[Any, Any]] = node.items()
+    if type(data) is dict and len(data) < len(node) and all(type(t) is str for t in node):
+        # a small mapping under many patterns (a kind's credential names): only its own keys
+        children = [(key, node[key]) for key in data if key in node]
+    for token, sub in children:
+        if token is _LEAF:
+            for index in sub:
+                found[index].append((format_path(done), data))
+        elif token is ...:
+            for i, item in enumerate(_elements(data)):
+                _collect(item, sub, (*done, i), found)
+        else:
+            child = step(data, token)
+            if child is not MISSING:
+                _collect(child, sub, (*done, token), found)
+
+
+def plain_at(data: Any, path: str) -> Any:
+    """``get_path(comparable(data), path)``, without making the plain form of all of ``data``
+    (only of the value found)."""
+    tokens = parse_path(path)
+    node = data
+    for token in tokens:
+        if isinstance(node, set | frozenset | Enum):  # indexed or walked in their plain form
+            return get_path(comparable(data), path)
+        node = step(node, token)
+        if node is MISSING:
+            return None
+    return comparable(node)
+
+
+def _follow(data: Any, tokens: tuple[Token, ...]) -> Any:
+    """The value at concrete ``tokens``, or ``MISSING``."""
+    for token in tokens:
+        data = step(data, token)
+        if data is MISSING:
+            break
+    return data
 
 
 def get_path(data: Any, path: str, default: Any = None) -> Any:
@@ -69,11 +146,8 @@ def get_path(data: Any, path: str, default: Any = None) -> Any:
     tokens = parse_path(path)
     if ... in tokens:
         raise ValueError(f"get_path needs a concrete path, not the pattern {path!r}")
-    for token in tokens:
-        data = step(data, token)
-        if data is MISSING:
-            return default
-    return data
+    found = _follow(data, tokens)
+    return default if found is MISSING else found
 
 
 _LEAF = object()  # marks the end of a path in a trie

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
@@ -25,10 +26,11 @@ from omsform.paths import (
     covers,
     drop_paths,
     get_path,
-    iter_items,
+    items_by_pattern,
     leaves,
     parse_path,
     path_order,
+    plain_at,
     reveal,
     top_field,
 )
@@ -133,19 +135,21 @@ def _write_only(
     """
     address = d.address
     recorded = fingerprints.recorded.get(address)
-    tops = {top_field(p) for p in cls.write_only}
+    tops = _tops(cls.write_only)
     if not recorded and all(
         getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
     ):
         return [], [], frozenset()  # nothing write-only declared, sent or set (the usual case)
-    have = comparable(current.spec)
     changes: list[FieldChange] = []
     unverified: list[str] = []
     top: set[str] = set()
-    for pattern in cls.write_only:
+    found_items = items_by_pattern(d.spec, cls.write_only)
+    for pattern, items in zip(cls.write_only, found_items, strict=True):
         before = len(changes)
-        for path, value in iter_items(d.spec, pattern):
-            found = _write_only_change(d.address, path, value, recorded, have, cls, fingerprints)
+        for path, value in items:
+            found = _write_only_change(
+                d.address, path, value, recorded, current.spec, cls, fingerprints
+            )
             if found is None:
                 unverified.append(path)
             elif found:
@@ -155,12 +159,18 @@ def _write_only(
     return changes, unverified, frozenset(top)
 
 
+@cache
+def _tops(write_only: tuple[str, ...]) -> frozenset[str]:
+    """The top-level fields a kind's write-only patterns are in."""
+    return frozenset(top_field(p) for p in write_only)
+
+
 def _write_only_change(
     address: str,
     path: str,
     value: Any,
     recorded: Mapping[str, str] | None,
-    have: Any,
+    live: Any,
     cls: type[Resource[Any]],
     fingerprints: Fingerprints,
 ) -> tuple[FieldChange, ...] | None:
@@ -168,7 +178,7 @@ def _write_only_change(
     left unverified (see :func:`_write_only`)."""
     # The plain form apply fingerprints after a write, so equal values hash alike.
     value, known = comparable(value), (recorded or {}).get(path)
-    is_set = get_path(have, path) not in (None, "")
+    is_set = plain_at(live, path) not in (None, "")
     forces = parse_path(path)[0] in cls.immutable
     if value is not None and known is None:
         if not (fingerprints.refresh or (recorded is not None and not is_set)):
