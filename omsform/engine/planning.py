@@ -52,6 +52,7 @@ def plan_inputs(
         fingerprint=ledger.fingerprint_for,
         known_addresses=known_addresses,
         applied=ledger.applied(),
+        keys=session.declared_keys(),
         targets=targets,
         excludes=excludes,
         refresh_secrets=refresh_secrets,

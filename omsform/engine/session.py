@@ -34,6 +34,7 @@ class Session:
     registry: Registry
     clients: dict[str, WriteClient] = field(default_factory=dict)
     api_overrides: ExitStack = field(default_factory=ExitStack)  # restored on close
+    _keys: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     async def __aenter__(self) -> Session:
         return self
@@ -57,6 +58,16 @@ class Session:
     def provider_of(self) -> dict[str, str]:
         """Kind → provider name."""
         return dict(self.registry.provider_of)
+
+    def declared_keys(self) -> dict[str, str]:
+        """Declared address → natural key, computed once per run (reading and planning both
+        need every one)."""
+        if self._keys is None:
+            resources = self.resources()
+            self._keys = {
+                address: resources[d.kind].key(d.spec) for address, d in self.brand.desired.items()
+            }
+        return self._keys
 
     def client_for(self, kind: str) -> WriteClient:
         """The open client of the provider serving ``kind``."""
@@ -134,8 +145,9 @@ async def read(
     resources = session.resources()
     declared: dict[str, set[str]] = {}
     desired: dict[str, list[Desired[Any]]] = {}
-    for d in session.brand.desired.values():
-        declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
+    keys = session.declared_keys()
+    for address, d in session.brand.desired.items():
+        declared.setdefault(d.kind, set()).add(keys[address])
         desired.setdefault(d.kind, []).append(d)
     with gc_paused():
         return await read_current(

@@ -15,11 +15,12 @@ from omsform.paths.syntax import Token, format_path, parse_path
 
 MISSING: Any = object()
 """What :func:`step` returns when there is no child at a token."""
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def step(data: Any, token: Token) -> Any:
     """The child of ``data`` at one concrete token, or ``MISSING``."""
-    if data is None:  # the usual dead end (an unset field), decided before the ABC checks
+    if data is None or type(data) in _SCALARS:  # dead ends, decided before the ABC checks
         return MISSING
     if type(data) is not dict and isinstance(data, BaseModel):
         # a field's value is in the instance __dict__: read there, as getattr would, without
@@ -78,12 +79,13 @@ def iter_paths(data: Any, path: str) -> Iterator[Any]:
     return (value for _, value in _walk(data, tokens, ()))
 
 
-def items_by_pattern(data: Any, paths: tuple[str, ...]) -> list[list[tuple[str, Any]]]:
-    """``list(iter_items(data, path))`` for each of ``paths``, in one walk of ``data``: the
-    parts the paths share (a kind's write-only patterns under one field) are visited once."""
-    found: list[list[tuple[str, Any]]] = [[] for _ in paths]
+def items_by_pattern(data: Any, paths: tuple[str, ...]) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """``(path, list(iter_items(data, path)))`` for each of ``paths`` that has a value in
+    ``data``, in the order of ``paths``, found in one walk: the parts the paths share (a kind's
+    write-only patterns under one field) are visited once, and absent ones cost nothing more."""
+    found: dict[int, list[tuple[str, Any]]] = {}
     _collect(data, _pattern_trie(paths), (), found)
-    return found
+    return [(paths[index], found[index]) for index in sorted(found)]
 
 
 @lru_cache(maxsize=256)
@@ -99,7 +101,7 @@ def _pattern_trie(paths: tuple[str, ...]) -> dict[Any, Any]:
 
 
 def _collect(
-    data: Any, node: dict[Any, Any], done: tuple[Token, ...], found: list[list[tuple[str, Any]]]
+    data: Any, node: dict[Any, Any], done: tuple[Token, ...], found: dict[int, list[Any]]
 ) -> None:
     children: Iterable[tuple[Any, Any]] = node.items()
     if type(data) is dict and len(data) < len(node) and all(type(t) is str for t in node):
@@ -108,7 +110,7 @@ def _collect(
     for token, sub in children:
         if token is _LEAF:
             for index in sub:
-                found[index].append((format_path(done), data))
+                found.setdefault(index, []).append((format_path(done), data))
         elif token is ...:
             for i, item in enumerate(_elements(data)):
                 _collect(item, sub, (*done, i), found)

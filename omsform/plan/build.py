@@ -92,6 +92,9 @@ class PlanInputs:
     refresh_secrets: bool = False
     known_addresses: Mapping[str, str] = field(default_factory=dict)
     applied: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    keys: Mapping[str, str] = field(default_factory=dict)
+    """Declared address → its natural key, where the caller computed it already (a run reads
+    with them); any address missing is keyed here."""
 
 
 _LEFT_OUT = "left out: it depends on an excluded change"

@@ -143,8 +143,7 @@ def _write_only(
     changes: list[FieldChange] = []
     unverified: list[str] = []
     top: set[str] = set()
-    found_items = items_by_pattern(d.spec, cls.write_only)
-    for pattern, items in zip(cls.write_only, found_items, strict=True):
+    for pattern, items in items_by_pattern(d.spec, cls.write_only):
         before = len(changes)
         for path, value in items:
             found = _write_only_change(

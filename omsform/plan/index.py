@@ -3,7 +3,7 @@ need all of them at once: duplicate keys, kinds not read, references to nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from omsform.contract import refs
@@ -61,11 +61,12 @@ class PlanIndex:
         managed = kind in self.by_kind or kind in self.inputs.prune
         index: dict[str, Remote[Any]] = {}
         twins: dict[str, list[str]] = {}
+        keyed = _keyed(cls)
         for remote in remotes:
-            if gaps := key_gaps(cls, remote.spec):
+            gaps, key = keyed(remote.spec)
+            if gaps:
                 self._report(managed, kind, _keyless(kind, remote, gaps, managed))
                 continue
-            key = cls.key(remote.spec)
             if key in index:
                 twins.setdefault(key, [str(index[key].id)]).append(str(remote.id))
             else:
@@ -88,8 +89,12 @@ class PlanIndex:
                 message = f"the current {kind} objects were not read before planning"
                 self.problems.append(Problem(Location(address=kind), message))
             cls, keys = self.resource(kind), out.setdefault(kind, {})
+            known = self.inputs.keys
             for address in addresses:
-                key = self.keys[address] = cls.key(self.inputs.desired[address].spec)
+                key = known.get(address)
+                if key is None:
+                    key = cls.key(self.inputs.desired[address].spec)
+                self.keys[address] = key
                 if key in keys:
                     message = (
                         f"{keys[key]} and {address} both declare {kind} '{key}': "
@@ -128,6 +133,26 @@ def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
         # a kind with its own key function (a channel by name or Omnitron id): judge the key
         return [] if cls.key(spec) else list(cls.key_fields) or ["key"]
     return [f for f in cls.key_fields if getattr(spec, f, None) in (None, "")]
+
+
+def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[list[str], str]]:
+    """``spec → (key_gaps(cls, spec), cls.key(spec))``; for the default key function the
+    fields are read once for both (it runs for every live object)."""
+    names = cls.key_fields
+    if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY:
+
+        def own_key(spec: Any) -> tuple[list[str], str]:
+            key = cls.key(spec)  # judged as key_gaps judges it
+            return ([] if key else list(names) or ["key"]), key
+
+        return own_key
+
+    def keyed(spec: Any) -> tuple[list[str], str]:
+        values = [getattr(spec, f, None) for f in names]
+        gaps = [f for f, v in zip(names, values, strict=True) if v in (None, "")]
+        return gaps, "" if gaps else "|".join(map(str, values))
+
+    return keyed
 
 
 def _keyless(kind: str, remote: Remote[Any], gaps: Sequence[str], managed: bool) -> str:
