@@ -8,14 +8,10 @@ ledger, journal); this module only wires them together for the CLI and for libra
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omsform.apply.journal import Journal
 from omsform.apply.ledger import Ledger
-from omsform.apply.report import ApplyReport
-from omsform.apply.run import ApplyEvent, apply_plan, resolve_uncertain
-from omsform.apply.saved import stale_report
-from omsform.apply.work import apply_input
 from omsform.contract.spec import Remote
 from omsform.engine.planning import check_globs, plan_from, plan_inputs
 from omsform.engine.sandbox import open_sandbox_db, sandbox_transport
@@ -31,6 +27,10 @@ from omsform.errors import StalePlanError, UnsafePlanError
 from omsform.plan.model import Plan
 from omsform.plan.safety import saved_plan_violations
 from omsform.secrets import keyprint
+
+if TYPE_CHECKING:  # applying imports its machinery when it runs: a plan never needs it
+    from omsform.apply.report import ApplyReport
+    from omsform.apply.run import ApplyEvent
 
 __all__ = [
     "STATE_DIR",
@@ -64,6 +64,9 @@ async def apply_brand(
     """Apply ``plan`` (already checked against ``current``) and record the ledger.
 
     ``saved``: the plan came from a file, so leaving a change out means planning again."""
+    from omsform.apply.run import apply_plan
+    from omsform.apply.work import apply_input
+
     resources = session.resources()
     work = apply_input(plan, session.brand.desired, resources, session.clients, saved=saved)
     journal = Journal(session.state_dir / "journal.jsonl")
@@ -113,6 +116,8 @@ def recover(session: Session, current: Mapping[str, list[Remote[Any]]]) -> list[
     journal = Journal(session.state_dir / "journal.jsonl")
     if not journal.uncertain():
         return []  # the usual case: loading the ledger (thousands of entries) would be wasted
+    from omsform.apply.run import resolve_uncertain
+
     ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
     return resolve_uncertain(journal, current, session.resources(), session.brand.desired, ledger)
 
@@ -127,6 +132,8 @@ def restore_keys(session: Session, plan: Plan) -> Plan:
 def refuse_if_stale(plan: Plan, current: Mapping[str, list[Remote[Any]]]) -> None:
     """Raise :class:`StalePlanError` naming every touched object that moved since the plan,
     and what changed in it; a plan that looks applied already is said to be so."""
+    from omsform.apply.saved import stale_report
+
     moved, applied = stale_report(plan, current)
     if applied:
         raise StalePlanError(
