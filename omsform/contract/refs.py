@@ -171,13 +171,33 @@ def _found(model: type[BaseModel], data: Mapping[str, Any]) -> list[tuple[Ref, A
     return found
 
 
+def _found_in(spec: BaseModel, at: str = "") -> list[tuple[Ref, Any, str]]:
+    """``_found(type(spec), spec.model_dump())`` read from the attributes of the reference
+    slots only, nothing dumped (planning reads every declared object's references)."""
+    found: list[tuple[Ref, Any, str]] = []
+    for slot in slots(type(spec)):
+        value, path = getattr(spec, slot.field, None), f"{at}{slot.field}"
+        if value is None:
+            continue
+        if slot.ref is not None:
+            many = sorted(value) if isinstance(value, (set, frozenset)) else value
+            found.extend((slot.ref, v, path) for v in (many if slot.many else [value]))
+            continue
+        pairs = [(f"{path}[{i}].", v) for i, v in enumerate(value)] if slot.many else []
+        for where, v in pairs or [(f"{path}.", value)]:
+            if isinstance(v, BaseModel):
+                found.extend(_found_in(v, where))
+            elif isinstance(v, Mapping) and slot.model is not None:
+                _each(slot.model, v, lambda r, x, p, out=found: out.append((r, x, p)), where)
+    return found
+
+
 # --- the codec ---------------------------------------------------------------------------------
 def references(spec: BaseModel) -> list[tuple[str, str]]:
     """The ``(kind, natural key)`` pairs ``spec`` names, sorted, each once (lookups left out)."""
     if not slots(type(spec)):
         return []
-    found = _found(type(spec), spec.model_dump())
-    return sorted({(r.target, v) for r, v, _ in found if isinstance(r.target, str)})
+    return sorted({(r.target, v) for r, v, _ in _found_in(spec) if isinstance(r.target, str)})
 
 
 async def table(target: str | Lookup, client: ApiClient, ctx: ReadContext) -> Mapping[str, Id]:
@@ -254,7 +274,7 @@ async def check_declared(
     wanted = [
         (d, ref.target, value, path)
         for d in declared
-        for ref, value, path in _found(type(d.spec), d.spec.model_dump())
+        for ref, value, path in (_found_in(d.spec) if slots(type(d.spec)) else ())
         if isinstance(ref.target, Lookup) and value
     ]
     problems: list[tuple[str, str]] = []  # (label, message)

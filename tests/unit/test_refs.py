@@ -106,6 +106,14 @@ def test_references_are_derived_from_the_declared_fields() -> None:
     assert Items.references(ITEM) == [("test_shelf", "A"), ("test_shelf", "B"), ("test_shelf", "C")]
 
 
+def test_references_read_from_the_spec_are_those_of_its_dump() -> None:
+    # planning reads them from the attributes; the codec from dumped rows: the same pairs, paths
+    from omsform.contract.refs import _found, _found_in
+
+    assert _found_in(ITEM) == _found(Item, ITEM.model_dump())
+    assert {p for _, _, p in _found_in(ITEM)} >= {"home", "also", "colour", "slots[0].shelves"}
+
+
 def test_encode_sends_ids_sets_in_key_order_and_a_lookup_by_name() -> None:
     body = _run(encode(ITEM, CLIENT, _ctx()))
     assert body == {
