@@ -188,7 +188,7 @@ def _found_in(spec: BaseModel, at: str = "") -> list[tuple[Ref, Any, str]]:
             if isinstance(v, BaseModel):
                 found.extend(_found_in(v, where))
             elif isinstance(v, Mapping) and slot.model is not None:
-                _each(slot.model, v, lambda r, x, p, out=found: out.append((r, x, p)), where)
+                _each(slot.model, v, lambda r, x, p: found.append((r, x, p)), where)
     return found
 
 
@@ -274,7 +274,7 @@ async def check_declared(
     wanted = [
         (d, ref.target, value, path)
         for d in declared
-        for ref, value, path in (_found_in(d.spec) if slots(type(d.spec)) else ())
+        for ref, value, path in _found_in(d.spec)
         if isinstance(ref.target, Lookup) and value
     ]
     problems: list[tuple[str, str]] = []  # (label, message)
