@@ -103,18 +103,19 @@ def _pattern_trie(paths: tuple[str, ...]) -> dict[Any, Any]:
 def _collect(
     data: Any, node: dict[Any, Any], done: tuple[Token, ...], found: dict[int, list[Any]]
 ) -> None:
+    for index in node.get(_LEAF, ()):
+        found.setdefault(index, []).append((format_path(done), data))
+    if data is None or type(data) in _SCALARS:
+        return  # nothing below a plain value
     children: Iterable[tuple[Any, Any]] = node.items()
     if type(data) is dict and len(data) < len(node) and all(type(t) is str for t in node):
         # a small mapping under many patterns (a kind's credential names): only its own keys
         children = [(key, node[key]) for key in data if key in node]
     for token, sub in children:
-        if token is _LEAF:
-            for index in sub:
-                found.setdefault(index, []).append((format_path(done), data))
-        elif token is ...:
+        if token is ...:
             for i, item in enumerate(_elements(data)):
                 _collect(item, sub, (*done, i), found)
-        else:
+        elif token is not _LEAF:
             child = step(data, token)
             if child is not MISSING:
                 _collect(child, sub, (*done, token), found)

@@ -130,9 +130,14 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         ordered = order_changes(self.changes, self._deps(), kinds)
         targets, excludes = self.inputs.targets, self.inputs.excludes
         changes, dependents = select(ordered, self.candidates, targets, excludes)
-        notes = [n for n in self.notes if selected(n.address, targets, excludes)]
-        notes += [Note(category="warning", address=a, message=_LEFT_OUT) for a in dependents]
-        unchanged = [a for a in self.unchanged if selected(a, targets, excludes)]
+        notes, unchanged = self.notes, self.unchanged
+        if targets or excludes:  # without globs everything is selected: no test per object
+            notes = [n for n in notes if selected(n.address, targets, excludes)]
+            unchanged = [a for a in unchanged if selected(a, targets, excludes)]
+        notes = [
+            *notes,
+            *(Note(category="warning", address=a, message=_LEFT_OUT) for a in dependents),
+        ]
         summary = Summary.of(changes, len(unchanged))
         return Plan(
             brand=self.inputs.brand,

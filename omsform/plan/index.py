@@ -147,6 +147,15 @@ def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[list[str], str]]:
 
         return own_key
 
+    if len(names) == 1:  # the usual natural key: one field
+        (name,) = names
+
+        def one_field(spec: Any) -> tuple[list[str], str]:
+            value = getattr(spec, name, None)
+            return ([name], "") if value in (None, "") else ([], str(value))
+
+        return one_field
+
     def keyed(spec: Any) -> tuple[list[str], str]:
         values = [getattr(spec, f, None) for f in names]
         gaps = [f for f, v in zip(names, values, strict=True) if v in (None, "")]
