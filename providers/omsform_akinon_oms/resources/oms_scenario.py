@@ -175,7 +175,7 @@ class ScenarioSpec(Spec):
 
 
 class OmsScenario(RestResource[ScenarioSpec]):
-    """Distribution and transfer scenarios (full CRUD)."""
+    """Distribution and transfer scenarios."""
 
     kind: ClassVar[str] = "oms_scenario"
     spec_model: ClassVar[type[Spec]] = ScenarioSpec

@@ -178,7 +178,7 @@ TAGS, OMNITRON_ID = api.STOCK_LOCATION_TAGS, api.STOCK_LOCATION_OMNITRON_ID
 
 
 class OmsStockLocation(RestResource[StockLocationSpec]):
-    """Stores and warehouses (full CRUD; tags are sent sorted)."""
+    """Stores and warehouses."""
 
     kind: ClassVar[str] = "oms_stock_location"
     spec_model: ClassVar[type[Spec]] = StockLocationSpec

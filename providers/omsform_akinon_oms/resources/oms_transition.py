@@ -139,7 +139,7 @@ class TransitionSpec(Spec):
 
 
 class OmsTransition(RestResource[TransitionSpec]):
-    """Package commands (state transitions; full CRUD)."""
+    """Package commands (state transitions)."""
 
     kind: ClassVar[str] = "oms_transition"
     spec_model: ClassVar[type[Spec]] = TransitionSpec
