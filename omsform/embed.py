@@ -24,7 +24,7 @@ from typing import Any
 
 from omsform.apply.lock import BrandLock
 from omsform.apply.report import ApplyReport
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.contract.spec import Remote
 from omsform.engine import run as engine
 from omsform.http.client import ClientOptions
@@ -42,9 +42,7 @@ async def _session(
     if sandbox:
         from omsform.sandbox import DEFAULT_TOKEN
 
-        configs = {
-            n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()
-        }
+        configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
         options = ClientOptions(
             transport=engine.sandbox_transport(brand.path), secrets=brand.secrets
         )

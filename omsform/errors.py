@@ -9,7 +9,7 @@
     │   ├── AuthError          401/403 or a failed login: the token or credentials are wrong
     │   ├── UnreachableError   no answer (DNS, refused, timeout, TLS) after the retry budget
     │   └── IncompleteChangeError  the object was created, a later required call failed
-    ├── PlanError              a plan cannot be built or must not be used
+    ├── PlanError              a plan cannot be built or must not be used; carries Problems
     │   ├── UnsafePlanError    the safety threshold or a protect rule blocks it (--force)
     │   └── StalePlanError     a saved plan no longer matches the live systems or the brand
     └── ApplyError             apply refused to start (manual changes, bad checksum, …)
@@ -20,6 +20,7 @@ callers pass values through :func:`omsform.secrets.mask.redact` before they reac
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +103,32 @@ class IncompleteChangeError(ProviderError):
 
 
 class PlanError(OmsformError):
-    """A plan cannot be built or used."""
+    """A plan cannot be built or used. ``problems`` holds every located finding when there are
+    several (planning collects them all in one pass; the CLI prints them like a
+    :class:`ConfigError`'s); ``summary`` is the one line said after them. ``str()`` says it
+    all (the message, else every problem). Made from a message alone, ``problems`` is empty
+    and ``summary`` is the message."""
+
+    def __init__(
+        self, message: str = "", problems: Iterable[Problem] = (), summary: str = ""
+    ) -> None:
+        self.problems = list(problems)  # in the order found: objects by address
+        errors = [p for p in self.problems if p.severity == "error"]
+        many = len(errors) > 1
+        counted = f"{len(errors)} problem{'s' if many else ''} prevent planning"
+        self.summary = summary or message or counted
+        if not message and errors:
+            texts = [_plain(p) for p in errors]
+            message = f"{self.summary}:\n  - " + "\n  - ".join(texts) if many else texts[0]
+        super().__init__(message)
+
+
+def _plain(problem: Problem) -> str:
+    """A plan problem as one line of text: ``file:line: message (hint)`` (the address is
+    part of the message)."""
+    at = problem.location
+    where = f"{at.file}:{at.line}: " if at.file and at.line else (f"{at.file}: " if at.file else "")
+    return f"{where}{problem.message}" + (f" ({problem.hint})" if problem.hint else "")
 
 
 class UnsafePlanError(PlanError):

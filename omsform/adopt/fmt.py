@@ -35,7 +35,7 @@ from ruamel.yaml.error import YAMLError
 
 from omsform.adopt.fmt_comments import move_keys
 from omsform.adopt.fmt_yaml import commented, dump, load_like_omsform, new_yaml
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig
 from omsform.lang.nodes import SyntaxProblem
 from omsform.lang.template import is_template
@@ -108,17 +108,13 @@ def _shape_of_type(annotation: Any, seen: frozenset[type[BaseModel]]) -> Shape |
 def config_shape() -> Shape:
     """The layout of ``omsform.yaml``."""
     base = shape_of(BrandConfig)
-    blocks = {name: shape_of(p.config_model) for name, p in discover().items()}
+    blocks = {name: shape_of(p.config_model) for name, p in registry().providers.items()}
     return Shape(keys=base.keys, fields={**base.fields, "providers": Shape(fields=blocks)})
 
 
 def resources_shape() -> Shape:
     """The layout of a resource file: kind → local name → the kind's Spec fields."""
-    kinds = {
-        kind: Shape(values=shape_of(cls.spec_model))
-        for p in discover().values()
-        for kind, cls in p.kinds().items()
-    }
+    kinds = {kind: Shape(values=shape_of(cls.spec_model)) for kind, cls in registry().kinds.items()}
     return Shape(fields=kinds)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from omsform.adopt.importer import EnvVar, env_name, keys_to_read, provider_block
-from omsform.contract.provider import Provider, discover
+from omsform.contract.provider import Provider, registry
 from omsform.contract.spec import Remote
 from omsform.engine import run as engine
 from omsform.engine.read import read_current
@@ -33,7 +33,7 @@ from omsform.http.client import ClientOptions
 from omsform.lang.config import CONFIG_FILE, BrandConfig, Safety, load_config
 from omsform.lang.interpolate import Resolver
 from omsform.lang.load import Brand
-from omsform.secrets.mask import SENSITIVE
+from omsform.secrets import SENSITIVE
 
 ENV_PREFIX = "OMSFORM"
 _REF = re.compile(r"\$\{\s*(env|secret)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -69,8 +69,9 @@ def config_dir(path: Path) -> Path:
 
 
 def _from_config(directory: Path, sandbox: bool, brand: str | None) -> Source:
-    providers = discover()
-    kinds = {k: (p, r) for p in providers.values() for k, r in p.kinds().items()}
+    installed = registry()
+    providers = dict(installed.providers)
+    kinds = {k: (installed.provider(k), r) for k, r in installed.kinds.items()}
     problems: list[Problem] = []
     resolver = Resolver(os.environ, offline=sandbox, placeholders=sandbox)
     loaded = load_config(directory, providers, kinds, resolver, problems, [])
@@ -120,7 +121,7 @@ def _named_secrets(directory: Path, environ: Mapping[str, str]) -> dict[str, str
 def _from_env(environ: Mapping[str, str], brand: str) -> Source:
     source = Source(brand=brand)
     problems: list[Problem] = []
-    for name, provider in sorted(discover().items()):
+    for name, provider in sorted(registry().providers.items()):
         fields = list(provider.config_model.model_fields)
         values = {f: environ[v] for f in fields if (v := env_name(ENV_PREFIX, name, f)) in environ}
         if not values:
@@ -141,7 +142,7 @@ def _from_env(environ: Mapping[str, str], brand: str) -> Source:
     if problems:
         raise ConfigError(problems)
     if not source.configs:
-        names = ", ".join(env_name(ENV_PREFIX, n, "url") for n in sorted(discover()))
+        names = ", ".join(env_name(ENV_PREFIX, n, "url") for n in sorted(registry().providers))
         hint = "or give --config omsform.yaml, or --sandbox"
         raise ConfigError(
             [Problem(Location("environment"), f"set {names} (and credentials)", hint)]
@@ -171,7 +172,7 @@ def resolve_source(
         from omsform.sandbox import DEFAULT_TOKEN
 
         source.sandbox_dir = directory or out
-        for name, provider in sorted(discover().items()):
+        for name, provider in sorted(registry().providers.items()):
             values = provider.sandbox_config("http://sandbox", DEFAULT_TOKEN)
             source.configs[name] = provider.config_model.model_validate(values)
             source.skipped_providers.pop(name, None)
@@ -186,9 +187,8 @@ def _brand_name(out: Path) -> str:
 
 def kinds_of(source: Source, wanted: list[str]) -> list[str]:
     """The kinds to read: ``wanted`` (all when empty) among the providers that have a config."""
-    available = {
-        kind: name for name, p in discover().items() if name in source.configs for kind in p.kinds()
-    }
+    serving = registry().provider_of
+    available = {kind: name for kind, name in serving.items() if name in source.configs}
     if not wanted:
         return sorted(available)
     unknown = [k for k in wanted if k not in available]

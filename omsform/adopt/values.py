@@ -13,7 +13,7 @@ from pydantic_core import to_jsonable_python
 
 from omsform.adopt.names import SecretNames
 from omsform.contract.resource import Resource
-from omsform.paths import covers, format_path, iter_items, parse_path
+from omsform.paths import covers, format_path, iter_items, parse_path, set_path
 from omsform.secrets.mask import replace_secrets, replace_url_credentials
 
 _SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z_][A-Za-z0-9_]*)\}\Z")
@@ -38,20 +38,6 @@ def _json_ready(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return _json_ready(to_jsonable_python(value, fallback=str))  # enums, dates, decimals
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at a concrete ``path``, creating mappings on the way."""
-    tokens = parse_path(path)
-    node: Any = data
-    for token in tokens[:-1]:
-        if isinstance(node, dict):
-            node = node.setdefault(token, {})
-        elif isinstance(node, list) and isinstance(token, int):
-            node = node[token]
-    last: Any = tokens[-1]
-    if isinstance(node, dict) or (isinstance(node, list) and isinstance(last, int)):
-        node[last] = value
 
 
 def hide_write_only(

@@ -24,93 +24,23 @@ exactly what ``ledger.json`` holds: masked keys and hashes, never a secret.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import secrets as random_source
-import subprocess
-import tempfile
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, SecretBytes, SecretStr
-
+from omsform.apply.durable import append_synced, fsync_dir, git_head, write_atomic
+from omsform.apply.fingerprint import fingerprint
 from omsform.apply.journal import ends_mid_line, read_records
+from omsform.apply.ledger_entry import LedgerEntry
 from omsform.errors import ConfigError, Location, Problem
 from omsform.secrets.mask import redact_data
 
 FORMAT_VERSION = 1
 PENDING_NAME = "ledger.pending.jsonl"
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
-_cache: dict[tuple[bytes, str], str] = {}  # scrypt is ~50 ms on purpose: hash each value once
-
-
-def _canonical(value: Any) -> Any:
-    """JSON-ready form with secrets *revealed* (this is what gets hashed, never stored)."""
-    if isinstance(value, SecretStr | SecretBytes):
-        return _canonical(value.get_secret_value())
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, BaseModel):
-        return {name: _canonical(getattr(value, name)) for name in type(value).model_fields}
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(getattr(value, "value", value))  # enums and the like
-
-
-def fingerprint(salt: bytes, value: Any) -> str:
-    """``scrypt:<hex>``: a slow salted hash of the canonical JSON of ``value`` (cached)."""
-    text = json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    cached = _cache.get((salt, text))
-    if cached is None:
-        digest = hashlib.scrypt(text.encode(), salt=salt, **_SCRYPT)
-        cached = _cache[(salt, text)] = "scrypt:" + digest.hex()
-    return cached
-
-
-@dataclass
-class LedgerEntry:
-    """What the ledger knows about one address."""
-
-    kind: str
-    key: str
-    remote_id: int | str | None = None
-    fingerprints: dict[str, str] = field(default_factory=dict)
-    applied: dict[str, str] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        """The entry as stored (``applied`` only when there is one: older files stay as they
-        were)."""
-        doc: dict[str, Any] = {
-            "kind": self.kind,
-            "key": self.key,
-            "remote_id": self.remote_id,
-            "fingerprints": dict(sorted(self.fingerprints.items())),
-        }
-        if self.applied:
-            doc["applied"] = dict(sorted(self.applied.items()))
-        return doc
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> LedgerEntry:
-        """An entry as stored (``KeyError``/``TypeError``/``ValueError`` when malformed)."""
-        return cls(
-            kind=str(doc["kind"]),
-            key=str(doc["key"]),
-            remote_id=doc.get("remote_id"),
-            fingerprints=dict(doc.get("fingerprints") or {}),
-            applied={str(k): str(v) for k, v in dict(doc.get("applied") or {}).items()},
-        )
 
 
 class Ledger:
@@ -299,13 +229,7 @@ class Ledger:
         line = json.dumps({**record, "salt": self.salt.hex()}, sort_keys=True) + "\n"
         if self._torn:
             line, self._torn = "\n" + line, False
-        self.pending.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.pending, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8"))  # one write: records never interleave
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_synced(self.pending, line)
 
     def save(self) -> bool:
         """Write the file atomically if anything changed; True when it was written. The pending
@@ -316,14 +240,14 @@ class Ledger:
             written = self._save()
             if self.pending.exists():
                 self.pending.unlink()
-                _fsync_dir(self.pending.parent)
+                fsync_dir(self.pending.parent)
             return written
 
     def _save(self) -> bool:
         if not self._dirty:
             return False
         self.updated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.git_commit = _git_head(self.path.parent.parent)
+        self.git_commit = git_head(self.path.parent.parent)
         doc = {
             "format_version": FORMAT_VERSION,
             "salt": self.salt.hex(),
@@ -331,57 +255,9 @@ class Ledger:
             "git_commit": self.git_commit,
             "resources": {a: e.as_json() for a, e in sorted(self.entries.items())},
         }
-        _write_atomic(self.path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        write_atomic(self.path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
         self._dirty = False
         return True
-
-
-def _git_head(directory: Path) -> str:
-    """The commit checked out in ``directory``'s git repository, or ``""`` (never fails)."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    head = done.stdout.strip()
-    return head if done.returncode == 0 and len(head) >= 40 else ""
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and ``os.replace`` (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # a committed file, not a private one (mkstemp makes it 0600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename or unlink in ``directory`` durable (a no-op where directories cannot be
-    opened, such as Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _first_salt(records: list[dict[str, Any]]) -> bytes | None:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import Registry, registry
 from omsform.errors import PlanError
 from omsform.lang.load import Brand
 from omsform.plan.model import Plan, PlanTarget
@@ -18,18 +18,25 @@ from omsform.plan.model import Plan, PlanTarget
 SANDBOX_DB = Path(".omsform") / "sandbox.sqlite"
 
 
-def providers_for(kinds: Iterable[str]) -> list[str]:
-    """The names of the providers serving ``kinds`` (those a run opens a client for)."""
-    serving = {k: p.name for p in discover().values() for k in p.kinds()}
-    return sorted({serving[k] for k in kinds if k in serving})
+def providers_for(kinds: Iterable[str], providers: Registry | None = None) -> list[str]:
+    """The names of the providers serving ``kinds`` (those a run opens a client for), in the
+    run's registry ``providers`` (the installed one when not given)."""
+    return (providers or registry()).providers_for(kinds)
 
 
-def plan_target(brand: Brand, kinds: Iterable[str], *, sandbox: str | None) -> PlanTarget:
+def plan_target(
+    brand: Brand,
+    kinds: Iterable[str],
+    *,
+    sandbox: str | None,
+    providers: Registry | None = None,
+) -> PlanTarget:
     """Where a plan of ``kinds`` is made: the embedded sandbox database ``sandbox`` (as the plan
     file names it), else each provider's URL host."""
     if sandbox is not None:
         return PlanTarget(sandbox=sandbox)
-    return PlanTarget(hosts={name: _host(brand, name) for name in providers_for(kinds)})
+    names = providers_for(kinds, providers)
+    return PlanTarget(hosts={name: _host(brand, name) for name in names})
 
 
 def _host(brand: Brand, provider: str) -> str:

@@ -31,7 +31,10 @@ SHOWN_KEYS = 5
 
 
 def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) -> None:
-    """Add this module's commands to ``group``; ``out`` prints (redacted)."""
+    """Add this module's commands to ``group``; ``out`` prints (redacted).
+
+    Long because click declares each command (``import``, ``fmt``, ``schema``), its options
+    and its body as one decorated closure over ``out``."""
 
     @group.command("import")
     @click.option(
@@ -75,14 +78,7 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         _refuse_overwrite(out_dir)
         source = importsource.resolve_source(out_dir, config, sandbox, brand_name, os.environ)
         out.secrets = source.secrets
-        if source.sandbox_dir is not None:
-            db = source.sandbox_dir / ".omsform" / "sandbox.sqlite"
-            say = out.err if fmt == "json" else out.out
-            say(f"Using the embedded sandbox ({db}), not the providers' URLs.")
-        for name, why in sorted(source.skipped_providers.items()):
-            out.err(f"Skipped provider {name}: {why}.")
-        if insecure:
-            out.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
+        _announce(out, source, insecure, fmt)
         wanted = importsource.kinds_of(source, [k.strip() for k in kinds.split(",") if k.strip()])
         options = _client_options(source, insecure, out.err if verbose else None)
         current = asyncio.run(importsource.read_source(source, wanted, options))
@@ -150,6 +146,18 @@ def _refuse_overwrite(out_dir: Path) -> None:
         message = f"{out_dir} already has YAML files ({', '.join(existing[:3])}…)"
         hint = "import into a new or empty directory, then compare"
         raise ConfigError([Problem(Location(str(out_dir)), message, hint)])
+
+
+def _announce(out: Any, source: Any, insecure: bool, fmt: str) -> None:
+    """Say where ``import`` reads from, which providers it skips, and warn about --insecure."""
+    if source.sandbox_dir is not None:
+        db = source.sandbox_dir / ".omsform" / "sandbox.sqlite"
+        say = out.err if fmt == "json" else out.out
+        say(f"Using the embedded sandbox ({db}), not the providers' URLs.")
+    for name, why in sorted(source.skipped_providers.items()):
+        out.err(f"Skipped provider {name}: {why}.")
+    if insecure:
+        out.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
 
 
 def _client_options(

@@ -12,13 +12,16 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import BaseModel
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.lang.load import Brand, load_brand
+
+if TYPE_CHECKING:
+    from omsform.http.client import ClientOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATE_DIR = ".omsform"
@@ -41,7 +44,7 @@ def sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
         return None
     from omsform.sandbox import DEFAULT_TOKEN
 
-    return {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    return registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
 
 
 @contextmanager
@@ -63,10 +66,10 @@ def recording_for(
 
     if blocks is None:
         configs = sandbox_configs(sandbox)
-        blocks = {n: engine.provider_block(loaded, discover()[n], configs) for n in _needed(loaded)}
-    providers = {
-        name: public_block(block, discover()[name].secret_fields) for name, block in blocks.items()
-    }
+        installed = registry().providers
+        blocks = {n: engine.provider_block(loaded, installed[n], configs) for n in _needed(loaded)}
+    secret_fields = {name: p.secret_fields for name, p in registry().providers.items()}
+    providers = {name: public_block(block, secret_fields[name]) for name, block in blocks.items()}
     brand_dir = loaded.path if command == "plan" else None
     with recording(
         record_dir,
@@ -89,13 +92,14 @@ def doctor_inputs(path: Path, sandbox: bool) -> tuple[Brand, dict[str, BaseModel
 
     loaded = load_brand(path, offline=True, sandbox=True)
     needed = _needed(loaded)
-    providers = discover()
+    installed = registry()
+    providers = dict(installed.providers)
     if sandbox:
         configs = sandbox_configs(True)
         blocks = {n: engine.provider_block(loaded, providers[n], configs) for n in needed}
         return loaded, blocks, frozenset()
     problems: list[Any] = []
-    kinds = {k: (p, r) for p in providers.values() for k, r in p.kinds().items()}
+    kinds = {k: (installed.provider(k), r) for k, r in installed.kinds.items()}
     resolver = Resolver(os.environ, offline=False, placeholders=False)
     config = load_config(loaded.path, providers, kinds, resolver, problems, [])
     errors = [p for p in problems if p.severity == "error"]
@@ -111,12 +115,14 @@ def doctor_inputs(path: Path, sandbox: bool) -> tuple[Brand, dict[str, BaseModel
 def _needed(loaded: Brand) -> list[str]:
     from omsform.engine import run as engine
 
-    index = {k: p.name for p in discover().values() for k in p.kinds()}
-    return sorted({index[k] for k in engine.kinds_to_read(loaded) if k in index})
+    return registry().providers_for(engine.kinds_to_read(loaded))
 
 
 def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) -> None:
-    """Add ``doctor`` to ``group``; ``out`` prints (redacted)."""
+    """Add ``doctor`` to ``group``; ``out`` prints (redacted).
+
+    Long because click declares the command, its options and its body as one decorated
+    closure over ``out``."""
 
     @group.command()
     @click.argument("brand", default=".", type=click.Path(file_okay=False, path_type=Path))
@@ -139,30 +145,43 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         """Check, read-only, that the live APIs have what BRAND's kinds need; exit 0 when
         every check is ok, 1 otherwise (each failure names the fix when it can be inferred)."""
         from omsform.doctor import run as checks
+        from omsform.doctor.report import render_text
         from omsform.engine import run as engine
-        from omsform.http.client import ClientOptions
 
         loaded, blocks, secrets = doctor_inputs(brand, sandbox)
         out.secrets = loaded.secrets | secrets
         if sandbox:
             out.err(f"Using the embedded sandbox ({loaded.path / STATE_DIR / 'sandbox.sqlite'}).")
-        if insecure:
-            out.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
-        options = ClientOptions(
-            transport=engine.sandbox_transport(loaded.path) if sandbox else None,
-            insecure=insecure,
-            debug_log=out.err if verbose else None,
-            secrets=out.secrets,
-        )
+        options = _client_options(out, loaded.path if sandbox else None, insecure, verbose)
         kinds = engine.kinds_to_read(loaded)
         with recording_for(loaded, record_dir, "doctor", sandbox, blocks, secrets):
-            report = asyncio.run(checks.diagnose(loaded, discover(), blocks, kinds, options))
+            report = asyncio.run(
+                checks.diagnose(loaded, dict(registry().providers), blocks, kinds, options)
+            )
         if fmt == "json":
             out.out(json.dumps(report.to_json(), indent=2, sort_keys=True, default=str))
         else:
-            out.out(checks.render_text(report, show_api))
+            out.out(render_text(report, show_api))
         if record_dir is not None:
             out.err(f"Recorded the HTTP exchanges in {record_dir} (credentials scrubbed).")
         with contextlib.suppress(Exception):
             sys.stdout.flush()
         sys.exit(0 if report.ok else 1)
+
+
+def _client_options(
+    out: Any, sandbox_brand: Path | None, insecure: bool, verbose: bool
+) -> ClientOptions:
+    """Client options of a doctor run (the embedded sandbox of ``sandbox_brand`` when given);
+    ``out`` is the CLI's printer, which shows the warning and logs the requests."""
+    from omsform.engine import run as engine
+    from omsform.http.client import ClientOptions
+
+    if insecure:
+        out.err("Warning: --insecure: TLS certificates are not checked and http:// is allowed.")
+    return ClientOptions(
+        transport=engine.sandbox_transport(sandbox_brand) if sandbox_brand else None,
+        insecure=insecure,
+        debug_log=out.err if verbose else None,
+        secrets=out.secrets,
+    )

@@ -23,7 +23,7 @@ import click
 
 from omsform.apply import saved as plan_files
 from omsform.cli import doctor as cli_doctor
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.errors import ConfigError, OmsformError, PlanError, Problem, UnsafePlanError
 from omsform.lang.load import Brand, load_brand
 from omsform.secrets.mask import redact
@@ -73,6 +73,11 @@ def fails_cleanly(func: F) -> F:
         except ConfigError as exc:
             _print_problems(exc.problems)
             OUT.err(f"Error: {exc}")
+        except PlanError as exc:
+            _print_problems(exc.problems)
+            OUT.err(f"Error: {exc.summary if exc.problems else exc}")
+            for line in getattr(exc, "moved", []):
+                OUT.err(f"  - {line}")
         except OmsformError as exc:
             OUT.err(f"Error: {exc}")
             for line in getattr(exc, "moved", []):
@@ -278,7 +283,7 @@ def _sandbox_configs(sandbox: bool) -> dict[str, Any] | None:
         return None
     from omsform.sandbox import DEFAULT_TOKEN
 
-    return {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    return registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
 
 
 def _announce(loaded: Brand, sandbox: bool) -> None:
@@ -318,8 +323,16 @@ async def _planned(
     from omsform.apply import target
     from omsform.cli.progress import ticker
     from omsform.engine import run as engine
+    from omsform.engine import since
 
-    kinds = engine.kinds_to_read(loaded)
+    selection = (
+        since.select_changed(loaded, opts["changed_since"])
+        if opts.get("changed_since") is not None
+        else None
+    )
+    if selection is not None:
+        OUT.err(selection.describe())
+    kinds = since.kinds_to_read(loaded, selection)
     connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
     async with AsyncExitStack() as stack:
         with _reading(kinds) as shown:  # shown from the start: logging in can take time too
@@ -342,16 +355,20 @@ async def _planned(
             refresh_secrets=opts["refresh_secrets"],
             brand_dir=brand_dir,
         )
+        inputs = since.narrowed(inputs, selection)  # --changed-since: only the kinds compared
         force = opts["force"] or not check_safety
         try:
-            made = engine.plan_from(inputs, current, loaded, force=force)
+            with since.explained(selection):
+                made = engine.plan_from(inputs, current, loaded, force=force)
         except UnsafePlanError as exc:
             if exc.plan is not None and show_refused is not None:
                 show_refused(exc.plan)  # the plan first, then (fails_cleanly) the refusal
             raise
         sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
-        where = target.plan_target(loaded, kinds, sandbox=sandbox_db if opts["sandbox"] else None)
-        yield made.model_copy(update={"target": where}), current, session
+        # a partial plan names every provider the brand uses, as apply checks them all
+        every = engine.kinds_to_read(loaded) if selection and selection.partial else kinds
+        where = target.plan_target(loaded, every, sandbox=sandbox_db if opts["sandbox"] else None)
+        yield since.mark(made, selection).model_copy(update={"target": where}), current, session
 
 
 def _warn_selection(opts: dict[str, Any], show: Callable[[str], None]) -> None:
@@ -375,7 +392,7 @@ def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | No
     if fmt == "json":
         return render_json(plan)
     if fmt == "tf-json":
-        return render_tf_json(plan, complete=complete)
+        return render_tf_json(plan, complete=complete and plan.complete)
     if fmt == "markdown":
         return render_markdown(plan, plan_file=str(plan_file) if plan_file else None)
     return render_text(plan, color=OUT.color)
@@ -386,6 +403,12 @@ def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | No
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Read only the kinds whose files differ from git REF, and the kinds they reference "
+    "or that reference them (a partial plan: it names the kinds left out).",
+)
 @cli_doctor.record_option
 @click.option(
     "--drift-exitcode", is_flag=True, help="Exit 4 on drift, 2 on intent only, 0 on neither."
@@ -457,6 +480,7 @@ def apply(
     """Make BRAND (a directory) or PLAN_FILE (a saved plan) so, with the fewest API calls."""
     from omsform.apply import target
     from omsform.engine import run as engine
+    from omsform.engine import since
 
     plan_file = plan_files.read_plan(source) if source.is_file() else None
     _refuse_options(source, plan_file, checksum, opts)
@@ -468,6 +492,7 @@ def apply(
     if plan_file:
         if plan_file.config_digest != loaded.digest:
             raise PlanError("the brand's YAML changed since this plan was made: run plan again")
+        since.refuse_left_out(plan_file)
         kinds = engine.kinds_to_read(loaded)
         target.refuse_other_target(
             plan_file, loaded, source.parent, sandbox=opts["sandbox"], kinds=kinds

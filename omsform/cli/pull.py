@@ -64,6 +64,11 @@ async def _pull(
         for address, fields in digests.items():
             ledger.accept(address, fields)
         ledger.save()
+    return _report(result, dry_run, out)
+
+
+def _report(result: Any, dry_run: bool, out: Any) -> int:
+    """Say what was (or would be) pulled and what is left for a person; the exit code."""
     verb = "Would pull" if dry_run else "Pulled"
     if result.pulled:
         out.out(f"{verb} {len(result.pulled)} live value(s) into the YAML:")

@@ -2,14 +2,17 @@
 
 A provider is one remote system (``akinon_oms``, ``ginesys``). It declares the schema of its
 block in ``omsform.yaml``, the kinds it serves, and how to open an authenticated client. The
-engine never imports a provider by name: it asks :func:`discover`.
+engine never imports a provider by name: a run builds one :class:`Registry` (:func:`registry`,
+the only reader of the entry points) and passes it down.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -94,9 +97,8 @@ def _no_live_url(name: str) -> Problem:
     return Problem(Location(address=f"providers.{name}"), message, hint)
 
 
-@cache
-def discover() -> dict[str, Provider]:
-    """Every installed provider, by name (loaded once per process)."""
+def _installed() -> dict[str, Provider]:
+    """Every provider installed under the ``omsform.providers`` entry-point group, by name."""
     found: dict[str, Provider] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         provider = ep.load()
@@ -104,22 +106,76 @@ def discover() -> dict[str, Provider]:
     return found
 
 
+@dataclass(frozen=True)
+class Registry:
+    """The providers of a run and what they serve, built once (:func:`registry`) and passed
+    down: ``providers`` by name, ``kinds`` (kind → Resource class) and ``provider_of`` (kind →
+    provider name). A run's clients are opened per provider from it (``engine.Session``)."""
+
+    providers: Mapping[str, Provider]
+    kinds: Mapping[str, type[Resource[Any]]] = field(default_factory=dict)
+    provider_of: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, providers: Mapping[str, Provider]) -> Registry:
+        """The registry of ``providers`` (name → provider)."""
+        kinds = {k: r for p in providers.values() for k, r in p.kinds().items()}
+        serving = {k: p.name for p in providers.values() for k in p.kinds()}
+        return cls(
+            MappingProxyType(dict(providers)), MappingProxyType(kinds), MappingProxyType(serving)
+        )
+
+    def provider(self, kind: str) -> Provider:
+        """The provider serving ``kind`` (``ConfigError`` when none does)."""
+        try:
+            return self.providers[self.provider_of[kind]]
+        except KeyError:
+            problem = Problem(Location(address=kind), f"unknown kind '{kind}'")
+            raise ConfigError([problem]) from None
+
+    def resources(self) -> dict[str, Resource[Any]]:
+        """One Resource instance per kind (what a run's reads and writes call)."""
+        return {kind: cls() for kind, cls in self.kinds.items()}
+
+    def sandbox_configs(self, base_url: str, token: str) -> dict[str, dict[str, Any]]:
+        """Every provider's block pointing at the sandbox served at ``base_url`` with ``token``."""
+        return {n: p.sandbox_config(base_url, token) for n, p in self.providers.items()}
+
+    def providers_for(self, kinds: Iterable[str]) -> list[str]:
+        """The names of the providers serving ``kinds`` (those a run opens a client for)."""
+        return sorted({self.provider_of[k] for k in kinds if k in self.provider_of})
+
+
+@cache
+def registry() -> Registry:
+    """The registry of every installed provider (entry points are loaded once per process)."""
+    return Registry.of(_installed())
+
+
+def discover() -> dict[str, Provider]:
+    """Every installed provider, by name: ``registry().providers`` (kept for callers outside
+    the engine; a run passes its :class:`Registry` down instead)."""
+    return dict(registry().providers)
+
+
 def kind_index() -> dict[str, tuple[Provider, type[Resource[Any]]]]:
     """Kind name → (provider, Resource class) over every installed provider."""
-    return {
-        kind: (provider, resource)
-        for provider in discover().values()
-        for kind, resource in provider.kinds().items()
-    }
+    reg = registry()
+    return {kind: (reg.providers[reg.provider_of[kind]], cls) for kind, cls in reg.kinds.items()}
 
 
 def provider_of(kind: str) -> Provider:
     """The provider serving ``kind`` (``ConfigError`` when no provider has it)."""
-    try:
-        return kind_index()[kind][0]
-    except KeyError:
-        problem = Problem(Location(address=kind), f"unknown kind '{kind}'")
-        raise ConfigError([problem]) from None
+    return registry().provider(kind)
 
 
-__all__ = ["ApiClient", "Provider", "WriteClient", "discover", "kind_index", "provider_of"]
+__all__ = [
+    "ApiClient",
+    "Provider",
+    "Registry",
+    "WriteClient",
+    "discover",
+    "kind_index",
+    "provider_of",
+    "registry",
+]

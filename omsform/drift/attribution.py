@@ -33,7 +33,7 @@ from typing import Any
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
-from omsform.paths import comparable, get_path, parse_path, to_plain
+from omsform.paths import comparable, get_path, parse_path, to_plain, top_field
 from omsform.plan.model import DRIFT, Change, FieldChange, Plan
 from omsform.plan.openmaps import open_fields, projected
 
@@ -149,12 +149,8 @@ def pulled_digests(
         )
         if not paths or d is None or remote is None:
             continue
-        tops = {_top(f.path) for f in change.fields if f.path in paths}
-        tops -= {_top(f.path) for f in change.fields if f.path not in paths}
+        tops = {top_field(f.path) for f in change.fields if f.path in paths}
+        tops -= {top_field(f.path) for f in change.fields if f.path not in paths}
         cls = type(resources[change.kind])
         out[change.address] = live_digests(d, remote, cls, tops)
     return out
-
-
-def _top(path: str) -> str:
-    return str(parse_path(path)[0]) if path else ""

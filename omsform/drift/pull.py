@@ -29,8 +29,9 @@ from omsform.adopt.fmt_yaml import commented, load_like_omsform, new_yaml
 from omsform.contract.spec import Desired
 from omsform.lang.template import is_template
 from omsform.paths import parse_path
-from omsform.plan.model import SENSITIVE, Action, Change, FieldChange, Plan
+from omsform.plan.model import Action, Change, FieldChange, Plan
 from omsform.plan.render import format_value
+from omsform.secrets import SENSITIVE
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
+from omsform.dag import path_between
 from omsform.errors import OmsformError, ProviderError
 from omsform.http.client import ApiClient, gather_all
 
@@ -55,7 +56,7 @@ class Reader:
         """All current objects of ``kind`` (listed once per run, shared by every caller)."""
         me = _listing.get()
         if me is not None:
-            path = self._path(kind, me)
+            path = path_between(self._waits, kind, me)
             if path:
                 cycle = " → ".join([me, *path])
                 raise ProviderError(f"listing these kinds needs each other in a cycle: {cycle}")
@@ -92,18 +93,6 @@ class Reader:
             task = self._shared[name] = asyncio.ensure_future(load())
         found: T = await asyncio.shield(task)
         return found
-
-    def _path(self, start: str, target: str) -> list[str]:
-        """Kinds from ``start`` to ``target`` along awaited listings ([] when unreachable)."""
-        stack, seen = [[start]], set()
-        while stack:
-            path = stack.pop()
-            if path[-1] == target:
-                return path
-            if path[-1] not in seen:
-                seen.add(path[-1])
-                stack.extend([*path, nxt] for nxt in sorted(self._waits.get(path[-1], ())))
-        return []
 
     async def relist(self, kind: str) -> list[Remote[Any]]:
         """List ``kind`` again now (after an ambiguous write), replacing the memoised listing."""

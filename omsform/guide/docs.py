@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import sys
-import types
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any
 
 import click
 from pydantic import BaseModel
@@ -24,21 +23,20 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from omsform.contract.kinddoc import KindDoc
-from omsform.contract.provider import Provider, discover
+from omsform.contract.provider import Provider, registry
 from omsform.contract.resource import Resource
 from omsform.errors import OmsformError
+from omsform.guide.typetext import LONG_ENUM, type_text
 from omsform.lang.suggest import did_you_mean
 
 INDEX = "README.md"
-LONG_ENUM = 6  # longer value lists are named in the field table and listed in a section
-BASIC = {str: "text", int: "integer", float: "number", bool: "boolean"}
 TAGS = "[D] documented by the vendor, [I] inferred, [B] from the set-up guide, [P] proposed"
 
 
 def all_kinds() -> dict[str, tuple[Provider, type[Resource[Any]], KindDoc | None]]:
     """Kind → (provider, Resource class, the provider's notes), in provider then kind order."""
     found: dict[str, tuple[Provider, type[Resource[Any]], KindDoc | None]] = {}
-    for provider in sorted(discover().values(), key=lambda p: p.name):
+    for provider in sorted(registry().providers.values(), key=lambda p: p.name):
         notes = provider.kind_docs()
         for kind, cls in provider.kinds().items():
             found[kind] = (provider, cls, notes.get(kind))
@@ -115,6 +113,12 @@ def _page(provider: Provider, cls: type[Resource[Any]], notes: KindDoc) -> Itera
             yield _one_line(model.__doc__)
             yield ""
         yield from _fields_table(model, None)
+    yield from _write_only_section(cls)
+    yield from _notes_sections(notes)
+
+
+def _write_only_section(cls: type[Resource[Any]]) -> Iterator[str]:
+    """The kind's write-only paths, and how omsform still sees them change."""
     if cls.write_only:
         yield ""
         yield "## Write-only"
@@ -128,6 +132,10 @@ def _page(provider: Provider, cls: type[Resource[Any]], notes: KindDoc) -> Itera
             yield ", ".join(f"`{path}`" for path in cls.write_only)
         else:
             yield from (f"- `{path}`" for path in cls.write_only)
+
+
+def _notes_sections(notes: KindDoc) -> Iterator[str]:
+    """The provider's notes: API status, its own sections, the example."""
     if notes.api:
         yield ""
         yield "## API"
@@ -200,31 +208,6 @@ def _json(value: Any) -> str:
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json", exclude_defaults=True)
     return json.dumps(value, ensure_ascii=False, default=sorted)
-
-
-def type_text(annotation: Any) -> str:
-    """A field's type in words (``text``, ``set of text``, ``integer or null``, `a` | `b`)."""
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if annotation is Any:
-        return "any JSON"
-    if origin is typing.Annotated:  # a Ref (omsform.contract.refs) names the type's meaning only
-        return type_text(args[0])
-    if origin is Literal:
-        if len(args) > LONG_ENUM:
-            return f"one of {len(args)} values (listed below)"
-        return " | ".join(f"`{a}`" for a in args)
-    if origin in (Union, types.UnionType):
-        parts = [type_text(a) for a in args if a is not type(None)]
-        return " or ".join(parts) + (" or null" if type(None) in args else "")
-    if origin in (frozenset, set):
-        return f"set of {type_text(args[0])}"
-    if origin in (tuple, list):
-        return f"list of {type_text(args[0])}"
-    if origin is dict:
-        return "map"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"object ({annotation.__name__})"
-    return BASIC.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
 def _nested(model: type[BaseModel]) -> list[type[BaseModel]]:

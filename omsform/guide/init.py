@@ -155,7 +155,10 @@ def _refuse_existing(directory: Path) -> None:
 
 
 def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) -> None:
-    """Add ``omsform init`` to ``group``; ``out`` prints."""
+    """Add ``omsform init`` to ``group``; ``out`` prints.
+
+    Long because click declares the command, its options and its body as one decorated
+    closure over ``out``."""
 
     @group.command("init")
     @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))

@@ -8,21 +8,18 @@ with full-jitter exponential backoff honouring ``Retry-After``, translation of e
 :mod:`omsform.errors`, and a debug log (``-v``) in which header values and secrets are redacted.
 
 The pieces live beside this module: :mod:`omsform.http.pool` (the shared pool, limiter and
-redaction), :mod:`omsform.http.retry` (exactly what is retried, and how long to wait) and
+redaction), :mod:`omsform.http.retry` (exactly what is retried, and how long to wait),
+:mod:`omsform.http.idempotency` (the ``Idempotency-Key`` of each POST) and
 :mod:`omsform.http.listing` (pagination and listing checks).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
 import random
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -30,9 +27,11 @@ import httpx
 import sniffio  # noqa: F401  # without it httpcore retries a failed import on every request
 
 from omsform.errors import AuthError, UnreachableError
+from omsform.http.idempotency import IDEMPOTENCY_HEADER, idempotency_scope
+from omsform.http.idempotency import idempotency_key as derive_key
 from omsform.http.listing import gather_all, list_collection
 from omsform.http.pace import Pacer
-from omsform.http.pool import ClientCore, redact
+from omsform.http.pool import ClientCore
 from omsform.http.retry import (
     AmbiguousWriteError,
     Backoff,
@@ -52,36 +51,9 @@ __all__ = [
     "gather_all",
     "idempotency_scope",
     "is_ambiguous",
-    "redact",
 ]
 
 _NO_BODY: Any = object()
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_BASE: ContextVar[str | None] = ContextVar("omsform_idempotency", default=None)
-
-
-@contextmanager
-def idempotency_scope(key: str | None = None) -> Iterator[str]:
-    """Within the block, each POST's ``Idempotency-Key`` derives from ``key`` (a fresh uuid4
-    unless given; yielded so a caller can keep it and pass it again on a re-run): the same
-    path and body give the same key, so repeating one logical create repeats its key, while the
-    different POSTs of a multi-step create (create, test, enable) get different ones."""
-    base = key or str(uuid.uuid4())
-    token = _IDEMPOTENCY_BASE.set(base)
-    try:
-        yield base
-    finally:
-        _IDEMPOTENCY_BASE.reset(token)
-
-
-def _idempotency_key(path: str, body: Any) -> str:
-    """The ``Idempotency-Key`` of one POST: derived from the current :func:`idempotency_scope`
-    and the request, or a fresh uuid4 outside any scope."""
-    base = _IDEMPOTENCY_BASE.get()
-    if base is None:
-        return str(uuid.uuid4())
-    request = jsonlib.dumps([path, body], sort_keys=True, separators=(",", ":"), default=str)
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"omsform:{base}:{request}"))
 
 
 @dataclass(frozen=True)
@@ -188,7 +160,9 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send with retries (:mod:`omsform.http.retry`); the decoded JSON of a 2xx answer.
-        Every try sends the same ``headers`` (so a retried POST keeps its idempotency key)."""
+        Every try sends the same ``headers`` (so a retried POST keeps its idempotency key).
+
+        Long because the retry loop (try, judge, wait, give up with a tally) reads best whole."""
         core, budget = self._core, self._core.options.retry_budget
         outcomes: list[str] = []
         for attempt in range(budget + 1):
@@ -282,7 +256,7 @@ class WriteClient(ApiClient):
         It carries an ``Idempotency-Key`` header: ``idempotency_key`` when given, else one
         derived from the current :func:`idempotency_scope` (or a fresh uuid4), the same on
         every retry of this call."""
-        key = idempotency_key or _idempotency_key(path, json)
+        key = idempotency_key or derive_key(path, json)
         return await self._request("POST", path, body=json, headers={IDEMPOTENCY_HEADER: key})
 
     async def patch(self, path: str, json: Any) -> Any:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import httpx
 
 from omsform.errors import ProviderError
-from omsform.secrets.mask import redact as secrets_redact
+from omsform.secrets.mask import redact
 
 if TYPE_CHECKING:
     from omsform.http.client import ClientOptions
@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 
 MAX_CONCURRENCY = 16  # httpx's HTTP/1.1 pool is fastest at or below this (spec §11)
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value (and its URL/JSON-escaped forms) as ``(sensitive)``:
-    :func:`omsform.secrets.mask.redact`, the one text redaction."""
-    return secrets_redact(text, secrets)
 
 
 def header_secrets(headers: Mapping[str, str]) -> set[str]:
@@ -75,7 +69,7 @@ class ClientCore:
         self.auth_failed: str | None = None
 
     def redact(self, text: str) -> str:
-        """``text`` without this client's secrets."""
+        """``text`` without this client's secrets (:func:`omsform.secrets.mask.redact`)."""
         return redact(text, self.secrets)
 
     def log(self, line: str) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from omsform.errors import ConfigError, Location, Problem
-from omsform.secrets.mask import SENSITIVE
+from omsform.secrets import SENSITIVE
 from omsform.secrets.mask import redact as redact_text
 
 CASSETTE, META, BRAND = "cassette.yaml", "meta.json", "brand"

@@ -21,7 +21,7 @@ from omsform.lang.files import Document, read_plain
 from omsform.lang.interpolate import Resolver, is_placeholder
 from omsform.lang.model_errors import model_problems
 from omsform.lang.suggest import did_you_mean
-from omsform.secrets.mask import SENSITIVE
+from omsform.secrets import SENSITIVE
 
 if TYPE_CHECKING:
     from omsform.contract.provider import Provider
@@ -198,14 +198,7 @@ def _provider_block(
     )
     loaded.secrets |= out.secrets
     from_refs = {p for p, _ in out.secret_refs}
-    for name in provider.secret_fields:
-        value = out.value.get(name)
-        if isinstance(value, str) and value and not is_placeholder(value):
-            loaded.secrets.add(value)
-            if (name,) not in from_refs:
-                message = f"providers.{provider.name}.{name} is a secret written in plain text"
-                hint = "use ${secret.NAME} and set NAME in the environment"
-                warnings.append(Problem(locate((*base, name), False), message, hint, "warning"))
+    warnings.extend(_secret_fields(provider, out.value, from_refs, loaded, locate))
     try:
         loaded.providers[provider.name] = provider.config_model.model_validate(out.value)
         if not resolver.placeholders:  # a live run (not --sandbox): the block must reach it
@@ -226,6 +219,28 @@ def _provider_block(
                 skip=out.doubtful,
             )
         )
+
+
+def _secret_fields(
+    provider: Provider,
+    value: Any,
+    from_refs: set[tuple[str | int, ...]],
+    loaded: LoadedConfig,
+    locate: Callable[[tuple[str | int, ...], bool], Location],
+) -> list[Problem]:
+    """Add the block's secret field values to ``loaded.secrets``; a warning for each one
+    written in plain text rather than as ``${secret.NAME}``."""
+    found: list[Problem] = []
+    for name in provider.secret_fields:
+        field_value = value.get(name)
+        if isinstance(field_value, str) and field_value and not is_placeholder(field_value):
+            loaded.secrets.add(field_value)
+            if (name,) not in from_refs:
+                message = f"providers.{provider.name}.{name} is a secret written in plain text"
+                hint = "use ${secret.NAME} and set NAME in the environment"
+                where = locate(("providers", provider.name, name), False)
+                found.append(Problem(where, message, hint, "warning"))
+    return found
 
 
 def _check_manage(

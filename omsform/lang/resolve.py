@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import pathlib
-import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from omsform.contract.provider import Provider
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired
 from omsform.dag import components, cycle_path, is_cycle
 from omsform.errors import Location, Problem
-from omsform.lang.config import CONFIG_FILE, VARS_FILE
+from omsform.lang.fields import aliases, field_path, partial_key, split_exclusive
 from omsform.lang.files import Declared
 from omsform.lang.interpolate import Outcome, Resolver, Target, is_placeholder, scan
+from omsform.lang.lost import lost_declarations
 from omsform.lang.model_errors import Path, dotted, model_problems
 from omsform.lang.nodes import find
-from omsform.paths import format_path, to_plain
+from omsform.paths import to_plain
 from omsform.plan.openmaps import EXCLUSIVE
 from omsform.secrets.mask import mask_paths, text_secrets
 
@@ -135,8 +134,12 @@ class _Builder:
             self.problems.append(Problem(self._locate(item, path), message, hint))
         for path, message, hint in out.warnings:
             self.warnings.append(Problem(self._locate(item, path), message, hint, "warning"))
-        data, exclusive = self._exclusive(item, resource, out.value)
-        names = _aliases(model, resource.name_field) if resource.name_field else set()
+        data, exclusive, bad = split_exclusive(
+            item, resource, out.value, lambda p: self._locate(item, p)
+        )
+        if bad is not None:
+            self.problems.append(bad)
+        names = aliases(model, resource.name_field) if resource.name_field else set()
         if resource.name_field and not names & data.keys():
             data = {**data, resource.name_field: item.name}
         secret_refs = {p for p, _ in out.secret_refs}
@@ -153,41 +156,11 @@ class _Builder:
                     skip=out.doubtful,
                 )
             )
-            self._partial_key(item, resource, data, err, out)
+            if key := partial_key(resource, data, err, out):
+                self.partial_keys[item.address] = key
             return
         if not (out.problems or out.unresolved) and exclusive is not None:
             self._register(item, resource, spec, out, register, exclusive)
-
-    def _exclusive(
-        self, item: Declared, resource: type[Resource[Any]], data: Any
-    ) -> tuple[Any, frozenset[str] | None]:
-        """The body without the ``exclusive`` meta field, and the open maps it makes
-        authoritative (``None`` after reporting a bad value)."""
-        if not isinstance(data, dict) or EXCLUSIVE not in data:
-            return data, frozenset()
-        if EXCLUSIVE in resource.spec_model.model_fields:
-            return data, frozenset()  # a kind's own field of that name wins
-        value = data[EXCLUSIVE]
-        rest = {k: v for k, v in data.items() if k != EXCLUSIVE}
-        opened = resource.open_maps
-        if value is True and opened:
-            return rest, frozenset(opened)
-        if (value is False or value is None) and opened:
-            return rest, frozenset()
-        if isinstance(value, list) and opened and all(v in opened for v in value):
-            return rest, frozenset(value)
-        where = self._locate(item, (EXCLUSIVE,))
-        if not opened:
-            message = f"`{EXCLUSIVE}` applies to open maps, and {item.kind} has none"
-            hint = "its maps are always compared and sent whole: remove `exclusive`"
-        else:
-            message = (
-                f"`{EXCLUSIVE}` takes true, false or a list of {item.kind}'s open maps "
-                f"({', '.join(opened)})"
-            )
-            hint = "true: every open map is sent exactly as declared, other keys removed"
-        self.problems.append(Problem(where, message, hint))
-        return rest, None
 
     def _register(
         self,
@@ -198,7 +171,7 @@ class _Builder:
         register: bool,
         exclusive: frozenset[str],
     ) -> None:
-        secret_paths = frozenset(_field_path(resource.spec_model, p) for p, _ in out.secret_refs)
+        secret_paths = frozenset(field_path(resource.spec_model, p) for p, _ in out.secret_refs)
         fields = to_plain(spec)  # sets sorted: the digest must not depend on hash order
         hidden = sorted(secret_paths | set(resource.write_only))
         self.built.secrets.update(
@@ -232,33 +205,6 @@ class _Builder:
         if node is None or node is item.node:
             return item.location
         return item.doc.locate(node, item.address)
-
-    def _partial_key(
-        self,
-        item: Declared,
-        resource: type[Resource[Any]],
-        data: Any,
-        err: ValidationError,
-        out: Outcome,
-    ) -> None:
-        """Remember the natural key of an object that failed validation when its key fields
-        themselves are sound (present, user-written, without errors of their own)."""
-        if not isinstance(data, dict):
-            return
-        fields = resource.spec_model.model_fields
-        keyed = set(resource.key_fields) | {
-            alias for f in resource.key_fields if f in fields and (alias := fields[f].alias)
-        }
-        if any(e["loc"] and e["loc"][0] in keyed for e in err.errors()):
-            return
-        if any(out.doubtful((name,)) for name in keyed):
-            return
-        try:
-            key = resource.key(resource.spec_model.model_construct(**data))
-        except Exception:  # a key hook that needs a fully valid spec: no key to compare
-            return
-        if key:
-            self.partial_keys[item.address] = key
 
     def _duplicate_keys(self) -> None:
         seen: dict[tuple[str, str], str] = {}
@@ -342,93 +288,5 @@ def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str
     return list(resource.references(spec))
 
 
-@dataclass(frozen=True)
-class Lost:
-    """What resource files that failed to load would have declared: addresses where their text
-    shows them, whole kinds where a template makes the names (``{% for %}``)."""
-
-    addresses: frozenset[str] = frozenset()
-    kinds: frozenset[str] = frozenset()
-
-    def covers(self, address: str) -> bool:
-        """Whether ``address`` may have been declared in a file that failed."""
-        return address in self.addresses or address.split(".", 1)[0] in self.kinds
-
-    def touched(self) -> set[str]:
-        """Every kind with something lost."""
-        return {a.split(".", 1)[0] for a in self.addresses} | set(self.kinds)
-
-
-def lost_declarations(
-    declared: Collection[Declared], kinds: Collection[str], problems: Collection[Problem]
-) -> Lost:
-    """What resource files that declared nothing because they failed to load (a YAML or
-    template error in them, or a broken ``vars.yaml`` that keeps templates unread) would have
-    declared, read from their text since the files themselves gave no resources."""
-    loaded = {d.location.file for d in declared}
-    candidates: set[pathlib.Path] = set()
-    for problem in problems:
-        where = problem.location
-        if problem.severity != "error" or not where.file or where.address:
-            continue
-        path = pathlib.Path(where.file)
-        if path.name == VARS_FILE:
-            candidates.update(path.parent.glob("*.yaml"))
-        elif path.suffix == ".yaml":
-            candidates.add(path)
-    addresses: set[str] = set()
-    whole: set[str] = set()
-    for path in sorted(candidates):
-        if str(path) in loaded or path.name in (CONFIG_FILE, VARS_FILE):
-            continue
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        _scan_names(text, kinds, addresses, whole)
-    return Lost(frozenset(addresses), frozenset(whole))
-
-
-def _scan_names(text: str, kinds: Collection[str], addresses: set[str], whole: set[str]) -> None:
-    kind, indent = "", 0
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        top = _TOP_KEY.match(line)
-        if top:
-            kind, indent = (top.group(1) if top.group(1) in kinds else ""), 0
-            continue
-        if not kind:
-            continue
-        if "{{" in line or "{%" in line:
-            whole.add(kind)  # names made by the template: any of the kind may be lost
-            continue
-        depth = len(line) - len(line.lstrip(" "))
-        indent = indent or depth
-        name = _NAME.match(stripped)
-        if depth == indent and name:
-            addresses.add(f"{kind}.{name.group(1)}")
-
-
-_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*:")
-_NAME = re.compile(r"['\"]?([^'\":\s]+)['\"]?\s*:")
-
-
 def _comes_after(resource: type[Resource[Any]], spec: Any) -> list[str]:
     return list(resource.comes_after(spec))
-
-
-def _aliases(model: type[BaseModel], name: str) -> set[str]:
-    info = model.model_fields.get(name)
-    return {name, info.alias} - {None} if info is not None else {name}  # type: ignore[return-value]
-
-
-def _field_path(model: type[BaseModel], path: Path) -> str:
-    """The dotted secret path of a YAML path: aliases → field names, list indices → ``[]``."""
-    steps: list[str | int] = list(path)
-    if steps and isinstance(steps[0], str):
-        for name, info in model.model_fields.items():
-            if steps[0] == info.alias:
-                steps[0] = name
-    return format_path(... if isinstance(step, int) else step for step in steps)

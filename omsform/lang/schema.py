@@ -165,22 +165,7 @@ def brand_schema() -> dict[str, Any]:
         },
         "additionalProperties": False,
     }
-
-    files: dict[str, Any] = {}
-    for kind, cls in kinds:
-        spec_name = _def_name(refs[(cls.spec_model, "validation")])
-        spec = defs[spec_name]
-        if cls.name_field and cls.name_field in spec.get("required", []):
-            spec["required"] = [f for f in spec["required"] if f != cls.name_field]
-        if cls.open_maps:
-            spec.setdefault("properties", {})[EXCLUSIVE] = _exclusive(cls.open_maps)
-        key = ", ".join(cls.key_fields) or "none (one object)"
-        files[kind] = {
-            "description": f"{_doc(cls)} Natural key: {key}.",
-            "type": ["object", "null"],
-            "propertyNames": {"pattern": LOCAL_NAME},
-            "additionalProperties": {"anyOf": [_ref(spec_name), {"type": "null"}]},
-        }
+    files = {kind: _resource_file(cls, refs, defs) for kind, cls in kinds}
     nested: dict[str, type[BaseModel]] = {}
     for model in models:
         _nested_models(model, nested)
@@ -197,6 +182,24 @@ def brand_schema() -> dict[str, Any]:
         "description": "omsform.yaml, or a resource file of an omsform brand directory.",
         "anyOf": [_ref(_def_name(refs[(BrandConfig, "validation")])), _ref("ResourceFile")],
         "$defs": dict(sorted(defs.items())),
+    }
+
+
+def _resource_file(cls: Any, refs: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """The schema of one kind's section of a resource file (its spec in ``defs`` adjusted: the
+    name field is optional, open maps allow ``exclusive``)."""
+    spec_name = _def_name(refs[(cls.spec_model, "validation")])
+    spec = defs[spec_name]
+    if cls.name_field and cls.name_field in spec.get("required", []):
+        spec["required"] = [f for f in spec["required"] if f != cls.name_field]
+    if cls.open_maps:
+        spec.setdefault("properties", {})[EXCLUSIVE] = _exclusive(cls.open_maps)
+    key = ", ".join(cls.key_fields) or "none (one object)"
+    return {
+        "description": f"{_doc(cls)} Natural key: {key}.",
+        "type": ["object", "null"],
+        "propertyNames": {"pattern": LOCAL_NAME},
+        "additionalProperties": {"anyOf": [_ref(spec_name), {"type": "null"}]},
     }
 
 

@@ -53,28 +53,14 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from omsform.contract.resource import ExpectedFrom, Resource
+from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
-from omsform.drift import attribution
 from omsform.errors import PlanError, UnsafePlanError
-from omsform.paths import parse_path
-from omsform.plan.compare import (
-    Fingerprint,
-    Fingerprints,
-    compare,
-    create_fields,
-    delete_fields,
-    secret_slot,
-    unverified_note,
-    update_or_replace,
-)
-from omsform.plan.index import PlanIndex
-from omsform.plan.model import Action, Change, FieldChange, Note, Plan, Summary
-from omsform.plan.openmaps import kept_keys, kept_reason, open_fields
+from omsform.plan.compare import Fingerprint, secret_slot
+from omsform.plan.declared import DeclaredPlanner
+from omsform.plan.model import Note, Plan, Summary
 from omsform.plan.order import order_changes, select, selected
-from omsform.plan.safety import ownership_notes, protect_violation, why_kept
-from omsform.secrets.keyprint import secrets_in_key
-from omsform.secrets.mask import redact_data
+from omsform.plan.undeclared import UndeclaredPlanner
 
 __all__ = ["Fingerprint", "PlanInputs", "build_plan", "secret_slot"]
 
@@ -108,11 +94,6 @@ class PlanInputs:
     applied: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
-_DECIDED = {
-    Action.RUN: "the remote system reports this step as required",
-    Action.MANUAL: "cannot be done through the API: do it by hand, then plan again",
-    Action.DELETE: "the kind's rules remove it",
-}
 _LEFT_OUT = "left out: it depends on an excluded change"
 
 
@@ -121,25 +102,8 @@ def build_plan(inputs: PlanInputs) -> Plan:
     return _Planner(inputs).plan()
 
 
-class _Planner:
+class _Planner(DeclaredPlanner, UndeclaredPlanner):
     """One build_plan run: indexes built once, then one pass over desired and current."""
-
-    def __init__(self, inputs: PlanInputs) -> None:
-        self.inputs = inputs
-        index = PlanIndex(inputs)
-        self.resource, self.provider = index.resource, index.provider
-        self.by_kind, self.current, self.keys = index.by_kind, index.current, index.keys
-        self.declared = index.declared
-        self.problems, self.notes = index.problems, index.notes
-        self.violations: list[str] = []
-        self.changes: list[Change] = []
-        self.unchanged: list[str] = []
-        self.candidates: dict[str, tuple[str, ...]] = {}
-        self.tracked: dict[str, bool] = {}  # kind → the ledger records some object of it
-        self.rekeyed: dict[str, str] = {}  # delete's address → the declared address it had
-        self.fingerprints = Fingerprints(
-            inputs.fingerprints, inputs.fingerprint, inputs.refresh_secrets
-        )
 
     # --- the run ---------------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -150,9 +114,7 @@ class _Planner:
             if kind in self.by_kind or kind in self.inputs.prune:
                 self._plan_undeclared(kind, self.declared.get(kind, {}))
         if self.problems:
-            many = len(self.problems) > 1
-            head = f"{len(self.problems)} problems prevent planning:\n  - " if many else ""
-            raise PlanError(head + "\n  - ".join(self.problems))
+            raise PlanError(problems=self.problems)
         if self.violations:
             raise UnsafePlanError(
                 "manage.protect blocks this plan:\n  - " + "\n  - ".join(self.violations)
@@ -198,245 +160,3 @@ class _Planner:
             return chain(sorted(a for a in d.depends_on if a in desired), whole[d.kind])
 
         return deps
-
-    # --- declared objects -----------------------------------------------------------------
-    def _plan_declared(self, d: Desired[Any]) -> None:
-        cls, key = self.resource(d.kind), self.keys[d.address]
-        current = self.current.get(d.kind, {}).get(key)
-        decided = cls.decide(d.spec, current)
-        if current is None:
-            self._plan_absent(d, cls, key, decided)
-            return
-        fields, unverified = compare(d, current, cls, self.fingerprints)
-        if unverified:
-            self.notes.append(unverified_note(d.address, unverified))
-        if decided is not None:
-            action, reason = decided, _DECIDED.get(decided, "")
-            fields = [] if decided is Action.RUN else fields  # a run writes no fields
-        elif not fields:
-            self.unchanged.append(d.address)
-            return
-        else:
-            action, reason = update_or_replace(cls, fields)
-        recorded = self.inputs.applied.get(d.address)
-        fields = attribution.attribute_fields(
-            fields, d, current, cls, recorded, lambda path: self.fingerprints.moved(d, path)
-        )
-        kept = _kept(d, current, cls, fields) if action is Action.UPDATE else {}
-        reason = "; ".join(r for r in (reason, kept_reason(kept)) if r)
-        self._add(
-            d.address,
-            d.kind,
-            key,
-            action,
-            current,
-            fields,
-            reason,
-            secret=_in_key(d, key),
-            kept=kept,
-            attributed=attribution.of_change(fields) if fields else attribution.UNKNOWN,
-        )
-
-    def _plan_absent(
-        self, d: Desired[Any], cls: type[Resource[Any]], key: str, decided: Action | None
-    ) -> None:
-        if decided is None and not cls.can_create:
-            origin = cls.expected_from(d.spec)
-            if origin is not None and self._runs(origin.address):
-                reason = f"expected from {origin.label}"
-                fields = create_fields(d, cls)
-                secret = _in_key(d, key)
-                self._add(
-                    d.address,
-                    d.kind,
-                    key,
-                    Action.CREATE,
-                    None,
-                    fields,
-                    reason,
-                    secret=secret,
-                    attributed=attribution.of_create(*self._knows(d.address, d.kind)),
-                )
-                return
-            where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
-            todo = _absent_todo(origin, origin.address in self.inputs.desired if origin else False)
-            self.problems.append(
-                f"{where}{d.address}: no {d.kind} '{key}' exists and {d.kind} objects cannot be "
-                f"created through the API: {todo}, or remove it from the YAML"
-            )
-            return
-        action = decided or Action.CREATE
-        fields = create_fields(d, cls) if action is Action.CREATE else []
-        reason = _DECIDED.get(action, "")
-        attributed = (
-            attribution.of_create(*self._knows(d.address, d.kind))
-            if action is Action.CREATE
-            else attribution.UNKNOWN
-        )
-        secret = _in_key(d, key)
-        self._add(
-            d.address,
-            d.kind,
-            key,
-            action,
-            None,
-            fields,
-            reason,
-            secret=secret,
-            attributed=attributed,
-        )
-
-    def _knows(self, address: str, kind: str) -> tuple[bool, bool]:
-        """Whether the ledger has a record of ``address`` (apply wrote it before), and of any
-        object of ``kind`` (the ledger keeps track of that kind)."""
-        recorded = {*self.inputs.fingerprints, *self.inputs.applied}
-        if address in recorded:
-            return True, True
-        tracked = self.tracked.get(kind)
-        if tracked is None:
-            tracked = self.tracked[kind] = any(a.startswith(f"{kind}.") for a in recorded)
-        return False, tracked
-
-    def _runs(self, address: str) -> bool:
-        """Whether the plan runs the declared object ``address`` (its kind decides RUN)."""
-        d = self.inputs.desired.get(address)
-        if d is None:
-            return False
-        cls = self.resource(d.kind)
-        current = self.current.get(d.kind, {}).get(self.keys.get(address, ""))
-        return current is not None and cls.decide(d.spec, current) is Action.RUN
-
-    # --- undeclared objects ---------------------------------------------------------------
-    def _plan_undeclared(self, kind: str, declared: Mapping[str, str]) -> None:
-        cls = self.resource(kind)
-        unmanaged: list[str] = []
-        kept: dict[str, list[str]] = {}
-        for key, current in sorted(self.current[kind].items()):
-            if key in declared:
-                continue
-            address, names = self._undeclared_names(kind, key, current.id)
-            decided = cls.decide(None, current)
-            why = "" if decided else why_kept(cls, current, self.inputs.prune)
-            if decided is not None or why is None:
-                action = decided or Action.DELETE
-                reason = _DECIDED.get(action, "") if decided else f"not declared; {kind} is pruned"
-                attributed = (
-                    attribution.of_delete(*self._knows(address, kind))
-                    if action is Action.DELETE
-                    else attribution.UNKNOWN
-                )
-                shown = delete_fields(current, cls) if action is Action.DELETE else []
-                self._add(
-                    address, kind, key, action, current, shown, reason, names, attributed=attributed
-                )
-                self._remember_old_key(address, kind, names)
-            elif why:
-                kept.setdefault(why, []).append(key)
-            else:
-                unmanaged.append(key)
-        self.notes += ownership_notes(kind, unmanaged, kept, can_delete=cls.can_delete)
-
-    def _undeclared_names(
-        self, kind: str, key: str, remote_id: int | str
-    ) -> tuple[str, tuple[str, ...]]:
-        """The address of an undeclared object and every name a glob may match it by."""
-        bracket = f"{kind}[{key}]"
-        known_as = self.inputs.known_addresses
-        known = known_as.get(bracket) or known_as.get(f"{kind}#{remote_id}", "")
-        address = known if known and known not in self.inputs.desired else bracket
-        names = (address, bracket, f"{kind}.{key}", known)
-        return address, tuple(dict.fromkeys(n for n in names if n))
-
-    # --- a changed natural key ------------------------------------------------------------
-    def _remember_old_key(self, address: str, kind: str, names: tuple[str, ...]) -> None:
-        """Note an undeclared object the ledger knew by a declared address of its kind."""
-        desired = self.inputs.desired
-        known = [n for n in names if n in desired and desired[n].kind == kind]
-        if known:
-            self.rekeyed[address] = known[0]
-
-    def _pair_changed_keys(self) -> None:
-        """Each delete of an object whose declared address now creates another key of its kind
-        becomes one replace of that address (see module rules)."""
-        at = {c.address: c for c in self.changes}
-        for old_address, address in sorted(self.rekeyed.items()):
-            gone, made = at.get(old_address), at.get(address)
-            if gone is None or made is None or gone.action is not Action.DELETE:
-                continue
-            if made.action is not Action.CREATE or made.kind != gone.kind:
-                continue
-            current = self.current[gone.kind][gone.key]
-            d = self.inputs.desired[address]
-            fields, _ = compare(d, current, self.resource(d.kind), self.fingerprints)
-            was = redact_data(gone.key, made.key_secrets)
-            replace = made.model_copy(
-                update={
-                    "action": Action.REPLACE,
-                    "remote_id": gone.remote_id,
-                    "precondition": gone.precondition,
-                    "fields": tuple(fields),
-                    "reason": f"natural key changed: {was} → {made.shown_key}",
-                }
-            )
-            self.changes = [replace if c is made else c for c in self.changes if c is not gone]
-            names = (*self.candidates.get(address, ()), *self.candidates.pop(old_address, ()))
-            self.candidates[address] = tuple(dict.fromkeys(names))
-
-    # --- recording a change ---------------------------------------------------------------
-    def _add(
-        self,
-        address: str,
-        kind: str,
-        key: str,
-        action: Action,
-        current: Remote[Any] | None,
-        fields: Sequence[FieldChange],
-        reason: str,
-        names: tuple[str, ...] = (),
-        *,
-        secret: tuple[str, ...] = (),
-        kept: dict[str, dict[str, Any]] | None = None,
-        attributed: str = "",
-    ) -> None:
-        names = names or (address,)
-        self.candidates[address] = names
-        if violation := protect_violation(names, action, reason, self.inputs.protect):
-            self.violations.append(violation)
-        change = Change(
-            address=address,
-            kind=kind,
-            key=key,
-            provider=self.provider(kind),
-            action=action,
-            remote_id=current.id if current else None,
-            fields=tuple(fields),
-            reason=reason,
-            precondition=current.fingerprint if current else None,
-            key_secrets=secret,
-            kept=kept or {},
-            attribution=attributed,
-        )
-        self.changes.append(change)
-
-
-def _kept(
-    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fields: Sequence[FieldChange]
-) -> dict[str, dict[str, Any]]:
-    """The live keys each open map this update sends keeps (see :mod:`omsform.plan.openmaps`)."""
-    sent = {str(parse_path(f.path)[0]) for f in fields if f.path}
-    opened = [name for name in open_fields(cls, d.exclusive) if name in sent]
-    return kept_keys(d.spec, current.spec, opened) if opened else {}
-
-
-def _in_key(d: Desired[Any], key: str) -> tuple[str, ...]:
-    """The secret values of ``d`` its natural key embeds (masked wherever the key is shown)."""
-    return secrets_in_key(d, key)
-
-
-def _absent_todo(origin: ExpectedFrom | None, source_declared: bool) -> str:
-    """What a person must do about a declared object that is missing and cannot be created."""
-    if origin is None:
-        return "create it in the remote system first"
-    if source_declared and origin.todo_declared:
-        return origin.todo_declared
-    return origin.todo

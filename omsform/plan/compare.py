@@ -10,9 +10,11 @@ plan: they appear as ``(sensitive)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from pydantic import TypeAdapter
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
@@ -27,11 +29,16 @@ from omsform.paths import (
     leaves,
     parse_path,
     path_order,
-    redact,
     reveal,
+    top_field,
 )
-from omsform.plan.model import SENSITIVE, Action, FieldChange, Note
-from omsform.plan.openmaps import open_fields, projected
+from omsform.plan.model import Action, FieldChange, Note
+from omsform.plan.openmaps import open_fields, projected, sent_spec
+from omsform.secrets import SENSITIVE
+from omsform.secrets.mask import mask_change, mask_url_data
+
+KeptKeys = Mapping[str, Mapping[str, Any]]
+_JSON: TypeAdapter[Any] = TypeAdapter(Any)
 
 Fingerprint = Callable[[str, Any], str]
 """``fingerprint(secret_slot(address, path), value) -> str``: the ledger's salted hash."""
@@ -75,11 +82,22 @@ class Fingerprints:
         )
 
 
+class Comparison(NamedTuple):
+    """How a declared object differs from its current one: the ``fields`` shown (plan-ready,
+    masked), the write-only paths left ``unverified``, and the top-level spec fields that
+    differ (``top``: what an update of the object sends), found from the values themselves."""
+
+    fields: list[FieldChange]
+    unverified: list[str]
+    top: frozenset[str]
+
+
 def compare(
     d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
-) -> tuple[list[FieldChange], list[str]]:
-    """Field changes between a matched pair, and the write-only paths left unverified."""
+) -> Comparison:
+    """Field changes between a matched pair (see :class:`Comparison`)."""
     fields: list[FieldChange] = []
+    top: frozenset[str] = frozenset()
     if d.spec != current.spec:  # equal is the common case, decided without walking specs
         want, have = comparable(d.spec), comparable(current.spec)
         have = projected(want, have, open_fields(cls, d.exclusive))
@@ -87,18 +105,20 @@ def compare(
         if wanted != had:
             secret = (*d.secret_paths, *cls.write_only)
             fields = _explain(had, wanted, secret, cls.immutable)
+            top = frozenset(k for k in {*wanted, *had} if wanted.get(k) != had.get(k))
     if not cls.write_only:
-        return fields, []
-    hidden, unverified = _write_only(d, current, cls, fingerprints)
+        return Comparison(fields, [], top)
+    hidden, unverified, hidden_top = _write_only(d, current, cls, fingerprints)
     if hidden:
         fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
-    return fields, unverified
+    return Comparison(fields, unverified, top | hidden_top)
 
 
 def _write_only(
     d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
-) -> tuple[list[FieldChange], list[str]]:
-    """Masked changes of write-only values and the paths left unverified.
+) -> tuple[list[FieldChange], list[str], frozenset[str]]:
+    """Masked changes of write-only values, the paths left unverified, and the top-level
+    fields those changes are in (by the kind's declared ``write_only`` patterns).
 
     What is known about the current value decides (the API never returns it in clear):
 
@@ -113,31 +133,61 @@ def _write_only(
     """
     address = d.address
     recorded = fingerprints.recorded.get(address)
-    tops = {_top(p) for p in cls.write_only}
+    tops = {top_field(p) for p in cls.write_only}
     if not recorded and all(
         getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
     ):
-        return [], []  # nothing write-only declared, sent or set (the usual case)
+        return [], [], frozenset()  # nothing write-only declared, sent or set (the usual case)
     have = comparable(current.spec)
     changes: list[FieldChange] = []
     unverified: list[str] = []
+    top: set[str] = set()
     for pattern in cls.write_only:
+        before = len(changes)
         for path, value in iter_items(d.spec, pattern):
-            # The plain form apply fingerprints after a write, so equal values hash alike.
-            value, known = comparable(value), (recorded or {}).get(path)
-            is_set = get_path(have, path) not in (None, "")
-            forces = parse_path(path)[0] in cls.immutable
-            if value is None:
-                if known is not None or is_set:
-                    changes.append(_hidden(path, True, False, forces))
-            elif known is not None:
-                if fingerprints.of(address, path, value) != known:
-                    changes.append(_hidden(path, True, True, forces))
-            elif fingerprints.refresh or (recorded is not None and not is_set):
-                changes.append(_hidden(path, is_set, True, forces))
-            else:
+            found = _write_only_change(d.address, path, value, recorded, have, cls, fingerprints)
+            if found is None:
                 unverified.append(path)
-    return changes, unverified
+            elif found:
+                changes.append(found[0])
+        if len(changes) > before:
+            top.add(top_field(pattern))
+    return changes, unverified, frozenset(top)
+
+
+def _write_only_change(
+    address: str,
+    path: str,
+    value: Any,
+    recorded: Mapping[str, str] | None,
+    have: Any,
+    cls: type[Resource[Any]],
+    fingerprints: Fingerprints,
+) -> tuple[FieldChange, ...] | None:
+    """The masked change of one write-only value (``()`` when none), or ``None`` when it is
+    left unverified (see :func:`_write_only`)."""
+    # The plain form apply fingerprints after a write, so equal values hash alike.
+    value, known = comparable(value), (recorded or {}).get(path)
+    is_set = get_path(have, path) not in (None, "")
+    forces = parse_path(path)[0] in cls.immutable
+    if value is not None and known is None:
+        if not (fingerprints.refresh or (recorded is not None and not is_set)):
+            return None
+        return (_hidden(path, is_set, True, forces),)
+    if _moved(address, path, value, known, is_set, fingerprints):
+        return (_hidden(path, value is None or known is not None, value is not None, forces),)
+    return ()
+
+
+def _moved(
+    address: str, path: str, value: Any, known: str | None, is_set: bool, prints: Fingerprints
+) -> bool:
+    """Whether a write-only value with a recorded fingerprint ``known`` (or none, when
+    ``value`` is absent) differs from what the object holds: absent → it is set or was sent;
+    present → its fingerprint is not the recorded one."""
+    if value is None:
+        return known is not None or is_set
+    return prints.of(address, path, value) != known
 
 
 def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
@@ -149,6 +199,19 @@ def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
         sensitive=True,
         forces_replace=forces,
     )
+
+
+def sent_values(
+    d: Desired[Any], cls: type[Resource[Any]], names: Iterable[str], kept: KeptKeys
+) -> dict[str, Any]:
+    """What an update of ``d`` sends for each top-level field in ``names``, as a saved plan
+    stores it: the declared value (an open map merged with the live keys ``kept``), as JSON,
+    with the values at secret and write-only paths as ``(sensitive)`` and URL credentials
+    masked. Apply compares it with the brand loaded again (:mod:`omsform.apply.work`)."""
+    values = comparable(sent_spec(d.spec, kept))
+    secret = (*d.secret_paths, *cls.write_only)
+    shown = {name: mask_change(name, None, values.get(name), secret)[1] for name in names}
+    return dict(mask_url_data(_JSON.dump_python(shown, mode="json")))
 
 
 def update_or_replace(
@@ -198,7 +261,7 @@ def unverified_note(address: str, paths: Sequence[str]) -> Note:
 
 def _field(path: str, before: Any, after: Any, secret: Sequence[str], forces: bool) -> FieldChange:
     """A FieldChange with plain JSON values and every sensitive part masked."""
-    shown_before, shown_after, sensitive = redact(path, before, after, secret)
+    shown_before, shown_after, sensitive = mask_change(path, before, after, secret)
     return FieldChange(
         path=path,
         before=shown_before,
@@ -215,7 +278,3 @@ def _explain(
         _field(path, b, a, secret, parse_path(path)[0] in immutable)
         for path, b, a in changed_paths(before, after)
     ]
-
-
-def _top(path: str) -> str:
-    return str(parse_path(path)[0])

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired
 from omsform.errors import ConfigError, Location, Problem
@@ -71,7 +71,7 @@ def flow_graph(
 
 
 def _installed_kinds() -> dict[str, type[Resource[Any]]]:
-    return {k: cls for p in discover().values() for k, cls in p.kinds().items()}
+    return dict(registry().kinds)
 
 
 def _has_flow(resource: type[Resource[Any]]) -> bool:

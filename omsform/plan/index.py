@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from omsform.contract import refs
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
-from omsform.errors import PlanError
+from omsform.errors import Location, PlanError, Problem
 from omsform.plan.model import Note
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class PlanIndex:
 
     def __init__(self, inputs: PlanInputs) -> None:
         self.inputs = inputs
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
         self.notes: list[Note] = []
         self.keys: dict[str, str] = {}
         self.by_kind: dict[str, list[str]] = {}
@@ -76,7 +76,7 @@ class PlanIndex:
 
     def _report(self, managed: bool, address: str, message: str) -> None:
         if managed:
-            self.problems.append(message)
+            self.problems.append(Problem(Location(address=address), message))
         else:
             self.notes.append(Note(category="warning", address=address, message=message))
 
@@ -85,15 +85,17 @@ class PlanIndex:
         out: dict[str, dict[str, str]] = {}
         for kind, addresses in self.by_kind.items():
             if kind not in self.current:
-                self.problems.append(f"the current {kind} objects were not read before planning")
+                message = f"the current {kind} objects were not read before planning"
+                self.problems.append(Problem(Location(address=kind), message))
             cls, keys = self.resource(kind), out.setdefault(kind, {})
             for address in addresses:
                 key = self.keys[address] = cls.key(self.inputs.desired[address].spec)
                 if key in keys:
-                    self.problems.append(
+                    message = (
                         f"{keys[key]} and {address} both declare {kind} '{key}': "
                         "a natural key must be unique within its kind"
                     )
+                    self.problems.append(at(self.inputs.desired[address], message))
                 keys.setdefault(key, address)
         return out
 
@@ -112,11 +114,11 @@ class PlanIndex:
             if key in self.declared.get(kind, {}) or kind not in self.current:
                 continue
             if key not in self.current[kind]:
-                where = f"{d.location.file}:{d.location.line}: " if d.location.file else ""
-                self.problems.append(
-                    f"{where}{d.address} references {kind} '{key}', which neither exists in "
+                message = (
+                    f"{d.address} references {kind} '{key}', which neither exists in "
                     f"{self.provider(kind)} nor is declared"
                 )
+                self.problems.append(at(d, message))
 
 
 def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
@@ -151,3 +153,10 @@ def _twins(kind: str, key: str, ids: Sequence[str], managed: bool) -> str:
         f"{head}: omsform cannot tell which one the YAML means, nor may it leave the others "
         f"unmanaged. Delete the duplicates in the remote system (keep one), then plan again"
     )
+
+
+def at(d: Desired[Any], message: str, hint: str = "") -> Problem:
+    """A plan problem located where ``d`` is declared (file, line, column and address)."""
+    where = d.location
+    located = Location(where.file, where.line, where.column, d.address)
+    return Problem(located, message, hint)

@@ -30,7 +30,6 @@ from pydantic import (
 from omsform.secrets.mask import mask_url_data, redact_data
 
 FORMAT_VERSION = 1
-SENSITIVE = "(sensitive)"
 DRIFT = "drift"  # attributions (:mod:`omsform.drift.attribution`); "" in plans made before them
 
 
@@ -39,7 +38,7 @@ def _drop_empty(data: Any, *names: str) -> Any:
     serialize (and checksum) exactly as they did."""
     if isinstance(data, dict):
         for name in names:
-            if data.get(name) in (None, "", {}):
+            if data.get(name) in (None, "", {}, [], ()):
                 data.pop(name, None)
     return data
 
@@ -89,6 +88,14 @@ class Change(_Frozen):
     ``kept`` (updates only): per open map the update sends, the live keys the YAML does not
     declare, with their live values; apply sends them merged with the declared keys
     (:func:`omsform.plan.openmaps.sent_spec`) so that a PATCH replacing the whole map keeps them.
+
+    ``sends`` (updates only): each top-level spec field the update sends → the value sent
+    (JSON; ``(sensitive)`` where secret or write-only), decided once by ``build_plan`` from the
+    values that differ (never from the display paths in ``fields``). Apply sends exactly these
+    fields, with the values of the brand loaded again (secrets resolved), after checking that
+    each value it can see is still the recorded one
+    (:func:`omsform.apply.work.apply_input`). Empty for other actions (a create sends the whole
+    declared spec) and in plans saved before it existed (derived there for those).
     """
 
     address: str
@@ -103,6 +110,7 @@ class Change(_Frozen):
     depends_on: tuple[str, ...] = ()
     level: int = 0
     kept: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sends: dict[str, Any] = Field(default_factory=dict)
     key_secrets: tuple[str, ...] = Field(default=(), exclude=True, repr=False)
     key_fingerprint: str | None = None
     attribution: str = ""
@@ -118,7 +126,8 @@ class Change(_Frozen):
         # checksummed, exactly as before
         # a live value may hold a credential omsform cannot name (a URL token rotated since):
         # every serialized form masks credential query parameters (secrets.CREDENTIAL_PARAMS)
-        return mask_url_data(_drop_empty(handler(self), "key_fingerprint", "kept", "attribution"))
+        optional = ("key_fingerprint", "kept", "sends", "attribution")
+        return mask_url_data(_drop_empty(handler(self), *optional))
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
@@ -189,7 +198,9 @@ class PlanTarget(_Frozen):
 
 class Plan(_Frozen):
     """Everything a run would do, in apply order. ``target`` (absent in plans made before it
-    existed) records where the plan was made."""
+    existed) records where the plan was made. ``complete`` is false for a partial plan
+    (``plan --changed-since``, which sets ``changed_since`` to its REF): ``left_out`` names the
+    declared or pruned kinds it neither read nor planned."""
 
     format_version: int = FORMAT_VERSION
     brand: str
@@ -199,6 +210,22 @@ class Plan(_Frozen):
     notes: tuple[Note, ...] = ()
     summary: Summary = Field(default_factory=Summary)
     target: PlanTarget | None = None
+    complete: bool = True
+    left_out: tuple[str, ...] = ()
+    changed_since: str = ""
+
+    @model_serializer(mode="wrap")
+    def _partial_only(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # only a partial plan carries these keys: complete plans serialize, and are
+        # checksummed, exactly as before they existed
+        data = handler(self)
+        if isinstance(data, dict) and data.get("complete") is True:
+            data.pop("complete")
+            if not data.get("left_out"):
+                data.pop("left_out", None)
+            if not data.get("changed_since"):
+                data.pop("changed_since", None)
+        return data
 
     @property
     def has_changes(self) -> bool:

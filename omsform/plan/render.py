@@ -24,7 +24,9 @@ sorted, so equal plans are byte-identical:
   create), ``depends_on`` (addresses of changes that must succeed first), ``level`` (changes of
   one level may run concurrently; levels run in order), ``kept`` (an update's open maps → the
   live keys the YAML does not declare, with their live values: apply sends them back merged
-  with the declared keys, see :mod:`omsform.plan.openmaps`).
+  with the declared keys, see :mod:`omsform.plan.openmaps`), ``sends`` (an update's top-level
+  spec fields, sorted: exactly what apply sends; absent in plans saved before it and in other
+  actions).
 - ``notes`` (list of ``category`` — ``unmanaged``, ``unverified``, ``warning``, ``info`` —,
   ``address`` (a kind for kind-wide notes), ``message``).
 - ``summary``: counts ``create``, ``update``, ``replace``, ``delete``, ``run``, ``manual``,
@@ -37,6 +39,8 @@ sorted, so equal plans are byte-identical:
   YAML moved since) or ``unknown`` (no record: a fresh ledger, an imported brand); see
   :mod:`omsform.drift.attribution`. ``drift`` (only when there is some, outside the checksum): the
   changes made outside omsform, each with only its drifted fields.
+- ``complete`` (only in a partial plan, ``plan --changed-since REF``: ``false``), ``left_out``
+  (the declared or pruned kinds it neither read nor planned), ``changed_since`` (REF as given).
 """
 
 from __future__ import annotations
@@ -50,11 +54,13 @@ from rich.console import Console
 from rich.text import Text
 
 from omsform.apply.report import ApplyReport
-from omsform.plan.model import SENSITIVE, Action, Change, FieldChange, Note, Plan
+from omsform.plan.model import Action, Change, FieldChange, Note, Plan
 from omsform.plan.render_md import attribution_tag, render_markdown
+from omsform.secrets import SENSITIVE
 from omsform.secrets.mask import mask_url_credentials
 
 NO_CHANGES = "No changes. The live systems match the configuration."
+NO_CHANGES_READ = "No changes in the kinds read. The kinds left out were not compared."
 DRIFT_TITLE = "Changed outside omsform"
 DRIFT_HINT = "live → YAML: apply reverts these; `omsform pull` writes the live values into the YAML"
 CHANGED = "(sensitive value changed)"
@@ -155,6 +161,20 @@ def render_selection_warning(targets: Iterable[str], excludes: Iterable[str]) ->
     )
 
 
+def render_partial_warning(plan: Plan) -> str:
+    """The banner of a partial plan (``--changed-since``): which kinds were not read ("" for a
+    complete plan)."""
+    if plan.complete:
+        return ""
+    left = ", ".join(plan.left_out) or "none"
+    return (
+        f"Partial plan (--changed-since {plan.changed_since}): only the kinds changed since "
+        f"{plan.changed_since} and the kinds they reference or that reference them were read. "
+        f"Not read ({len(plan.left_out)}): {left}. Changes and drift in those kinds are not "
+        "shown; plan without --changed-since to see everything."
+    )
+
+
 def _heading(change: Change) -> str:
     return f"{change.action.value} {change.address}"
 
@@ -194,6 +214,8 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     With ``color`` false the text has no escape codes at all (``NO_COLOR``, pipes, CI logs).
     """
     console = _console(color, width)
+    if partial := render_partial_warning(plan):
+        console.print(Text(partial + "\n", style="bold yellow"), soft_wrap=True)
     _text_drift(console, plan)  # drift first, as Terraform shows it
     if plan.changes:
         console.print(Text(legend(plan) + "\n", style="dim"), soft_wrap=True)
@@ -216,7 +238,8 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     if plan.changes:
         console.print(Text("\n" + plan.summary.line(), style="bold"), soft_wrap=True)
     else:
-        console.print(Text(("\n" if plan.notes else "") + NO_CHANGES, style="bold"), soft_wrap=True)
+        none = NO_CHANGES if plan.complete else NO_CHANGES_READ
+        console.print(Text(("\n" if plan.notes else "") + none, style="bold"), soft_wrap=True)
     return _export(console, color) + "\n"
 
 

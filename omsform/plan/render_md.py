@@ -23,6 +23,7 @@ from omsform.plan.model import Change, Note, Plan
 from omsform.secrets.mask import mask_url_credentials
 
 NO_CHANGES = "No changes. The live systems match the configuration."
+NO_CHANGES_READ = "No changes in the kinds read. The kinds left out were not compared."
 DRIFT_TITLE = "Changed outside omsform"
 DRIFT_HINT = "live → YAML: apply reverts these; `omsform pull` writes the live values into the YAML"
 BUDGET = 64_000
@@ -98,10 +99,29 @@ def _head(plan: Plan) -> Section:
         "|---:|---:|---:|---:|---:|---:|---:|",
         "| " + " | ".join(map(str, counts)) + " |",
         "",
-        f"**{plan.summary.line() if plan.changes else NO_CHANGES}**",
+        f"**{plan.summary.line() if plan.changes else _no_changes(plan)}**",
         "",
+        *_partial(plan),
     ]
     return Section("the head", lines, [], fixed=True)
+
+
+def _no_changes(plan: Plan) -> str:
+    return NO_CHANGES if getattr(plan, "complete", True) else NO_CHANGES_READ
+
+
+def _partial(plan: Plan) -> list[str]:
+    """The lines saying a plan is partial (``--changed-since``): what was not read."""
+    if getattr(plan, "complete", True):
+        return []
+    since = _code(plan.changed_since)
+    left = ", ".join(_code(k) for k in plan.left_out) or "none"
+    return [
+        f"> **Partial plan** (`--changed-since`): only the kinds changed since {since} and the "
+        "kinds they reference or that reference them were read. Changes and drift in the "
+        f"kinds left out are not shown. **Not read ({len(plan.left_out)}):** {left}",
+        "",
+    ]
 
 
 def _drift(plan: Plan) -> Section:

@@ -52,7 +52,8 @@ from types import EllipsisType
 from typing import Any
 
 from omsform.paths import parse_path
-from omsform.plan.model import SENSITIVE, Action, Change, FieldChange, Plan
+from omsform.plan.model import Action, Change, FieldChange, Plan
+from omsform.secrets import SENSITIVE
 from omsform.secrets.mask import mask_url_data
 
 TF_FORMAT_VERSION = "1.2"

@@ -72,11 +72,16 @@ def check_safety(
             )
             hint = " (or raise safety.max_change_fraction in omsform.yaml)"
     if problems:
-        raise UnsafePlanError(
-            "the plan is refused by the safety rules:\n  - "
-            + "\n  - ".join(problems)
-            + f"\nReview the plan; if it is intended, run again with --force{hint}."
-        )
+        raise _refused(problems, hint)
+
+
+def _refused(problems: list[str], hint: str) -> UnsafePlanError:
+    """The error naming every kind the plan would change too much."""
+    return UnsafePlanError(
+        "the plan is refused by the safety rules:\n  - "
+        + "\n  - ".join(problems)
+        + f"\nReview the plan; if it is intended, run again with --force{hint}."
+    )
 
 
 # --- ownership -----------------------------------------------------------------------------------

@@ -25,13 +25,12 @@ from omsform.sandbox.drf import (
     Field,
     HttpError,
     field_errors,
-    filter_items,
     json_body,
     not_found,
-    paginate,
     unique,
     validate,
 )
+from omsform.sandbox.paging import filter_items, paginate
 
 MASK = "********"
 """What a write-only value reads back as (the OMS masks settings passwords with asterisks)."""

@@ -41,6 +41,8 @@ from typing import Any
 from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from omsform.sandbox.spoil import Rewrite
+
 FAULTS = ("503", "429", "drop", "commit_drop", "commit_504")
 LISTING_FAULTS = {
     "no_count_no_next": "neither `count` nor `next` (nothing says whether more pages exist)",
@@ -130,17 +132,21 @@ def _knob_error(name: str, value: Any) -> str | None:
 
 
 class Stats:
-    """Requests counted by method and path since the last reset."""
+    """Requests counted by method and path since the last reset, and how many of them the
+    ``rate_limit_per_s`` knob refused."""
 
     def __init__(self) -> None:
         self.by_route: Counter[str] = Counter()
+        self.throttled = 0
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
+        if not self.by_route:  # the counts were reset (``by_route.clear()``): refusals too
+            self.throttled = 0
         self.by_route[f"{method} {path}"] += 1
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"total", "by_method", "by_path"}``."""
+        """``{"total", "by_method", "by_path", "throttled"}``."""
         by_method: Counter[str] = Counter()
         for route, n in self.by_route.items():
             by_method[route.split(" ", 1)[0]] += n
@@ -148,6 +154,7 @@ class Stats:
             "total": sum(self.by_route.values()),
             "by_method": dict(by_method),
             "by_path": dict(sorted(self.by_route.items())),
+            "throttled": self.throttled if self.by_route else 0,  # refusals are counted requests
         }
 
 
@@ -168,6 +175,7 @@ class KnobsMiddleware:
         self.stats.record(scope["method"], scope["path"])
         await self._delay()
         if self._rate_limited():
+            self.stats.throttled += 1
             await _answer(send, 429, self._throttled(), self._retry_after())
             return
         fault = self._pick_fault(scope)
@@ -185,7 +193,7 @@ class KnobsMiddleware:
             await _answer(send, 504, b'{"detail":"Gateway Timeout."}', [])
         elif self._listing_fault(scope):
             failing = str(URL(scope=scope).include_query_params(page=FAILING_PAGE))
-            await self.app(scope, receive, _Rewrite(send, self.knobs.listing_fault, failing))
+            await self.app(scope, receive, Rewrite(send, self.knobs.listing_fault, failing))
         else:
             await self.app(scope, receive, send)
 
@@ -238,62 +246,6 @@ async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[byte
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": head + headers})
     await send({"type": "http.response.body", "body": body})
-
-
-class _Rewrite:
-    """A ``send`` that holds a JSON answer back and spoils it if it is a DRF page."""
-
-    def __init__(self, send: Send, fault: str, failing_next: str) -> None:
-        self.send, self.fault, self.failing_next = send, fault, failing_next
-        self.start: Message | None = None
-        self.body = b""
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.start = message
-            return
-        if message["type"] != "http.response.body" or self.start is None:
-            await self.send(message)
-            return
-        self.body += message.get("body", b"")
-        if message.get("more_body"):
-            return
-        body = spoil_page(self.body, self.fault, self.failing_next)
-        head = [(k, v) for k, v in self.start.get("headers", []) if k != b"content-length"]
-        head.append((b"content-length", str(len(body)).encode()))
-        await self.send({**self.start, "headers": head})
-        await self.send({"type": "http.response.body", "body": body})
-
-
-def spoil_page(raw: bytes, fault: str, failing_next: str = "") -> bytes:
-    """``raw`` rewritten by listing fault ``fault`` when it is a DRF page (else as it is);
-    ``failing_next`` is the link ``next_fails`` points at."""
-    try:
-        page = json.loads(raw)
-    except ValueError:
-        return raw
-    if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-        return raw
-    rows, count = page["results"], page.get("count")
-    if fault == "no_count_no_next":
-        for key in ("count", "next", "previous"):
-            page.pop(key, None)
-    elif fault == "no_count":
-        page.pop("count", None)
-    elif fault in ("count_low", "count_high") and isinstance(count, int):
-        page["count"] = count + (1 if fault == "count_high" else -1)
-    elif fault == "count_page":
-        page["count"] = len(rows)
-    elif fault == "next_null":
-        page["next"] = None
-    elif fault == "repeat_id" and len(rows) > 1:
-        rows[-1] = dict(rows[0])
-    elif fault == "repeat_id" and rows:  # one row: serve it twice, counted
-        rows.append(dict(rows[0]))
-        page["count"] = (count or 0) + 1
-    elif fault == "next_fails":
-        page["next"], page["results"] = failing_next, rows[: len(rows) // 2]
-    return json.dumps(page).encode()
 
 
 async def _discard(message: Message) -> None:

@@ -22,7 +22,7 @@ import hmac
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from omsform.apply.ledger import fingerprint
+from omsform.apply.fingerprint import fingerprint
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired
 from omsform.errors import StalePlanError

@@ -20,10 +20,10 @@ write-only (§6). Two layers keep them out of output:
 
    Build the set with :func:`text_secrets` (or filter literals with :func:`worth_redacting`).
 
-Path syntax (:mod:`omsform.paths`, shared with
-:attr:`omsform.contract.resource.Resource.write_only`):
-dotted field names; ``name[]`` means "every element of the list ``name``"; ``name[2]`` means
-one element. Examples: ``token``, ``conf.password``, ``endpoint_conf[].auth.token``.
+Paths use the syntax of :mod:`omsform.paths` (``token``, ``conf.password``,
+``endpoint_conf[].auth.token``), shared with
+:attr:`omsform.contract.resource.Resource.write_only`. The matching of whole values is
+:mod:`omsform.secrets.patterns`.
 """
 
 from __future__ import annotations
@@ -31,15 +31,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, quote_plus
+
+from pydantic import SecretBytes, SecretStr
 
 from omsform import paths as _paths
-
-SENSITIVE = "(sensitive)"
-"""What a secret value is replaced with (the same marker as
-:data:`omsform.plan.model.SENSITIVE`)."""
+from omsform.secrets import SENSITIVE
+from omsform.secrets.patterns import exact_pattern, secrets_pattern
 
 MIN_LENGTH = 6
 """Shortest value the text safety net redacts; shorter secrets get a validation warning and
@@ -121,55 +119,6 @@ def mask_url_data(data: Any) -> Any:
     return data
 
 
-_WORD = "A-Za-z0-9_"
-# A whole value starts where no word character precedes it; an escape that ends in a letter
-# or digit (``%3D``, ``\\n``, ``\\u00e9``) also ends the text before it, so a secret inside a
-# percent-encoded or JSON-escaped string is still found.
-_BEFORE = rf"(?:(?<![{_WORD}])|(?<=%[0-9A-Fa-f]{{2}})|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{{4}}))"
-_AFTER = rf"(?![{_WORD}])"
-
-
-def _is_word(char: str) -> bool:
-    return char.isascii() and (char.isalnum() or char == "_")
-
-
-def _variants(value: str) -> set[str]:
-    """``value`` and the forms it takes in a URL (percent-encoded, ``+`` for spaces) and inside
-    a JSON string, for the value as given and without surrounding whitespace."""
-    found: set[str] = set()
-    for form in {value, value.strip()}:
-        if form:
-            found |= {form, quote(form, safe=""), quote_plus(form), json.dumps(form)[1:-1]}
-    return found
-
-
-def _whole(value: str, *, exact: bool = False) -> str | None:
-    """The regex of ``value`` as a whole value: not part of a longer word (a boundary is only
-    required on a side where the value itself starts or ends with a word character), any run of
-    whitespace inside it matching any other (a multi-line secret re-indented, or collapsed onto
-    one line, is the same secret) unless ``exact``."""
-    core = value if exact else value.strip()
-    if not core:
-        return None
-    chunks = [core] if exact else core.split()
-    body = r"\s+".join(re.escape(chunk) for chunk in chunks)
-    head = _BEFORE if _is_word(core[0]) else ""
-    tail = _AFTER if _is_word(core[-1]) else ""
-    return f"{head}{body}{tail}"
-
-
-@lru_cache(maxsize=64)
-def _pattern(secrets: frozenset[str], min_length: int) -> re.Pattern[str] | None:
-    """One alternation of every form of every secret at least ``min_length`` characters long
-    (without surrounding whitespace), longest first so a secret containing another wins."""
-    forms = {v for s in secrets if len(s.strip()) >= min_length for v in _variants(s)}
-    regexes = {r for v in forms if (r := _whole(v)) is not None}
-    if not regexes:
-        return None
-    ordered = sorted(regexes, key=lambda r: (-len(r), r))
-    return re.compile("|".join(ordered))
-
-
 def _in_string(text: str, pattern: re.Pattern[str] | None) -> str:
     if not text:
         return text
@@ -199,7 +148,7 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     prints), the secrets are replaced inside its strings only and the document is written again
     (indented by 2) when anything changed, so it stays valid JSON.
     """
-    pattern = _pattern(frozenset(secrets), MIN_LENGTH)
+    pattern = secrets_pattern(frozenset(secrets), MIN_LENGTH)
     if not text:
         return text
     if text.lstrip()[:1] in ("{", "["):
@@ -223,7 +172,7 @@ def redact_data(data: Any, secrets: Iterable[str]) -> Any:
     This masks known parts of known fields (a natural key that embeds a secret), so secrets of
     any length are replaced, as whole values (see :func:`redact`). Credential query parameters
     of URLs are masked too, known or not (:func:`mask_url_credentials`)."""
-    return _redact_value(data, _pattern(frozenset(secrets), 1))
+    return _redact_value(data, secrets_pattern(frozenset(secrets), 1))
 
 
 def _redact_value(data: Any, pattern: re.Pattern[str] | None) -> Any:
@@ -282,15 +231,28 @@ def mask_paths(data: Any, paths: Iterable[str]) -> Any:
     """A copy of ``data`` with the value at each path replaced by ``(sensitive)``.
 
     Missing paths and ``None`` values are left alone (there is nothing to hide); the input is
-    never modified. One implementation of the path syntax serves everything:
-    :func:`omsform.paths.mask_paths`.
+    never modified. The path syntax is :mod:`omsform.paths`.
     """
-    return _paths.mask_paths(data, paths, SENSITIVE)
+    return _paths.replace_paths(data, paths, SENSITIVE)
 
 
-def values_at(data: Any, path: str) -> list[Any]:
-    """Every value found at ``path`` in ``data`` (several when the path has ``[]``)."""
-    return list(_paths.iter_paths(data, path))
+def mask_change(path: str, before: Any, after: Any, secret: Iterable[str]) -> tuple[Any, Any, bool]:
+    """Plain ``(before, after, sensitive)`` for a change at ``path``, given the secret patterns.
+
+    A path at or inside a secret pattern (or holding a secret wrapper) is wholly sensitive:
+    both values become ``(sensitive)`` (``before`` stays ``None`` when it was absent). A path
+    above one keeps its values with the secret parts inside masked.
+    """
+    patterns = list(secret)
+    if any(_paths.covers(p, path) for p in patterns) or _is_secret(before) or _is_secret(after):
+        return (None if before is None else SENSITIVE), SENSITIVE, True
+    inside = [rest for p in patterns if (rest := _paths.below(p, path)) is not None]
+    plain = _paths.to_plain
+    return plain(mask_paths(before, inside)), plain(mask_paths(after, inside)), False
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, SecretStr | SecretBytes)
 
 
 def short_secret_warning(name: str, value: str) -> tuple[str, str] | None:
@@ -316,11 +278,5 @@ def replace_secrets(text: str, replacements: Mapping[str, str]) -> str:
     usable = sorted((s for s in replacements if len(s) >= MIN_LENGTH), key=lambda s: (-len(s), s))
     if not usable or not text:
         return text
-    pattern = _exact_pattern(tuple(usable))
+    pattern = exact_pattern(tuple(usable))
     return pattern.sub(lambda m: replacements[usable[(m.lastindex or 1) - 1]], text)
-
-
-@lru_cache(maxsize=16)
-def _exact_pattern(values: tuple[str, ...]) -> re.Pattern[str]:
-    """One group per value, in order (``lastindex`` tells which matched)."""
-    return re.compile("|".join(f"({_whole(v, exact=True)})" for v in values))

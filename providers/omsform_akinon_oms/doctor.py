@@ -51,7 +51,9 @@ def _current_integration() -> str:
 
 
 def collections() -> list[Collection]:
-    """Every list endpoint a kind reads, with the fields it reads from a row."""
+    """Every list endpoint a kind reads, with the fields it reads from a row.
+
+    Long because it is a table: one entry per list endpoint, kept together for review."""
     identity = {api.ID: "id"}
     return [
         Collection(

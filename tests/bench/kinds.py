@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Spec
+from tests.bench.hints import hinted_fields, with_hints
 from tests.bench.synth import synth_fields
 
 TARGETS = 3
@@ -40,6 +41,7 @@ class BenchKind:
     level: str
     fields: tuple[str, ...]  # which spec fields the YAML writes (budget permitting)
     refs: tuple[Ref, ...] = ()
+    seeded: bool = False  # its objects are put in the sandbox's store, never created by apply
 
     @property
     def tag(self) -> str:
@@ -62,6 +64,7 @@ class BenchKind:
             unique=self.resource.key_fields,
             tag=self.tag,
         )
+        out = with_hints(self.kind, out, i)
         for ref in self.refs:
             key = ref.target.key_of(i % TARGETS)
             out[ref.field] = [key] if ref.many else key
@@ -126,13 +129,16 @@ def secret_fields(resource: type[Resource[Any]]) -> set[str]:
 
 def choose_fields(resource: type[Resource[Any]], level: str, budget: int) -> tuple[str, ...]:
     """Required fields, then optional ones in declaration order while the YAML fits ``budget``.
-    Optional write-only fields are left out (secrets are not what W5k measures)."""
+    Optional write-only fields are left out (secrets are not what W5k measures); fields with a
+    prescribed value (:mod:`tests.bench.hints`) are always written."""
     sample = synth_fields(
         resource.spec_model, 0, level=level, unique=resource.key_fields, tag=kind_tag(resource.kind)
     )
     model_fields = resource.spec_model.model_fields
-    sample = {k: v for k, v in sample.items() if k not in secret_fields(resource)}
-    chosen = [n for n in sample if model_fields[n].is_required()]
+    always = hinted_fields(resource.kind)  # prescribed values hold no secret (a demo `conf`)
+    sample = {k: v for k, v in sample.items() if k not in secret_fields(resource) - always}
+    sample = with_hints(resource.kind, sample, 0)
+    chosen = [n for n in sample if model_fields[n].is_required() or n in always]
     size = sum(_yaml_size(n, sample[n]) for n in chosen)
     for name in sample:
         if name in chosen:

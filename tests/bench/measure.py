@@ -46,11 +46,13 @@ def omsform_exe() -> str:
     return str(Path(sys.executable).with_name("omsform"))
 
 
-def run_cli(args: list[str], env: Mapping[str, str]) -> CliRun:
-    """Run ``omsform ARGS`` to completion; its own rusage comes from ``wait4``."""
+def run_cli(args: list[str], env: Mapping[str, str], cwd: Path | None = None) -> CliRun:
+    """Run ``omsform ARGS`` (in ``cwd``) to completion; its own rusage comes from ``wait4``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen([omsform_exe(), *args], stdout=out, stderr=err, env=dict(env))
+        proc = subprocess.Popen(
+            [omsform_exe(), *args], stdout=out, stderr=err, env=dict(env), cwd=cwd
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)

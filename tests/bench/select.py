@@ -2,9 +2,12 @@
 
 Every kind of every installed provider is considered. A kind is used when it can be created,
 needs no write-only (secret) value, its keys take thousands of distinct values, whatever its
-objects reference is itself in the workload, its objects load without warnings, and a probe
-against an in-process sandbox (apply :data:`~tests.bench.kinds.TARGETS` objects, then plan)
-comes back empty. Kinds that reference others are tried again once those are in.
+objects reference is itself in the workload, and a probe against an in-process sandbox (apply
+:data:`~tests.bench.kinds.TARGETS` objects, then plan) comes back empty. Warnings are allowed
+(issue 14: W5k covers every kind that can have thousands of objects, and thousands of settings
+keys are necessarily keys omsform does not know). Kinds that reference others are tried again
+once those are in. Kinds that cannot be created but can be numerous are seeded instead
+(:mod:`tests.bench.seeded`).
 """
 
 from __future__ import annotations
@@ -126,9 +129,6 @@ def _probe(kind: BenchKind, seed: str) -> None:
     with tempfile.TemporaryDirectory(prefix="omsform-bench-probe-") as tmp:
         harness = BrandHarness(Path(tmp), seed=seed)
         harness.write({"probe.yaml": yaml.safe_dump(doc, sort_keys=False)})
-        warnings = harness.load().warnings
-        if warnings:
-            raise ValueError(f"loading warns: {warnings[0].message}")
         _, report = harness.apply()
         if report is None or not report.ok:
             failed = report.failed[0][1] if report and report.failed else report

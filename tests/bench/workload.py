@@ -115,10 +115,10 @@ def rewrite_with_changes(workload: Workload, changed: frozenset[tuple[str, int]]
 
 def add_new(workload: Workload, label: str, n: int, offset: int) -> None:
     """A file ``new_<label>.yaml`` with ``n`` new objects spread over the kinds; their numbers
-    start at ``offset`` (past every number in use)."""
-    shares = spread(n, len(workload.kinds))
+    start at ``offset`` (past every number in use). Seeded kinds cannot be created: left out."""
+    creatable = [k for k in workload.kinds if not k.seeded]
+    shares = spread(n, len(creatable))
     objects = {
-        kind: range(offset, offset + share)
-        for kind, share in zip(workload.kinds, shares, strict=True)
+        kind: range(offset, offset + share) for kind, share in zip(creatable, shares, strict=True)
     }
     write_objects(workload.path / f"new_{label}.yaml", objects)

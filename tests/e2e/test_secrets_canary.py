@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from omsform_akinon_oms import api
 
-from omsform.secrets.mask import SENSITIVE
+from omsform.secrets import SENSITIVE
 from tests.e2e.conftest import (
     Cli,
     Result,

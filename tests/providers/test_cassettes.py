@@ -43,12 +43,13 @@ from vcr.cassette import Cassette
 from omsform.apply.report import ApplyReport
 from omsform.contract.provider import discover
 from omsform.engine import run as engine
-from omsform.http.client import ClientOptions, redact
+from omsform.http.client import ClientOptions
 from omsform.lang.load import load_brand
 from omsform.plan.model import Action, Plan
 from omsform.sandbox import DEFAULT_TOKEN, build_app, transport
 from omsform.sandbox.knobs import Knobs
 from omsform.sandbox.store import Store
+from omsform.secrets.mask import redact
 from tests.e2e.conftest import ROOT, copy_demo, resource_secret_names
 
 CASSETTES = Path(__file__).with_name("cassettes")

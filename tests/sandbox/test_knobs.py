@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from omsform.sandbox import DEFAULT_TOKEN, SandboxContext, transport
+from tests.clock import FakeClock
 
 LOCATIONS = "/api/v1/oms/stocklocations/"
 CHANNELS = "/api/v1/oms/channels/"
@@ -147,6 +148,23 @@ def test_stats_count_by_method_and_path_and_reset(client: TestClient) -> None:
     assert stats["by_path"] == {f"GET {CHANNELS}": 2, f"POST {LOCATIONS}": 1}
     assert client.post("/_sandbox/stats/reset").status_code == 204
     assert client.get("/_sandbox/stats").json()["total"] == 0
+
+
+def test_the_rate_limit_refuses_with_retry_after_beyond_the_limit_and_counts_refusals(
+    client: TestClient, clock: FakeClock
+) -> None:
+    knobs(client, rate_limit_per_s=2, retry_after_s=1)
+    client.post("/_sandbox/stats/reset")
+    statuses = [client.get(CHANNELS).status_code for _ in range(3)]
+    refused = client.get(CHANNELS)
+    clock.advance(1.0)
+    assert statuses == [200, 200, 429]
+    assert refused.headers["Retry-After"] == "1"
+    assert client.get(CHANNELS).status_code == 200  # a second later there is room again
+    stats = client.get("/_sandbox/stats").json()
+    assert (stats["total"], stats["throttled"]) == (5, 2)
+    client.post("/_sandbox/stats/reset")
+    assert client.get("/_sandbox/stats").json()["throttled"] == 0
 
 
 def test_reset_reseeds(client: TestClient, ctx: SandboxContext) -> None:

@@ -17,6 +17,7 @@ from omsform.apply.ledger import Ledger
 from omsform.apply.report import ApplyReport
 from omsform.apply.run import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.apply.saved import check_preconditions, stale_report
+from omsform.apply.work import apply_input
 from omsform.contract.spec import Desired, Remote
 from omsform.engine.read import read_current
 from omsform.errors import ApplyError
@@ -82,10 +83,10 @@ class World:
     ) -> ApplyReport:
         current = await self.read()
         plan = Plan(brand="toy", changes=tuple(changes))
+        specs = {d.address: d for d in desired}
         async with self.client() as c:
             return await apply_plan(
-                plan,
-                {d.address: d for d in desired},
+                apply_input(plan, specs, RESOURCES, {"toy"}),
                 RESOURCES,
                 {"toy": c},
                 current=current,

@@ -19,11 +19,11 @@ from omsform.paths import (
     get_path,
     iter_items,
     iter_paths,
-    mask_paths,
     parse_path,
 )
 from omsform.plan.build import PlanInputs, build_plan, secret_slot
 from omsform.plan.model import Action, Plan
+from omsform.secrets.mask import mask_paths
 from tests.fixtures.plan_kinds import KINDS, PROVIDER_OF, make_desired, make_inputs, make_remote
 
 SECRETS = ("hunter2-pw", "tok-live-123", "sk-setting-value", "sk-old-setting")

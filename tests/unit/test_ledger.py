@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from omsform.apply.ledger import PENDING_NAME, Ledger, fingerprint
+from omsform.apply.fingerprint import fingerprint
+from omsform.apply.ledger import PENDING_NAME, Ledger
 from omsform.errors import ConfigError
 
 

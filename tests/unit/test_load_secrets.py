@@ -9,7 +9,9 @@ import pytest
 from omsform.errors import ConfigError
 from omsform.lang.load import load_brand
 from omsform.lang.suggest import closest, did_you_mean
-from omsform.secrets.mask import SENSITIVE, mask_paths, redact, values_at
+from omsform.paths import iter_paths
+from omsform.secrets import SENSITIVE
+from omsform.secrets.mask import mask_paths, redact
 from tests.fixtures.kinds import PROVIDERS
 
 
@@ -47,10 +49,10 @@ def test_mask_paths_masks_nested_and_list_elements_without_touching_the_input() 
     )
 
 
-def test_values_at_collects_list_elements() -> None:
+def test_iter_paths_collects_list_elements() -> None:
     data = {"a": [{"b": 1}, {"b": 2}, {}]}
-    assert values_at(data, "a[].b") == [1, 2]
-    assert values_at(data, "a[5].b") == []
+    assert list(iter_paths(data, "a[].b")) == [1, 2]
+    assert list(iter_paths(data, "a[5].b")) == []
 
 
 def test_suggestions() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from omsform.dag import closure, heights, levels
 from omsform.errors import PlanError
 from omsform.plan.model import Action, Change
-from omsform.plan.order import closure, heights, levels, order_changes, select
+from omsform.plan.order import order_changes, select
 
 
 def test_levels_put_dependencies_first_and_sort_within_a_level() -> None:

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from omsform.cli.multi import plan_exit_code, worst
-from omsform.plan.model import SENSITIVE, Action, Change, FieldChange, Plan, Summary
+from omsform.plan.model import Action, Change, FieldChange, Plan, Summary
 from omsform.plan.render_tf import TF_FORMAT_VERSION, drift_entries, render_tf_json, tf_document
+from omsform.secrets import SENSITIVE
 
 
 def change(action: Action, name: str, *fields: FieldChange, **extra: Any) -> Change:

@@ -20,7 +20,8 @@ from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
 from omsform.sandbox.crud import Doc, get_object_or_404
-from omsform.sandbox.drf import Field, filter_items, json_body, paginate, validate
+from omsform.sandbox.drf import Field, json_body, validate
+from omsform.sandbox.paging import filter_items, paginate
 from omsform_akinon_oms.sandbox.omnitron import CHANNELS as OMNITRON_CHANNELS
 from omsform_akinon_oms.sandbox.omnitron import records
 

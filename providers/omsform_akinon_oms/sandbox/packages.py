@@ -31,7 +31,8 @@ from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
 from omsform.sandbox.crud import Doc, get_object_or_404, pk_exists_message
-from omsform.sandbox.drf import field_errors, filter_items, json_body, paginate
+from omsform.sandbox.drf import field_errors, json_body
+from omsform.sandbox.paging import filter_items, paginate
 
 PACKAGES, STATES, TRANSITIONS = "packages", "states", "transitions"
 NOT_ALLOWED = "Transition is not allowed for current state."

@@ -31,8 +31,9 @@ from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
 from omsform.sandbox.crud import get_object_or_404
-from omsform.sandbox.drf import Field, HttpError, field_errors, json_body, paginate
+from omsform.sandbox.drf import Field, HttpError, field_errors, json_body
 from omsform.sandbox.drf import validate as validate_body
+from omsform.sandbox.paging import paginate
 
 COLLECTION = "application_settings"
 PATH = "/api/v1/oms/settings/application_settings/"

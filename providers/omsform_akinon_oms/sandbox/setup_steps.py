@@ -40,8 +40,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
-from omsform.sandbox.drf import detail, field_errors, filter_items, json_body, not_found, paginate
-from omsform_akinon_oms.sandbox import channels, stock_locations
+from omsform.sandbox.drf import detail, field_errors, json_body, not_found
+from omsform.sandbox.paging import filter_items, paginate
+from omsform_akinon_oms.sandbox import channels, stock_locations, store_sync
 from omsform_akinon_oms.sandbox.omnitron import (
     ADDRESSES,
     CHANNELS,
@@ -93,7 +94,7 @@ def copy_addresses(ctx: SandboxContext) -> None:
 
 _STEP_SOURCES: dict[str, tuple[str, Callable[[SandboxContext], None]]] = {
     "addresses": (ADDRESSES, copy_addresses),
-    "stock_locations": (STORES, stock_locations.copy_from_omnitron),
+    "stock_locations": (STORES, store_sync.copy_from_omnitron),
     "channels": (CHANNELS, channels.copy_from_omnitron),
 }
 
@@ -119,7 +120,7 @@ def _missing(ctx: SandboxContext, step: str) -> bool:
         return any((s["level"], s["omnitron_id"]) not in copied for s in source)
     target = stock_locations.COLLECTION if step == "stock_locations" else channels.COLLECTION
     have = {d.get("omnitron_id") for d in ctx.store.list(target)}
-    if step == "stock_locations" and stock_locations.out_of_sync(ctx):
+    if step == "stock_locations" and store_sync.out_of_sync(ctx):
         return True
     return any(s["omnitron_id"] not in have for s in source)
 

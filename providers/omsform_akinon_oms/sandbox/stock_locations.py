@@ -29,17 +29,10 @@ from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
 from omsform.sandbox.crud import get_object_or_404, large_size
-from omsform.sandbox.drf import (
-    Field,
-    HttpError,
-    field_errors,
-    filter_items,
-    json_body,
-    paginate,
-    validate,
-)
+from omsform.sandbox.drf import Field, HttpError, field_errors, json_body, validate
+from omsform.sandbox.paging import filter_items, paginate
 from omsform_akinon_oms.sandbox import stock_integration
-from omsform_akinon_oms.sandbox.omnitron import GEO_COLLECTIONS, GEO_LEVELS, STORES, records
+from omsform_akinon_oms.sandbox.omnitron import GEO_COLLECTIONS, GEO_LEVELS
 
 COLLECTION = "stock_locations"
 ADDRESSES = "stock_location_addresses"
@@ -136,16 +129,14 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
                 ctx.store.delete(ADDRESSES, doc["address_id"])
             return Response(status_code=204)
         if request.method in ("PATCH", "PUT"):
-            body = await json_body(request)
-            doc = _update(ctx, doc, body, partial=request.method == "PATCH")
+            doc = _update(ctx, doc, await json_body(request), partial=request.method == "PATCH")
         return JSONResponse(_present(ctx, doc))
 
+    auth, one = ctx.require_token, ["GET", "PATCH", "PUT", "DELETE"]
     return [
-        *route(PATH + "list-simple/", list_simple, ["GET"], auth=ctx.require_token),
-        *route(PATH, collection, ["GET", "POST"], auth=ctx.require_token),
-        *route(
-            PATH + "{id:int}/", detail, ["GET", "PATCH", "PUT", "DELETE"], auth=ctx.require_token
-        ),
+        *route(PATH + "list-simple/", list_simple, ["GET"], auth=auth),
+        *route(PATH, collection, ["GET", "POST"], auth=auth),
+        *route(PATH + "{id:int}/", detail, one, auth=auth),
     ]
 
 
@@ -198,11 +189,11 @@ def _create(ctx: SandboxContext, body: dict[str, Any]) -> dict[str, Any]:
     address = _clean_address(ctx, clean["address"])
     with ctx.store.transaction():
         _check_unique(ctx, clean["erp_code"])
-        doc = _insert(ctx, clean, address)
+        doc = insert_validated(ctx, clean, address)
     return _present(ctx, doc)
 
 
-def _insert(
+def insert_validated(
     ctx: SandboxContext,
     clean: dict[str, Any],
     address: dict[str, Any] | None,
@@ -218,7 +209,7 @@ def _insert(
 def insert_location(ctx: SandboxContext, fields: dict[str, Any]) -> dict[str, Any]:
     """For other areas' seeds: store a location from API-shaped ``fields`` (server defaults
     filled, no address, no uniqueness check); returns the stored document."""
-    return _insert(ctx, validate(fields, SCHEMA), None)
+    return insert_validated(ctx, validate(fields, SCHEMA), None)
 
 
 def _update(
@@ -229,14 +220,14 @@ def _update(
         if "erp_code" in clean:
             _check_unique(ctx, clean["erp_code"], exclude_id=doc["id"])
         if "address" in clean:
-            clean["address_id"] = _save_address(
+            clean["address_id"] = save_address(
                 ctx, doc.get("address_id"), _clean_address(ctx, clean.pop("address"))
             )
         updated = ctx.store.update(COLLECTION, doc["id"], clean)
     return updated or doc
 
 
-def _save_address(
+def save_address(
     ctx: SandboxContext, address_id: int | None, address: dict[str, Any] | None
 ) -> int | None:
     """Replace, create or remove a location's address record; its id afterwards."""
@@ -247,81 +238,6 @@ def _save_address(
     if address_id is not None and ctx.store.update(ADDRESSES, address_id, address) is not None:
         return address_id
     return int(ctx.store.insert(ADDRESSES, address)["id"])
-
-
-def copy_from_omnitron(ctx: SandboxContext) -> None:
-    """What the ``stock_locations`` setup step does: upsert every Omnitron retail store as a
-    ``store`` location by ``omnitron_id`` (adopting an unsynced location with the same
-    ``erp_code``), mapping its address onto the OMS address records copied so far: run before
-    the ``addresses`` step, a store keeps null address ids (until a later copy fixes them)."""
-    geo = _geo_pks(ctx)
-    for store in records(ctx, STORES):
-        _upsert_store(ctx, store["omnitron_id"], _wanted(store), _address(store, geo))
-
-
-def out_of_sync(ctx: SandboxContext) -> bool:
-    """Whether a copied store has a null address id that a copy would now fill (reference §2:
-    "true if stores are missing or out of sync with Omnitron"): the stores were copied before
-    the addresses. Only null ids count, so values set in OMS on purpose never make the step
-    required again (that would fight them on every apply)."""
-    geo = _geo_pks(ctx)
-    docs = {d.get("omnitron_id"): d for d in ctx.store.list(COLLECTION)}
-    for store in records(ctx, STORES):
-        doc, wanted = docs.get(store["omnitron_id"]), _address(store, geo)
-        if doc is None or wanted is None or not doc.get("address_id"):
-            continue  # missing (the caller checks that) or no address to fill
-        have = ctx.store.get(ADDRESSES, doc["address_id"]) or {}
-        if any(have.get(k) is None and wanted[k] is not None for k in GEO_LEVELS):
-            return True
-    return False
-
-
-def _geo_pks(ctx: SandboxContext) -> dict[str, dict[int, int]]:
-    """Level → Omnitron id → OMS pk of the address records copied so far."""
-    return {
-        level: {d["omnitron_id"]: d["id"] for d in ctx.store.list(GEO_COLLECTIONS[level])}
-        for level in GEO_LEVELS
-    }
-
-
-def _wanted(store: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": store["name"],
-        "erp_code": store["erp_code"],
-        "stock_location_type": "store",
-        "email": store.get("email", ""),
-        "daytime_phone": store.get("phone", ""),
-    }
-
-
-def _address(store: dict[str, Any], geo: dict[str, dict[int, int]]) -> dict[str, Any] | None:
-    """The OMS address a copy gives ``store`` (address ids null where not copied yet)."""
-    source = store.get("address")
-    if not source:
-        return None
-    line = {"line": source.get("line") or "-", "postcode": source.get("postcode", "")}
-    address = validate(line, ADDRESS_SCHEMA)
-    address.update({level: geo[level].get(source.get(level)) for level in GEO_LEVELS})
-    return address
-
-
-def _upsert_store(
-    ctx: SandboxContext, omnitron_id: int, wanted: dict[str, Any], address: dict[str, Any] | None
-) -> None:
-    docs = ctx.store.list(COLLECTION)
-    doc = next((d for d in docs if d.get("omnitron_id") == omnitron_id), None) or next(
-        (d for d in docs if d["erp_code"] == wanted["erp_code"] and d.get("omnitron_id") is None),
-        None,
-    )
-    if doc is None:
-        _insert(ctx, validate(wanted, SCHEMA), address, omnitron_id)
-        return
-    old = ctx.store.get(ADDRESSES, doc["address_id"]) if doc.get("address_id") else None
-    changes = {k: v for k, v in {**wanted, "omnitron_id": omnitron_id}.items() if doc.get(k) != v}
-    if address != ({k: old.get(k) for k in ADDRESS_SCHEMA} if old else None):
-        changes["address_id"] = _save_address(ctx, doc.get("address_id"), address)
-    if changes:
-        ctx.store.update(COLLECTION, doc["id"], changes)
 
 
 def seed(ctx: SandboxContext, seed: str) -> None:

@@ -49,12 +49,8 @@ from omsform.sandbox.crud import (
     pk_exists_message,
     text,
 )
-from omsform.sandbox.drf import (
-    Field,
-    field_errors,
-    filter_items,
-    paginate,
-)
+from omsform.sandbox.drf import Field, field_errors
+from omsform.sandbox.paging import filter_items, paginate
 from omsform_akinon_oms.sandbox import packages
 
 STATES, TRANSITIONS = "states", "transitions"

@@ -44,16 +44,8 @@ from starlette.routing import BaseRoute
 
 from omsform.sandbox import SandboxContext, route
 from omsform.sandbox.crud import MASK, Doc, get_object_or_404, integer, mask, nested_errors, text
-from omsform.sandbox.drf import (
-    Field,
-    HttpError,
-    detail,
-    field_errors,
-    filter_items,
-    json_body,
-    paginate,
-    validate,
-)
+from omsform.sandbox.drf import Field, HttpError, detail, field_errors, json_body, validate
+from omsform.sandbox.paging import filter_items, paginate
 from omsform_ginesys.sandbox import probe
 
 BASE = "/ginesys/api/v1/connected-apps/oms"
@@ -154,11 +146,55 @@ def set_status(ctx: SandboxContext, doc: Doc, status: str) -> Doc:
     return ctx.store.update(COLLECTION, doc["id"], {"status": status}) or doc
 
 
+def _patch(ctx: SandboxContext, doc: Doc, body: Doc) -> Doc:
+    """PATCH of an app: only ``status`` may change, to enabled or disabled."""
+    errors = _changed_fields(body)
+    if errors:
+        raise HttpError(400, errors)
+    if "status" in body:
+        if body["status"] not in ("enabled", "disabled"):
+            raise field_errors({"status": ['Only "enabled" or "disabled" can be set.']})
+        doc = set_status(ctx, doc, body["status"])
+    return doc
+
+
+async def run_test(ctx: SandboxContext, doc: Doc, body: Doc) -> Doc:
+    """POST ``…/test``: probe one target of the app and record the result; a draft or tested
+    app becomes tested when every target passed, else draft."""
+    target = validate(body, {"target": text(required=True, choices=probe.TARGETS)})["target"]
+    outcome = ctx.store.meta_get(probe.OUTCOME_KEY) or {}
+    result = await probe.run(doc, target, bool(outcome.get(target, True)))
+    doc = ctx.store.get(COLLECTION, doc["id"]) or doc  # re-read: the call awaited
+    tests = {**doc["last_tests"], target: result}
+    changes: Doc = {"last_tests": tests}
+    if doc["status"] in ("draft", "tested"):
+        both = all((tests.get(t) or {}).get("ok") for t in probe.TARGETS)
+        changes["status"] = "tested" if both else "draft"
+    ctx.store.update(COLLECTION, doc["id"], changes)
+    return {"target": target, **result}
+
+
+def probe_outcomes(ctx: SandboxContext, body: Doc | None) -> Doc:
+    """The test outcome per target the sandbox's probe reports (all pass unless set); a
+    ``body`` sets it first."""
+    current = {
+        **dict.fromkeys(probe.TARGETS, True),
+        **(ctx.store.meta_get(probe.OUTCOME_KEY) or {}),
+    }
+    if body is not None:
+        schema = {t: Field(bool, default=current[t]) for t in probe.TARGETS}
+        current = validate(body, schema)
+        ctx.store.meta_set(probe.OUTCOME_KEY, current)
+    return current
+
+
+def _load(ctx: SandboxContext, request: Request) -> Doc:
+    """The app the request's path names (404 when there is none)."""
+    return get_object_or_404(ctx, COLLECTION, int(request.path_params["id"]))
+
+
 def routes(ctx: SandboxContext) -> list[BaseRoute]:
     """The connected-app endpoints."""
-
-    def load(request: Request) -> Doc:
-        return get_object_or_404(ctx, COLLECTION, int(request.path_params["id"]))
 
     async def collection(request: Request) -> Response:
         if request.method == "POST":
@@ -167,50 +203,22 @@ def routes(ctx: SandboxContext) -> list[BaseRoute]:
         return paginate(request, [render(d) for d in items])
 
     async def one(request: Request) -> Response:
-        doc = load(request)
         if request.method == "PATCH":
-            body = await json_body(request)
-            errors = _changed_fields(body)
-            if errors:
-                raise HttpError(400, errors)
-            if "status" in body:
-                if body["status"] not in ("enabled", "disabled"):
-                    raise field_errors({"status": ['Only "enabled" or "disabled" can be set.']})
-                doc = set_status(ctx, doc, body["status"])
-        return JSONResponse(render(doc))
+            return JSONResponse(render(_patch(ctx, _load(ctx, request), await json_body(request))))
+        return JSONResponse(render(_load(ctx, request)))
 
     async def test(request: Request) -> Response:
-        doc = load(request)
-        target = validate(
-            await json_body(request), {"target": text(required=True, choices=probe.TARGETS)}
-        )["target"]
-        outcome = ctx.store.meta_get(probe.OUTCOME_KEY) or {}
-        result = await probe.run(doc, target, bool(outcome.get(target, True)))
-        doc = ctx.store.get(COLLECTION, doc["id"]) or doc  # re-read: the call awaited
-        tests = {**doc["last_tests"], target: result}
-        changes: Doc = {"last_tests": tests}
-        if doc["status"] in ("draft", "tested"):
-            both = all((tests.get(t) or {}).get("ok") for t in probe.TARGETS)
-            changes["status"] = "tested" if both else "draft"
-        ctx.store.update(COLLECTION, doc["id"], changes)
-        return JSONResponse({"target": target, **result})
+        return JSONResponse(await run_test(ctx, _load(ctx, request), await json_body(request)))
 
     async def enable(request: Request) -> Response:
-        return JSONResponse(render(set_status(ctx, load(request), "enabled")))
+        return JSONResponse(render(set_status(ctx, _load(ctx, request), "enabled")))
 
     async def disable(request: Request) -> Response:
-        return JSONResponse(render(set_status(ctx, load(request), "disabled")))
+        return JSONResponse(render(set_status(ctx, _load(ctx, request), "disabled")))
 
     async def outcome(request: Request) -> Response:
-        current = {
-            **dict.fromkeys(probe.TARGETS, True),
-            **(ctx.store.meta_get(probe.OUTCOME_KEY) or {}),
-        }
-        if request.method == "POST":
-            schema = {t: Field(bool, default=current[t]) for t in probe.TARGETS}
-            current = validate(await json_body(request), schema)
-            ctx.store.meta_set(probe.OUTCOME_KEY, current)
-        return JSONResponse(current)
+        body = await json_body(request) if request.method == "POST" else None
+        return JSONResponse(probe_outcomes(ctx, body))
 
     def api_key(request: Request) -> None:
         ctx.require_header(request, "X-Api-Key")

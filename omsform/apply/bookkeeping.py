@@ -1,0 +1,220 @@
+"""The state of one apply run and the bookkeeping around each write: events, redacted
+messages, journal intents and results, ledger records with the fingerprints of what was sent.
+:class:`RunState` is the base the writes (:mod:`omsform.apply.writes`) and the scheduling
+(:mod:`omsform.apply.run`) build on."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from omsform.apply.context import ChangeContext, RunContext
+from omsform.apply.journal import Journal, new_run_id
+from omsform.apply.ledger import Ledger
+from omsform.apply.work import ApplyInput
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Desired, Remote
+from omsform.drift.attribution import applied_digests
+from omsform.errors import OmsformError
+from omsform.http.client import WriteClient, is_ambiguous
+from omsform.paths import comparable, iter_items, parse_path
+from omsform.plan.compare import secret_slot
+from omsform.plan.model import Action, Change
+from omsform.secrets.keyprint import key_fingerprint, masked_key
+from omsform.secrets.mask import redact, text_secrets, url_credentials
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApplyEvent:
+    """Progress of one change: ``status`` is started, applied, failed or skipped;
+    ``remote_id`` is the object's server id once applied (``None`` when deleted or unknown)."""
+
+    address: str
+    action: Action
+    status: str
+    message: str = ""
+    remote_id: int | str | None = None
+
+
+class RunState:
+    """One apply's state: the outcome of every change so far, and the bookkeeping around each
+    write (events, messages, journal, ledger)."""
+
+    def __init__(
+        self,
+        work: ApplyInput,
+        resources: Mapping[str, Resource[Any]],
+        clients: Mapping[str, WriteClient],
+        ctx: RunContext,
+        journal: Journal,
+        ledger: Ledger,
+        parallelism: int,
+        on_event: Callable[[ApplyEvent], None] | None,
+    ) -> None:
+        self.work, self.desired = work, work.specs
+        self.resources, self.clients, self.ctx = resources, clients, ctx
+        self.journal, self.ledger, self.on_event = journal, ledger, on_event
+        self.run_id = new_run_id()
+        self.limit = asyncio.Semaphore(max(1, parallelism))
+        self.applied: list[str] = []
+        self.failed: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}
+        self.keep: dict[str, str] = {}  # address → why it must not be deleted
+        self.secrets = _desired_secrets(work.specs, resources)
+
+    def emit(
+        self, change: Change, status: str, message: str = "", remote_id: int | str | None = None
+    ) -> None:
+        if self.on_event is not None:
+            self.on_event(ApplyEvent(change.address, change.action, status, message, remote_id))
+
+    def message(self, exc: BaseException) -> str:
+        text = str(exc) or type(exc).__name__
+        if not isinstance(exc, OmsformError):
+            text = f"{type(exc).__name__}: {text}"
+        for client in self.clients.values():
+            text = client.redact(text)
+        return redact(text, self.secrets)
+
+    async def intent(
+        self,
+        change: Change,
+        verb: str,
+        remote_id: int | str | None = None,
+        prints: Mapping[str, str] | None = None,
+    ) -> str:
+        """Journal the intent durably (never a secret: a key that embeds one is masked and
+        fingerprinted; ``prints``, the fingerprints of the write-only values a create sends, let
+        a run that finds it done after a kill record them); the fsync runs in a thread so other
+        writes go on."""
+
+        def journal() -> str:
+            secrets = self.key_secrets(change)
+            key_print = key_fingerprint(self.ledger.salt, change.key, secrets) if secrets else ""
+            return self.journal.intent(
+                self.run_id,
+                change.address,
+                change.kind,
+                masked_key(change.key, secrets),
+                verb,
+                key_print=key_print,
+                remote_id=remote_id,
+                prints=prints,
+            )
+
+        return await asyncio.to_thread(journal)
+
+    def key_secrets(self, change: Change) -> tuple[str, ...]:
+        """The secret values inside ``change``'s natural key."""
+        found = {s for s in self.secrets if s and s in change.key}
+        found |= set(url_credentials(change.key))  # masked in every stored form: fingerprinted
+        return tuple(sorted(found | set(change.key_secrets)))
+
+    async def write(
+        self,
+        change: Change,
+        verb: str,
+        operation: Callable[[ChangeContext], Awaitable[T]],
+        remote_id: int | str | None = None,
+    ) -> T:
+        """One journaled write. An ambiguous failure stays uncertain for the next run."""
+        op = await self.intent(change, verb, remote_id)
+        try:
+            result = await operation(ChangeContext(self.ctx, self.journal, op))
+        except Exception as exc:
+            if not is_ambiguous(exc):
+                self.journal.result(op, False, error=self.message(exc))
+            raise
+        self.journal.result(op, True, remote_id=getattr(result, "id", None))
+        return result
+
+    async def created(
+        self,
+        change: Change,
+        op: str,
+        remote: Remote[Any],
+        prints: Mapping[str, str],
+        *,
+        complete: bool = True,
+    ) -> None:
+        """Bookkeeping of a create that happened: journal, current objects, ledger with the
+        fingerprints of what it sent (``complete`` false: made, but not as desired, so no field
+        counts as applied)."""
+        self.journal.result(op, True, remote_id=remote.id)
+        self.ctx.objects(change.kind)[change.key] = remote
+        await self.record(change, remote, only=None, complete=complete, prints=prints)
+
+    async def sent_prints(self, change: Change, only: frozenset[str] | None) -> dict[str, str]:
+        """Fingerprints (path → salted hash) of the write-only and secret values a write of
+        ``change`` sends (``only``: the top-level fields of an update)."""
+        desired = self.desired[change.address]
+        patterns = (*self.resources[change.kind].write_only, *sorted(desired.secret_paths))
+        values = comparable(desired.spec)
+        sent = {
+            path: value
+            for pattern in patterns
+            for path, value in iter_items(values, pattern)
+            if value is not None and (only is None or top_field(path) in only)
+        }
+        slots = {path: secret_slot(change.address, path) for path in sent}
+        if sent:
+            await asyncio.to_thread(self.ledger.keep_salt)
+        return await asyncio.to_thread(
+            lambda: {p: self.ledger.fingerprint_for(slots[p], v) for p, v in sent.items()}
+        )
+
+    async def record(
+        self,
+        change: Change,
+        remote: Remote[Any],
+        only: frozenset[str] | None,
+        *,
+        complete: bool = True,
+        prints: Mapping[str, str] | None = None,
+    ) -> None:
+        """Ledger entry after a write; ``only``: the top-level fields an update sent;
+        ``prints``: their fingerprints when already known. The object now holds the desired
+        value of every field (an update sends those that differed), so all their digests are
+        recorded as applied (:mod:`omsform.drift.attribution`)."""
+        desired = self.desired[change.address]
+        prints = dict(prints) if prints is not None else await self.sent_prints(change, only)
+        old = self.ledger.get(change.address)
+        if only is not None and old is not None:
+            kept = {p: f for p, f in old.fingerprints.items() if top_field(p) not in only}
+            prints = {**kept, **prints}
+        key = masked_key(change.key, self.key_secrets(change))
+        resource = type(self.resources[change.kind])
+        digests = applied_digests(desired, resource) if complete else {}
+        # durable now (one fsync'd line): a kill after this write keeps its fingerprints
+        await asyncio.to_thread(
+            functools.partial(self.ledger.record, applied=digests),
+            change.address,
+            change.kind,
+            key,
+            remote.id,
+            prints,
+        )
+
+
+def top_field(path: str) -> str:
+    """The top-level field of a concrete or pattern path the run itself built or declared
+    (write-only patterns, secret paths, ledger fingerprint paths)."""
+    return str(parse_path(path)[0])
+
+
+def _desired_secrets(
+    desired: Mapping[str, Desired[Any]], resources: Mapping[str, Resource[Any]]
+) -> set[str]:
+    """Every secret string in the desired specs the text safety net hides (to keep them out of
+    failure messages): the rule is :func:`omsform.secrets.mask.text_secrets`."""
+    found: set[str] = set()
+    for d in desired.values():
+        resource = resources.get(d.kind)
+        write_only = resource.write_only if resource else ()
+        found |= text_secrets(d.spec, d.secret_paths, write_only)
+    return found

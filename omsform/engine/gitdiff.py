@@ -1,0 +1,134 @@
+"""What changed in a brand directory since a git commit, as the brand's files: ``git diff REF``.
+
+Only what ``git`` says is used: the paths that differ between REF and the working tree (staged
+or not; renames as a deletion plus an addition, so both names count), the files git does not
+track yet (a new resource file not added yet still counts), and a file's text at REF. Every
+failure is an :class:`~omsform.errors.OmsformError` that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from omsform.errors import OmsformError
+
+_TIMEOUT = 60.0
+_TOP_KEY = re.compile(r"""(?:"([^"]+)"|'([^']+)'|([A-Za-z_][\w-]*))\s*:(?:\s|$)""")
+
+
+def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``git -C directory ARGS`` (never prompting), its output as bytes."""
+    try:
+        return subprocess.run(
+            ["git", "-C", str(directory), *args],
+            capture_output=True,
+            timeout=_TIMEOUT,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError:
+        raise OmsformError(
+            "--changed-since needs git, which is not installed (or not on PATH)"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise OmsformError(f"--changed-since: git {args[0]} took over {_TIMEOUT:.0f} s") from None
+
+
+def _message(done: subprocess.CompletedProcess[bytes]) -> str:
+    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else f"git exited with {done.returncode}"
+
+
+def check_ref(directory: Path, ref: str) -> str:
+    """The commit ``ref`` names in the repository holding ``directory`` (its full sha)."""
+    if not directory.is_dir():
+        raise OmsformError(f"--changed-since: {directory} is not a directory")
+    inside = _git(directory, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        raise OmsformError(
+            f"--changed-since {ref}: {directory} is not inside a git repository "
+            f"({_message(inside)}); plan without --changed-since"
+        )
+    found = _git(
+        directory, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"
+    )
+    if found.returncode != 0:
+        raise OmsformError(
+            f"--changed-since: '{ref}' is not a commit in this repository. Check the name "
+            "(`git log --oneline -1 REF`); a shallow CI checkout must fetch it first "
+            "(`git fetch --depth=1 origin main`, then use origin/main or FETCH_HEAD)"
+        )
+    return found.stdout.decode().strip()
+
+
+def changed_paths(directory: Path, commit: str) -> list[str]:
+    """Paths (relative to ``directory``, ``/``-separated) that differ from ``commit`` in the
+    working tree, plus untracked files that are not ignored; sorted, each once."""
+    diff = _git(directory, "diff", "--name-only", "--no-renames", "-z", "--relative", commit, "--")
+    if diff.returncode != 0:
+        raise OmsformError(f"--changed-since: git diff failed: {_message(diff)}")
+    new = _git(directory, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
+    if new.returncode != 0:
+        raise OmsformError(f"--changed-since: git ls-files failed: {_message(new)}")
+    names = (diff.stdout + new.stdout).decode("utf-8", "surrogateescape").split("\0")
+    return sorted({n for n in names if n})
+
+
+def text_at(directory: Path, commit: str, path: str) -> str | None:
+    """The text of ``path`` (relative to ``directory``) at ``commit``; None when it was absent."""
+    done = _git(directory, "show", f"{commit}:./{path}")
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8-sig", "replace")
+
+
+def top_level_kinds(text: str, known: Collection[str]) -> set[str] | None:
+    """The kinds a resource file's text declares at its top level, read without rendering.
+
+    ``None`` when a top-level line is neither a plain key, a comment, a document marker nor a
+    Jinja statement (``{{ kind }}:`` or a multi-line comment): the kinds cannot be told safely.
+    """
+    kinds: set[str] = set()
+    for line in text.splitlines():
+        if not line.strip() or line[0] in " \t#" or line.startswith(("---", "...", "{%", "{#")):
+            continue
+        match = _TOP_KEY.match(line)
+        if match is None:
+            return None
+        key = next(g for g in match.groups() if g)
+        if key in known:
+            kinds.add(key)
+    return kinds
+
+
+def ledger_kinds(old: str | None, new: str | None) -> set[str] | None:
+    """Kinds whose ledger entries differ between two ``ledger.json`` texts (None: a salt that
+    changed or a file that cannot be read, so every fingerprint may mean something else)."""
+    try:
+        before, after = _ledger(old), _ledger(new)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if before.get("salt") and after.get("salt") and before["salt"] != after["salt"]:
+        return None
+    was, now = before.get("resources", {}), after.get("resources", {})
+    moved = {a for a in {*was, *now} if was.get(a) != now.get(a)}
+    return {_kind_of(a, was.get(a) or now.get(a)) for a in moved}
+
+
+def _ledger(text: str | None) -> Mapping[str, Any]:
+    doc = json.loads(text) if text else {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("resources", {}), dict):
+        raise ValueError("not a ledger")
+    return doc
+
+
+def _kind_of(address: str, entry: Any) -> str:
+    if isinstance(entry, dict) and isinstance(entry.get("kind"), str):
+        return str(entry["kind"])
+    return re.split(r"[.\[#]", address, maxsplit=1)[0]

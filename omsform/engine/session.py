@@ -1,0 +1,147 @@
+"""A run's open clients: :class:`Session` (the brand, the run's provider
+:class:`~omsform.contract.provider.Registry` and one authenticated client per provider it
+needs), :func:`open_session`, and reading the current objects through it (:func:`read`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from omsform.contract.apimap import overridden
+from omsform.contract.provider import Provider, Registry, registry
+from omsform.contract.resource import Resource
+from omsform.contract.spec import Desired, Remote
+from omsform.engine.read import read_current
+from omsform.http.client import ClientOptions, WriteClient
+from omsform.lang.load import Brand
+
+STATE_DIR = ".omsform"
+
+
+@dataclass
+class Session:
+    """Open clients for one brand run. Use as ``async with``; closes the clients.
+    ``registry`` says which provider, Resource class and (through ``clients``, by provider
+    name) client serve each kind."""
+
+    brand: Brand
+    registry: Registry
+    clients: dict[str, WriteClient] = field(default_factory=dict)
+    api_overrides: ExitStack = field(default_factory=ExitStack)  # restored on close
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            for client in self.clients.values():
+                await client.aclose()
+        finally:
+            self.api_overrides.close()
+
+    @property
+    def providers(self) -> Mapping[str, Provider]:
+        """The run's providers by name."""
+        return self.registry.providers
+
+    def resources(self) -> dict[str, Resource[Any]]:
+        """One Resource instance per kind of every provider."""
+        return self.registry.resources()
+
+    def provider_of(self) -> dict[str, str]:
+        """Kind → provider name."""
+        return dict(self.registry.provider_of)
+
+    def client_for(self, kind: str) -> WriteClient:
+        """The open client of the provider serving ``kind``."""
+        return self.clients[self.registry.provider_of[kind]]
+
+    @property
+    def state_dir(self) -> Path:
+        """The brand's ``.omsform`` directory."""
+        return self.brand.path / STATE_DIR
+
+
+async def open_session(
+    brand: Brand,
+    *,
+    kinds: Iterable[str],
+    options: ClientOptions,
+    configs: Mapping[str, Any] | None = None,
+    providers: Registry | None = None,
+) -> Session:
+    """Open an authenticated client for each provider that serves one of ``kinds``.
+
+    ``configs`` overrides provider blocks (the embedded sandbox); otherwise the brand's
+    validated blocks are used. ``providers``: the run's registry (the installed one when not
+    given).
+    """
+    reg = providers or registry()
+    session = Session(brand=brand, registry=reg)
+    try:
+        for name in reg.providers_for(kinds):
+            provider = reg.providers[name]
+            block = provider_block(brand, provider, configs)
+            if provider.api is not None:
+                overrides = provider.api_overrides(block)
+                session.api_overrides.enter_context(overridden(provider.api, overrides))
+            session.clients[name] = await provider.open(block, options)
+    except BaseException:
+        await session.__aexit__(None, None, None)
+        raise
+    return session
+
+
+def provider_block(
+    brand: Brand, provider: Provider, configs: Mapping[str, Any] | None = None
+) -> BaseModel:
+    """The validated block of ``provider`` for a run: ``configs[name]`` when given (the embedded
+    sandbox) with the brand's own ``api:`` map kept, else the brand's validated block."""
+    if not configs or provider.name not in configs:
+        return brand.provider_config(provider.name)
+    written = brand.config.providers.get(provider.name) or {}
+    block = dict(configs[provider.name])
+    if isinstance(written.get("api"), dict) and "api" not in block:
+        block["api"] = written["api"]
+    return provider.config_model.model_validate(block)
+
+
+def kinds_to_read(brand: Brand, providers: Registry | None = None) -> list[str]:
+    """Declared kinds, pruned kinds and kinds that declared objects point at (served by the
+    run's registry ``providers``, the installed one when not given)."""
+    index = (providers or registry()).kinds
+    kinds = {d.kind for d in brand.desired.values()} | set(brand.config.manage.prune)
+    for d in brand.desired.values():
+        kinds.update(kind for kind, _ in index[d.kind].references(d.spec))
+    return sorted(k for k in kinds if k in index)
+
+
+async def read(
+    session: Session,
+    kinds: Iterable[str],
+    *,
+    on_listed: Callable[[str, int], None] | None = None,
+) -> dict[str, list[Remote[Any]]]:
+    """Current objects of ``kinds`` (read-only clients); ``on_listed(kind, count)`` is told as
+    each kind's listing finishes."""
+    clients = {name: c.read_only() for name, c in session.clients.items()}
+    resources = session.resources()
+    declared: dict[str, set[str]] = {}
+    desired: dict[str, list[Desired[Any]]] = {}
+    for d in session.brand.desired.values():
+        declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
+        desired.setdefault(d.kind, []).append(d)
+    return await read_current(
+        kinds,
+        resources,
+        clients,
+        session.provider_of(),
+        declared=declared,
+        desired=desired,
+        on_listed=on_listed,
+    )

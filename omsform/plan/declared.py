@@ -1,0 +1,145 @@
+"""The pass of ``build_plan`` over declared objects: each is created, updated, replaced, run,
+left manual or unchanged, or is a problem (absent and not creatable). See
+:mod:`omsform.plan.build` for the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from omsform.contract.resource import ExpectedFrom, Resource
+from omsform.contract.spec import Desired, Remote
+from omsform.drift import attribution
+from omsform.plan.compare import (
+    compare,
+    create_fields,
+    sent_values,
+    unverified_note,
+    update_or_replace,
+)
+from omsform.plan.index import at
+from omsform.plan.model import Action
+from omsform.plan.openmaps import kept_keys, kept_reason, open_fields
+from omsform.plan.planstate import _DECIDED, PlannerState
+from omsform.secrets.keyprint import secrets_in_key
+
+
+class DeclaredPlanner(PlannerState):
+    """What to do with each declared object."""
+
+    def _plan_declared(self, d: Desired[Any]) -> None:
+        cls, key = self.resource(d.kind), self.keys[d.address]
+        current = self.current.get(d.kind, {}).get(key)
+        decided = cls.decide(d.spec, current)
+        if current is None:
+            self._plan_absent(d, cls, key, decided)
+            return
+        fields, unverified, top = compare(d, current, cls, self.fingerprints)
+        if unverified:
+            self.notes.append(unverified_note(d.address, unverified))
+        if decided is not None:
+            action, reason = decided, _DECIDED.get(decided, "")
+            fields = [] if decided is Action.RUN else fields  # a run writes no fields
+        elif not fields:
+            self.unchanged.append(d.address)
+            return
+        else:
+            action, reason = update_or_replace(cls, fields)
+        recorded = self.inputs.applied.get(d.address)
+        fields = attribution.attribute_fields(
+            fields, d, current, cls, recorded, lambda path: self.fingerprints.moved(d, path)
+        )
+        names = _sent_names(d, top) if action is Action.UPDATE else ()
+        kept = _kept(d, current, cls, names)
+        sends = sent_values(d, cls, names, kept)
+        reason = "; ".join(r for r in (reason, kept_reason(kept)) if r)
+        self._add(
+            d.address,
+            d.kind,
+            key,
+            action,
+            current,
+            fields,
+            reason,
+            secret=_in_key(d, key),
+            kept=kept,
+            sends=sends,
+            attributed=attribution.of_change(fields) if fields else attribution.UNKNOWN,
+        )
+
+    def _plan_absent(
+        self, d: Desired[Any], cls: type[Resource[Any]], key: str, decided: Action | None
+    ) -> None:
+        """A declared object with no current one: created (or what its kind decides), created
+        "expected from" a step the plan runs, or a problem when its kind cannot create."""
+        reason = ""
+        if decided is None and not cls.can_create:
+            origin = cls.expected_from(d.spec)
+            if origin is None or not self._runs(origin.address):
+                self._cannot_create(d, key, origin)
+                return
+            reason = f"expected from {origin.label}"
+        action = decided or Action.CREATE
+        fields = create_fields(d, cls) if action is Action.CREATE else []
+        attributed = (
+            attribution.of_create(*self._knows(d.address, d.kind))
+            if action is Action.CREATE
+            else attribution.UNKNOWN
+        )
+        reason = reason or _DECIDED.get(action, "")
+        self._add(
+            d.address,
+            d.kind,
+            key,
+            action,
+            None,
+            fields,
+            reason,
+            secret=_in_key(d, key),
+            attributed=attributed,
+        )
+
+    def _cannot_create(self, d: Desired[Any], key: str, origin: ExpectedFrom | None) -> None:
+        todo = _absent_todo(origin, origin.address in self.inputs.desired if origin else False)
+        message = (
+            f"{d.address}: no {d.kind} '{key}' exists and {d.kind} objects cannot be "
+            f"created through the API: {todo}, or remove it from the YAML"
+        )
+        self.problems.append(at(d, message))
+
+    def _runs(self, address: str) -> bool:
+        """Whether the plan runs the declared object ``address`` (its kind decides RUN)."""
+        d = self.inputs.desired.get(address)
+        if d is None:
+            return False
+        cls = self.resource(d.kind)
+        current = self.current.get(d.kind, {}).get(self.keys.get(address, ""))
+        return current is not None and cls.decide(d.spec, current) is Action.RUN
+
+
+def _sent_names(d: Desired[Any], top: frozenset[str]) -> tuple[str, ...]:
+    """The top-level fields an update of ``d`` sends: those that differ, or every field of
+    the spec when none does (a kind that decides the update itself)."""
+    return tuple(sorted(top or type(d.spec).model_fields))
+
+
+def _kept(
+    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], sends: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The live keys each open map this update sends keeps (see :mod:`omsform.plan.openmaps`)."""
+    opened = [name for name in open_fields(cls, d.exclusive) if name in sends]
+    return kept_keys(d.spec, current.spec, opened) if opened else {}
+
+
+def _in_key(d: Desired[Any], key: str) -> tuple[str, ...]:
+    """The secret values of ``d`` its natural key embeds (masked wherever the key is shown)."""
+    return secrets_in_key(d, key)
+
+
+def _absent_todo(origin: ExpectedFrom | None, source_declared: bool) -> str:
+    """What a person must do about a declared object that is missing and cannot be created."""
+    if origin is None:
+        return "create it in the remote system first"
+    if source_declared and origin.todo_declared:
+        return origin.todo_declared
+    return origin.todo

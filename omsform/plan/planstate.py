@@ -1,0 +1,94 @@
+"""The state one ``build_plan`` run builds up (:class:`PlannerState`): the indexes, the changes
+and notes so far, and how a change is recorded (:meth:`PlannerState._add`). The passes over
+declared objects (:mod:`omsform.plan.declared`) and undeclared ones
+(:mod:`omsform.plan.undeclared`) build on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from omsform.contract.spec import Remote
+from omsform.plan.compare import Fingerprints
+from omsform.plan.index import PlanIndex
+from omsform.plan.model import Action, Change, FieldChange
+from omsform.plan.safety import protect_violation
+
+if TYPE_CHECKING:
+    from omsform.plan.build import PlanInputs
+
+_DECIDED = {
+    Action.RUN: "the remote system reports this step as required",
+    Action.MANUAL: "cannot be done through the API: do it by hand, then plan again",
+    Action.DELETE: "the kind's rules remove it",
+}
+
+
+class PlannerState:
+    """One build_plan run's indexes (built once) and what it found so far."""
+
+    def __init__(self, inputs: PlanInputs) -> None:
+        self.inputs = inputs
+        index = PlanIndex(inputs)
+        self.resource, self.provider = index.resource, index.provider
+        self.by_kind, self.current, self.keys = index.by_kind, index.current, index.keys
+        self.declared = index.declared
+        self.problems, self.notes = index.problems, index.notes
+        self.violations: list[str] = []
+        self.changes: list[Change] = []
+        self.unchanged: list[str] = []
+        self.candidates: dict[str, tuple[str, ...]] = {}
+        self.tracked: dict[str, bool] = {}  # kind → the ledger records some object of it
+        self.rekeyed: dict[str, str] = {}  # delete's address → the declared address it had
+        self.fingerprints = Fingerprints(
+            inputs.fingerprints, inputs.fingerprint, inputs.refresh_secrets
+        )
+
+    def _knows(self, address: str, kind: str) -> tuple[bool, bool]:
+        """Whether the ledger has a record of ``address`` (apply wrote it before), and of any
+        object of ``kind`` (the ledger keeps track of that kind)."""
+        recorded = {*self.inputs.fingerprints, *self.inputs.applied}
+        if address in recorded:
+            return True, True
+        tracked = self.tracked.get(kind)
+        if tracked is None:
+            tracked = self.tracked[kind] = any(a.startswith(f"{kind}.") for a in recorded)
+        return False, tracked
+
+    # --- recording a change ---------------------------------------------------------------
+    def _add(
+        self,
+        address: str,
+        kind: str,
+        key: str,
+        action: Action,
+        current: Remote[Any] | None,
+        fields: Sequence[FieldChange],
+        reason: str,
+        names: tuple[str, ...] = (),
+        *,
+        secret: tuple[str, ...] = (),
+        kept: dict[str, dict[str, Any]] | None = None,
+        sends: dict[str, Any] | None = None,
+        attributed: str = "",
+    ) -> None:
+        names = names or (address,)
+        self.candidates[address] = names
+        if violation := protect_violation(names, action, reason, self.inputs.protect):
+            self.violations.append(violation)
+        change = Change(
+            address=address,
+            kind=kind,
+            key=key,
+            provider=self.provider(kind),
+            action=action,
+            remote_id=current.id if current else None,
+            fields=tuple(fields),
+            reason=reason,
+            precondition=current.fingerprint if current else None,
+            key_secrets=secret,
+            kept=kept or {},
+            sends=sends or {},
+            attribution=attributed,
+        )
+        self.changes.append(change)
