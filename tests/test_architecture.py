@@ -49,7 +49,6 @@ REASON_MARK = "Long because"
 PENDING_SPLIT = frozenset(
     {
         "omsform/cli/main.py",  # the lead splits it last
-        "providers/omsform_akinon_oms/api.py",  # helpers "contract"/"refs"
     }
 )
 

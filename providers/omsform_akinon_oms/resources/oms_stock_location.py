@@ -5,7 +5,7 @@ the address only as an id, which cannot show address drift; writes use the [P] C
 Stores copied from Omnitron (``omnitron_id`` set) are never deleted, whatever ``prune`` says.
 
 The field names are [D] (``max_quota`` [I]) and the Spec's field names are the wire names
-(``api.STOCK_LOCATION_FIELDS``, ``api.ADDRESS_FIELDS``): the kind is a plain
+(``api.py`` says so with their tags; it keeps no copy): the kind is a plain
 :class:`~omsform.contract.rest.RestResource` that sends a model dump. Writing the address as a
 nested object is [P].
 """

@@ -11,7 +11,7 @@ compared and sent whole.
 
 Documented [D]: the UI fields (command name, slug, source and destination state, command code,
 visibility), the command classes, the state objects and the ``remote_invoice_call`` config.
-Proposed [P]: the paths and the body's field names (``api.TRANSITION_FIELDS``, which are the
+Proposed [P]: the paths and the body's field names (as ``api.py`` says, they are the
 Spec's field names: the kind is a :class:`~omsform.contract.rest.RestResource` that sends a
 model dump with the states turned into ids).
 """
