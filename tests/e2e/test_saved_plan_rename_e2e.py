@@ -8,6 +8,7 @@ duplicate, and a plan after it shows no changes. The same holds for a key with a
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -88,3 +89,22 @@ def test_a_saved_plan_of_a_webhook_url_with_a_secret_token_replaces_it_once(
 
     assert cli("plan", "demo", "--detailed-exitcode").code == 0
     assert hook_urls(server) == [f"{NEW_URL}?token={HOOK_TOKEN}"]
+
+
+def test_a_saved_partial_plan_of_a_renamed_denial_reason_replaces_it_once(
+    cli: Cli, server: Server, tmp_path: Path
+) -> None:
+    repo, identity = tmp_path, ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    assert cli("apply", "demo", "--auto-approve").code == 0
+    for args in (["add", "-A"], ["add", "-f", "demo/.omsform/ledger.json"], ["commit", "-qm", "a"]):
+        subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
+    edit(cli.brand, "denial_reasons.yaml", "title: Damaged product", "title: Damaged goods")
+    made = cli("plan", "demo", "--changed-since", "HEAD", "-o", "plan.json")
+    assert made.code == 0, made
+    assert saved_replace(tmp_path / "plan.json")["address"] == "oms_denial_reason.damaged"
+
+    applied = cli("apply", "plan.json", "--auto-approve")
+    assert applied.code == 0, applied
+    assert cli("plan", "demo", "--detailed-exitcode").code == 0
+    assert titles(server).count("Damaged goods") == 1 and "Damaged product" not in titles(server)
