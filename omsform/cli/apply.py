@@ -17,7 +17,9 @@ from omsform.cli.output import OUT
 from omsform.errors import PlanError
 
 if TYPE_CHECKING:
+    from omsform.apply.report import ApplyReport
     from omsform.cli.progress import ApplyProgress
+    from omsform.engine import run as engine
     from omsform.lang.load import Brand
     from omsform.plan.model import Plan
 
@@ -104,7 +106,6 @@ async def _apply(
     loaded: Brand, saved: Plan | None, auto_approve: bool, opts: dict[str, Any]
 ) -> int:
     from omsform.apply.report import ApplyReport
-    from omsform.cli.progress import ticker
     from omsform.engine import run as engine
     from omsform.plan.render import render_apply_report, render_text
 
@@ -135,19 +136,35 @@ async def _apply(
         if saved is None and not auto_approve and not _confirm(fmt):
             OUT.err("Apply cancelled.")
             return 1
-        with _applying(len(chosen.changes), fmt) as progress:
-            async with ticker(progress):
-                report = await engine.apply_brand(
-                    session,
-                    chosen,
-                    current,
-                    parallelism=opts["parallelism"],
-                    on_event=progress,
-                    saved=saved is not None,
-                )
-        progress.summary(report)
+        report = await _apply_changes(session, chosen, current, opts, saved=saved is not None)
     show(render_apply_report(report, color=OUT.color and fmt != "json", list_applied=False))
     return 0 if report.ok else 1
+
+
+async def _apply_changes(
+    session: engine.Session,
+    chosen: Plan,
+    current: dict[str, Any],
+    opts: dict[str, Any],
+    *,
+    saved: bool,
+) -> ApplyReport:
+    """Apply ``chosen``'s changes through ``session``, showing progress and the summary."""
+    from omsform.cli.progress import ticker
+    from omsform.engine import run as engine
+
+    with _applying(len(chosen.changes), opts.get("fmt", "text")) as progress:
+        async with ticker(progress):
+            report = await engine.apply_brand(
+                session,
+                chosen,
+                current,
+                parallelism=opts["parallelism"],
+                on_event=progress,
+                saved=saved,
+            )
+    progress.summary(report)
+    return report
 
 
 def _applying(total: int, fmt: str) -> ApplyProgress:

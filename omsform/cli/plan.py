@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from omsform.cli.output import OUT
 from omsform.errors import PlanError
 
 if TYPE_CHECKING:
+    from omsform.lang.load import Brand
     from omsform.plan.model import Plan
 
 
@@ -87,25 +89,29 @@ def plan(
     running.announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
 
-    complete = not (opts["targets"] or opts["excludes"])
-
     def show(shown: Plan) -> None:
         running.warn_selection(opts, OUT.out if fmt == "text" else OUT.err)
+        complete = not (opts["targets"] or opts["excludes"])
         OUT.out(_render(shown, fmt, complete=complete, plan_file=out_file))
-
-    async def run() -> Plan:
-        async with running.planned(loaded, opts, brand_dir, show_refused=show) as (made, _, _):
-            return made
 
     # a saved plan is made under the lock: never beside a running apply
     locked = running.brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
     with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
-        made = asyncio.run(run())
+        made = asyncio.run(_made(loaded, opts, brand_dir, show))
     show(made)
     if out_file:
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
     sys.exit(plan_exit_code(made, detailed=opts["detailed_exitcode"], drift=opts["drift_exitcode"]))
+
+
+async def _made(
+    loaded: Brand, opts: dict[str, Any], brand_dir: str, show: Callable[[Plan], None]
+) -> Plan:
+    """The plan of ``loaded`` (clients closed again); ``show`` shows a plan the safety rules
+    refuse."""
+    async with running.planned(loaded, opts, brand_dir, show_refused=show) as (made, _, _):
+        return made
 
 
 @click.command()

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
     from omsform.cli.progress import ReadProgress
     from omsform.engine import run as engine
+    from omsform.engine.since import Selection
     from omsform.http.client import ClientOptions
     from omsform.lang.load import Brand
-    from omsform.plan.model import Plan
+    from omsform.plan.model import Plan, PlanTarget
 
 STATE_DIR = ".omsform"
 
@@ -111,33 +112,13 @@ async def planned(
     """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
     stay open inside the block (apply writes through them) and are closed after it.
     ``show_refused`` shows a plan the safety rules refuse, before the refusal is printed."""
-    from omsform.apply import target
-    from omsform.cli.progress import ticker
     from omsform.engine import run as engine
     from omsform.engine import since
 
-    selection = (
-        since.select_changed(loaded, opts["changed_since"])
-        if opts.get("changed_since") is not None
-        else None
-    )
-    if selection is not None:
-        OUT.err(selection.describe())
+    selection = _changed_since(loaded, opts)
     kinds = since.kinds_to_read(loaded, selection)
-    connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
     async with AsyncExitStack() as stack:
-        with _reading(kinds) as shown:  # shown from the start: logging in can take time too
-            async with ticker(shown):
-                options = _options(
-                    loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections
-                )
-                session = await engine.open_session(
-                    loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
-                )
-                await stack.enter_async_context(session)
-                current = await engine.read(session, kinds, on_listed=shown.listed)
-        for line in engine.recover(session, current):
-            OUT.err(f"Resolved an operation a killed run left uncertain: {line}")
+        session, current = await _read_live(stack, loaded, kinds, opts)
         inputs = engine.plan_inputs(
             session,
             current,
@@ -155,11 +136,59 @@ async def planned(
             if exc.plan is not None and show_refused is not None:
                 show_refused(exc.plan)  # the plan first, then (fails_cleanly) the refusal
             raise
-        sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
-        # a partial plan names every provider the brand uses, as apply checks them all
-        every = engine.kinds_to_read(loaded) if selection and selection.partial else kinds
-        where = target.plan_target(loaded, every, sandbox=sandbox_db if opts["sandbox"] else None)
+        where = _plan_target(loaded, kinds, selection, brand_dir, opts["sandbox"])
         yield since.mark(made, selection).model_copy(update={"target": where}), current, session
+
+
+def _changed_since(loaded: Brand, opts: dict[str, Any]) -> Selection | None:
+    """``--changed-since REF``: the kinds to read and compare, said on stderr (else ``None``)."""
+    from omsform.engine import since
+
+    selection = (
+        since.select_changed(loaded, opts["changed_since"])
+        if opts.get("changed_since") is not None
+        else None
+    )
+    if selection is not None:
+        OUT.err(selection.describe())
+    return selection
+
+
+async def _read_live(
+    stack: AsyncExitStack, loaded: Brand, kinds: list[str], opts: dict[str, Any]
+) -> tuple[engine.Session, dict[str, Any]]:
+    """Log in and read ``kinds``, showing progress, then resolve what a killed run left
+    uncertain; the session closes with ``stack``."""
+    from omsform.cli.progress import ticker
+    from omsform.engine import run as engine
+
+    connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
+    with _reading(kinds) as shown:  # shown from the start: logging in can take time too
+        async with ticker(shown):
+            options = _options(
+                loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections
+            )
+            session = await engine.open_session(
+                loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
+            )
+            await stack.enter_async_context(session)
+            current = await engine.read(session, kinds, on_listed=shown.listed)
+    for line in engine.recover(session, current):
+        OUT.err(f"Resolved an operation a killed run left uncertain: {line}")
+    return session, current
+
+
+def _plan_target(
+    loaded: Brand, kinds: list[str], selection: Selection | None, brand_dir: str, sandbox: bool
+) -> PlanTarget:
+    """The systems the plan is for, which apply checks again."""
+    from omsform.apply import target
+    from omsform.engine import run as engine
+
+    sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
+    # a partial plan names every provider the brand uses, as apply checks them all
+    every = engine.kinds_to_read(loaded) if selection and selection.partial else kinds
+    return target.plan_target(loaded, every, sandbox=sandbox_db if sandbox else None)
 
 
 def warn_selection(opts: dict[str, Any], show: Callable[[str], None]) -> None:

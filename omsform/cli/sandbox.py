@@ -62,6 +62,12 @@ def sandbox_serve(
         strict_writes=strict_writes,
     )
     token = token or DEFAULT_TOKEN
+    _say_where(host, port, db, token, seed)
+    serve(host=host, port=port, db=db, token=token, seed=seed, knobs=knobs)
+
+
+def _say_where(host: str, port: int, db: str, token: str, seed: str) -> None:
+    """Where the sandbox serves, with what data, and the token to send."""
     seeded = _seeded_before(Path(db))
     OUT.out(f"omsform sandbox on http://{host}:{port} (db {db}, seed {seeded or seed})")
     if seeded:
@@ -73,7 +79,6 @@ def sandbox_serve(
         f"Token: {token}   e.g. curl -H 'Authorization: Token {token}' "
         f"http://{host}:{port}/api/v1/oms/channels/"
     )
-    serve(host=host, port=port, db=db, token=token, seed=seed, knobs=knobs)
 
 
 def _seeded_before(db: Path) -> str | None:
