@@ -24,7 +24,7 @@ __all__ = ["OUT", "fails_cleanly", "main"]  # the printer and error handling, fo
 
 # Everything heavy (loading, pydantic, providers, the engine, httpx clients, renderers, rich) is
 # imported where it is used, so that `omsform --version` and `omsform validate` — run on every
-# commit by pre-commit — start in a fraction of the time. tests/unit/test_startup.py guards it.
+# commit by pre-commit — start in a fraction of the time. tests/cli/test_startup.py guards it.
 
 
 class _Group(click.Group):

@@ -13,7 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from omsform.contract.rest import Endpoint, RestResource, read_spec, wire_fields
 from omsform.contract.spec import Spec, reading
 from omsform.errors import ProviderError
-from tests.unit.test_refs import CLIENT, ITEM, Item, _ctx, _run
+from tests.contract.test_refs import CLIENT, ITEM, Item, _ctx, _run
 
 
 class Thing(Spec):
