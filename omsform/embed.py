@@ -79,9 +79,10 @@ def apply_brand(
 
     async def run() -> ApplyReport:
         async with _session(brand, sandbox) as (session, current):
-            engine.refuse_if_stale(plan, current)
-            engine.refuse_unsafe_saved(plan, session, current)
-            return await engine.apply_brand(session, plan, current, parallelism=parallelism)
+            real = engine.restore_keys(session, plan)  # a plan read from a file masks some keys
+            engine.refuse_if_stale(real, current)
+            engine.refuse_unsafe_saved(real, session, current)
+            return await engine.apply_brand(session, real, current, parallelism=parallelism)
 
     with BrandLock(brand.path / engine.STATE_DIR, "omsform.apply_brand (embedded)"):
         return asyncio.run(run())

@@ -1,4 +1,4 @@
-"""One exception tree for omsform. The library raises these; only ``cli.py`` prints them.
+"""One exception tree for omsform. The library raises these; only ``omsform/cli/`` prints them.
 
 ::
 

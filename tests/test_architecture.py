@@ -20,8 +20,7 @@ Import rules (each package's ``__init__`` docstring says what it owns and may im
 
 Size rules, for library code (``omsform/`` and ``providers/``, tests excluded): no module over
 :data:`MAX_MODULE_LINES` lines; no function over :data:`MAX_FUNCTION_LINES` lines unless its
-docstring has a line starting ``Long because`` giving the reason. Modules other work is
-reshaping right now are listed in :data:`PENDING_SPLIT`.
+docstring has a line starting ``Long because`` giving the reason.
 
 One home per concern: the ``(sensitive)`` marker is defined once (``SENSITIVE`` in
 ``omsform/secrets``), and one module-level function is called ``redact``.
@@ -43,15 +42,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 40
 REASON_MARK = "Long because"
-
-# Modules being reshaped by other work in progress: the size and function-length rules skip
-# them until they are split. The lead empties this list; do not add to it.
-PENDING_SPLIT = frozenset(
-    {
-        "omsform/cli/main.py",  # the lead splits it last
-        "providers/omsform_akinon_oms/api.py",  # helpers "contract"/"refs"
-    }
-)
 
 IO_MODULES = frozenset(
     {
@@ -260,19 +250,12 @@ def _layer_allows(package: str, name: str, allowed: frozenset[str]) -> bool:
 
 
 # --- the size rules ------------------------------------------------------------------------------
-def _pending(rel: str) -> bool:
-    return any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in PENDING_SPLIT)
-
-
-def size_violations(root: Path, *, skip_pending: bool = True) -> list[str]:
+def size_violations(root: Path) -> list[str]:
     """Modules over :data:`MAX_MODULE_LINES` lines and functions over
-    :data:`MAX_FUNCTION_LINES` lines without a reason (outside :data:`PENDING_SPLIT` unless
-    ``skip_pending`` is false)."""
+    :data:`MAX_FUNCTION_LINES` lines without a reason."""
     found: list[str] = []
     for path in library_files(root):
         rel = path.relative_to(root).as_posix()
-        if skip_pending and _pending(rel):
-            continue
         text = path.read_text(encoding="utf-8")
         lines = len(text.splitlines())
         if lines > MAX_MODULE_LINES:
@@ -341,13 +324,6 @@ def test_every_package_init_says_what_it_owns_and_may_import() -> None:
         )
     ]
     assert missing == []
-
-
-def test_pending_split_names_only_files_that_still_need_a_split() -> None:
-    """An entry leaves the list once its files keep the size rules (or are gone)."""
-    over = size_violations(ROOT, skip_pending=False)
-    done = [p for p in PENDING_SPLIT if not any(v.startswith(p) for v in over)]
-    assert done == [], f"remove from PENDING_SPLIT: {done}"
 
 
 # --- the checkers catch a broken rule --------------------------------------------------------
@@ -443,7 +419,6 @@ def test_the_size_checker_reports_long_modules_and_functions(tmp_path: Path) -> 
             "omsform/big.py": long_module,
             "omsform/long.py": f"def long():\n{body}",
             "omsform/reasoned.py": reasoned,
-            "omsform/cli/main.py": long_module,  # pending a split: skipped
         },
     )
     assert size_violations(root) == [

@@ -89,7 +89,7 @@ class BrandResult:
 
 def plan_brands(paths: tuple[Path, ...], fmt: str, opts: dict[str, Any]) -> int:
     """Plan every brand of ``paths`` concurrently, print, and return the worst exit code."""
-    from omsform.cli import main as cli
+    from omsform.cli.output import OUT
 
     if fmt == "tf-json":
         raise PlanError(
@@ -100,7 +100,7 @@ def plan_brands(paths: tuple[Path, ...], fmt: str, opts: dict[str, Any]) -> int:
     results = asyncio.run(_plan_all(paths, {**opts, "connections": opts["parallelism"]}))
     detailed, drift = opts["detailed_exitcode"], opts["drift_exitcode"]
     codes = [r.code(detailed=detailed, drift=drift) for r in results]
-    cli.OUT.out(render_many(results, codes, fmt))
+    OUT.out(render_many(results, codes, fmt))
     return worst(codes)
 
 
@@ -115,15 +115,16 @@ async def _plan_all(paths: tuple[Path, ...], opts: dict[str, Any]) -> list[Brand
 
 
 async def _plan_one(path: Path, opts: dict[str, Any]) -> BrandResult:
-    from omsform.cli import main as cli
+    from omsform.cli import running
+    from omsform.cli.output import OUT
     from omsform.lang.load import load_brand
 
     try:
         loaded = load_brand(path, sandbox=opts["sandbox"])
-        cli.OUT.secrets = cli.OUT.secrets | loaded.secrets
+        OUT.secrets = OUT.secrets | loaded.secrets
         for warning in loaded.warnings:
-            cli.OUT.err(f"{path}: {warning}")
-        async with cli._planned(loaded, opts, ".") as (made, _, _):
+            OUT.err(f"{path}: {warning}")
+        async with running.planned(loaded, opts, ".") as (made, _, _):
             return BrandResult(path, plan=made)
     except ConfigError as exc:
         return BrandResult(path, error=str(exc), problems=tuple(map(str, exc.problems)))
@@ -164,14 +165,14 @@ def render_many(results: list[BrandResult], codes: list[int], fmt: str) -> str:
 
 
 def _text_many(results: list[BrandResult], rows: list[list[str]]) -> str:
-    from omsform.cli import main as cli
+    from omsform.cli.output import OUT
     from omsform.plan.render import render_text
 
     parts = []
     for result in results:
         parts.append(f"=== {result.name} ({result.path}) ===")
         if result.plan is not None:
-            parts.append(render_text(result.plan, color=cli.OUT.color).rstrip("\n"))
+            parts.append(render_text(result.plan, color=OUT.color).rstrip("\n"))
         else:
             parts += [*result.problems, f"Error: {result.error}"]
         parts.append("")

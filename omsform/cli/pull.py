@@ -36,13 +36,13 @@ async def _pull(
     brand: Path, targets: tuple[str, ...], dry_run: bool, opts: dict[str, Any], out: Any
 ) -> int:
     from omsform.apply.ledger import Ledger
-    from omsform.cli import main as cli
+    from omsform.cli.running import announce, load_for_run, planned
     from omsform.drift import attribution
     from omsform.drift.pull import pull
     from omsform.engine.run import STATE_DIR
 
-    loaded = cli._load_for_run(brand, opts["sandbox"])
-    cli._announce(loaded, opts["sandbox"])
+    loaded = load_for_run(brand, opts["sandbox"])
+    announce(loaded, opts["sandbox"])
     options = {
         **opts,
         "targets": targets,
@@ -50,7 +50,7 @@ async def _pull(
         "refresh_secrets": False,
         "force": True,
     }
-    async with cli._planned(loaded, options, ".", check_safety=False) as (made, current, session):
+    async with planned(loaded, options, ".", check_safety=False) as (made, current, session):
         result = pull(made, loaded.desired, _reader)
         digests = attribution.pulled_digests(
             made, result.pulled, loaded.desired, current, session.resources()

@@ -25,17 +25,23 @@ object that fails even that is a :class:`~omsform.errors.ProviderError` naming t
 object and the field. The Spec's field names (or aliases) are the wire names
 (:func:`wire_fields`); a kind whose wire shape differs overrides :meth:`RestResource.body` and
 :meth:`RestResource.spec_data`, both typed on ``S``.
+
+A Spec that declares references (:class:`~omsform.contract.refs.Ref`) needs nothing more: its
+fields hold natural keys and travel as server ids (:meth:`RestResource.remotes` decodes what is
+read, :meth:`RestResource.write_body` encodes what is sent), and the listing first checks the
+declared values of lookups (:func:`~omsform.contract.refs.check_declared`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from pydantic import BaseModel, ValidationError
 
+from omsform.contract import refs
 from omsform.contract.resource import ReadContext, Resource, WriteContext
 from omsform.contract.spec import READ, Remote, S, fingerprint_of
 from omsform.errors import ProviderError
@@ -146,12 +152,38 @@ class RestResource(Resource[S]):
         return {}
 
     def to_remote(self, row: Mapping[str, Any], ctx: ReadContext) -> Remote[S]:
-        """A live row as a :class:`Remote`, its spec validated in the read context."""
+        """A live row as a :class:`Remote`, its spec validated in the read context (a Spec
+        that declares references is read with :meth:`remotes`)."""
+        return self._read(row, self.spec_data(row, ctx))
+
+    def _read(self, row: Mapping[str, Any], data: Mapping[str, Any]) -> Remote[S]:
         obj_id = row[self.endpoint.id_field()]
-        data = self.spec_data(row, ctx)
         found = read_spec(self.spec_model, data, kind=self.kind, ident=obj_id, keys=self.key_fields)
         spec = cast(S, found)
         return Remote(obj_id, spec, fingerprint_of(row), self.server_fields(row))
+
+    async def remotes(
+        self, rows: Sequence[Mapping[str, Any]], client: ApiClient, ctx: ReadContext
+    ) -> list[Remote[S]]:
+        """Live ``rows`` as :class:`Remote` objects; the server ids in the Spec's declared
+        references read as natural keys (:func:`~omsform.contract.refs.decode`)."""
+        data = [self.spec_data(row, ctx) for row in rows]
+        if refs.slots(self.spec_model):
+            data = await refs.decode(self.spec_model, data, client, ctx)
+        return [self._read(row, found) for row, found in zip(rows, data, strict=True)]
+
+    async def write_body(
+        self, spec: S, fields: Iterable[str], client: ApiClient, ctx: WriteContext
+    ) -> dict[str, Any]:
+        """What a write of ``fields`` sends: :meth:`body`, with each field that holds declared
+        references sent with server ids (:func:`~omsform.contract.refs.encode`)."""
+        body = self.body(spec, fields)
+        held = {slot.field for slot in refs.slots(self.spec_model)} & set(fields)
+        if held:
+            wire = self.endpoint.wire_names(self.spec_model)
+            encoded = await refs.encode(spec, client, ctx, held)
+            body.update({wire[f]: encoded[f] for f in sorted(held) if wire[f] in body})
+        return body
 
     def holds_object(self, answer: Any) -> bool:
         """Whether a write's answer describes the object (a JSON object with its id)."""
@@ -161,13 +193,19 @@ class RestResource(Resource[S]):
         )
 
     # --- operations ----------------------------------------------------------------------------
-    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[S]]:
-        """Every object of the collection, in one bulk listing."""
+    async def rows(self, client: ApiClient) -> list[dict[str, Any]]:
+        """Every live row of the collection, in one bulk listing."""
         size, param = self.endpoint.page_size()
-        rows = await client.list_all(
+        return await client.list_all(
             self.endpoint.collection(), page_size=size, page_size_param=param
         )
-        return [self.to_remote(row, ctx) for row in rows]
+
+    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[S]]:
+        """Every object of the collection, in one bulk listing; first, when the Spec declares
+        references, the declared values of lookups are checked (a plan error names each)."""
+        if refs.slots(self.spec_model):
+            await refs.check_declared(ctx.declared(self.kind), client, ctx)
+        return await self.remotes(await self.rows(client), client, ctx)
 
     async def create(self, client: WriteClient, spec: S, ctx: WriteContext) -> Remote[S]:
         """Send every field with the create verb; the object as the answer (or one lookup)
@@ -175,8 +213,12 @@ class RestResource(Resource[S]):
         verb, at = self.endpoint.create, self.endpoint.create_at or self.endpoint.collection
         if verb is None:
             raise NotImplementedError(f"{self.kind} cannot be created through the API")
-        answer = await _send(client, verb, at(), self.body(spec, self.spec_model.model_fields))
-        return await self.created(client, spec, ctx, answer, lambda row: self.to_remote(row, ctx))
+        body = await self.write_body(spec, self.spec_model.model_fields, client, ctx)
+        answer = await _send(client, verb, at(), body)
+        if not self.holds_object(answer):  # as Resource.created, reading with remotes()
+            return await self.find_created(client, spec, ctx, answer)
+        [made] = await self.remotes([answer], client, ctx)
+        return made
 
     async def update(
         self,
@@ -192,10 +234,11 @@ class RestResource(Resource[S]):
         if verb is None:
             raise NotImplementedError(f"{self.kind} cannot be updated through the API")
         path = self.endpoint.detail(self.endpoint.collection(), current.id)
-        answer = await _send(client, verb, path, self.body(spec, changed))
+        answer = await _send(client, verb, path, await self.write_body(spec, changed, client, ctx))
         if not self.holds_object(answer):
             return Remote(current.id, spec, WRITTEN)
-        return self.to_remote(answer, ctx)
+        [written] = await self.remotes([answer], client, ctx)
+        return written
 
     async def delete(self, client: WriteClient, current: Remote[S], ctx: WriteContext) -> None:
         """DELETE the object."""

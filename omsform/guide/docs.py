@@ -1,4 +1,5 @@
-"""``omsform docs [KIND]``: a reference page per kind, printed or written to ``docs/kinds/``.
+"""The reference page of each kind, for ``omsform docs [KIND]`` (:mod:`omsform.cli.docs`) to
+print or write to ``docs/kinds/``.
 
 A page is generated from the same sources the loader and planner use: the kind's Spec model
 (field types, defaults, descriptions, examples), its ``Resource`` class (key, immutable,
@@ -17,7 +18,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -250,26 +250,3 @@ def _one_line(text: str) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-# --- the command -----------------------------------------------------------------------------
-def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) -> None:
-    """Add ``omsform docs`` to ``group``; ``out`` prints."""
-
-    @group.command("docs")
-    @click.argument("kind", required=False)
-    @click.option(
-        "--write",
-        "directory",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Write every page (and an index) into DIRECTORY instead of printing.",
-    )
-    @fails_cleanly
-    def docs(kind: str | None, directory: Path | None) -> None:
-        """The reference of KIND (fields, key, references, what is immutable or write-only,
-        documented versus proposed API, an example), or the list of kinds."""
-        if directory is not None:
-            paths = write_pages(directory)
-            out.err(f"Wrote {len(paths)} pages into {directory}.")
-            sys.exit(0)
-        click.echo(kind_page(kind) if kind else index_page(), nl=False)

@@ -25,8 +25,9 @@ from typing import Any
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Remote
 from omsform.errors import UnsafePlanError
-from omsform.plan.model import Action, Note, Plan
+from omsform.plan.model import Action, Change, Note, Plan
 from omsform.plan.order import matches
+from omsform.secrets.mask import mask_url_credentials as _masked
 
 _TOUCHING = (Action.UPDATE, Action.REPLACE, Action.DELETE)
 
@@ -170,8 +171,11 @@ def saved_plan_violations(
     undeclared object of a pruned kind that may be deleted and that no ``manage.protect`` glob
     matches, by its address, ``kind[key]``, ``kind.key`` or the address the ledger knew it by
     (``known_addresses``); a replace must not touch a protected object; every other change
-    must be of a declared address whose live object (when it has one) has the declared key."""
+    must be of a declared address whose live object (when it has one) has the declared key,
+    except a replace whose natural key changed, held to the planner's rules for pairing one
+    (:func:`_rekey_refusal`)."""
     by_id = {(kind, str(r.id)): r for kind, remotes in current.items() for r in remotes}
+    known = known_addresses or {}
     problems: list[str] = []
     for change in plan.changes:
         cls = resources.get(change.kind)
@@ -180,17 +184,32 @@ def saved_plan_violations(
             continue
         remote = by_id.get((change.kind, str(change.remote_id)))
         live_key = cls.key(remote.spec) if remote is not None else None
-        if change.action is Action.DELETE:
-            why = _delete_refusal(change.kind, cls, remote, desired_keys, prune)
-        elif remote is not None and cls.decide(None, remote) is change.action:
-            why = ""  # the kind decides this for an undeclared object (as the planner does)
-        else:
-            why = _declared_refusal(change.address, change.kind, live_key, desired_keys)
-        names = _names(change.address, change.kind, live_key, remote, known_addresses or {})
+        why = _refusal(change, cls, remote, live_key, desired_keys, prune, known)
+        names = _names(change.address, change.kind, live_key, remote, known)
         why = why or protect_violation(names, change.action, "the saved plan says so", protect)
         if why:
             problems.append(why if why.startswith(change.address) else f"{change.address}: {why}")
     return problems
+
+
+def _refusal(
+    change: Change,
+    cls: type[Resource[Any]],
+    remote: Remote[Any] | None,
+    live_key: str | None,
+    desired_keys: Mapping[str, Mapping[str, str]],
+    prune: Sequence[str],
+    known: Mapping[str, str],
+) -> str:
+    """Why the ownership rules forbid ``change`` of a saved plan (``""`` when they allow it;
+    ``manage.protect`` is checked after)."""
+    if change.action is Action.DELETE:
+        return _delete_refusal(change.kind, cls, remote, desired_keys, prune)
+    if remote is not None and cls.decide(None, remote) is change.action:
+        return ""  # the kind decides this for an undeclared object (as the planner does)
+    if remote is not None and live_key is not None and _rekeyed(change, live_key, desired_keys):
+        return _rekey_refusal(change, cls, remote, live_key, desired_keys, prune, known)
+    return _declared_refusal(change.address, change.kind, live_key, desired_keys)
 
 
 def _delete_refusal(
@@ -221,10 +240,48 @@ def _declared_refusal(
         return f"the YAML declares no {kind} '{address}': omsform only changes what it declares"
     if live_key is not None and live_key != declared[address]:
         return (
-            f"the plan points it at the live {kind} '{live_key}', but the YAML declares it as "
-            f"'{declared[address]}'"
+            f"the plan points it at the live {kind} '{_masked(live_key)}', but the YAML "
+            f"declares it as '{_masked(declared[address])}'"
         )
     return ""
+
+
+def _rekeyed(change: Change, live_key: str, desired_keys: Mapping[str, Mapping[str, str]]) -> bool:
+    """Whether ``change`` replaces a declared object whose natural key changed: its live
+    object has a key the YAML no longer gives its address."""
+    if change.action is not Action.REPLACE:
+        return False
+    declared = {a: key for key, a in desired_keys.get(change.kind, {}).items()}
+    return change.address in declared and declared[change.address] != live_key
+
+
+def _rekey_refusal(
+    change: Change,
+    cls: type[Resource[Any]],
+    remote: Remote[Any],
+    live_key: str,
+    desired_keys: Mapping[str, Mapping[str, str]],
+    prune: Sequence[str],
+    known: Mapping[str, str],
+) -> str:
+    """Why a replace of a changed natural key must not run (``""`` when it may): as when the
+    planner pairs one, the ledger knew the live object by the address, the object may be
+    deleted, and the create makes the declared key."""
+    kind = change.kind
+    new_key = next(k for k, a in desired_keys[kind].items() if a == change.address)
+    was = known.get(f"{kind}[{live_key}]") or known.get(f"{kind}#{remote.id}")
+    if was != change.address:
+        return (
+            f"the plan replaces the live {kind} '{_masked(live_key)}' with it, but omsform never "
+            f"applied that object as {change.address}"
+        )
+    if change.key != new_key:
+        return (
+            f"the plan creates {kind} '{change.shown_key}', but the YAML declares it as "
+            f"'{_masked(new_key)}'"
+        )
+    why = _delete_refusal(kind, cls, remote, desired_keys, prune)
+    return f"replacing it deletes the live {kind} '{_masked(live_key)}', but {why}" if why else ""
 
 
 def _names(

@@ -5,10 +5,12 @@ address (its natural key changed) paired into one replace. See :mod:`omsform.pla
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from omsform.contract.spec import Desired, Remote
 from omsform.drift import attribution
 from omsform.plan.compare import compare, delete_fields
-from omsform.plan.model import Action
+from omsform.plan.model import Action, FieldChange
 from omsform.plan.planstate import _DECIDED, PlannerState
 from omsform.plan.safety import ownership_notes, why_kept
 from omsform.secrets.mask import redact_data
@@ -77,7 +79,7 @@ class UndeclaredPlanner(PlannerState):
                 continue
             current = self.current[gone.kind][gone.key]
             d = self.inputs.desired[address]
-            fields = compare(d, current, self.resource(d.kind), self.fingerprints).fields
+            fields = self._rekey_fields(d, current)
             was = redact_data(gone.key, made.key_secrets)
             replace = made.model_copy(
                 update={
@@ -85,9 +87,20 @@ class UndeclaredPlanner(PlannerState):
                     "remote_id": gone.remote_id,
                     "precondition": gone.precondition,
                     "fields": tuple(fields),
+                    "attribution": attribution.of_change(fields) if fields else made.attribution,
                     "reason": f"natural key changed: {was} → {made.shown_key}",
                 }
             )
             self.changes = [replace if c is made else c for c in self.changes if c is not gone]
             names = (*self.candidates.get(address, ()), *self.candidates.pop(old_address, ()))
             self.candidates[address] = tuple(dict.fromkeys(names))
+
+    def _rekey_fields(self, d: Desired[Any], current: Remote[Any]) -> list[FieldChange]:
+        """The fields a replace of ``d`` changes on ``current``, attributed as an update's
+        are: a key edited in the YAML is intent, one changed on the live object is drift."""
+        cls = self.resource(d.kind)
+        fields = compare(d, current, cls, self.fingerprints).fields
+        recorded = self.inputs.applied.get(d.address)
+        return attribution.attribute_fields(
+            fields, d, current, cls, recorded, lambda path: self.fingerprints.moved(d, path)
+        )

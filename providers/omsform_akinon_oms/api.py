@@ -6,15 +6,15 @@ docs are silent). A real deployment whose API differs from an [I]/[B]/[P] entry 
 change here and nowhere else: the kinds in ``resources/`` never write a wire name as a string
 literal (``tests/providers/test_api_map.py`` fails if one does). A brand can also override an
 entry for its own runs, by name, in its block's ``api:`` map (:mod:`omsform.contract.apimap` says
-which
-entries can be: those the kinds read at call time); ``omsform doctor`` finds which need it.
+which entries can be: those the kinds read at call time); ``omsform doctor`` finds which need it.
 
 Conventions. A constant whose value is a lower-case name (or a tuple of them) is a wire field
 or query parameter name, except ``CHANNELS_STEP`` (a setup step). Paths end in ``/``. Enum
 values are written as the API sends them. Where a kind sends its Spec as a model dump, the
-Spec's field names ARE the wire names (a comment here says so, and the kind derives its field
-list with :func:`omsform.contract.rest.wire_fields`); a deployment that renames one maps it in
-the kind (``Endpoint.renames``) or gives the Spec field an alias.
+Spec's field names ARE the wire names: a comment here says so (with each name's tag) and keeps
+no copy, since code that needs the list derives it with :func:`omsform.contract.rest.wire_fields`;
+a deployment that renames one maps it in the kind (``Endpoint.renames``) or gives the Spec field
+an alias.
 
 What is documented, kind by kind (details on each entry):
 
@@ -75,11 +75,8 @@ STOCK_ENGINE_VALUE = "value"  # [P] the list holds {value, label}; bare strings 
 STOCK_INTEGRATION_EXECUTE = STOCK_INTEGRATION + "execute/"  # [D] guide: POST → [I] 204
 STOCK_INTEGRATION_CURRENT = STOCK_INTEGRATION  # [P] GET the fields, password masked or null
 STOCK_INTEGRATION_URL = "url"  # [B]
-STOCK_INTEGRATION_ENGINE = "stock_engine_type"  # [B]
-STOCK_INTEGRATION_USERNAME = "username"  # [B] optional
-STOCK_INTEGRATION_PASSWORD = "password"  # [B] optional; [P] never returned in clear
-# StockIntegrationSpec's field names ARE the wire names (url, stock_engine_type, username,
-# password: the four above)
+# StockIntegrationSpec's field names ARE the wire names [B]: url, stock_engine_type, and the
+# optional username and password ([P] never returned in clear)
 
 # --- oms_denial_reason: package denial reasons -------------------------------------------------
 DENIAL_REASONS = PREFIX + "packages/package_denial_reason/"  # [D] GET list, POST; {id}/ GET
@@ -120,46 +117,20 @@ SETTING_KEY = "key"  # [D]
 SETTING_VALUE = "json_value"  # [D]
 
 # --- oms_stock_location: stores and warehouses ------------------------------------------------
-STOCK_LOCATIONS = PREFIX + "stocklocations/"  # [P] CRUD; list-simple/ below is the [D] read
-STOCK_LOCATIONS_LIST = PREFIX + "stocklocations/list-simple/"  # [D]
+# [P] CRUD; the [D] read, stocklocations/list-simple/, gives the address only as an id
+STOCK_LOCATIONS = PREFIX + "stocklocations/"
 STOCK_LOCATIONS_PAGE_SIZE_PARAM = "limit"  # [P]
 STOCK_LOCATION_OMNITRON_ID = "omnitron_id"  # [D] read-only; set on stores copied from Omnitron
-STOCK_LOCATION_ADDRESS = "address"  # [D] a nested object in webhooks (an id in list-simple)
 STOCK_LOCATION_TAGS = "tags"  # [D] field; [P] a list of tag names (sent sorted)
-STOCK_LOCATION_FLAGS = (  # [D]
-    "is_fulfillment_center",
-    "is_pickup_location",
-    "is_delivery_location",
-    "is_fast_delivery_available",
-    "is_return_available",
-)
-STOCK_LOCATION_FIELDS = (  # [D] names (§2.2) unless marked
-    # StockLocationSpec's field names ARE these wire names
-    "erp_code",  # [D] natural key [I]
-    "name",  # [D]
-    "stock_location_type",  # [D] store | warehouse [I]
-    "is_active",  # [D]
-    "priority",  # [D]
-    "max_quota",  # [D] in the UI; name [I]
-    STOCK_LOCATION_ADDRESS,  # [P] written as a nested object
-    "email",  # [D]
-    "daytime_phone",  # [D]
-    "evening_phone",  # [D]
-    "fax_number",  # [D]
-    STOCK_LOCATION_TAGS,
-    *STOCK_LOCATION_FLAGS,
-)
+# StockLocationSpec's field names ARE the wire names [D] (§2.2): erp_code (natural key [I]),
+# name, stock_location_type (store | warehouse [I]), is_active, priority, max_quota ([D] in the
+# UI; name [I]), address ([D] a nested object in webhooks, an id in list-simple; [P] written as
+# a nested object), email, daytime_phone, evening_phone, fax_number, tags, and the flags
+# is_fulfillment_center, is_pickup_location, is_delivery_location, is_fast_delivery_available,
+# is_return_available. Address's are too [D] (webhook payloads): line, title, postcode, notes,
+# latitude, longitude, and the four below.
 # [D] nested objects on read; [P] written and read as OMS address ids (the addresses step's rows)
 ADDRESS_IDS = ("country", "city", "township", "district")
-ADDRESS_FIELDS = (  # [D] the nested address (webhook payloads); Address's field names ARE these
-    "line",
-    "title",
-    "postcode",
-    "notes",
-    "latitude",
-    "longitude",
-    *ADDRESS_IDS,
-)
 
 # --- package states (read-only lookup for oms_transition and oms_scenario) ---------------------
 STATES = PREFIX + "states/"  # [P] path; objects [D] {id, name, enum_class, enum_value, ...}
@@ -174,17 +145,10 @@ TRANSITIONS_PAGE_SIZE_PARAM = "limit"  # [P]
 TRANSITION_SOURCE_STATE = "source_state"  # [D] UI "Source State"; [P] name, sent as a state id
 TRANSITION_TARGET_STATE = "target_state"  # [D] UI "Destination State"; [P] name, a state id
 TRANSITION_CONFIG = "config"  # [D] command parameters; [P] name
-TRANSITION_COMMAND_CLASS = "command_class"  # [D] UI "Command Code"; [P] name
-TRANSITION_FIELDS = (  # [P] body; slug is the natural key [D: "unique value" in the UI]
-    # TransitionSpec's field names ARE these wire names (states converted to ids)
-    "slug",  # [D] UI "Slug"
-    "name",  # [D] UI "Command Name"
-    TRANSITION_SOURCE_STATE,
-    TRANSITION_TARGET_STATE,
-    TRANSITION_COMMAND_CLASS,  # values: TRANSITION_COMMAND_CLASSES below
-    "is_visible",  # [D] UI "Visibility"
-    TRANSITION_CONFIG,
-)
+TRANSITION_COMMAND_CLASS = "command_class"  # [D] UI "Command Code"; [P] name; values below
+# TransitionSpec's field names ARE the wire names [P] (states sent as ids): slug ([D] UI
+# "Slug", the natural key: "unique value"), name ([D] "Command Name"), the four above, and
+# is_visible ([D] "Visibility")
 TRANSITION_COMMAND_CLASSES = (  # [D] every documented "Command Code" (reference §7.4): others
     # (Unblock, Refuse with Denial Reason, Manual Planning, ... whose class names the docs do not
     # show) are accepted with a did-you-mean warning; `validate --strict` refuses them
@@ -215,7 +179,6 @@ INVOICE_AUTH_PASSWORD = "password"  # [D]
 INVOICE_AUTH_TOKEN = "token"  # [D]
 INVOICE_AUTH_SECRETS = (INVOICE_AUTH_USERNAME, INVOICE_AUTH_PASSWORD, INVOICE_AUTH_TOKEN)  # [P]
 # (masked on read, so write-only)
-PACKAGE_COMMAND = PREFIX + "packages/{id}/command/"  # [D] POST {transition|slug} → 204
 
 # --- oms_scenario: distribution and transfer scenarios -----------------------------------------
 # Field names [P]; the UI labels they stand for [D]. oms_scenario maps each YAML field to these
@@ -261,14 +224,6 @@ RULE_LOCATION_PREREQUISITES = "location_prerequisites"  # [D] "if the package's 
 RULE_PRODUCT_PREREQUISITE = "product_prerequisite"  # [D] "All Products"; [P] ALL_PRODUCTS below
 RULE_STOCK_LOCATION_CONDITIONS = "stock_location_conditions"  # [P] [{type, value}]
 RULE_SORTING = "sorting"  # [D] by priority|stock|package_density|distance; [P] [{field, direction}]
-RULE_FIELDS = (  # [P] one package rule
-    RULE_NAME,
-    RULE_IS_TRANSFERABLE,
-    RULE_LOCATION_PREREQUISITES,
-    RULE_PRODUCT_PREREQUISITE,
-    RULE_STOCK_LOCATION_CONDITIONS,
-    RULE_SORTING,
-)
 CONDITION_TYPE, CONDITION_VALUE = "type", "value"  # [P]
 SORT_FIELD, SORT_DIRECTION = "field", "direction"  # [P]
 SELECT_BY_LOCATION = "SELECT_BY_LOCATION"  # [P] value: location ids
@@ -313,15 +268,12 @@ WEBHOOK_EVENT_TYPES = (
     "order.fulfillment.multiple_packages",
 )
 WEBHOOK_TARGET_URL = "target_url"  # [D]
-WEBHOOK_IS_ACTIVE = "is_active"  # [I] name
-WEBHOOK_SECRET_KEY = "secret_key"  # [D] masked on read [P]
 WEBHOOK_ADDITIONAL_HEADERS = "additional_headers"  # [D] object; values masked on read [P]
 WEBHOOK_RETRY = "retry_countdown_config"  # [D] name; keys: RetryCountdown's fields
-WEBHOOK_CALLBACK = "callback"  # [I] name
 WEBHOOK_CONFIG = "config"  # [I] name
-# WebhookSpec's field names ARE the wire names (the eight above; headers sent as a mapping), and
-# so are RetryCountdown's: type [D] (fixed | linear | exponential | random), countdown,
-# max_retries, max_countdown [P]
+# WebhookSpec's field names ARE the wire names: the above, is_active [I], secret_key [D] (masked
+# on read [P]) and callback [I] (headers sent as a mapping); so are RetryCountdown's: type [D]
+# (fixed | linear | exponential | random), countdown, max_retries, max_countdown [P]
 
 
 def detail(collection: str, obj_id: int | str) -> str:

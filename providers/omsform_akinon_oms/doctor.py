@@ -13,10 +13,14 @@ from omsform.doctor.probes import Answer, Collection, Probe
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_cargo_integration import CargoIntegrationSpec
 from omsform_akinon_oms.resources.oms_denial_reason import DenialReasonSpec
+from omsform_akinon_oms.resources.oms_stock_location import StockLocationSpec
+from omsform_akinon_oms.resources.oms_transition import TransitionSpec
 from omsform_akinon_oms.resources.oms_webhook import WebhookSpec
 
 STEP_KIND, ENGINE_KIND = "oms_setup_step", "oms_stock_integration"
 STATUSES = ("READY", "WORKING", "FINISHED", "FAILED", "ABORTED")
+# the yes/no fields of a location: the Spec's field names are the wire names (api.py keeps no copy)
+LOCATION_FLAGS = tuple(n for n, f in StockLocationSpec.model_fields.items() if f.annotation is bool)
 
 
 def probes(kinds: set[str], declared: dict[str, set[str]]) -> list[Probe]:
@@ -85,11 +89,11 @@ def collections() -> list[Collection]:
             "STOCK_LOCATIONS_PAGE_SIZE_PARAM",
             {
                 **identity,
-                **dict.fromkeys(api.STOCK_LOCATION_FIELDS, "any"),
+                **dict.fromkeys(wire_fields(StockLocationSpec), "any"),
                 "erp_code": "string",
                 "name": "string",
                 api.STOCK_LOCATION_TAGS: "array",
-                **dict.fromkeys(api.STOCK_LOCATION_FLAGS, "boolean"),
+                **dict.fromkeys(LOCATION_FLAGS, "boolean"),
             },
         ),
         Collection(
@@ -131,7 +135,7 @@ def collections() -> list[Collection]:
             "transitions",
             "TRANSITIONS",
             "TRANSITIONS_PAGE_SIZE_PARAM",
-            {**identity, **dict.fromkeys(api.TRANSITION_FIELDS, "any"), "slug": "string"},
+            {**identity, **dict.fromkeys(wire_fields(TransitionSpec), "any"), "slug": "string"},
         ),
         Collection(
             ("oms_webhook",),

@@ -90,7 +90,7 @@ def test_an_unknown_api_entry_is_a_located_error_with_a_hint(tmp_path: Path) -> 
         config.read_text().replace(
             "    token: ${secret.DEMO_OMS_TOKEN}\n",
             "    token: ${secret.DEMO_OMS_TOKEN}\n"
-            "    api: {STOCK_LOCATONS: /x/, PAGE_SIZE: many, STOCK_LOCATION_FIELDS: [a]}\n",
+            "    api: {STOCK_LOCATONS: /x/, PAGE_SIZE: many, WEBHOOK_EVENT_TYPES: [a]}\n",
         )
     )
     cli = Cli(brand, demo_env(brand, _no_server(), default_secrets(brand)))

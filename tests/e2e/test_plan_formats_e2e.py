@@ -11,7 +11,7 @@ import pytest
 
 from omsform.plan.model import Plan
 from tests.e2e.conftest import Cli
-from tests.unit.test_render_tf import count_actions, deny
+from tests.plan.test_render_tf import count_actions, deny
 
 pytestmark = pytest.mark.slow
 

@@ -104,7 +104,7 @@ def test_overlapping_runs_with_different_overrides_are_refused() -> None:
 def test_only_entries_read_at_call_time_are_overridable() -> None:
     names = apimap.overridable(api)
     assert "STOCK_LOCATIONS" in names and "SETUP_STEPS" in names
-    assert "STOCK_LOCATION_FIELDS" not in names  # the kind's model is built from it
+    assert "STOCK_LOCATION_TAGS" not in names  # the kind copies it when imported
     assert "PREFIX" not in names  # only builds other entries
     merged = apimap.effective(api, {"SETUP_STEPS": {"channels": "/api/v1/oms/setup/channels/"}})
     assert merged["SETUP_STEPS"]["addresses"] == api.SETUP_STEPS["addresses"]

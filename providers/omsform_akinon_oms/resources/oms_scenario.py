@@ -3,7 +3,8 @@
 [P] CRUD ``scenarios/`` (the docs show only the UI). The YAML names channels by ``name`` and
 stock locations by ``erp_code`` (``${...}`` or a plain key) and the initial status by package
 state word; the API takes ids: those fields are declared :class:`~omsform.contract.refs.Ref`
-fields, which the generic codec maps both ways (the wire shape is :mod:`.scenario_wire`).
+fields, which the generic codec maps both ways (the kind is a
+:class:`~omsform.contract.rest.RestResource` whose wire shape is :mod:`.scenario_wire`).
 ``rules`` is ordered and compared and written as a whole. Inside a rule, conditions and location
 lists are sets (they filter), the sort order is a list (it ranks). ``type`` cannot change after
 create (a replace).
@@ -35,15 +36,16 @@ YAML shape::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from omsform.contract import refs
 from omsform.contract.refs import Ref
-from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import READ, Desired, Remote, Spec, fingerprint_of, reading
+from omsform.contract.resource import ReadContext, WriteContext
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Desired, Spec, reading
 from omsform.errors import Location, Problem
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources import scenario_wire as wire
@@ -51,7 +53,7 @@ from omsform_akinon_oms.resources.package_states import StateWord
 from omsform_akinon_oms.resources.scenario_rules import LocationKey, Rule
 
 if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
-    from omsform.http.client import ApiClient, WriteClient
+    from omsform.http.client import ApiClient
 
 
 GEO_SETTING = "GEOLOCATION_DISCOVERY"
@@ -175,10 +177,7 @@ class ScenarioSpec(Spec):
         return self
 
 
-FIELDS = tuple(ScenarioSpec.model_fields)
-
-
-class OmsScenario(Resource[ScenarioSpec]):
+class OmsScenario(RestResource[ScenarioSpec]):
     """Distribution and transfer scenarios."""
 
     kind: ClassVar[str] = "oms_scenario"
@@ -186,10 +185,16 @@ class OmsScenario(Resource[ScenarioSpec]):
     key_fields: ClassVar[tuple[str, ...]] = ("name",)
     name_field: ClassVar[str | None] = "name"
     immutable: ClassVar[frozenset[str]] = frozenset({"type"})
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.SCENARIOS,
+        page_size=lambda: (api.PAGE_SIZE, api.SCENARIOS_PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=api.detail,
+    )
 
     @classmethod
     def check_brand(
-        cls, desired: Mapping[str, Desired[Any]], brand: Mapping[str, Desired[Any]]
+        cls, desired: Mapping[str, Desired[ScenarioSpec]], brand: Mapping[str, Desired[Any]]
     ) -> list[Problem]:
         """Warn when geo conditions or distance sorting are used without the
         ``GEOLOCATION_DISCOVERY`` setting declared (OMS then cannot locate the order)."""
@@ -211,67 +216,17 @@ class OmsScenario(Resource[ScenarioSpec]):
             for rule, what in _geo_uses(d.spec)
         ]
 
-    async def list(self, client: ApiClient, ctx: ReadContext) -> list[Remote[ScenarioSpec]]:
-        """Every scenario, ids turned into channel names, erp codes and state words, after
-        checking the declared initial statuses against the states this OMS has."""
-        await refs.check_declared(ctx.declared(self.kind), client, ctx)
-        rows = await client.list_all(
-            api.SCENARIOS, page_size=api.PAGE_SIZE, page_size_param=api.SCENARIOS_PAGE_SIZE_PARAM
-        )
-        return await _remotes(rows, client, ctx)
+    def spec_data(self, row: Mapping[str, Any], ctx: ReadContext) -> dict[str, Any]:
+        """The scenario in the Spec's shape, ids left for the codec (:mod:`.scenario_wire`)."""
+        return wire.shaped(row)
 
-    async def create(
-        self, client: WriteClient, spec: ScenarioSpec, ctx: WriteContext
-    ) -> Remote[ScenarioSpec]:
-        """POST the whole scenario."""
-        answer = await client.post(api.SCENARIOS, await _body(spec, FIELDS, client, ctx))
-        if not self.holds_object(answer):
-            return await self.find_created(client, spec, ctx, answer)
-        [written] = await _remotes([answer], client, ctx)
-        return written
-
-    async def update(
-        self,
-        client: WriteClient,
-        current: Remote[ScenarioSpec],
-        spec: ScenarioSpec,
-        changed: frozenset[str],
-        ctx: WriteContext,
-    ) -> Remote[ScenarioSpec]:
-        """PATCH the changed fields (a condition type travels with its values)."""
-        body = await _body(spec, changed, client, ctx)
-        [written] = await _remotes(
-            [await client.patch(api.detail(api.SCENARIOS, current.id), body)], client, ctx
-        )
-        return written
-
-    async def delete(
-        self, client: WriteClient, current: Remote[ScenarioSpec], ctx: WriteContext
-    ) -> None:
-        """DELETE the scenario."""
-        await client.delete(api.detail(api.SCENARIOS, current.id))
-
-
-async def _body(
-    spec: ScenarioSpec, fields: Iterable[str], client: ApiClient, ctx: WriteContext
-) -> dict[str, Any]:
-    sent = wire.sent_fields(fields)
-    return wire.body(await refs.encode(spec, client, ctx, sent), sent)
-
-
-async def _remotes(
-    rows: Sequence[Mapping[str, Any]], client: ApiClient, ctx: ReadContext
-) -> list[Remote[ScenarioSpec]]:
-    """``rows`` as read, ids turned into natural keys."""
-    specs = await refs.decode(ScenarioSpec, [wire.shaped(r) for r in rows], client, ctx)
-    return [
-        Remote(
-            id=row[api.ID],
-            spec=ScenarioSpec.model_validate(spec, context=READ),
-            fingerprint=fingerprint_of(row),
-        )
-        for row, spec in zip(rows, specs, strict=True)
-    ]
+    async def write_body(
+        self, spec: ScenarioSpec, fields: Iterable[str], client: ApiClient, ctx: WriteContext
+    ) -> dict[str, Any]:
+        """The API body of ``fields`` with ids in the reference fields; a condition's type
+        travels with its values."""
+        sent = wire.sent_fields(fields)
+        return wire.body(await refs.encode(spec, client, ctx, sent), sent)
 
 
 def _geo_uses(spec: ScenarioSpec) -> list[tuple[str, str]]:

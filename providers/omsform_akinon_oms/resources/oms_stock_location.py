@@ -5,8 +5,9 @@ the address only as an id, which cannot show address drift; writes use the [P] C
 Stores copied from Omnitron (``omnitron_id`` set) are never deleted, whatever ``prune`` says.
 
 The field names are [D] (``max_quota`` [I]) and the Spec's field names are the wire names
-(``api.STOCK_LOCATION_FIELDS``, ``api.ADDRESS_FIELDS``): the kind sends a model dump. Writing
-the address as a nested object is [P].
+(``api.py`` says so with their tags; it keeps no copy): the kind is a plain
+:class:`~omsform.contract.rest.RestResource` that sends a model dump. Writing the address as a
+nested object is [P].
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import READ, Remote, Spec, fingerprint_of
+from omsform.contract.resource import ReadContext
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Remote, Spec
 from omsform_akinon_oms import api
 from omsform_akinon_oms.resources.oms_setup_step import read_before
 
 if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
-    from omsform.http.client import ApiClient, WriteClient
+    from omsform.http.client import ApiClient
 
 
 class Address(Spec):
@@ -173,18 +175,23 @@ class StockLocationSpec(Spec):
         return "" if value is None else value
 
 
-FIELDS = api.STOCK_LOCATION_FIELDS
 STEP = "oms_setup_step"
 TAGS, OMNITRON_ID = api.STOCK_LOCATION_TAGS, api.STOCK_LOCATION_OMNITRON_ID
 
 
-class OmsStockLocation(Resource[StockLocationSpec]):
+class OmsStockLocation(RestResource[StockLocationSpec]):
     """Stores and warehouses."""
 
     kind: ClassVar[str] = "oms_stock_location"
     spec_model: ClassVar[type[Spec]] = StockLocationSpec
     key_fields: ClassVar[tuple[str, ...]] = ("erp_code",)
     immutable: ClassVar[frozenset[str]] = frozenset({"erp_code"})
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.STOCK_LOCATIONS,
+        page_size=lambda: (api.PAGE_SIZE, api.STOCK_LOCATIONS_PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=api.detail,
+    )
 
     @classmethod
     def comes_after(cls, spec: StockLocationSpec) -> Iterable[str]:
@@ -197,7 +204,7 @@ class OmsStockLocation(Resource[StockLocationSpec]):
             yield f"{STEP}.{api.ADDRESSES_STEP}"
 
     @classmethod
-    def protected_remote(cls, current: Remote[Any]) -> str:
+    def protected_remote(cls, current: Remote[StockLocationSpec]) -> str:
         """Stores from Omnitron are never deleted."""
         return "it comes from Omnitron" if current.server.get(OMNITRON_ID) else ""
 
@@ -205,48 +212,15 @@ class OmsStockLocation(Resource[StockLocationSpec]):
         """Every stock location, listed after the stock_locations step's reads (when
         declared), so a copy finishing mid-plan is seen."""
         await read_before(ctx, api.STOCK_LOCATIONS_STEP)
-        rows = await client.list_all(
-            api.STOCK_LOCATIONS,
-            page_size=api.PAGE_SIZE,
-            page_size_param=api.STOCK_LOCATIONS_PAGE_SIZE_PARAM,
-        )
-        return [_remote(row) for row in rows]
+        return await super().list(client, ctx)
 
-    async def create(
-        self, client: WriteClient, spec: StockLocationSpec, ctx: WriteContext
-    ) -> Remote[StockLocationSpec]:
-        """POST the whole object."""
-        answer = await client.post(api.STOCK_LOCATIONS, _body(spec, FIELDS))
-        return await self.created(client, spec, ctx, answer, _remote)
+    def body(self, spec: StockLocationSpec, fields: Iterable[str]) -> dict[str, Any]:
+        """The fields' model dump, tags as a sorted list (a set has no order)."""
+        data = super().body(spec, fields)
+        if TAGS in data:
+            data[TAGS] = sorted(data[TAGS])
+        return data
 
-    async def update(
-        self,
-        client: WriteClient,
-        current: Remote[StockLocationSpec],
-        spec: StockLocationSpec,
-        changed: frozenset[str],
-        ctx: WriteContext,
-    ) -> Remote[StockLocationSpec]:
-        """PATCH only the changed fields."""
-        path = api.detail(api.STOCK_LOCATIONS, current.id)
-        return _remote(await client.patch(path, _body(spec, changed)))
-
-    async def delete(
-        self, client: WriteClient, current: Remote[StockLocationSpec], ctx: WriteContext
-    ) -> None:
-        """DELETE the object."""
-        await client.delete(api.detail(api.STOCK_LOCATIONS, current.id))
-
-
-def _body(spec: StockLocationSpec, fields: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
-    data = spec.model_dump(mode="json", include=set(fields))
-    if TAGS in data:
-        data[TAGS] = sorted(data[TAGS])
-    return data
-
-
-def _remote(obj: Mapping[str, Any]) -> Remote[StockLocationSpec]:
-    data = {k: obj.get(k) for k in FIELDS if k in obj}
-    spec = StockLocationSpec.model_validate(data, context=READ)
-    server = {OMNITRON_ID: obj.get(OMNITRON_ID)}
-    return Remote(id=obj[api.ID], spec=spec, fingerprint=fingerprint_of(obj), server=server)
+    def server_fields(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The Omnitron id of a store copied from Omnitron (it is never deleted)."""
+        return {OMNITRON_ID: row.get(OMNITRON_ID)}

@@ -11,8 +11,9 @@ compared and sent whole.
 
 Documented [D]: the UI fields (command name, slug, source and destination state, command code,
 visibility), the command classes, the state objects and the ``remote_invoice_call`` config.
-Proposed [P]: the paths and the body's field names (``api.TRANSITION_FIELDS``, which are the
-Spec's field names: the kind sends a model dump with the states turned into ids).
+Proposed [P]: the paths and the body's field names (as ``api.py`` says, they are the
+Spec's field names: the kind is a :class:`~omsform.contract.rest.RestResource` that sends a
+model dump with the states turned into ids).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from omsform.contract import refs
-from omsform.contract.resource import ReadContext, Resource, WriteContext
-from omsform.contract.spec import READ, Desired, Remote, Spec, fingerprint_of, reading
+from omsform.contract.resource import ReadContext
+from omsform.contract.rest import Endpoint, RestResource
+from omsform.contract.spec import Desired, Remote, Spec, reading
 from omsform.errors import Problem
 from omsform_akinon_oms import api
 from omsform_akinon_oms.documented import undocumented
@@ -32,7 +34,7 @@ from omsform_akinon_oms.resources.package_states import PACKAGE_STATES, StateWor
 from omsform_akinon_oms.resources.transition_flow import flow_warnings
 
 if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
-    from omsform.http.client import ApiClient, WriteClient
+    from omsform.http.client import ApiClient
 
 
 __all__ = ["OmsTransition", "TransitionSpec", "state_word"]
@@ -138,10 +140,7 @@ class TransitionSpec(Spec):
         return value
 
 
-FIELDS = api.TRANSITION_FIELDS
-
-
-class OmsTransition(Resource[TransitionSpec]):
+class OmsTransition(RestResource[TransitionSpec]):
     """Package commands (state transitions)."""
 
     kind: ClassVar[str] = "oms_transition"
@@ -151,9 +150,15 @@ class OmsTransition(Resource[TransitionSpec]):
     write_only: ClassVar[tuple[str, ...]] = tuple(
         f"{api.TRANSITION_CONFIG}.{api.INVOICE_CALL}.{api.INVOICE_AUTH}.{k}" for k in AUTH_SECRETS
     )
+    endpoint: ClassVar[Endpoint] = Endpoint(
+        collection=lambda: api.TRANSITIONS,
+        page_size=lambda: (api.PAGE_SIZE, api.TRANSITIONS_PAGE_SIZE_PARAM),
+        id_field=lambda: api.ID,
+        detail=api.detail,
+    )
 
     @classmethod
-    def check(cls, desired: Mapping[str, Desired[Any]]) -> list[Problem]:
+    def check(cls, desired: Mapping[str, Desired[TransitionSpec]]) -> list[Problem]:
         """Warn about undocumented states and command classes, states unreachable from
         ``waiting`` and two transitions leaving one state with the same command class."""
         classes = undocumented(
@@ -162,7 +167,9 @@ class OmsTransition(Resource[TransitionSpec]):
         return flow_warnings(sorted(desired.items()), STATE_FIELDS, classes)
 
     @classmethod
-    def flow_edges(cls, desired: Mapping[str, Desired[Any]]) -> list[tuple[str, str, str]]:
+    def flow_edges(
+        cls, desired: Mapping[str, Desired[TransitionSpec]]
+    ) -> list[tuple[str, str, str]]:
         """``(source_state, target_state, slug)`` of every declared transition."""
         return sorted(
             (d.spec.source_state, d.spec.target_state, d.spec.slug) for d in desired.values()
@@ -175,73 +182,17 @@ class OmsTransition(Resource[TransitionSpec]):
 
         await refs.check_declared(ctx.declared(self.kind), client, ctx)
         rows, states = await asyncio.gather(
-            client.list_all(
-                api.TRANSITIONS,
-                page_size=api.PAGE_SIZE,
-                page_size_param=api.TRANSITIONS_PAGE_SIZE_PARAM,
-            ),
-            refs.table(PACKAGE_STATES, client, ctx),
+            self.rows(client), refs.table(PACKAGE_STATES, client, ctx)
         )
         ids = set(states.values())
-        return await _remotes(
+        return await self.remotes(
             [r for r in rows if r[api.TRANSITION_SOURCE_STATE] in ids], client, ctx
         )
 
-    async def create(
-        self, client: WriteClient, spec: TransitionSpec, ctx: WriteContext
-    ) -> Remote[TransitionSpec]:
-        """POST the whole transition."""
-        answer = await client.post(api.TRANSITIONS, await refs.encode(spec, client, ctx, FIELDS))
-        if not self.holds_object(answer):
-            return await self.find_created(client, spec, ctx, answer)
-        [written] = await _remotes([answer], client, ctx)
-        return written
-
-    async def update(
-        self,
-        client: WriteClient,
-        current: Remote[TransitionSpec],
-        spec: TransitionSpec,
-        changed: frozenset[str],
-        ctx: WriteContext,
-    ) -> Remote[TransitionSpec]:
-        """PATCH the changed fields."""
-        body = await refs.encode(spec, client, ctx, changed)
-        answer = await client.patch(api.detail(api.TRANSITIONS, current.id), body)
-        [written] = await _remotes([answer], client, ctx)
-        return written
-
-    async def delete(
-        self, client: WriteClient, current: Remote[TransitionSpec], ctx: WriteContext
-    ) -> None:
-        """DELETE the transition."""
-        await client.delete(api.detail(api.TRANSITIONS, current.id))
-
-
-async def _remotes(
-    rows: list[Mapping[str, Any]], client: ApiClient, ctx: ReadContext
-) -> list[Remote[TransitionSpec]]:
-    """``rows`` as read: states as words, masked invoice credentials as ``None``."""
-    specs = await refs.decode(
-        TransitionSpec,
-        [
-            {
-                **{k: row[k] for k in FIELDS if k in row},
-                api.TRANSITION_CONFIG: _without_auth_secrets(row.get(api.TRANSITION_CONFIG) or {}),
-            }
-            for row in rows
-        ],
-        client,
-        ctx,
-    )
-    return [
-        Remote(
-            id=row[api.ID],
-            spec=TransitionSpec.model_validate(spec, context=READ),
-            fingerprint=fingerprint_of(row),
-        )
-        for row, spec in zip(rows, specs, strict=True)
-    ]
+    def spec_data(self, row: Mapping[str, Any], ctx: ReadContext) -> dict[str, Any]:
+        """The row's fields, the masked invoice credentials as ``None`` (write-only)."""
+        config = _without_auth_secrets(row.get(api.TRANSITION_CONFIG) or {})
+        return {**super().spec_data(row, ctx), api.TRANSITION_CONFIG: config}
 
 
 def _without_auth_secrets(config: Mapping[str, Any]) -> dict[str, Any]:

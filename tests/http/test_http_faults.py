@@ -20,7 +20,7 @@ from omsform.errors import ApiError, ProviderError
 from omsform.http.client import gather_all, idempotency_scope, is_ambiguous
 from omsform.http.pace import Pacer
 from tests.fixtures.toy_api import ToyApi
-from tests.unit.test_http import FakeClock, make_client, run, seed
+from tests.http.test_http import FakeClock, make_client, run, seed
 
 
 async def _discard(message: Message) -> None:

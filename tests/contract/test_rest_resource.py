@@ -1,6 +1,7 @@
 """``omsform.contract.rest``: what a kind declared as a ``RestResource`` gets without code —
 reads validated in the lenient read context, clear errors for objects the model cannot hold,
-and the plan's permissions taken from the declared verbs."""
+the plan's permissions taken from the declared verbs, and declared references read as keys and
+written as ids."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from omsform.contract.rest import Endpoint, RestResource, read_spec, wire_fields
 from omsform.contract.spec import Spec, reading
 from omsform.errors import ProviderError
+from tests.contract.test_refs import CLIENT, ITEM, Item, _ctx, _run
 
 
 class Thing(Spec):
@@ -79,3 +81,19 @@ def test_wire_names_come_from_the_spec_and_the_verbs_set_the_permissions() -> No
     assert (Crud.can_create, Crud.can_delete) == (True, True)
     body = Crud().body(Thing(code="a", api_token="tok-1"), {"code", "token"})
     assert body == {"code": "a", "api_token": "tok-1"}
+
+
+def test_a_spec_that_declares_references_reads_keys_and_writes_ids_without_hooks() -> None:
+    class Stock(RestResource[Item]):
+        kind: ClassVar[str] = "test_stock"
+        spec_model: ClassVar[type[Spec]] = Item
+        key_fields: ClassVar[tuple[str, ...]] = ("name",)
+        endpoint: ClassVar[Endpoint] = _endpoint()
+
+    body = _run(Stock().write_body(ITEM, {"name", "home", "also", "slots", "tags"}, CLIENT, _ctx()))
+    # reference fields as ids (a set of them in key order), the rest as the Spec dumps them
+    assert sorted(body.pop("tags")) == ["y", "z"]
+    assert body == {"name": "x", "home": 20, "also": [10, 30], "slots": [{"shelves": [30]}]}
+    row = {**body, "id": 4, "colour": 2, "tags": ["z", "y"]}
+    [remote] = _run(Stock().remotes([row], CLIENT, _ctx()))
+    assert (remote.id, remote.spec) == (4, ITEM)

@@ -14,7 +14,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from omsform.cli import main as cli_module
+from omsform.cli import apply as cli_apply
 from omsform.cli.main import main
 from tests.harness import CONFIG
 
@@ -77,7 +77,7 @@ def test_ctrl_c_at_the_prompt_cancels_at_once(brand: Brand, monkeypatch: Any) ->
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while waiting for the answer
         return "yes"  # what would arrive if the interrupt waited for Enter
 
-    monkeypatch.setattr(cli_module, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(cli_apply, "_stdin_is_terminal", lambda: True)
     monkeypatch.setattr(click, "prompt", typed)
     handler = signal.getsignal(signal.SIGINT)
     cancelled = brand.apply()

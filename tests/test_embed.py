@@ -9,6 +9,7 @@ import pytest
 
 import omsform
 from omsform.errors import StalePlanError
+from omsform.plan.model import Action, Plan
 
 SETTINGS = "oms_setting:\n  IS_TRADEIN_ENABLED: {value: true}\n"
 
@@ -46,3 +47,26 @@ def test_apply_brand_holds_the_brand_lock(tmp_path: Path) -> None:
     with BrandLock(brand.path / ".omsform", "omsform apply"), pytest.raises(LockHeldError):
         omsform.apply_brand(brand, plan, sandbox=True)
     assert omsform.apply_brand(brand, plan, sandbox=True).ok
+
+
+def test_a_plan_read_from_a_file_replaces_a_webhook_whose_secret_url_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the key (event, URL with ?token=${secret.…}) is masked in the file: apply_brand must make
+    # it real again before checking the plan against the brand, as `omsform apply FILE` does
+    monkeypatch.setenv("EMBED_HOOK_TOKEN", "embed-hook-token-7d2e")
+    path = _brand(tmp_path)
+    hook = "oms_webhook:\n  ready:\n    event_type: package.status.packed\n"
+    url = "    target_url: https://erp.example.test/{}?token=${{secret.EMBED_HOOK_TOKEN}}\n"
+    (path / "hooks.yaml").write_text(hook + url.format("ready"))
+    first = omsform.load_brand(path, sandbox=True)
+    assert omsform.apply_brand(first, omsform.plan_brand(first, sandbox=True), sandbox=True).ok
+    (path / "hooks.yaml").write_text(hook + url.format("packed"))
+    brand = omsform.load_brand(path, sandbox=True)
+    text = omsform.plan_brand(brand, sandbox=True).to_json()
+    assert "embed-hook-token-7d2e" not in text
+    (change,) = Plan.from_json(text).changes
+    assert change.action is Action.REPLACE
+    report = omsform.apply_brand(brand, Plan.from_json(text), sandbox=True)
+    assert report.ok and list(report.applied) == ["oms_webhook.ready"]
+    assert not omsform.plan_brand(brand, sandbox=True).has_changes

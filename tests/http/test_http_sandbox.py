@@ -18,7 +18,7 @@ from omsform.sandbox import DEFAULT_TOKEN, build_app, transport
 from omsform.sandbox.knobs import LISTING_FAULTS, Knobs
 from omsform.sandbox.store import Store
 from tests.harness import BrandHarness
-from tests.unit.test_http import FakeClock
+from tests.http.test_http import FakeClock
 
 SECRETS = {"HOOK_SECRET": "canary-hook-secret-4b2a"}
 HOOKS_PATH = "/api/v1/oms/oms_hooks/"

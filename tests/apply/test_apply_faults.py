@@ -133,7 +133,7 @@ _CHILD = """
 import asyncio, os, signal, sys
 from pathlib import Path
 import httpx
-from tests.unit.test_apply_faults import SECRETS, APP_SECRETS, _run
+from tests.apply.test_apply_faults import SECRETS, APP_SECRETS, _run
 from tests.harness import BrandHarness
 
 class KillAt(httpx.AsyncBaseTransport):

@@ -163,3 +163,34 @@ def test_a_saved_update_of_an_undeclared_or_other_object_is_refused() -> None:
     stray = update.model_copy(update={"address": "test_location.z", "remote_id": 1})
     (problem,) = _violations(stray)
     assert "the YAML declares no test_location 'test_location.z'" in problem
+
+
+def _rekeyed_replace(key: str = "A") -> Change:
+    """A replace of test_location.a (declared with key A) pointed at the live object 2 (OLD):
+    what plan makes when the YAML changed that object's key from OLD to A."""
+    return Change(
+        address="test_location.a",
+        kind="test_location",
+        key=key,
+        provider="test",
+        action=Action.REPLACE,
+        remote_id=2,
+        precondition="v-2",
+    )
+
+
+def test_a_saved_replace_of_a_changed_natural_key_passes_when_the_ledger_knew_the_object() -> None:
+    assert _violations(_rekeyed_replace(), known={"test_location[OLD]": "test_location.a"}) == []
+    assert _violations(_rekeyed_replace(), known={"test_location#2": "test_location.a"}) == []
+
+
+def test_a_saved_replace_of_a_changed_key_is_held_to_the_planners_pairing_rules() -> None:
+    knew = {"test_location[OLD]": "test_location.a"}
+    (stranger,) = _violations(_rekeyed_replace())
+    assert "replaces the live test_location 'OLD' with it, but omsform never applied" in stranger
+    (other_key,) = _violations(_rekeyed_replace("B"), known=knew)
+    assert "creates test_location 'B', but the YAML declares it as 'A'" in other_key
+    (unpruned,) = _violations(_rekeyed_replace(), known=knew, prune=())
+    assert "deletes the live test_location 'OLD', but test_location is not in" in unpruned
+    (protected,) = _violations(_rekeyed_replace(), known=knew, protect=("test_location.OLD",))
+    assert "manage.protect rule 'test_location.OLD'" in protected

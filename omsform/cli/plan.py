@@ -1,0 +1,132 @@
+"""``omsform plan`` (one brand or several) and ``omsform show`` (a saved plan, offline).
+
+Exit codes: ``--detailed-exitcode`` 0 no changes / 2 changes / 1 error; ``--drift-exitcode`` 4
+drift / 2 intent only / 0 / 1 error (several brands: the worst, 1 > 4 > 2 > 0).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from omsform.cli import doctor as cli_doctor
+from omsform.cli import running
+from omsform.cli.failure import fails_cleanly
+from omsform.cli.options import lock_option, run_options
+from omsform.cli.output import OUT
+from omsform.errors import PlanError
+
+if TYPE_CHECKING:
+    from omsform.lang.load import Brand
+    from omsform.plan.model import Plan
+
+
+PLAN_FORMATS = ["text", "json", "markdown", "tf-json"]
+
+
+def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | None = None) -> str:
+    """``complete``: false when --target/--exclude narrowed the plan (tf-json says so);
+    ``plan_file``: the saved plan, named in the Markdown's apply command."""
+    from omsform.plan.render import render_json, render_markdown, render_text
+    from omsform.plan.render_tf import render_tf_json
+
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "tf-json":
+        return render_tf_json(plan, complete=complete and plan.complete)
+    if fmt == "markdown":
+        return render_markdown(plan, plan_file=str(plan_file) if plan_file else None)
+    return render_text(plan, color=OUT.color)
+
+
+@click.command()
+@click.argument("brands", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Read only the kinds whose files differ from git REF, and the kinds they reference "
+    "or that reference them (a partial plan: it names the kinds left out).",
+)
+@cli_doctor.record_option
+@click.option(
+    "--drift-exitcode", is_flag=True, help="Exit 4 on drift, 2 on intent only, 0 on neither."
+)
+@run_options
+@lock_option
+@fails_cleanly
+def plan(
+    brands: tuple[Path, ...],
+    out_file: Path | None,
+    fmt: str,
+    lock_timeout: float,
+    record_dir: Path | None,
+    **opts: Any,
+) -> None:
+    """Show what apply would change in BRAND, field by field (read-only). Several BRANDS are
+    planned in one run, with one summary table; the exit code is the worst of them."""
+    import asyncio
+
+    from omsform.apply import saved as plan_files
+    from omsform.cli.multi import plan_brands, plan_exit_code
+
+    if len(brands) > 1:
+        if out_file:
+            raise PlanError("-o saves one brand's plan: give one BRAND, or leave out -o")
+        sys.exit(plan_brands(brands, fmt, opts))
+    brand = brands[0] if brands else Path(".")
+    if out_file:
+        plan_files.check_output(out_file)
+    loaded = running.load_for_run(brand, opts["sandbox"])
+    running.announce(loaded, opts["sandbox"])
+    brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
+
+    def show(shown: Plan) -> None:
+        running.warn_selection(opts, OUT.out if fmt == "text" else OUT.err)
+        complete = not (opts["targets"] or opts["excludes"])
+        OUT.out(_render(shown, fmt, complete=complete, plan_file=out_file))
+
+    # a saved plan is made under the lock: never beside a running apply
+    locked = running.brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
+    with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
+        made = asyncio.run(_made(loaded, opts, brand_dir, show))
+    show(made)
+    if out_file:
+        plan_files.write_output(out_file, made.to_json())
+        OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
+    sys.exit(plan_exit_code(made, detailed=opts["detailed_exitcode"], drift=opts["drift_exitcode"]))
+
+
+async def _made(
+    loaded: Brand, opts: dict[str, Any], brand_dir: str, show: Callable[[Plan], None]
+) -> Plan:
+    """The plan of ``loaded`` (clients closed again); ``show`` shows a plan the safety rules
+    refuse."""
+    async with running.planned(loaded, opts, brand_dir, show_refused=show) as (made, _, _):
+        return made
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option(
+    "--drift-exitcode", is_flag=True, help="Exit 4 on drift, 2 on intent only, 0 on neither."
+)
+@fails_cleanly
+def show(plan_file: Path, fmt: str, detailed_exitcode: bool, drift_exitcode: bool) -> None:
+    """Render a saved plan (offline); the exit code flags mean what they mean for plan."""
+    from omsform.apply import saved as plan_files
+    from omsform.cli.multi import plan_exit_code
+
+    saved = plan_files.read_plan(plan_file)
+    OUT.out(_render(saved, fmt, plan_file=plan_file))
+    sys.exit(plan_exit_code(saved, detailed=detailed_exitcode, drift=drift_exitcode))
