@@ -115,9 +115,17 @@ class Endpoint:
 
     def wire_names(self, model: type[BaseModel]) -> dict[str, str]:
         """Spec field → wire name for every field of ``model``."""
-        renamed = self.renames() if self.renames else {}
-        fields = model.model_fields.items()
-        return {name: renamed.get(name, f.alias or name) for name, f in fields}
+        renamed = self.renames() if self.renames else None  # read now: api overrides apply
+        by_field = _alias_or_name(model)  # called for every live row: the model's part is kept
+        if not renamed:
+            return dict(by_field)
+        return {name: renamed.get(name, wire) for name, wire in by_field.items()}
+
+
+@cache
+def _alias_or_name(model: type[BaseModel]) -> dict[str, str]:
+    """Spec field → its alias, else its name (callers copy before changing it)."""
+    return {name: f.alias or name for name, f in model.model_fields.items()}
 
 
 class RestResource(Resource[S]):
