@@ -22,7 +22,15 @@ May import: :mod:`omsform.secrets` (the ``(sensitive)`` marker only), pydantic, 
 from __future__ import annotations
 
 from omsform.paths.diff import changed_paths
-from omsform.paths.plain import SetValue, comparable, leaves, reveal, sort_key, to_plain
+from omsform.paths.plain import (
+    SetValue,
+    comparable,
+    leaves,
+    reveal,
+    same_spec,
+    sort_key,
+    to_plain,
+)
 from omsform.paths.syntax import (
     Token,
     below,
@@ -63,6 +71,7 @@ __all__ = [
     "plain_at",
     "replace_paths",
     "reveal",
+    "same_spec",
     "set_path",
     "sort_key",
     "to_plain",

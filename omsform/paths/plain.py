@@ -45,6 +45,22 @@ def comparable(value: Any) -> Any:
     return value
 
 
+def same_spec(spec: Any, other: Any) -> bool:
+    """``spec == other``, with the usual equal pair of models decided from their field values
+    at once (pydantic's own equality answers the same, after checks that cost more than the
+    comparison itself: planning compares every declared object with its live one)."""
+    if (
+        type(spec) is type(other)
+        and isinstance(spec, BaseModel)
+        and spec.__dict__ == other.__dict__
+        and (spec.__pydantic_extra__ or {}) == (other.__pydantic_extra__ or {})
+        and getattr(spec, "__pydantic_private__", None)
+        == getattr(other, "__pydantic_private__", None)
+    ):
+        return True
+    return bool(spec == other)
+
+
 def to_plain(value: Any) -> Any:
     """JSON-ready copy of ``value``: sets sorted, models as dicts, secrets as ``(sensitive)``."""
     if value is None or isinstance(value, str | int | float | bool):

@@ -32,6 +32,7 @@ from omsform.paths import (
     path_order,
     plain_at,
     reveal,
+    same_spec,
     top_field,
 )
 from omsform.plan.model import Action, FieldChange, Note
@@ -100,7 +101,7 @@ def compare(
     """Field changes between a matched pair (see :class:`Comparison`)."""
     fields: list[FieldChange] = []
     top: frozenset[str] = frozenset()
-    if d.spec != current.spec:  # equal is the common case, decided without walking specs
+    if not same_spec(d.spec, current.spec):  # equal is the common case, decided at once
         want, have = comparable(d.spec), comparable(current.spec)
         have = projected(want, have, open_fields(cls, d.exclusive))
         wanted, had = drop_paths(want, cls.write_only), drop_paths(have, cls.write_only)

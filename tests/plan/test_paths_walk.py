@@ -9,7 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from omsform.paths import comparable, get_path, items_by_pattern, iter_items, plain_at
+from omsform.paths import (
+    comparable,
+    get_path,
+    items_by_pattern,
+    iter_items,
+    plain_at,
+    same_spec,
+)
 
 
 class Colour(Enum):
@@ -67,3 +74,12 @@ def test_plain_at_reads_the_plain_form_of_one_value() -> None:
         assert plain_at(SPEC, path) == get_path(plain, path), path
     assert plain_at(SPEC, "tags[0]") == "a"  # a set is indexed in its sorted plain form
     assert plain_at(SPEC, "colour") == "red"
+
+
+def test_same_spec_answers_as_pydantic_equality() -> None:
+    copy = SPEC.model_copy(deep=True)
+    other_extra = Spec.model_validate({**SPEC.model_dump(), "unknown": "another extra"})
+    pairs = [(SPEC, copy), (SPEC, other_extra), (SPEC, Spec()), (Auth(), Auth()), (Auth(), None)]
+    for a, b in pairs:
+        assert same_spec(a, b) == (a == b)
+    assert same_spec(SPEC, copy) and not same_spec(SPEC, other_extra)
