@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
@@ -26,18 +25,15 @@ from omsform.paths import (
     covers,
     drop_paths,
     get_path,
-    items_by_pattern,
     leaves,
     parse_path,
     path_order,
-    plain_at,
     reveal,
     same_spec,
-    top_field,
 )
 from omsform.plan.model import Action, FieldChange, Note
 from omsform.plan.openmaps import open_fields, projected, sent_spec
-from omsform.secrets import SENSITIVE
+from omsform.plan.writeonly import write_only_changes
 from omsform.secrets.mask import mask_change, mask_url_data
 
 KeptKeys = Mapping[str, Mapping[str, Any]]
@@ -111,104 +107,10 @@ def compare(
             top = frozenset(k for k in {*wanted, *had} if wanted.get(k) != had.get(k))
     if not cls.write_only:
         return Comparison(fields, [], top)
-    hidden, unverified, hidden_top = _write_only(d, current, cls, fingerprints)
+    hidden, unverified, hidden_top = write_only_changes(d, current, cls, fingerprints)
     if hidden:
         fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
     return Comparison(fields, unverified, top | hidden_top)
-
-
-def _write_only(
-    d: Desired[Any], current: Remote[Any], cls: type[Resource[Any]], fingerprints: Fingerprints
-) -> tuple[list[FieldChange], list[str], frozenset[str]]:
-    """Masked changes of write-only values, the paths left unverified, and the top-level
-    fields those changes are in (by the kind's declared ``write_only`` patterns).
-
-    What is known about the current value decides (the API never returns it in clear):
-
-    - a recorded fingerprint: the value last sent. Desired present → compare fingerprints;
-      desired absent → clear it.
-    - no fingerprint, current set (the API answered with its mask): desired present →
-      unverified (a change with ``refresh``); desired absent → clear it.
-    - no fingerprint, current absent (``None`` or empty): desired absent → nothing; desired
-      present → add it when the ledger knows the object (apply recorded it, so it never sent a
-      value there), else unverified: a kind that reads every write-only value as ``None`` cannot
-      tell an unset value from a set one.
-    """
-    address = d.address
-    recorded = fingerprints.recorded.get(address)
-    tops = _tops(cls.write_only)
-    if not recorded and all(
-        getattr(d.spec, t, None) is None and getattr(current.spec, t, None) is None for t in tops
-    ):
-        return [], [], frozenset()  # nothing write-only declared, sent or set (the usual case)
-    changes: list[FieldChange] = []
-    unverified: list[str] = []
-    top: set[str] = set()
-    for pattern, items in items_by_pattern(d.spec, cls.write_only):
-        before = len(changes)
-        for path, value in items:
-            found = _write_only_change(
-                d.address, path, value, recorded, current.spec, cls, fingerprints
-            )
-            if found is None:
-                unverified.append(path)
-            elif found:
-                changes.append(found[0])
-        if len(changes) > before:
-            top.add(top_field(pattern))
-    return changes, unverified, frozenset(top)
-
-
-@cache
-def _tops(write_only: tuple[str, ...]) -> frozenset[str]:
-    """The top-level fields a kind's write-only patterns are in."""
-    return frozenset(top_field(p) for p in write_only)
-
-
-def _write_only_change(
-    address: str,
-    path: str,
-    value: Any,
-    recorded: Mapping[str, str] | None,
-    live: Any,
-    cls: type[Resource[Any]],
-    fingerprints: Fingerprints,
-) -> tuple[FieldChange, ...] | None:
-    """The masked change of one write-only value (``()`` when none), or ``None`` when it is
-    left unverified (see :func:`_write_only`)."""
-    # The plain form apply fingerprints after a write, so equal values hash alike.
-    value, known = comparable(value), (recorded or {}).get(path)
-    is_set = plain_at(live, path) not in (None, "")
-    forces = parse_path(path)[0] in cls.immutable
-    if value is not None and known is None:
-        if not (fingerprints.refresh or (recorded is not None and not is_set)):
-            return None
-        return (_hidden(path, is_set, True, forces),)
-    if _moved(address, path, value, known, is_set, fingerprints):
-        return (_hidden(path, value is None or known is not None, value is not None, forces),)
-    return ()
-
-
-def _moved(
-    address: str, path: str, value: Any, known: str | None, is_set: bool, prints: Fingerprints
-) -> bool:
-    """Whether a write-only value with a recorded fingerprint ``known`` (or none, when
-    ``value`` is absent) differs from what the object holds: absent → it is set or was sent;
-    present → its fingerprint is not the recorded one."""
-    if value is None:
-        return known is not None or is_set
-    return prints.of(address, path, value) != known
-
-
-def _hidden(path: str, before: bool, after: bool, forces: bool) -> FieldChange:
-    """A write-only change: ``(sensitive)`` on each side that holds a value, ``None`` if not."""
-    return FieldChange(
-        path=path,
-        before=SENSITIVE if before else None,
-        after=SENSITIVE if after else None,
-        sensitive=True,
-        forces_replace=forces,
-    )
 
 
 def sent_values(
