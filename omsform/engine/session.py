@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from omsform.contract import refs
 from omsform.contract.apimap import overridden
 from omsform.contract.provider import Provider, Registry, registry
 from omsform.contract.resource import Resource
@@ -128,9 +130,31 @@ def kinds_to_read(brand: Brand, providers: Registry | None = None) -> list[str]:
     run's registry ``providers``, the installed one when not given)."""
     index = (providers or registry()).kinds
     kinds = {d.kind for d in brand.desired.values()} | set(brand.config.manage.prune)
+    done: set[str] = set()  # kinds whose objects can name no kind not already in ``kinds``
     for d in brand.desired.values():
-        kinds.update(kind for kind, _ in index[d.kind].references(d.spec))
+        if d.kind in done:
+            continue
+        cls = index[d.kind]
+        kinds.update(kind for kind, _ in cls.references(d.spec))
+        if _derived(cls) and _target_kinds(cls.spec_model) <= kinds:
+            done.add(d.kind)
     return sorted(k for k in kinds if k in index)
+
+
+def _derived(cls: type[Resource[Any]]) -> bool:
+    """Whether ``cls`` keeps the default ``references`` (derived from its Spec's Ref fields)."""
+    return getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
+
+
+@cache
+def _target_kinds(model: type[BaseModel]) -> frozenset[str]:
+    """Every kind a ``model``'s references may name, nested models included (not lookups)."""
+    found = refs.slots(model)
+    named = {s.ref.target for s in found if s.ref and isinstance(s.ref.target, str)}
+    return frozenset(named).union(*(_target_kinds(s.model) for s in found if s.model))
+
+
+_DERIVED_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
 
 
 async def read(
