@@ -65,10 +65,9 @@ class Session:
         """Declared address → natural key, computed once per run (reading and planning both
         need every one)."""
         if self._keys is None:
-            resources = self.resources()
-            self._keys = {
-                address: resources[d.kind].key(d.spec) for address, d in self.brand.desired.items()
-            }
+            kinds = self.registry.kinds
+            keyed = {kind: _key_function(cls) for kind, cls in kinds.items()}
+            self._keys = {a: keyed[d.kind](d.spec) for a, d in self.brand.desired.items()}
         return self._keys
 
     def client_for(self, kind: str) -> WriteClient:
@@ -141,6 +140,15 @@ def kinds_to_read(brand: Brand, providers: Registry | None = None) -> list[str]:
     return sorted(k for k in kinds if k in index)
 
 
+def _key_function(cls: type[Resource[Any]]) -> Callable[[Any], str]:
+    """``cls.key``; for the default key of one field, that field's text read directly (the
+    same string, without the generic join: it runs for every declared object)."""
+    if getattr(cls.key, "__func__", None) is _DEFAULT_KEY and len(cls.key_fields) == 1:
+        name = cls.key_fields[0]
+        return lambda spec: str(getattr(spec, name))
+    return cls.key
+
+
 def _derived(cls: type[Resource[Any]]) -> bool:
     """Whether ``cls`` keeps the default ``references`` (derived from its Spec's Ref fields)."""
     return getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
@@ -155,6 +163,7 @@ def _target_kinds(model: type[BaseModel]) -> frozenset[str]:
 
 
 _DERIVED_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
+_DEFAULT_KEY = Resource.key.__func__  # type: ignore[attr-defined]
 
 
 async def read(
