@@ -3,6 +3,6 @@
 Owns: the run (:mod:`~omsform.engine.run`) and reading current objects, each kind listed once
 and concurrently (:mod:`~omsform.engine.read`).
 May import: ``lang``, ``contract``, ``http``, ``plan``, ``apply``, ``sandbox`` (the embedded
-one), ``secrets``, ``dag``, ``errors``. Never ``cli``; never a provider package (providers are
-found through entry points).
+one), ``secrets``, ``dag``, ``errors``, ``gcpause``. Never ``cli``; never a provider package
+(providers are found through entry points).
 """

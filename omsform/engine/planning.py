@@ -9,9 +9,9 @@ from typing import Any
 
 from omsform.apply.ledger import Ledger
 from omsform.contract.spec import Remote
-from omsform.engine.gcpause import gc_paused
 from omsform.engine.session import STATE_DIR, Session
 from omsform.errors import Location, PlanError, Problem, UnsafePlanError
+from omsform.gcpause import gc_paused
 from omsform.lang.load import Brand
 from omsform.lang.suggest import did_you_mean
 from omsform.plan.build import PlanInputs, build_plan
@@ -104,8 +104,7 @@ def plan_from(
     """Build the plan and enforce the safety threshold unless ``force`` (the
     :class:`UnsafePlanError` carries the refused plan as ``plan``); a natural key that embeds a
     secret gets its fingerprint (:mod:`omsform.secrets.keyprint`)."""
-    with gc_paused():
-        plan = build_plan(inputs)
+    plan = build_plan(inputs)
     if any(c.key_secrets for c in plan.changes):
         salt = Ledger.load(brand.path / STATE_DIR / "ledger.json", brand.secrets).salt
         plan = fingerprint_keys(plan, salt)

@@ -18,8 +18,8 @@ from omsform.contract.apimap import overridden
 from omsform.contract.provider import Provider, Registry, registry
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
-from omsform.engine.gcpause import gc_paused
 from omsform.engine.read import read_current
+from omsform.gcpause import gc_paused
 from omsform.http.client import ClientOptions, WriteClient
 from omsform.lang.load import Brand
 

@@ -56,6 +56,7 @@ from typing import Any
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.errors import PlanError, UnsafePlanError
+from omsform.gcpause import gc_paused
 from omsform.plan.compare import Fingerprint, secret_slot
 from omsform.plan.declared import DeclaredPlanner
 from omsform.plan.model import Note, Plan, Summary
@@ -102,7 +103,8 @@ _LEFT_OUT = "left out: it depends on an excluded change"
 
 def build_plan(inputs: PlanInputs) -> Plan:
     """The plan that makes the live systems match ``inputs.desired`` (see module rules)."""
-    return _Planner(inputs).plan()
+    with gc_paused():  # indexes over every object, kept for the run: no collection rescans them
+        return _Planner(inputs).plan()
 
 
 class _Planner(DeclaredPlanner, UndeclaredPlanner):

@@ -1,5 +1,6 @@
 """:func:`gc_paused`: the cyclic garbage collector held off during a phase that allocates many
-long-lived objects (reading thousands of live objects, planning over them)."""
+long-lived objects (reading thousands of live objects, planning over them). No I/O; any
+package may use it."""
 
 from __future__ import annotations
 
