@@ -18,11 +18,12 @@ file, line and column, with secret values redacted.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +48,9 @@ class Brand:
 
     ``desired`` is keyed by address, in address order. ``secrets`` holds every resolved secret
     value (for :func:`omsform.secrets.mask.redact`); it and the provider configs are left out of
-    ``repr``. ``digest`` is a sha256 over the configuration and desired specs with every
+    ``repr``. :attr:`digest` is a sha256 over the configuration and desired specs with every
     secret replaced by the *name* it came from, so it changes when the brand does and reveals
-    nothing about secret values.
+    nothing about secret values; it is computed when first asked for (``validate`` never is).
     """
 
     path: Path
@@ -57,10 +58,24 @@ class Brand:
     desired: dict[str, Desired[Any]]
     secrets: frozenset[str] = field(repr=False)
     warnings: tuple[Problem, ...]
-    digest: str
+    digest_forms: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Address → the secret-free canonical form of its desired object (what the digest hashes)."""
     provider_configs: Mapping[str, BaseModel] = field(
         default_factory=dict, repr=False, compare=False
     )
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 of the canonical, secret-free rendering of the configuration and every
+        desired spec (see the class)."""
+        return self.digest_without(())
+
+    def digest_without(self, kinds: Collection[str]) -> str:
+        """:attr:`digest` leaving out the objects of ``kinds`` (a partial plan's left-out kinds:
+        it records and checks only what it compared). Equal to :attr:`digest` when empty."""
+        left_out = set(kinds)
+        forms = {a: f for a, f in self.digest_forms.items() if f["kind"] not in left_out}
+        return _digest(self.config, forms)
 
     def provider_config(self, name: str) -> BaseModel:
         """The validated block of provider ``name`` (secrets resolved); ``ConfigError`` if none."""
@@ -149,7 +164,7 @@ def _load(
         desired=dict(sorted(built.desired.items())),
         secrets=secrets,
         warnings=tuple(warnings),
-        digest=_digest(config, built.digest_forms),
+        digest_forms=built.digest_forms,
         provider_configs=loaded.providers,
     )
 

@@ -183,7 +183,7 @@ class _Builder:
         hidden = sorted(secret_paths | set(resource.write_only))
         self.built.secrets.update(
             v
-            for v in text_secrets(fields, secret_paths, resource.write_only)
+            for v in text_secrets(fields, secret_paths, resource.write_only, plain=True)
             if not is_placeholder(v)
         )
         self.built.secrets |= out.secrets

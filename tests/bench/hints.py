@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from omsform_akinon_oms import api
-from omsform_akinon_oms.resources.oms_transition import DOCUMENTED_STATES
+from omsform_akinon_oms.resources.transition_flow import DOCUMENTED_STATES
 
 DEMO_CLIENT = "oms.shipments.clients.demo_client.DemoClient"
 
