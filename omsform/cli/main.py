@@ -284,10 +284,20 @@ def _validate_json(brand: Path, strict: bool) -> None:
     OUT.out(validation_json(str(brand), loaded.warnings, **counts))
 
 
-def _load_for_run(brand: Path, sandbox: bool) -> Brand:
+def _load_for_run(brand: Path, sandbox: bool, opts: dict[str, Any] | None = None) -> Brand:
+    """The brand, its warnings shown. With ``opts["changed_since"]`` (``plan``): only the files
+    the change reaches, and the selection made on the way kept as ``opts["selection"]``."""
     from omsform.lang.load import load_brand
 
-    loaded = load_brand(brand, sandbox=sandbox)
+    ref = (opts or {}).get("changed_since")
+    if opts is None or ref is None:
+        loaded = load_brand(brand, sandbox=sandbox)
+    else:
+        from omsform.engine import since
+
+        loaded, opts["selection"] = since.load_changed(
+            brand, ref, lambda kinds: load_brand(brand, sandbox=sandbox, kinds=kinds)
+        )
     OUT.secrets = loaded.secrets
     for warning in loaded.warnings:
         OUT.err(str(warning))
@@ -359,11 +369,9 @@ async def _planned(
     from omsform.engine import run as engine
     from omsform.engine import since
 
-    selection = (
-        since.select_changed(loaded, opts["changed_since"])
-        if opts.get("changed_since") is not None
-        else None
-    )
+    selection = opts.get("selection")  # chosen while loading (`plan`), else chosen now
+    if selection is None and opts.get("changed_since") is not None:
+        selection = since.select_changed(loaded, opts["changed_since"])
     if selection is not None:
         OUT.err(selection.describe())
     kinds = since.kinds_to_read(loaded, selection)
@@ -400,7 +408,7 @@ async def _planned(
             raise
         sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
         # a partial plan names every provider the brand uses, as apply checks them all
-        every = engine.kinds_to_read(loaded) if selection and selection.partial else kinds
+        every = since.every_kind(loaded) if selection and selection.partial else kinds
         where = target.plan_target(loaded, every, sandbox=sandbox_db if opts["sandbox"] else None)
         yield since.mark(made, selection).model_copy(update={"target": where}), current, session
 
@@ -472,7 +480,7 @@ def plan(
     brand = brands[0] if brands else Path(".")
     if out_file:
         plan_files.check_output(out_file)
-    loaded = _load_for_run(brand, opts["sandbox"])
+    loaded = _load_for_run(brand, opts["sandbox"], opts)
     _announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
 
@@ -530,9 +538,8 @@ def apply(
     loaded = _load_for_run(brand, opts["sandbox"])
     _announce(loaded, opts["sandbox"])
     if plan_file:
-        if plan_file.config_digest != loaded.digest:
-            raise PlanError("the brand's YAML changed since this plan was made: run plan again")
         since.refuse_left_out(plan_file)
+        since.check_digest(plan_file, loaded)
         kinds = engine.kinds_to_read(loaded)
         target.refuse_other_target(
             plan_file, loaded, source.parent, sandbox=opts["sandbox"], kinds=kinds

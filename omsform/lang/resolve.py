@@ -51,9 +51,15 @@ def build_desired(
     offline: bool,
     problems: list[Problem],
     warnings: list[Problem],
+    *,
+    partial: bool = False,
 ) -> Built:
-    """Resolve, validate and cross-check ``declared``; problems and warnings are appended."""
-    return _Builder(declared, kinds, environ, offline, problems, warnings).run()
+    """Resolve, validate and cross-check ``declared``; problems and warnings are appended.
+    ``partial``: ``declared`` is only part of the brand (a partial load), so checks that look
+    across kinds keep their errors but drop their warnings, which may be false."""
+    builder = _Builder(declared, kinds, environ, offline, problems, warnings)
+    builder.partial = partial
+    return builder.run()
 
 
 def _pos(location: Location) -> str:
@@ -84,6 +90,7 @@ class _Builder:
         self.partial_keys: dict[str, str] = {}
         self.built = Built()
         self.literal: set[str] = set()  # addresses whose body holds no ${...} (see run)
+        self.partial = False  # only part of the brand was read (see build_desired)
         # kinds written in a file that failed to load: a reference into one may be fine
         self.lost = lost_declarations(declared, kinds, problems)
         self.resolver = Resolver(
@@ -267,7 +274,7 @@ class _Builder:
                 (
                     "check_brand",
                     functools.partial(resource.check_brand, group, self.built.desired),
-                    bool(failed),
+                    bool(failed) or self.partial,
                 ),
             )
             for what, call, partial in hooks:
