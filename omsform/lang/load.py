@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
-import json
 import os
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,6 +33,7 @@ from omsform.contract.provider import Provider, discover
 from omsform.contract.spec import Desired
 from omsform.errors import ConfigError, Location, Problem
 from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig, LoadedConfig, load_config
+from omsform.lang.digest import DigestForm, digest
 from omsform.lang.files import Declared, read_document, read_plain, read_resources
 from omsform.lang.interpolate import Resolver, mentions_refs, scan
 from omsform.lang.partial import FileScan, files_declaring, resource_files, scan_brand
@@ -59,7 +58,7 @@ class Brand:
     desired: dict[str, Desired[Any]]
     secrets: frozenset[str] = field(repr=False)
     warnings: tuple[Problem, ...]
-    digest_forms: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    digest_forms: Mapping[str, DigestForm] = field(default_factory=dict, repr=False, compare=False)
     """Address → the secret-free canonical form of its desired object (what the digest hashes)."""
     provider_configs: Mapping[str, BaseModel] = field(
         default_factory=dict, repr=False, compare=False
@@ -83,8 +82,8 @@ class Brand:
         """:attr:`digest` leaving out the objects of ``kinds`` (a partial plan's left-out kinds:
         it records and checks only what it compared). Equal to :attr:`digest` when empty."""
         left_out = set(kinds)
-        forms = {a: f for a, f in self.digest_forms.items() if f["kind"] not in left_out}
-        return _digest(self.config, forms)
+        forms = {a: f.form() for a, f in self.digest_forms.items() if f.kind not in left_out}
+        return digest(self.config, forms)
 
     def provider_config(self, name: str) -> BaseModel:
         """The validated block of provider ``name`` (secrets resolved); ``ConfigError`` if none."""
@@ -288,10 +287,3 @@ def _redacted(problem: Problem, secrets: frozenset[str]) -> Problem:
     if (message, hint) == (problem.message, problem.hint):
         return problem
     return Problem(problem.location, message, hint, problem.severity)
-
-
-def _digest(config: BrandConfig, desired: Mapping[str, Any]) -> str:
-    """sha256 of the canonical, secret-free rendering of the configuration and desired specs."""
-    content = {"config": config.model_dump(mode="json"), "desired": desired}
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()

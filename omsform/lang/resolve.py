@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired
 from omsform.dag import components, cycle_path, is_cycle
 from omsform.errors import Location, Problem
+from omsform.lang.digest import DigestForm
 from omsform.lang.fields import aliases, field_path, partial_key, split_exclusive
 from omsform.lang.files import Declared
 from omsform.lang.interpolate import Outcome, Resolver, Target, is_placeholder, mentions_refs, scan
@@ -28,8 +29,7 @@ from omsform.lang.lost import lost_declarations
 from omsform.lang.model_errors import Path, dotted, model_problems
 from omsform.lang.nodes import find
 from omsform.paths import to_plain
-from omsform.plan.openmaps import EXCLUSIVE
-from omsform.secrets.mask import mask_paths, text_secrets
+from omsform.secrets.mask import text_secrets
 
 Kinds = Mapping[str, tuple[Provider, type[Resource[Any]]]]
 T = TypeVar("T")
@@ -41,7 +41,7 @@ class Built:
 
     desired: dict[str, Desired[Any]] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
-    digest_forms: dict[str, Any] = field(default_factory=dict)
+    digest_forms: dict[str, DigestForm] = field(default_factory=dict)
 
 
 def build_desired(
@@ -195,12 +195,13 @@ class _Builder:
         )
         self.built.secrets |= out.secrets
         key = self._guard(item, "key", lambda: resource.key(spec)) or ""
-        self.built.digest_forms[item.address] = {
-            "kind": item.kind,
-            "spec": mask_paths(fields, hidden),
-            "secrets": sorted(f"{dotted(p)}={name}" for p, name in out.secret_refs),
-            **({EXCLUSIVE: sorted(exclusive)} if exclusive else {}),
-        }
+        self.built.digest_forms[item.address] = DigestForm(
+            item.kind,
+            fields,
+            tuple(hidden),
+            tuple(f"{dotted(p)}={name}" for p, name in out.secret_refs),
+            exclusive,
+        )
         self.built.desired[item.address] = Desired(
             address=item.address,
             kind=item.kind,
@@ -242,12 +243,8 @@ class _Builder:
         for address, item in list(desired.items()):
             resource = self.kinds[item.kind][1]
             node = self.by_address[address]
-            refs = self._guard(
-                node, "references", functools.partial(_references, resource, item.spec)
-            )
-            after = self._guard(
-                node, "comes_after", functools.partial(_comes_after, resource, item.spec)
-            )
+            refs = self._guard(node, "references", _listed(resource.references, item.spec))
+            after = self._guard(node, "comes_after", _listed(resource.comes_after, item.spec))
             extra = {by_key[r] for r in refs or () if r in by_key}
             extra |= {a for a in after or () if a in desired}
             extra -= item.depends_on | {address}
@@ -298,9 +295,5 @@ class _Builder:
             return None
 
 
-def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str]]:
-    return list(resource.references(spec))
-
-
-def _comes_after(resource: type[Resource[Any]], spec: Any) -> list[str]:
-    return list(resource.comes_after(spec))
+def _listed(hook: Callable[[Any], Iterable[T]], spec: Any) -> Callable[[], list[T]]:
+    return lambda: list(hook(spec))
