@@ -22,6 +22,7 @@ seen for the kinds read: the scheduled drift job plans without ``--changed-since
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class Selection:
     compared: frozenset[str] | None = None
     left_out: tuple[str, ...] = ()
     why_full: str = ""
-    digest: str = ""  # of the configuration and the compared kinds (a partial plan records it)
+    digest: str = ""  # of the config and the compared kinds, when not the brand's own digest
     unread: tuple[str, ...] = ()  # resource files not read at all (a partial load)
 
     @property
@@ -97,7 +98,10 @@ def select_changed(brand: Brand, ref: str) -> Selection:
     """The kinds ``git diff REF`` of ``brand``'s directory touches, and their reach (see module).
     An :class:`~omsform.errors.OmsformError` when git, the repository or REF is missing."""
     diff = _diff(brand.path, ref)
-    return _select(diff, brand, _resources())
+    selection = _select(diff, brand, _resources())
+    if not selection.partial:
+        return selection
+    return dataclasses.replace(selection, digest=brand.digest_without(selection.left_out))
 
 
 def _diff(directory: Path, ref: str) -> gitdiff.BrandDiff:
@@ -135,8 +139,8 @@ def load_changed(
         if not selection.partial:
             brand = load(None)  # the changes reach every kind: the full plan reads every file
             return brand, _select(diff, brand, resources)
-        if not missing:
-            return brand, selection
+        if not missing:  # the brand's digest: of what the plan compares (apply checks that)
+            return dataclasses.replace(brand, digest_left_out=selection.left_out), selection
         wanted |= missing  # a kind the selection needs is unread: read it too
 
 
@@ -177,7 +181,6 @@ def _select(diff: gitdiff.BrandDiff, brand: Brand, resources: Mapping[str, Any])
         frozenset(changed),
         frozenset(compared),
         left_out,
-        digest=brand.digest_without(left_out),
         unread=tuple(brand.unread),
     )
 

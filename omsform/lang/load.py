@@ -66,6 +66,8 @@ class Brand:
     unread: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     """A partial load (``load_brand(kinds=…)``): resource file → the kinds its top-level keys
     name, for each file not read. Empty when every file was read."""
+    digest_left_out: tuple[str, ...] = field(default=(), compare=False)
+    """Kinds :attr:`digest` leaves out: a partial plan's (it records only what it compared)."""
 
     @property
     def partial(self) -> bool:
@@ -75,12 +77,12 @@ class Brand:
     @functools.cached_property
     def digest(self) -> str:
         """sha256 of the canonical, secret-free rendering of the configuration and every
-        desired spec (see the class)."""
-        return self.digest_without(())
+        desired spec (see the class), but those of :attr:`digest_left_out`."""
+        return self.digest_without(self.digest_left_out)
 
     def digest_without(self, kinds: Collection[str]) -> str:
         """:attr:`digest` leaving out the objects of ``kinds`` (a partial plan's left-out kinds:
-        it records and checks only what it compared). Equal to :attr:`digest` when empty."""
+        it records and checks only what it compared)."""
         left_out = set(kinds)
         forms = {a: f.form() for a, f in self.digest_forms.items() if f.kind not in left_out}
         return digest(self.config, forms)
