@@ -147,15 +147,17 @@ def load_changed(
 def _must_read(
     brand: Brand, selection: Selection, resources: Mapping[str, Any], scans: Mapping[str, Any]
 ) -> set[str]:
-    """What the selection made from ``brand`` needs loaded in full: the kinds it compares,
-    those the changed objects' hooks name, and those whose objects may need a changed kind."""
-    changed = selection.changed
-    objects = [d for d in brand.desired.values() if d.kind in changed]
-    mentions = partial.mentions_by_kind(scans)
+    """What the selection made from ``brand`` needs loaded in full: the kinds it compares and
+    every kind their objects reference or their hooks name (so those objects' dependencies
+    are a full load's), and the kinds whose objects may need a changed kind."""
+    compared = set(selection.compared or ())
+    objects = [d for d in brand.desired.values() if d.kind in compared]
+    prune = brand.config.manage.prune
     return (
-        set(selection.compared or ())
+        set(select.kinds_to_read(brand.desired, resources, prune, compared))
+        | compared
         | select.named_by_hooks(objects, resources)
-        | select.may_need(resources, mentions, changed)
+        | select.may_need(resources, partial.mentions_by_kind(scans), selection.changed)
     )
 
 

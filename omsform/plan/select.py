@@ -116,11 +116,12 @@ def _ref_targets(model: type[BaseModel]) -> set[str]:
 def static_needs(cls: type[Resource[Any]]) -> frozenset[str] | None:
     """The kinds any object of ``cls`` may need (its edges in :func:`kind_graph`), told from
     the class alone: ``depends_on_kinds`` and its spec's :class:`~omsform.contract.refs.Ref`
-    targets. ``None`` when one of its hooks (``references``, ``comes_after``,
-    ``expected_from``) is its own: it may then name any kind."""
-    if any(_own(cls, hook) for hook in ("references", "comes_after", "expected_from")):
-        return None
-    return frozenset(cls.depends_on_kinds) | frozenset(_ref_targets(cls.spec_model))
+    targets, and its ``hook_kinds`` when one of its hooks (``references``, ``comes_after``,
+    ``expected_from``) is its own; ``None`` when such a kind does not say (any kind)."""
+    static = frozenset(cls.depends_on_kinds) | frozenset(_ref_targets(cls.spec_model))
+    if not any(_own(cls, hook) for hook in ("references", "comes_after", "expected_from")):
+        return static
+    return None if cls.hook_kinds is None else static | frozenset(cls.hook_kinds)
 
 
 def may_need(

@@ -89,3 +89,19 @@ def test_a_deleted_file_or_an_emptied_kind_still_counts(tmp_path: Path) -> None:
         expected.left_out,
     )
     assert part.partial and "webhooks.yaml" not in got.unread
+
+
+def test_the_kinds_a_class_says_its_hooks_name_are_all_they_name() -> None:
+    from omsform.contract.provider import discover
+    from omsform.plan.select import named_by_hooks, static_needs
+
+    resources = {k: c for p in discover().values() for k, c in p.kinds().items()}
+    brand = _load(DEMO)
+    for kind, cls in resources.items():
+        needs = static_needs(cls)
+        if needs is None:
+            continue
+        objects = [d for d in brand.desired.values() if d.kind == kind]
+        named = named_by_hooks(objects, resources)
+        named |= {k for d in objects for k, _ in cls.references(d.spec)}
+        assert named <= needs | {kind}, kind
