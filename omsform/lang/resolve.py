@@ -250,7 +250,8 @@ class _Builder:
             extra -= item.depends_on | {address}
             if extra:
                 desired[address] = dataclasses.replace(item, depends_on=item.depends_on | extra)
-        edges = {a: set(d.depends_on) for a, d in desired.items()}
+        # only an object that depends on something can be in a cycle
+        edges = {a: set(d.depends_on) for a, d in desired.items() if d.depends_on}
         for component in components(edges):
             if is_cycle(component, edges) and not any(set(component) <= r for r in reported):
                 self._cycle(component, edges)
