@@ -18,6 +18,12 @@ Those kinds, the kinds they reference and the kinds that reference them are comp
 planned (no create, change, delete or drift of it), and named in the plan (``complete: false``,
 ``left_out``). Values outside git (a rotated ``${secret.…}``, an edited live object) are only
 seen for the kinds read: the scheduled drift job plans without ``--changed-since``.
+
+The brand's YAML is loaded in part (:func:`load_changed`): ``omsform.yaml``, ``vars.yaml`` and
+the files of the kinds the selection needs, so its kinds and their objects are exactly a full
+load's; the other files are not read, and checks across kinds are left to ``omsform validate``
+(the selection line says so). A saved partial plan records the digest of the configuration and
+the kinds it compared; apply refuses it when that YAML changed (:func:`check_digest`).
 """
 
 from __future__ import annotations
