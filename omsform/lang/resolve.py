@@ -22,7 +22,7 @@ from omsform.contract.spec import Desired
 from omsform.dag import components, cycle_path, is_cycle
 from omsform.errors import Location, Problem
 from omsform.lang.digest import DigestForm
-from omsform.lang.fields import aliases, field_path, partial_key, split_exclusive
+from omsform.lang.fields import aliases, field_path, partial_key, present, split_exclusive
 from omsform.lang.files import Declared
 from omsform.lang.interpolate import Outcome, Resolver, Target, is_placeholder, mentions_refs, scan
 from omsform.lang.lost import lost_declarations
@@ -188,11 +188,8 @@ class _Builder:
         secret_paths = frozenset(field_path(resource.spec_model, p) for p, _ in out.secret_refs)
         fields = to_plain(spec)  # sets sorted: the digest must not depend on hash order
         hidden = sorted(secret_paths | set(resource.write_only))
-        self.built.secrets.update(
-            v
-            for v in text_secrets(fields, secret_paths, resource.write_only, plain=True)
-            if not is_placeholder(v)
-        )
+        found = text_secrets(fields, secret_paths, present(fields, resource.write_only), plain=True)
+        self.built.secrets.update(v for v in found if not is_placeholder(v))
         self.built.secrets |= out.secrets
         key = self._guard(item, "key", lambda: resource.key(spec)) or ""
         self.built.digest_forms[item.address] = DigestForm(
