@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from omsform.contract.refs import slots
 from omsform.contract.resource import Resource
 from omsform.errors import Location, Problem
 from omsform.lang.files import Declared
@@ -100,3 +101,18 @@ def present(plain: Any, paths: tuple[str, ...]) -> tuple[str, ...]:
         else:
             kept.append(path)
     return tuple(kept)
+
+
+_EDGE_HOOKS: dict[type[Any], bool] = {}
+
+
+def edge_hooks(resource: type[Resource[Any]]) -> bool:
+    """Whether ``resource``'s ``references`` or ``comes_after`` may name anything: False for
+    the defaults of a spec without :class:`~omsform.contract.refs.Ref` fields."""
+    if resource not in _EDGE_HOOKS:
+        own = any(
+            getattr(resource, hook).__func__ is not getattr(Resource, hook).__func__
+            for hook in ("references", "comes_after")
+        )
+        _EDGE_HOOKS[resource] = own or bool(slots(resource.spec_model))
+    return _EDGE_HOOKS[resource]

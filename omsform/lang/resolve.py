@@ -21,6 +21,7 @@ from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired
 from omsform.dag import components, cycle_path, is_cycle
 from omsform.errors import Location, Problem
+from omsform.lang import fields as lang_fields
 from omsform.lang.digest import DigestForm
 from omsform.lang.fields import aliases, field_path, partial_key, present, split_exclusive
 from omsform.lang.files import Declared
@@ -239,6 +240,8 @@ class _Builder:
         desired = self.built.desired
         for address, item in list(desired.items()):
             resource = self.kinds[item.kind][1]
+            if not lang_fields.edge_hooks(resource):
+                continue  # neither hook can name anything (most kinds): nothing to add
             node = self.by_address[address]
             refs = self._guard(node, "references", _listed(resource.references, item.spec))
             after = self._guard(node, "comes_after", _listed(resource.comes_after, item.spec))
