@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import gitdiff
 from omsform.errors import PlanError, UnsafePlanError
 from omsform.lang import partial
@@ -97,7 +97,7 @@ def _count(kinds: Collection[str]) -> str:
 
 
 def _resources() -> dict[str, Any]:
-    return {k: cls for p in discover().values() for k, cls in p.kinds().items()}
+    return dict(registry().kinds)
 
 
 def select_changed(brand: Brand, ref: str) -> Selection:

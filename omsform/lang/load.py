@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from omsform.contract.provider import Provider, discover
+from omsform.contract.provider import Provider, registry
 from omsform.contract.spec import Desired
 from omsform.errors import ConfigError, Location, Problem
 from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig, LoadedConfig, load_config
@@ -114,7 +114,7 @@ def load_brand(
     ``${secret.…}`` of provider blocks only (the embedded sandbox replaces those blocks, so
     :meth:`Brand.provider_config` may then be missing); resource secrets are still required.
     ``environ`` defaults to ``os.environ``; ``providers`` to the installed ones
-    (:func:`omsform.contract.provider.discover`).
+    (:func:`omsform.contract.provider.registry`).
 
     ``kinds`` (a partial load, ``plan --changed-since``): read only the resource files that may
     declare one of them (told from their text, :mod:`omsform.lang.partial`), and those that
@@ -196,7 +196,7 @@ def _providers(
     if given is not None:
         return dict(given)
     try:
-        return dict(discover())
+        return dict(registry().providers)
     except Exception as err:
         problems.append(Problem(Location(), f"cannot load the installed providers: {err}"))
         return {}

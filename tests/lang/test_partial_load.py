@@ -30,9 +30,9 @@ def test_a_file_text_tells_its_kinds_and_the_kinds_it_names() -> None:
 
 
 def test_kinds_that_may_need_a_changed_kind_are_read() -> None:
-    from omsform.contract.provider import discover
+    from omsform.contract.provider import registry
 
-    resources = {k: c for p in discover().values() for k, c in p.kinds().items()}
+    resources = {k: c for p in registry().providers.values() for k, c in p.kinds().items()}
     found = may_need(resources, {}, {"oms_stock_location"})
     assert "oms_scenario" in found  # its spec names stock locations
     assert "oms_webhook" not in found
@@ -92,10 +92,10 @@ def test_a_deleted_file_or_an_emptied_kind_still_counts(tmp_path: Path) -> None:
 
 
 def test_the_kinds_a_class_says_its_hooks_name_are_all_they_name() -> None:
-    from omsform.contract.provider import discover
+    from omsform.contract.provider import registry
     from omsform.plan.select import named_by_hooks, static_needs
 
-    resources = {k: c for p in discover().values() for k, c in p.kinds().items()}
+    resources = {k: c for p in registry().providers.values() for k, c in p.kinds().items()}
     brand = _load(DEMO)
     for kind, cls in resources.items():
         needs = static_needs(cls)
