@@ -22,7 +22,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from omsform.apply.report import ApplyReport
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import run as engine
 from omsform.http.client import ClientOptions
 from omsform.lang.load import Brand, load_brand
@@ -99,9 +99,7 @@ class BrandHarness:
     ) -> tuple[Plan, ApplyReport | None]:
         brand = self.load()
         kinds = engine.kinds_to_read(brand)
-        configs = {
-            n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()
-        }
+        configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
         options = ClientOptions(transport=transport(self.app))
         session = await engine.open_session(brand, kinds=kinds, options=options, configs=configs)
         async with session:

@@ -217,7 +217,6 @@ async def read_source(
         desired={},
         secrets=source.secrets,
         warnings=(),
-        digest="",
         provider_configs=source.configs,
     )
     configs = {n: c.model_dump() for n, c in source.configs.items()}

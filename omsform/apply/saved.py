@@ -178,9 +178,9 @@ def _key_function(
 ) -> Callable[[Spec], str] | None:
     if resources is not None and kind in resources:
         return resources[kind].key
-    from omsform.contract.provider import kind_index  # only when the caller gave no resources
+    from omsform.contract.provider import registry  # only when the caller gave no resources
 
     try:
-        return kind_index()[kind][1].key
+        return registry().kinds[kind].key
     except Exception:  # no provider serves it: nothing can be checked for this create
         return None

@@ -82,9 +82,9 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         wanted = importsource.kinds_of(source, [k.strip() for k in kinds.split(",") if k.strip()])
         options = _client_options(source, insecure, out.err if verbose else None)
         current = asyncio.run(importsource.read_source(source, wanted, options))
-        from omsform.contract.provider import kind_index
+        from omsform.contract.provider import registry
 
-        classes = {k: cls for k, (_, cls) in kind_index().items() if k in wanted}
+        classes = {k: cls for k, cls in registry().kinds.items() if k in wanted}
         built = importer.build_files(
             current,
             classes,

@@ -57,9 +57,8 @@ def apply(
     loaded = running.load_for_run(brand, opts["sandbox"])
     running.announce(loaded, opts["sandbox"])
     if plan_file:
-        if plan_file.config_digest != loaded.digest:
-            raise PlanError("the brand's YAML changed since this plan was made: run plan again")
         since.refuse_left_out(plan_file)
+        since.check_digest(plan_file, loaded)
         kinds = engine.kinds_to_read(loaded)
         target.refuse_other_target(
             plan_file, loaded, source.parent, sandbox=opts["sandbox"], kinds=kinds

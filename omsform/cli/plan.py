@@ -85,7 +85,7 @@ def plan(
     brand = brands[0] if brands else Path(".")
     if out_file:
         plan_files.check_output(out_file)
-    loaded = running.load_for_run(brand, opts["sandbox"])
+    loaded = running.load_for_run(brand, opts["sandbox"], opts)
     running.announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
 

@@ -42,10 +42,20 @@ def brand_lock(loaded: Brand, timeout: float) -> Iterator[None]:
         yield
 
 
-def load_for_run(brand: Path, sandbox: bool) -> Brand:
+def load_for_run(brand: Path, sandbox: bool, opts: dict[str, Any] | None = None) -> Brand:
+    """The brand, its warnings shown. With ``opts["changed_since"]`` (``plan``): only the files
+    the change reaches, and the selection made on the way kept as ``opts["selection"]``."""
     from omsform.lang.load import load_brand
 
-    loaded = load_brand(brand, sandbox=sandbox)
+    ref = (opts or {}).get("changed_since")
+    if opts is None or ref is None:
+        loaded = load_brand(brand, sandbox=sandbox)
+    else:
+        from omsform.engine import since
+
+        loaded, opts["selection"] = since.load_changed(
+            brand, ref, lambda kinds: load_brand(brand, sandbox=sandbox, kinds=kinds)
+        )
     OUT.secrets = loaded.secrets
     for warning in loaded.warnings:
         OUT.err(str(warning))
@@ -144,11 +154,9 @@ def _changed_since(loaded: Brand, opts: dict[str, Any]) -> Selection | None:
     """``--changed-since REF``: the kinds to read and compare, said on stderr (else ``None``)."""
     from omsform.engine import since
 
-    selection = (
-        since.select_changed(loaded, opts["changed_since"])
-        if opts.get("changed_since") is not None
-        else None
-    )
+    selection = opts.get("selection")  # chosen while loading (`plan`), else chosen now
+    if selection is None and opts.get("changed_since") is not None:
+        selection = since.select_changed(loaded, opts["changed_since"])
     if selection is not None:
         OUT.err(selection.describe())
     return selection
@@ -183,11 +191,11 @@ def _plan_target(
 ) -> PlanTarget:
     """The systems the plan is for, which apply checks again."""
     from omsform.apply import target
-    from omsform.engine import run as engine
+    from omsform.engine import since
 
     sandbox_db = os.path.join(brand_dir, STATE_DIR, "sandbox.sqlite")
     # a partial plan names every provider the brand uses, as apply checks them all
-    every = engine.kinds_to_read(loaded) if selection and selection.partial else kinds
+    every = since.every_kind(loaded) if selection and selection.partial else kinds
     return target.plan_target(loaded, every, sandbox=sandbox_db if sandbox else None)
 
 

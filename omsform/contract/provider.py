@@ -154,12 +154,6 @@ def registry() -> Registry:
     return Registry.of(_installed())
 
 
-def discover() -> dict[str, Provider]:
-    """Every installed provider, by name: ``registry().providers`` (kept for callers outside
-    the engine; a run passes its :class:`Registry` down instead)."""
-    return dict(registry().providers)
-
-
 def kind_index() -> dict[str, tuple[Provider, type[Resource[Any]]]]:
     """Kind name → (provider, Resource class) over every installed provider."""
     reg = registry()
@@ -185,7 +179,6 @@ __all__ = [
     "Provider",
     "Registry",
     "WriteClient",
-    "discover",
     "kind_index",
     "provider_of",
     "registry",

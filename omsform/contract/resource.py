@@ -111,6 +111,10 @@ class Resource(Generic[S]):
     """A key field filled from the local name when the YAML omits it (``oms_setting.key``)."""
     depends_on_kinds: ClassVar[tuple[str, ...]] = ()
     """Kinds whose objects this kind's objects need first (ordering edges for every object)."""
+    hook_kinds: ClassVar[tuple[str, ...] | None] = None
+    """Every kind this kind's own :meth:`references`, :meth:`comes_after` or
+    :meth:`expected_from` may name (``None``: any kind). Lets ``plan --changed-since`` leave
+    this kind's files unread when none of those kinds changed."""
     immutable: ClassVar[frozenset[str]] = frozenset()
     """Top-level fields that cannot change after create: a change is a replace or manual."""
     replace_allowed: ClassVar[bool] = True

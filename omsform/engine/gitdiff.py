@@ -12,14 +12,18 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Collection, Mapping
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from omsform.errors import OmsformError
+from omsform.lang.config import CONFIG_FILE, VARS_FILE
+from omsform.lang.partial import top_level_kinds
+
+__all__ = ["BrandDiff", "changed_paths", "check_ref", "ledger_kinds", "text_at", "top_level_kinds"]
 
 _TIMEOUT = 60.0
-_TOP_KEY = re.compile(r"""(?:"([^"]+)"|'([^']+)'|([A-Za-z_][\w-]*))\s*:(?:\s|$)""")
+LEDGER = ".omsform/ledger.json"
 
 
 def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -88,23 +92,57 @@ def text_at(directory: Path, commit: str, path: str) -> str | None:
     return done.stdout.decode("utf-8-sig", "replace")
 
 
-def top_level_kinds(text: str, known: Collection[str]) -> set[str] | None:
-    """The kinds a resource file's text declares at its top level, read without rendering.
+class BrandDiff:
+    """``git diff REF`` of a brand directory, its files' text at REF read once each."""
 
-    ``None`` when a top-level line is neither a plain key, a comment, a document marker nor a
-    Jinja statement (``{{ kind }}:`` or a multi-line comment): the kinds cannot be told safely.
-    """
-    kinds: set[str] = set()
-    for line in text.splitlines():
-        if not line.strip() or line[0] in " \t#" or line.startswith(("---", "...", "{%", "{#")):
-            continue
-        match = _TOP_KEY.match(line)
-        if match is None:
-            return None
-        key = next(g for g in match.groups() if g)
-        if key in known:
-            kinds.add(key)
-    return kinds
+    def __init__(self, directory: Path, ref: str) -> None:
+        self.directory, self.ref = directory, ref
+        self.commit = check_ref(directory, ref)
+        self.paths = changed_paths(directory, self.commit)
+        self._texts: dict[str, str | None] = {}
+
+    def text_at(self, path: str) -> str | None:
+        """``path``'s text at REF (None when absent)."""
+        if path not in self._texts:
+            self._texts[path] = text_at(self.directory, self.commit, path)
+        return self._texts[path]
+
+    def changed_kinds(
+        self, loaded_from: Mapping[str, set[str]], known: set[str]
+    ) -> tuple[set[str], str]:
+        """(kinds the changed paths touch, "") or (…, why the plan must be full).
+        ``loaded_from``: resource file → kinds of the objects loaded from it."""
+        kinds: set[str] = set()
+        for path in self.paths:
+            name = PurePosixPath(path)
+            if path == LEDGER:
+                now = self.directory / LEDGER
+                new = now.read_text(encoding="utf-8") if now.is_file() else None
+                found = ledger_kinds(self.text_at(path), new)
+                if found is None:
+                    return kinds, f"{LEDGER} changed its salt or cannot be read at {self.ref}"
+                kinds |= found
+                continue
+            if len(name.parts) != 1 or path.startswith(".") or name.suffix != ".yaml":
+                continue  # not a file the brand is loaded from
+            if path in (CONFIG_FILE, VARS_FILE):
+                return kinds, f"{path} changed"
+            old = self.text_at(path)
+            before = top_level_kinds(old, known) if old is not None else set()
+            if before is None:
+                return kinds, f"{path} at {self.ref} has a templated top-level line"
+            now_kinds = _kinds_now(self.directory / path, known)
+            kinds |= before | loaded_from.get(path, set()) | now_kinds
+        return kinds & known, ""
+
+
+def _kinds_now(path: Path, known: set[str]) -> set[str]:
+    """Kinds whose key the file has now, objects or not (``oms_webhook: {}`` empties a kind)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return top_level_kinds(text, known) or set()
 
 
 def ledger_kinds(old: str | None, new: str | None) -> set[str] | None:

@@ -18,26 +18,33 @@ Those kinds, the kinds they reference and the kinds that reference them are comp
 planned (no create, change, delete or drift of it), and named in the plan (``complete: false``,
 ``left_out``). Values outside git (a rotated ``${secret.…}``, an edited live object) are only
 seen for the kinds read: the scheduled drift job plans without ``--changed-since``.
+
+The brand's YAML is loaded in part (:func:`load_changed`): ``omsform.yaml``, ``vars.yaml`` and
+the files of the kinds the selection needs, so its kinds and their objects are exactly a full
+load's; the other files are not read, and checks across kinds are left to ``omsform validate``
+(the selection line says so). A saved partial plan records the digest of the configuration and
+the kinds it compared; apply refuses it when that YAML changed (:func:`check_digest`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+import dataclasses
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import gitdiff
 from omsform.errors import PlanError, UnsafePlanError
-from omsform.lang.config import CONFIG_FILE, VARS_FILE
+from omsform.lang import partial
 from omsform.lang.load import Brand
 from omsform.plan import select
 from omsform.plan.build import PlanInputs
 from omsform.plan.model import Plan
 
-LEDGER = ".omsform/ledger.json"
+LEDGER = gitdiff.LEDGER
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class Selection:
     compared: frozenset[str] | None = None
     left_out: tuple[str, ...] = ()
     why_full: str = ""
+    digest: str = ""  # of the config and the compared kinds, when not the brand's own digest
+    unread: tuple[str, ...] = ()  # resource files not read at all (a partial load)
 
     @property
     def partial(self) -> bool:
@@ -70,9 +79,16 @@ class Selection:
         if not self.changed:
             left = _count(self.left_out)
             return f"{head}: no brand file changed; nothing is read ({left} left out)."
+        unread = (
+            f" Files not read: {', '.join(self.unread)}; checks across kinds were not run "
+            "(`omsform validate` checks the whole brand)."
+            if self.unread
+            else ""
+        )
         return (
             f"{head}: changed {', '.join(sorted(self.changed))}; compared "
             f"{', '.join(sorted(self.compared))}; left out (not read): {', '.join(self.left_out)}."
+            + unread
         )
 
 
@@ -81,57 +97,100 @@ def _count(kinds: Collection[str]) -> str:
 
 
 def _resources() -> dict[str, Any]:
-    return {k: cls for p in discover().values() for k, cls in p.kinds().items()}
+    return dict(registry().kinds)
 
 
 def select_changed(brand: Brand, ref: str) -> Selection:
     """The kinds ``git diff REF`` of ``brand``'s directory touches, and their reach (see module).
     An :class:`~omsform.errors.OmsformError` when git, the repository or REF is missing."""
+    diff = _diff(brand.path, ref)
+    selection = _select(diff, brand, _resources())
+    if not selection.partial:
+        return selection
+    return dataclasses.replace(selection, digest=brand.digest_without(selection.left_out))
+
+
+def _diff(directory: Path, ref: str) -> gitdiff.BrandDiff:
     if not ref.strip():  # an unset CI variable, most likely: say so rather than plan it all
         raise PlanError("--changed-since needs a git REF (a branch, tag or commit); it was empty")
-    commit = gitdiff.check_ref(brand.path, ref)
+    return gitdiff.BrandDiff(directory, ref)
+
+
+def load_changed(
+    directory: Path, ref: str, load: Callable[[Collection[str] | None], Brand]
+) -> tuple[Brand, Selection]:
+    """Load only what ``--changed-since REF`` needs, and select (see :func:`select_changed`).
+
+    ``load(kinds)`` loads the brand reading only the files that declare ``kinds`` (all files
+    for ``None``). Read: the changed kinds, every kind whose objects may need one of them
+    (:func:`omsform.plan.select.may_need`) and, once loaded, every kind the selection compares
+    or the changed objects' hooks name, until nothing is missing. So the kinds compared and
+    their objects are those a full load gives; kinds left out may be unread.
+    """
+    diff = _diff(directory, ref)
     resources = _resources()
-    paths = gitdiff.changed_paths(brand.path, commit)
-    changed, why = _changed_kinds(brand, commit, ref, paths, set(resources))
+    changed, why = diff.changed_kinds({}, set(resources))
+    if why:
+        brand = load(None)
+        return brand, _select(diff, brand, resources)
+    scans = partial.scan_brand(directory, set(resources))
+    wanted = changed | select.may_need(resources, partial.mentions_by_kind(scans), changed)
+    while True:
+        brand = load(sorted(wanted))
+        if not brand.partial:
+            return brand, _select(diff, brand, resources)
+        selection = _select(diff, brand, resources)
+        unread = {k for kinds in brand.unread.values() for k in kinds}
+        missing = (_must_read(brand, selection, resources, scans) - wanted) & unread
+        if not selection.partial:
+            brand = load(None)  # the changes reach every kind: the full plan reads every file
+            return brand, _select(diff, brand, resources)
+        if not missing:  # the brand's digest: of what the plan compares (apply checks that)
+            return dataclasses.replace(brand, digest_left_out=selection.left_out), selection
+        wanted |= missing  # a kind the selection needs is unread: read it too
+
+
+def _must_read(
+    brand: Brand, selection: Selection, resources: Mapping[str, Any], scans: Mapping[str, Any]
+) -> set[str]:
+    """What the selection made from ``brand`` needs loaded in full: the kinds it compares and
+    every kind their objects reference or their hooks name (so those objects' dependencies
+    are a full load's), and the kinds whose objects may need a changed kind."""
+    compared = set(selection.compared or ())
+    objects = [d for d in brand.desired.values() if d.kind in compared]
+    prune = brand.config.manage.prune
+    return (
+        set(select.kinds_to_read(brand.desired, resources, prune, compared))
+        | compared
+        | select.named_by_hooks(objects, resources)
+        | select.may_need(resources, partial.mentions_by_kind(scans), selection.changed)
+    )
+
+
+def _select(diff: gitdiff.BrandDiff, brand: Brand, resources: Mapping[str, Any]) -> Selection:
+    """The selection for ``brand`` as loaded (fully or for the kinds it needs)."""
+    changed, why = diff.changed_kinds(_kinds_by_file(brand), set(resources))
     name = str(brand.path)
     if why:
-        return Selection(ref, name, why_full=why)
+        return Selection(diff.ref, name, why_full=why)
     prune = brand.config.manage.prune
-    managed = select.managed_kinds(brand.desired, prune)
+    unread = {k for kinds in brand.unread.values() for k in kinds}
+    managed = select.managed_kinds(brand.desired, prune) | unread
     graph = select.kind_graph(brand.desired, resources, prune)
     compared = select.reach(changed, graph) & managed
     left_out = tuple(sorted(managed - compared))
     if not left_out:
-        return Selection(ref, name, frozenset(changed), why_full="the changes reach every kind")
-    return Selection(ref, name, frozenset(changed), frozenset(compared), left_out)
-
-
-def _changed_kinds(
-    brand: Brand, commit: str, ref: str, paths: list[str], known: set[str]
-) -> tuple[set[str], str]:
-    """(kinds the changed ``paths`` touch, "") or (…, why the plan must be full)."""
-    loaded_from = _kinds_by_file(brand)
-    kinds: set[str] = set()
-    for path in paths:
-        name = PurePosixPath(path)
-        if path == LEDGER:
-            now = brand.path / LEDGER
-            new = now.read_text(encoding="utf-8") if now.is_file() else None
-            found = gitdiff.ledger_kinds(gitdiff.text_at(brand.path, commit, path), new)
-            if found is None:
-                return kinds, f"{LEDGER} changed its salt or cannot be read at {ref}"
-            kinds |= found
-            continue
-        if len(name.parts) != 1 or path.startswith(".") or name.suffix != ".yaml":
-            continue  # not a file the brand is loaded from
-        if path in (CONFIG_FILE, VARS_FILE):
-            return kinds, f"{path} changed"
-        old = gitdiff.text_at(brand.path, commit, path)
-        before = gitdiff.top_level_kinds(old, known) if old is not None else set()
-        if before is None:
-            return kinds, f"{path} at {ref} has a templated top-level line"
-        kinds |= before | loaded_from.get(path, set()) | _kinds_now(brand.path / path, known)
-    return kinds & known, ""
+        return Selection(
+            diff.ref, name, frozenset(changed), why_full="the changes reach every kind"
+        )
+    return Selection(
+        diff.ref,
+        name,
+        frozenset(changed),
+        frozenset(compared),
+        left_out,
+        unread=tuple(brand.unread),
+    )
 
 
 def _kinds_by_file(brand: Brand) -> dict[str, set[str]]:
@@ -142,15 +201,6 @@ def _kinds_by_file(brand: Brand) -> dict[str, set[str]]:
             name = Path(d.location.file.removesuffix(" (rendered)")).name
             found.setdefault(name, set()).add(d.kind)
     return found
-
-
-def _kinds_now(path: Path, known: set[str]) -> set[str]:
-    """Kinds whose key the file has now, objects or not (``oms_webhook: {}`` empties a kind)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return set()
-    return gitdiff.top_level_kinds(text, known) or set()
 
 
 def kinds_to_read(brand: Brand, selection: Selection | None) -> list[str]:
@@ -171,12 +221,34 @@ def narrowed(inputs: PlanInputs, selection: Selection | None) -> PlanInputs:
 
 
 def mark(plan: Plan, selection: Selection | None) -> Plan:
-    """``plan`` saying it is partial (``complete: false``, ``left_out``, ``changed_since``)."""
+    """``plan`` saying it is partial (``complete: false``, ``left_out``, ``changed_since``),
+    with the digest of what it compared (apply checks that, see :func:`check_digest`)."""
     if selection is None or selection.compared is None:
         return plan
     return plan.model_copy(
-        update={"complete": False, "left_out": selection.left_out, "changed_since": selection.ref}
+        update={
+            "complete": False,
+            "left_out": selection.left_out,
+            "changed_since": selection.ref,
+            "config_digest": selection.digest or plan.config_digest,
+        }
     )
+
+
+def check_digest(plan: Plan, brand: Brand) -> None:
+    """A :class:`PlanError` when the YAML a saved plan compared changed since (a partial plan:
+    the configuration and the kinds it compared; any other: the whole brand)."""
+    if plan.config_digest != brand.digest_without(plan.left_out):
+        raise PlanError("the brand's YAML changed since this plan was made: run plan again")
+
+
+def every_kind(brand: Brand) -> list[str]:
+    """The kinds a full plan of ``brand`` reads, the kinds of files a partial load left unread
+    included (a partial plan names every provider the brand uses, as apply checks them all)."""
+    from omsform.engine.run import kinds_to_read as every
+
+    unread = {k for kinds in brand.unread.values() for k in kinds}
+    return sorted(set(every(brand)) | unread)
 
 
 @contextmanager

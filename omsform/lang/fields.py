@@ -8,12 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from omsform.contract.refs import slots
 from omsform.contract.resource import Resource
 from omsform.errors import Location, Problem
 from omsform.lang.files import Declared
 from omsform.lang.interpolate import Outcome
 from omsform.lang.model_errors import Path
-from omsform.paths import format_path
+from omsform.paths import format_path, parse_path
 from omsform.plan.openmaps import EXCLUSIVE
 
 
@@ -82,3 +83,36 @@ def field_path(model: type[BaseModel], path: Path) -> str:
             if steps[0] == info.alias:
                 steps[0] = name
     return format_path(... if isinstance(step, int) else step for step in steps)
+
+
+def present(plain: Any, paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``paths`` whose leading keys all exist in ``plain`` (a plain form): a quick filter
+    before walking them, as the others hold nothing (most write-only paths of most objects)."""
+    kept = []
+    for path in paths:
+        node = plain
+        for token in parse_path(path):
+            if not isinstance(token, str):
+                kept.append(path)  # an index or [] : the walk decides
+                break
+            if not isinstance(node, dict) or token not in node:
+                break
+            node = node[token]
+        else:
+            kept.append(path)
+    return tuple(kept)
+
+
+_EDGE_HOOKS: dict[type[Any], bool] = {}
+
+
+def edge_hooks(resource: type[Resource[Any]]) -> bool:
+    """Whether ``resource``'s ``references`` or ``comes_after`` may name anything: False for
+    the defaults of a spec without :class:`~omsform.contract.refs.Ref` fields."""
+    if resource not in _EDGE_HOOKS:
+        own = any(
+            getattr(resource, hook).__func__ is not getattr(Resource, hook).__func__
+            for hook in ("references", "comes_after")
+        )
+        _EDGE_HOOKS[resource] = own or bool(slots(resource.spec_model))
+    return _EDGE_HOOKS[resource]

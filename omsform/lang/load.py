@@ -18,11 +18,10 @@ file, line and column, with secret values redacted.
 
 from __future__ import annotations
 
+import functools
 import gc
-import hashlib
-import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +29,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from omsform.contract.provider import Provider, discover
+from omsform.contract.provider import Provider, registry
 from omsform.contract.spec import Desired
 from omsform.errors import ConfigError, Location, Problem
 from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig, LoadedConfig, load_config
+from omsform.lang.digest import DigestForm, digest
 from omsform.lang.files import Declared, read_document, read_plain, read_resources
-from omsform.lang.interpolate import Resolver
+from omsform.lang.interpolate import Resolver, mentions_refs, scan
+from omsform.lang.partial import FileScan, files_declaring, resource_files, scan_brand
 from omsform.lang.resolve import Kinds, build_desired
 from omsform.lang.template import is_template
 from omsform.secrets.mask import redact
@@ -47,9 +48,9 @@ class Brand:
 
     ``desired`` is keyed by address, in address order. ``secrets`` holds every resolved secret
     value (for :func:`omsform.secrets.mask.redact`); it and the provider configs are left out of
-    ``repr``. ``digest`` is a sha256 over the configuration and desired specs with every
+    ``repr``. :attr:`digest` is a sha256 over the configuration and desired specs with every
     secret replaced by the *name* it came from, so it changes when the brand does and reveals
-    nothing about secret values.
+    nothing about secret values; it is computed when first asked for (``validate`` never is).
     """
 
     path: Path
@@ -57,10 +58,34 @@ class Brand:
     desired: dict[str, Desired[Any]]
     secrets: frozenset[str] = field(repr=False)
     warnings: tuple[Problem, ...]
-    digest: str
+    digest_forms: Mapping[str, DigestForm] = field(default_factory=dict, repr=False, compare=False)
+    """Address → the secret-free canonical form of its desired object (what the digest hashes)."""
     provider_configs: Mapping[str, BaseModel] = field(
         default_factory=dict, repr=False, compare=False
     )
+    unread: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    """A partial load (``load_brand(kinds=…)``): resource file → the kinds its top-level keys
+    name, for each file not read. Empty when every file was read."""
+    digest_left_out: tuple[str, ...] = field(default=(), compare=False)
+    """Kinds :attr:`digest` leaves out: a partial plan's (it records only what it compared)."""
+
+    @property
+    def partial(self) -> bool:
+        """True when some resource files were not read (``desired`` lacks their objects)."""
+        return bool(self.unread)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 of the canonical, secret-free rendering of the configuration and every
+        desired spec (see the class), but those of :attr:`digest_left_out`."""
+        return self.digest_without(self.digest_left_out)
+
+    def digest_without(self, kinds: Collection[str]) -> str:
+        """:attr:`digest` leaving out the objects of ``kinds`` (a partial plan's left-out kinds:
+        it records and checks only what it compared)."""
+        left_out = set(kinds)
+        forms = {a: f.form() for a, f in self.digest_forms.items() if f.kind not in left_out}
+        return digest(self.config, forms)
 
     def provider_config(self, name: str) -> BaseModel:
         """The validated block of provider ``name`` (secrets resolved); ``ConfigError`` if none."""
@@ -79,6 +104,7 @@ def load_brand(
     sandbox: bool = False,
     environ: Mapping[str, str] | None = None,
     providers: Mapping[str, Provider] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> Brand:
     """Load and validate the brand directory ``path``; raise ``ConfigError`` with every problem
     (errors and warnings, sorted by position) when there is any error.
@@ -88,10 +114,15 @@ def load_brand(
     ``${secret.…}`` of provider blocks only (the embedded sandbox replaces those blocks, so
     :meth:`Brand.provider_config` may then be missing); resource secrets are still required.
     ``environ`` defaults to ``os.environ``; ``providers`` to the installed ones
-    (:func:`omsform.contract.provider.discover`).
+    (:func:`omsform.contract.provider.registry`).
+
+    ``kinds`` (a partial load, ``plan --changed-since``): read only the resource files that may
+    declare one of them (told from their text, :mod:`omsform.lang.partial`), and those that
+    declare a kind their ``${…}`` name, until none is missing; :attr:`Brand.unread` names the
+    rest. Checks across kinds (a kind's ``check_brand``) then keep their errors only.
     """
     with _gc_paused():
-        return _load(Path(path), offline, sandbox, environ, providers)
+        return _load(Path(path), offline, sandbox, environ, providers, kinds)
 
 
 @contextmanager
@@ -123,6 +154,7 @@ def _load(
     sandbox: bool,
     environ: Mapping[str, str] | None,
     providers: Mapping[str, Provider] | None,
+    wanted: Collection[str] | None,
 ) -> Brand:
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -134,23 +166,27 @@ def _load(
     env = os.environ if environ is None else environ
     resolver = Resolver(env, offline=offline, placeholders=sandbox)
     loaded = load_config(directory, installed, kinds, resolver, problems, warnings)
-    declared = _read_brand_files(directory, kinds, problems, warnings)
-    built = build_desired(declared, kinds, env, offline, problems, warnings)
+    scans = None if wanted is None else scan_brand(directory, kinds)
+    declared, read = _read_brand_files(directory, kinds, problems, warnings, scans, wanted)
+    unread = {n: s for n, s in (scans or {}).items() if n not in read}
+    built = build_desired(declared, kinds, env, offline, problems, warnings, partial=bool(unread))
     _check_provider_blocks(built.desired, kinds, loaded, directory, problems)
-    secrets = frozenset(loaded.secrets | built.secrets)
+    # a file not read may name secrets that a value read from the systems holds: hide them too
+    unread_secrets = {env[n] for s in unread.values() for n in s.secrets if env.get(n)}
+    secrets = frozenset(loaded.secrets | built.secrets | unread_secrets)
     problems = [_redacted(p, secrets) for p in problems]
     warnings = sorted(_redacted(w, secrets) for w in warnings)
     if any(p.severity == "error" for p in problems) or loaded.config is None:
         raise ConfigError(problems + warnings)  # warnings help explain errors (a .yml file)
-    config = loaded.config
     return Brand(
         path=directory,
-        config=config,
+        config=loaded.config,
         desired=dict(sorted(built.desired.items())),
         secrets=secrets,
         warnings=tuple(warnings),
-        digest=_digest(config, built.digest_forms),
+        digest_forms=built.digest_forms,
         provider_configs=loaded.providers,
+        unread={n: s.kinds or frozenset() for n, s in sorted(unread.items())},
     )
 
 
@@ -160,35 +196,62 @@ def _providers(
     if given is not None:
         return dict(given)
     try:
-        return dict(discover())
+        return dict(registry().providers)
     except Exception as err:
         problems.append(Problem(Location(), f"cannot load the installed providers: {err}"))
         return {}
 
 
 def _read_brand_files(
-    directory: Path, kinds: Kinds, problems: list[Problem], warnings: list[Problem]
-) -> list[Declared]:
+    directory: Path,
+    kinds: Kinds,
+    problems: list[Problem],
+    warnings: list[Problem],
+    scans: Mapping[str, FileScan] | None = None,
+    wanted: Collection[str] | None = None,
+) -> tuple[list[Declared], set[str]]:
+    """The declared resources, in file order, and the names of the files read: every file, or
+    (``wanted``) those that may declare a wanted kind or one their ``${…}`` name."""
     variables: dict[str, Any] | None = {}
     vars_path = directory / VARS_FILE
     if vars_path.is_file():
         doc = read_plain(vars_path, str(vars_path), problems)
         variables = doc.value if doc is not None else None
-    declared: list[Declared] = []
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if path.suffix == ".yml":
+    for path in sorted(directory.glob("*.yml")):
+        if not path.name.startswith(".") and path.is_file():
             message = f"{path.name} is ignored: resource files end in .yaml"
             warnings.append(Problem(Location(str(path)), message, severity="warning"))
-        if path.suffix != ".yaml" or path.name in (CONFIG_FILE, VARS_FILE):
-            continue
-        if variables is None and _templated(path):
-            continue  # vars.yaml is broken (reported): its templates would only add noise
-        doc = read_document(path, str(path), problems, variables or {})
-        if doc is not None:
-            declared.extend(read_resources(doc, kinds, problems))
-    return declared
+    by_file: dict[str, list[Declared]] = {}
+    chosen = None if scans is None else files_declaring(scans, wanted or ())
+    while True:
+        for path in resource_files(directory):
+            if path.name in by_file or (chosen is not None and path.name not in chosen):
+                continue
+            by_file[path.name] = []
+            if variables is None and _templated(path):
+                continue  # vars.yaml is broken (reported): its templates would only add noise
+            doc = read_document(path, str(path), problems, variables or {})
+            if doc is not None:
+                by_file[path.name] = read_resources(doc, kinds, problems)
+        if scans is None or chosen is None:
+            break
+        named = {a.split(".", 1)[0] for d in by_file.values() for a in _named(d)}
+        more = files_declaring(scans, named) - chosen
+        if not more:
+            break
+        chosen |= more
+    return [d for name in sorted(by_file) for d in by_file[name]], set(by_file)
+
+
+def _named(declared: list[Declared]) -> set[str]:
+    """The addresses the ``${…}`` of ``declared`` name."""
+    return {
+        ref.name
+        for item in declared
+        if mentions_refs(item.body)
+        for _, ref in scan(item.body)
+        if not isinstance(ref, str) and ref.scope == "resource"
+    }
 
 
 def _templated(path: Path) -> bool:
@@ -225,10 +288,3 @@ def _redacted(problem: Problem, secrets: frozenset[str]) -> Problem:
     if (message, hint) == (problem.message, problem.hint):
         return problem
     return Problem(problem.location, message, hint, problem.severity)
-
-
-def _digest(config: BrandConfig, desired: Mapping[str, Any]) -> str:
-    """sha256 of the canonical, secret-free rendering of the configuration and desired specs."""
-    content = {"config": config.model_dump(mode="json"), "desired": desired}
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()

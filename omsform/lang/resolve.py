@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,15 +21,16 @@ from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired
 from omsform.dag import components, cycle_path, is_cycle
 from omsform.errors import Location, Problem
-from omsform.lang.fields import aliases, field_path, partial_key, split_exclusive
+from omsform.lang import fields as lang_fields
+from omsform.lang.digest import DigestForm
+from omsform.lang.fields import aliases, field_path, partial_key, present, split_exclusive
 from omsform.lang.files import Declared
 from omsform.lang.interpolate import Outcome, Resolver, Target, is_placeholder, mentions_refs, scan
 from omsform.lang.lost import lost_declarations
 from omsform.lang.model_errors import Path, dotted, model_problems
 from omsform.lang.nodes import find
 from omsform.paths import to_plain
-from omsform.plan.openmaps import EXCLUSIVE
-from omsform.secrets.mask import mask_paths, text_secrets
+from omsform.secrets.mask import text_secrets
 
 Kinds = Mapping[str, tuple[Provider, type[Resource[Any]]]]
 T = TypeVar("T")
@@ -41,7 +42,7 @@ class Built:
 
     desired: dict[str, Desired[Any]] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
-    digest_forms: dict[str, Any] = field(default_factory=dict)
+    digest_forms: dict[str, DigestForm] = field(default_factory=dict)
 
 
 def build_desired(
@@ -51,9 +52,15 @@ def build_desired(
     offline: bool,
     problems: list[Problem],
     warnings: list[Problem],
+    *,
+    partial: bool = False,
 ) -> Built:
-    """Resolve, validate and cross-check ``declared``; problems and warnings are appended."""
-    return _Builder(declared, kinds, environ, offline, problems, warnings).run()
+    """Resolve, validate and cross-check ``declared``; problems and warnings are appended.
+    ``partial``: ``declared`` is only part of the brand (a partial load), so checks that look
+    across kinds keep their errors but drop their warnings, which may be false."""
+    builder = _Builder(declared, kinds, environ, offline, problems, warnings)
+    builder.partial = partial
+    return builder.run()
 
 
 def _pos(location: Location) -> str:
@@ -84,6 +91,7 @@ class _Builder:
         self.partial_keys: dict[str, str] = {}
         self.built = Built()
         self.literal: set[str] = set()  # addresses whose body holds no ${...} (see run)
+        self.partial = False  # only part of the brand was read (see build_desired)
         # kinds written in a file that failed to load: a reference into one may be fine
         self.lost = lost_declarations(declared, kinds, problems)
         self.resolver = Resolver(
@@ -181,19 +189,17 @@ class _Builder:
         secret_paths = frozenset(field_path(resource.spec_model, p) for p, _ in out.secret_refs)
         fields = to_plain(spec)  # sets sorted: the digest must not depend on hash order
         hidden = sorted(secret_paths | set(resource.write_only))
-        self.built.secrets.update(
-            v
-            for v in text_secrets(fields, secret_paths, resource.write_only)
-            if not is_placeholder(v)
-        )
+        found = text_secrets(fields, secret_paths, present(fields, resource.write_only), plain=True)
+        self.built.secrets.update(v for v in found if not is_placeholder(v))
         self.built.secrets |= out.secrets
         key = self._guard(item, "key", lambda: resource.key(spec)) or ""
-        self.built.digest_forms[item.address] = {
-            "kind": item.kind,
-            "spec": mask_paths(fields, hidden),
-            "secrets": sorted(f"{dotted(p)}={name}" for p, name in out.secret_refs),
-            **({EXCLUSIVE: sorted(exclusive)} if exclusive else {}),
-        }
+        self.built.digest_forms[item.address] = DigestForm(
+            item.kind,
+            fields,
+            tuple(hidden),
+            tuple(f"{dotted(p)}={name}" for p, name in out.secret_refs),
+            exclusive,
+        )
         self.built.desired[item.address] = Desired(
             address=item.address,
             kind=item.kind,
@@ -234,19 +240,18 @@ class _Builder:
         desired = self.built.desired
         for address, item in list(desired.items()):
             resource = self.kinds[item.kind][1]
+            if not lang_fields.edge_hooks(resource):
+                continue  # neither hook can name anything (most kinds): nothing to add
             node = self.by_address[address]
-            refs = self._guard(
-                node, "references", functools.partial(_references, resource, item.spec)
-            )
-            after = self._guard(
-                node, "comes_after", functools.partial(_comes_after, resource, item.spec)
-            )
+            refs = self._guard(node, "references", _listed(resource.references, item.spec))
+            after = self._guard(node, "comes_after", _listed(resource.comes_after, item.spec))
             extra = {by_key[r] for r in refs or () if r in by_key}
             extra |= {a for a in after or () if a in desired}
             extra -= item.depends_on | {address}
             if extra:
                 desired[address] = dataclasses.replace(item, depends_on=item.depends_on | extra)
-        edges = {a: set(d.depends_on) for a, d in desired.items()}
+        # only an object that depends on something can be in a cycle
+        edges = {a: set(d.depends_on) for a, d in desired.items() if d.depends_on}
         for component in components(edges):
             if is_cycle(component, edges) and not any(set(component) <= r for r in reported):
                 self._cycle(component, edges)
@@ -267,7 +272,7 @@ class _Builder:
                 (
                     "check_brand",
                     functools.partial(resource.check_brand, group, self.built.desired),
-                    bool(failed),
+                    bool(failed) or self.partial,
                 ),
             )
             for what, call, partial in hooks:
@@ -291,9 +296,5 @@ class _Builder:
             return None
 
 
-def _references(resource: type[Resource[Any]], spec: Any) -> list[tuple[str, str]]:
-    return list(resource.references(spec))
-
-
-def _comes_after(resource: type[Resource[Any]], spec: Any) -> list[str]:
-    return list(resource.comes_after(spec))
+def _listed(hook: Callable[[Any], Iterable[T]], spec: Any) -> Callable[[], list[T]]:
+    return lambda: list(hook(spec))

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.lang.config import BrandConfig
 from omsform.plan.openmaps import EXCLUSIVE
 
@@ -135,7 +135,7 @@ def _exclusive(open_maps: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _kinds() -> Iterator[tuple[str, Any]]:
-    for provider in sorted(discover().values(), key=lambda p: p.name):
+    for provider in sorted(registry().providers.values(), key=lambda p: p.name):
         yield from sorted(provider.kinds().items())
 
 
@@ -145,7 +145,7 @@ def _doc(obj: Any) -> str:
 
 def brand_schema() -> dict[str, Any]:
     """The JSON Schema of ``omsform.yaml`` and of resource files."""
-    providers = sorted(discover().values(), key=lambda p: p.name)
+    providers = sorted(registry().providers.values(), key=lambda p: p.name)
     kinds = list(_kinds())
     models: list[type[BaseModel]] = [BrandConfig, *(p.config_model for p in providers)]
     models += [cls.spec_model for _, cls in kinds]

@@ -20,6 +20,9 @@ import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
+from omsform.contract.refs import slots
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired
 from omsform.plan.build import PlanInputs
@@ -92,3 +95,63 @@ def narrow_inputs(inputs: PlanInputs, compared: Collection[str]) -> PlanInputs:
         desired={a: d for a, d in inputs.desired.items() if d.kind in compared},
         prune=tuple(k for k in inputs.prune if k in compared),
     )
+
+
+# --- before loading: which kinds a partial load must read -----------------------------------
+def _own(cls: type[Resource[Any]], hook: str) -> bool:
+    """True when ``cls`` defines ``hook`` itself (it may then name any kind)."""
+    return getattr(cls, hook).__func__ is not getattr(Resource, hook).__func__
+
+
+def _ref_targets(model: type[BaseModel]) -> set[str]:
+    found: set[str] = set()
+    for slot in slots(model):
+        if slot.ref is not None and isinstance(slot.ref.target, str):
+            found.add(slot.ref.target)
+        elif slot.model is not None:
+            found |= _ref_targets(slot.model)
+    return found
+
+
+def static_needs(cls: type[Resource[Any]]) -> frozenset[str] | None:
+    """The kinds any object of ``cls`` may need (its edges in :func:`kind_graph`), told from
+    the class alone: ``depends_on_kinds`` and its spec's :class:`~omsform.contract.refs.Ref`
+    targets, and its ``hook_kinds`` when one of its hooks (``references``, ``comes_after``,
+    ``expected_from``) is its own; ``None`` when such a kind does not say (any kind)."""
+    static = frozenset(cls.depends_on_kinds) | frozenset(_ref_targets(cls.spec_model))
+    if not any(_own(cls, hook) for hook in ("references", "comes_after", "expected_from")):
+        return static
+    return None if cls.hook_kinds is None else static | frozenset(cls.hook_kinds)
+
+
+def may_need(
+    resources: Resources, mentions: Mapping[str, frozenset[str] | None], changed: Collection[str]
+) -> set[str]:
+    """The kinds whose objects may need a ``changed`` kind (so :func:`reach` may add them):
+    told from the classes (:func:`static_needs`) and from ``mentions``, kind → the kinds the
+    ``${…}`` of its files name (``None``: cannot be told)."""
+    wanted = set(changed)
+    found: set[str] = set()
+    if not wanted:
+        return found
+    for kind, cls in resources.items():
+        needs = static_needs(cls)
+        named = mentions.get(kind, frozenset())
+        if needs is None or named is None or (needs | named) & wanted:
+            found.add(kind)
+    return found - wanted
+
+
+def named_by_hooks(desired: Iterable[Desired[Any]], resources: Resources) -> set[str]:
+    """The kinds the ``comes_after`` and ``expected_from`` of ``desired`` name (declared or not:
+    :func:`kind_graph` counts them only when their objects are loaded)."""
+    found: set[str] = set()
+    for d in desired:
+        cls = resources.get(d.kind)
+        if cls is None:
+            continue
+        found.update(a.split(".", 1)[0] for a in cls.comes_after(d.spec))
+        origin = None if cls.can_create else cls.expected_from(d.spec)
+        if origin is not None:
+            found.add(origin.address.split(".", 1)[0])
+    return found

@@ -207,20 +207,24 @@ def strings_in(value: Any) -> Iterator[str]:
             yield from strings_in(item)
 
 
-def text_secrets(data: Any, referenced: Iterable[str], write_only: Iterable[str]) -> frozenset[str]:
+def text_secrets(
+    data: Any, referenced: Iterable[str], write_only: Iterable[str], *, plain: bool = False
+) -> frozenset[str]:
     """The values of ``data`` (a spec or its plain form) the text safety net must hide: every
     string at a ``referenced`` path (its value came from ``${secret.…}``) and each literal at a
-    ``write_only`` path that :func:`worth_redacting` keeps."""
+    ``write_only`` path that :func:`worth_redacting` keeps. ``plain``: ``data`` is
+    :func:`omsform.paths.to_plain`'s output already (loading a brand), so it is walked as is."""
     refs, patterns = set(referenced), tuple(write_only)
     if not refs and not patterns:
         return frozenset()  # most objects: skip converting the whole spec
-    plain = _paths.comparable(data)
-    found = {s for p in refs for v in _paths.iter_paths(plain, p) for s in strings_in(v)}
+    if not plain:
+        data = _paths.comparable(data)
+    found = {s for p in refs for v in _paths.iter_paths(data, p) for s in strings_in(v)}
     for path in patterns:
         literal = path not in refs
         found.update(
             s
-            for v in _paths.iter_paths(plain, path)
+            for v in _paths.iter_paths(data, path)
             for s in strings_in(v)
             if worth_redacting(s, literal=literal)
         )

@@ -21,7 +21,7 @@ import pytest
 from omsform.apply.journal import Journal
 from omsform.apply.ledger import PENDING_NAME, Ledger
 from omsform.apply.report import ApplyReport
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import run as engine
 from omsform.errors import StalePlanError
 from omsform.http.client import ClientOptions
@@ -71,7 +71,7 @@ async def _run(
     """Read, recover, plan (or take ``saved`` through the saved-plan checks), apply."""
     brand = h.load()
     kinds = engine.kinds_to_read(brand)
-    configs = {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
     wire = transport(h.app)
     options = ClientOptions(transport=wrap(wire) if wrap else wire)
     session = await engine.open_session(brand, kinds=kinds, options=options, configs=configs)
@@ -219,9 +219,7 @@ def test_kill_9_between_the_steps_of_a_ginesys_create_resumes_without_a_second_a
 
     async def resumed() -> list[str]:
         brand = h.load()
-        configs = {
-            n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()
-        }
+        configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
         options = ClientOptions(transport=transport(h.app))
         kinds = engine.kinds_to_read(brand)
         async with await engine.open_session(
@@ -354,7 +352,7 @@ def test_a_saved_plan_whose_key_secret_was_rotated_is_stale(tmp_path: Path) -> N
 async def _plan_only(h: BrandHarness) -> Plan:
     brand = h.load()
     kinds = engine.kinds_to_read(brand)
-    configs = {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
     options = ClientOptions(transport=transport(h.app))
     async with await engine.open_session(brand, kinds=kinds, options=options, configs=configs) as s:
         current = await engine.read(s, kinds)

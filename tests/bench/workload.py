@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from tests.bench.kinds import BenchKind
 
 try:
@@ -61,7 +61,7 @@ def _write_config(path: Path, providers: set[str], base_url: str, token: str) ->
     env: dict[str, str] = {}
     blocks: dict[str, Any] = {}
     for name in sorted(providers):
-        provider = discover()[name]
+        provider = registry().providers[name]
         block = dict(provider.sandbox_config(base_url, token))
         for field_name in provider.secret_fields:
             if field_name in block:

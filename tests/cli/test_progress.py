@@ -94,11 +94,11 @@ def test_reading_a_real_sandbox_reports_every_kind_it_lists(tmp_path: Path) -> N
 
 
 async def harness_session(harness: BrandHarness, brand: Brand, kinds: list[str]) -> engine.Session:
-    from omsform.contract.provider import discover
+    from omsform.contract.provider import registry
     from omsform.http.client import ClientOptions
     from omsform.sandbox import DEFAULT_TOKEN, transport
 
-    configs = {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
     options = ClientOptions(transport=transport(harness.app))
     return await engine.open_session(brand, kinds=kinds, options=options, configs=configs)
 

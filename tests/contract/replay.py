@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import run as engine
 from omsform.http.client import ClientOptions
 from omsform.http.record import BRAND, CASSETTE, META, Scrubber, recorder
@@ -42,7 +42,7 @@ def replay_plan(recording: Path) -> Plan:
 
 def _block(name: str, public: dict[str, Any]) -> dict[str, Any]:
     """The recorded block with a placeholder credential (the cassette holds none)."""
-    credential = discover()[name].secret_fields[0]
+    credential = registry().providers[name].secret_fields[0]
     return {**public, credential: "replayed-credential"}
 
 

@@ -172,3 +172,24 @@ def test_a_saved_partial_plan_applies_only_its_changes(cli: Cli, server: Server)
     assert done.code == 0, done
     written = {path.split(" ", 1)[1] for path in server.writes()}
     assert written and all(api.OMS_HOOKS in p or "denial" in p for p in written), written
+
+
+def test_a_saved_partial_plan_checks_the_yaml_of_the_kinds_it_compared(cli: Cli) -> None:
+    applied_repo(cli)
+    edit(cli.brand / "webhooks.yaml", "max_retries: 5", "max_retries: 7")
+    made = cli("plan", "demo", "--changed-since", "HEAD", "-o", "plan.json")
+    assert made.code == 0, made
+    assert "Files not read:" in made.stderr and "omsform validate" in made.stderr
+    saved = Plan.from_json((cli.brand.parent / "plan.json").read_text())
+    assert "oms_denial_reason" in saved.left_out
+
+    edit(cli.brand / "webhooks.yaml", "max_retries: 7", "max_retries: 8")  # a compared kind
+    refused = cli("apply", "plan.json", "--auto-approve")
+    assert refused.code == 1 and "YAML changed since this plan was made" in refused.stderr
+
+    edit(cli.brand / "webhooks.yaml", "max_retries: 8", "max_retries: 7")
+    edit(cli.brand / "denial_reasons.yaml", "priority: 2", "priority: 4")  # a kind left out
+    done = cli("apply", "plan.json", "--auto-approve")
+    assert done.code == 0, done
+    _, doc, _ = plan_json(cli)
+    assert {c["kind"] for c in doc["changes"]} == {"oms_denial_reason"}  # not applied: not read

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import run as engine
 from omsform.errors import ProviderError
 from omsform.http.client import ClientOptions
@@ -38,7 +38,7 @@ async def _apply(h: BrandHarness, options: ClientOptions) -> int:
     """``omsform apply --sandbox --auto-approve`` with these client options; the changes."""
     brand = h.load()
     kinds = engine.kinds_to_read(brand)
-    configs = {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
     session = await engine.open_session(brand, kinds=kinds, options=options, configs=configs)
     async with session:
         current = await engine.read(session, kinds)

@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from omsform.cli.main import main
-from omsform.contract.provider import kind_index
+from omsform.contract.provider import kind_index, registry
 from omsform.lang.schema import brand_schema, schema_text
 from omsform.lang.template import render
 
@@ -210,7 +210,7 @@ def test_the_committed_schema_is_current() -> None:
 
 def _a_kind_with_required_fields() -> tuple[str, Any, list[str]]:
     schema = brand_schema()
-    for kind, (_, cls) in sorted(kind_index().items()):
+    for kind, cls in sorted(registry().kinds.items()):
         name = cls.spec_model.__name__
         required = schema["$defs"][name].get("required", [])
         if required:

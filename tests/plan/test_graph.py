@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from omsform.cli.main import main
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.errors import ConfigError
 from omsform.lang.load import load_brand
 from omsform.plan.graph import dependency_graph, flow_graph, render_dot, render_mermaid
@@ -49,7 +49,7 @@ def test_dependency_edges_come_from_references(brand: Path) -> None:
 
 def test_dependency_edges_include_kind_wide_ones_as_the_planner_orders_by(brand: Path) -> None:
     desired = load_brand(brand, offline=True, sandbox=True).desired
-    kinds = {k: cls for p in discover().values() for k, cls in p.kinds().items()}
+    kinds = dict(registry().kinds)
     # a kind that needs every transition first, as the planner's depends_on_kinds means it
     after = type("AfterTransitions", (kinds["oms_webhook"],), {})
     after.depends_on_kinds = ("oms_transition", "oms_webhook")

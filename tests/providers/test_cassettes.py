@@ -41,7 +41,7 @@ from omsform_akinon_oms import api as oms_api
 from vcr.cassette import Cassette
 
 from omsform.apply.report import ApplyReport
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import run as engine
 from omsform.http.client import ClientOptions
 from omsform.lang.load import load_brand
@@ -134,7 +134,7 @@ class DemoRun:
     async def _apply(self) -> tuple[Plan, ApplyReport | None]:
         brand = load_brand(self.brand, sandbox=True, environ=self.env)
         kinds = engine.kinds_to_read(brand)
-        configs = {n: p.sandbox_config(BASE_URL, self.token) for n, p in discover().items()}
+        configs = registry().sandbox_configs(BASE_URL, self.token)
         options = ClientOptions(
             transport=transport(self.app), debug_log=self._log, secrets=brand.secrets
         )

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from omsform.apply.report import ApplyReport
-from omsform.contract.provider import discover
+from omsform.contract.provider import registry
 from omsform.engine import run as engine
 from omsform.errors import ConfigError
 from omsform.http.client import ClientOptions
@@ -130,7 +130,7 @@ async def _apply_saved(h: BrandHarness, saved: Plan) -> ApplyReport:
     """``omsform apply plan.json --sandbox``: re-read, refuse if stale, apply the saved plan."""
     brand = h.load()
     kinds = engine.kinds_to_read(brand)
-    configs = {n: p.sandbox_config("http://sandbox", DEFAULT_TOKEN) for n, p in discover().items()}
+    configs = registry().sandbox_configs("http://sandbox", DEFAULT_TOKEN)
     options = ClientOptions(transport=transport(h.app))
     session = await engine.open_session(brand, kinds=kinds, options=options, configs=configs)
     async with session:
@@ -221,7 +221,7 @@ def test_the_open_maps_are_the_reviewed_ones_and_hold_nothing_write_only() -> No
     ``config``, cargo ``conf`` and webhook ``additional_headers`` hold write-only values the API
     masks (merging the live map would send the masks back); a stock location's ``address`` is a
     fixed model, not a free-form map."""
-    kinds = {k: cls for p in discover().values() for k, cls in p.kinds().items()}
+    kinds = dict(registry().kinds)
     opened = {kind: cls.open_maps for kind, cls in kinds.items() if cls.open_maps}
     assert opened == {"oms_channel": ("configuration",), "oms_webhook": ("config",)}
     for kind, names in opened.items():

@@ -102,6 +102,7 @@ class OmsChannel(RestResource[ChannelSpec]):
     spec_model: ClassVar[type[Spec]] = ChannelSpec
     key_fields: ClassVar[tuple[str, ...]] = ("name",)
     open_maps: ClassVar[tuple[str, ...]] = (api.CHANNEL_CONFIGURATION,)
+    hook_kinds: ClassVar[tuple[str, ...] | None] = ("oms_setup_step",)  # the channels step
     endpoint: ClassVar[Endpoint] = Endpoint(
         collection=lambda: api.CHANNELS,
         page_size=lambda: (api.PAGE_SIZE, api.CHANNELS_PAGE_SIZE_PARAM),

@@ -85,6 +85,7 @@ class OmsSetupStep(Resource[SetupStepSpec]):
     kind: ClassVar[str] = "oms_setup_step"
     spec_model: ClassVar[type[Spec]] = SetupStepSpec
     key_fields: ClassVar[tuple[str, ...]] = ("step",)
+    hook_kinds: ClassVar[tuple[str, ...] | None] = (KIND,)  # comes_after: earlier steps
     name_field: ClassVar[str | None] = "step"
     can_create: ClassVar[bool] = False
     can_delete: ClassVar[bool] = False

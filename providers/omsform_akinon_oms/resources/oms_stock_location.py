@@ -185,6 +185,7 @@ class OmsStockLocation(RestResource[StockLocationSpec]):
     kind: ClassVar[str] = "oms_stock_location"
     spec_model: ClassVar[type[Spec]] = StockLocationSpec
     key_fields: ClassVar[tuple[str, ...]] = ("erp_code",)
+    hook_kinds: ClassVar[tuple[str, ...] | None] = (STEP,)  # comes_after: setup steps
     immutable: ClassVar[frozenset[str]] = frozenset({"erp_code"})
     endpoint: ClassVar[Endpoint] = Endpoint(
         collection=lambda: api.STOCK_LOCATIONS,

@@ -1,0 +1,105 @@
+"""Reading part of a brand: which resource files hold which kinds, told from their text alone.
+
+A partial load (``plan --changed-since``) reads ``omsform.yaml``, ``vars.yaml`` and only the
+resource files that may declare the kinds it needs. What a file declares is read from its
+top-level lines without parsing or rendering it; whenever that cannot be told with certainty
+(a templated top-level line), the answer is "unknown" and the file is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from omsform.lang.config import CONFIG_FILE, VARS_FILE
+
+_TOP_KEY = re.compile(r"""(?:"([^"]+)"|'([^']+)'|([A-Za-z_][\w-]*))\s*:(?:\s|$)""")
+_MENTION = re.compile(r"\$\{\s*([A-Za-z0-9_-]+)\s*\.")
+_SECRET = re.compile(r"\$\{\s*secret\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+# text that may become ``${`` only once parsed or rendered: a YAML escape of ``$`` or Jinja
+_HIDDEN = re.compile(r"\\(?:x24|u0024|U00000024)|\{\{|\{%")
+
+
+def top_level_kinds(text: str, known: Collection[str]) -> set[str] | None:
+    """The kinds a resource file's text declares at its top level, read without rendering.
+
+    ``None`` when a top-level line is neither a plain key, a comment, a document marker nor a
+    Jinja statement (``{{ kind }}:`` or a multi-line comment): the kinds cannot be told safely.
+    """
+    kinds: set[str] = set()
+    for line in text.splitlines():
+        if not line.strip() or line[0] in " \t#" or line.startswith(("---", "...", "{%", "{#")):
+            continue
+        match = _TOP_KEY.match(line)
+        if match is None:
+            return None
+        key = next(g for g in match.groups() if g)
+        if key in known:
+            kinds.add(key)
+    return kinds
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What a resource file's text tells: the kinds it declares and the kinds its ``${…}``
+    name (``None``: cannot be told without reading it), and the ``${secret.NAME}`` it names
+    (so output is redacted of them even when the file is not read)."""
+
+    kinds: frozenset[str] | None
+    mentions: frozenset[str] | None
+    secrets: frozenset[str] = frozenset()
+
+
+def scan_text(text: str, known: Collection[str]) -> FileScan:
+    """:class:`FileScan` of one resource file's text."""
+    kinds = top_level_kinds(text, known)
+    mentions = None if _HIDDEN.search(text) else {m for m in _MENTION.findall(text) if m in known}
+    return FileScan(
+        None if kinds is None else frozenset(kinds),
+        None if mentions is None else frozenset(mentions),
+        frozenset(_SECRET.findall(text)),
+    )
+
+
+def resource_files(directory: Path) -> list[Path]:
+    """The files a brand's objects are loaded from, in load order."""
+    return [
+        p
+        for p in sorted(directory.iterdir())
+        if not p.name.startswith(".")
+        and p.suffix == ".yaml"
+        and p.name not in (CONFIG_FILE, VARS_FILE)
+        and p.is_file()
+    ]
+
+
+def scan_brand(directory: Path, known: Collection[str]) -> dict[str, FileScan]:
+    """File name → :class:`FileScan` of every resource file (unreadable ones: all unknown)."""
+    found: dict[str, FileScan] = {}
+    for path in resource_files(directory):
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            found[path.name] = FileScan(None, None)
+            continue
+        found[path.name] = scan_text(text, known)
+    return found
+
+
+def files_declaring(scans: Mapping[str, FileScan], kinds: Iterable[str]) -> set[str]:
+    """The files that declare (or may declare) any of ``kinds``."""
+    wanted = set(kinds)
+    return {name for name, s in scans.items() if s.kinds is None or s.kinds & wanted}
+
+
+def mentions_by_kind(scans: Mapping[str, FileScan]) -> dict[str, frozenset[str] | None]:
+    """Kind → the kinds the ``${…}`` of the files declaring it name (``None``: cannot be told)."""
+    found: dict[str, frozenset[str] | None] = {}
+    for scan in scans.values():
+        for kind in scan.kinds or ():
+            before = found.get(kind, frozenset())
+            named = scan.mentions
+            found[kind] = None if before is None or named is None else before | named
+    return found
