@@ -47,6 +47,14 @@ def test_importing_the_command_line_loads_no_heavy_library() -> None:
     assert _loaded(modules, heavy) == []
 
 
+def test_the_http_client_does_not_load_the_httpx_command_line() -> None:
+    """httpx imports its command-line tool (rich, pygments) when click and rich are installed,
+    as they are here; omsform keeps it out, so a plan in CI pays for neither."""
+    modules = _imported_after("import omsform.http.client")
+    assert "httpx" in modules
+    assert _loaded(modules, ("rich", "pygments")) == []
+
+
 def test_validate_loads_nothing_a_run_needs() -> None:
     code = (
         "from omsform.cli.main import main\n"
