@@ -24,7 +24,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -158,7 +157,7 @@ class _ChangeContext:
         if remote_id is not None:
             self.remote_id = remote_id
         self.steps.append(name)
-        await asyncio.to_thread(self._journal.step, self._op, name, remote_id)
+        await self._journal.step_durable(self._op, name, remote_id)
 
 
 class _Run:
@@ -339,21 +338,21 @@ class _Run:
         a run that finds it done after a kill record them); the fsync runs in a thread so other
         writes go on."""
 
-        def journal() -> str:
-            secrets = self.key_secrets(change)
-            key_print = key_fingerprint(self.ledger.salt, change.key, secrets) if secrets else ""
-            return self.journal.intent(
-                self.run_id,
-                change.address,
-                change.kind,
-                masked_key(change.key, secrets),
-                verb,
-                key_print=key_print,
-                remote_id=remote_id,
-                prints=prints,
-            )
-
-        return await asyncio.to_thread(journal)
+        secrets = self.key_secrets(change)
+        key_print = ""
+        if secrets:  # a slow salted hash: off the event loop
+            salt = self.ledger.salt
+            key_print = await asyncio.to_thread(key_fingerprint, salt, change.key, secrets)
+        return await self.journal.intent_durable(  # one fsync shared by concurrent intents
+            self.run_id,
+            change.address,
+            change.kind,
+            masked_key(change.key, secrets),
+            verb,
+            key_print=key_print,
+            remote_id=remote_id,
+            prints=prints,
+        )
 
     def key_secrets(self, change: Change) -> tuple[str, ...]:
         """The secret values inside ``change``'s natural key."""
@@ -527,15 +526,12 @@ class _Run:
         key = masked_key(change.key, self.key_secrets(change))
         resource = type(self.resources[change.kind])
         digests = applied_digests(desired, resource) if complete else {}
-        # durable now (one fsync'd line): a kill after this write keeps its fingerprints
-        await asyncio.to_thread(
-            functools.partial(self.ledger.record, applied=digests),
-            change.address,
-            change.kind,
-            key,
-            remote.id,
-            prints,
+        # durable now (one fsync'd line, shared with concurrent records): a kill after this
+        # write keeps its fingerprints
+        line = self.ledger.record(
+            change.address, change.kind, key, remote.id, prints, applied=digests, durable=False
         )
+        await self.ledger.log.sync_async(line)
 
 
 def _top(path: str) -> str:
