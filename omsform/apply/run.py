@@ -36,6 +36,7 @@ from omsform.contract.spec import Desired, Remote, Spec
 from omsform.drift.attribution import applied_digests
 from omsform.errors import ApplyError, IncompleteChangeError, OmsformError, ProviderError
 from omsform.http.client import WriteClient, idempotency_scope, is_ambiguous, redact
+from omsform.http.concurrency import MAXIMUM
 from omsform.paths import comparable, iter_items, parse_path
 from omsform.plan.build import secret_slot
 from omsform.plan.compare import Fingerprints, compare
@@ -171,13 +172,14 @@ class _Run:
         ctx: _Context,
         journal: Journal,
         ledger: Ledger,
-        parallelism: int,
+        parallelism: int | None,
         on_event: Callable[[ApplyEvent], None] | None,
     ) -> None:
         self.desired, self.resources, self.clients, self.ctx = desired, resources, clients, ctx
         self.journal, self.ledger, self.on_event = journal, ledger, on_event
         self.run_id = new_run_id()
-        self.limit = asyncio.Semaphore(max(1, parallelism))
+        # None: the clients' adaptive limits decide (omsform.http.concurrency)
+        self.limit = asyncio.Semaphore(max(1, parallelism or MAXIMUM))
         self.applied: list[str] = []
         self.failed: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
@@ -589,7 +591,7 @@ async def apply_plan(
     current: Mapping[str, list[Remote[Any]]],
     journal: Journal,
     ledger: Ledger,
-    parallelism: int = 8,
+    parallelism: int | None = None,
     on_event: Callable[[ApplyEvent], None] | None = None,
 ) -> ApplyReport:
     """Carry out ``plan`` (see the module docstring); raises only before the first write."""

@@ -161,7 +161,11 @@ def _run_options(func: F) -> F:
         click.option(
             "--exclude", "excludes", multiple=True, help="Leave out addresses matching GLOB."
         ),
-        click.option("--parallelism", default=8, show_default=True, type=click.IntRange(1, 16)),
+        click.option(
+            "--parallelism",
+            type=click.IntRange(1, 32),
+            help="Requests in flight per API, fixed (default: adaptive, from 8 up to 32).",
+        ),
         click.option("--force", is_flag=True, help="Override the safety threshold."),
         click.option("--refresh-secrets", is_flag=True, help="Send unverified write-only values."),
         click.option("--insecure", is_flag=True, help="Allow plain http:// and skip TLS checks."),
@@ -257,7 +261,7 @@ def _load_for_run(brand: Path, sandbox: bool) -> Brand:
 
 
 def _options(
-    loaded: Brand, sandbox: bool, insecure: bool, verbose: bool, connections: int = 16
+    loaded: Brand, sandbox: bool, insecure: bool, verbose: bool, connections: int | None = None
 ) -> ClientOptions:
     from omsform.engine import run as engine
     from omsform.http.client import ClientOptions
@@ -320,7 +324,8 @@ async def _planned(
     from omsform.engine import run as engine
 
     kinds = engine.kinds_to_read(loaded)
-    connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
+    # per provider: fixed by --parallelism, else adaptive (None)
+    connections = opts.get("connections", opts.get("parallelism"))
     async with AsyncExitStack() as stack:
         with _reading(kinds) as shown:  # shown from the start: logging in can take time too
             async with ticker(shown):
