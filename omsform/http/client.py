@@ -268,7 +268,7 @@ class ApiClient:
             f"{method} {request.url} → {response.status_code} in {ms:.0f} ms, "
             f"{len(response.content)} bytes"
         )
-        core.pacer.answered(response.status_code, response.headers)
+        core.pacer.answered(response.status_code, response.headers, started)
         return self._answer(request, response, missing_ok)
 
     def _answer(
