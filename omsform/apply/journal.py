@@ -145,7 +145,7 @@ class Journal:
         """Intents with neither a result nor a resolution, oldest first."""
         intents: dict[str, Intent] = {}
         settled: set[str] = set()
-        for record in self._records():
+        for record in read_records(self.path):
             op, kind = str(record.get("op", "")), record.get("type")
             if kind == "intent":
                 remote_id = record.get("remote_id")
@@ -195,9 +195,6 @@ class Journal:
         number = self.log.append(_line(record))
         if sync:
             self.log.sync(number)
-
-    def _records(self) -> list[dict[str, Any]]:
-        return read_records(self.path)
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
