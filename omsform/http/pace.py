@@ -10,7 +10,8 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   by 10 % per second without a 429, so a cut made by a passing burst of faults heals in seconds
   and a limit that was lifted is found again; near the last limit found (90 % of what the API
   let through in a second) it grows by only 1 % per second, so a steady limit costs few 429s.
-  Less than a second after the first answer nothing is cut: too little to learn a rate from.
+  Nothing is cut less than a second after the first answer (too little to learn a rate from),
+  nor, once there is noise, after a second of fewer than 8 requests.
 - **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
   So one second (and 16 requests) after a cut the pacer looks again: when the share of 429s did
   not at least halve, it halves the rate once more and looks again; when that did not help
@@ -45,6 +46,7 @@ _MARGIN = 0.9  # share of the observed accepted rate the bucket allows
 _GROWTH = 0.1  # per second without a 429: a cut made by a burst of faults heals in seconds
 _WINDOW_S = 1.0
 _SLOW_GROWTH = 0.01  # per second, once the rate is near the last limit found
+_BUSY = 8  # requests in the last second below which a 429 says nothing about the rate
 _SAMPLE = 16  # requests sent after a cut before judging whether it helped
 _NOISE_MARGIN = 0.05  # a share of 429s this far above twice the noise is a limit again
 
@@ -142,8 +144,8 @@ class Pacer:
             return  # less than a second of answers: too little to learn a rate from
         share = self._share()
         self._grown_at = now  # no growth into a limit
-        if self.noise and share <= 2 * self.noise + _NOISE_MARGIN:
-            return  # no more 429s than come anyway
+        if self.noise and (share <= 2 * self.noise + _NOISE_MARGIN or len(self._sent) < _BUSY):
+            return  # no more 429s than come anyway, or too few requests to tell
         learned = max(len(self._accepted), 1) * _MARGIN
         if self.rate is not None:
             learned = min(learned, self.rate * _CUT)
