@@ -11,10 +11,11 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   and a limit that was lifted is found again; near the last limit found (90 % of what the API
   let through in a second) it grows by only 1 % per second, so a steady limit costs few 429s.
   Nothing is cut less than a second after the first answer (too little to learn a rate from),
-  nor, once there is noise, after a second of fewer than 8 requests.
+  nor, once there is noise, for fewer than 4 429s within a second.
 - **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
-  So one second (and 16 requests) after a cut the pacer looks again: when the share of 429s did
-  not at least halve, it halves the rate once more and looks again; when that did not help
+  So one second (and 16 requests, or 10 s and 8) after a cut the pacer looks again: when the
+  share of 429s did not at least halve, it halves the rate once more and looks again; when
+  that did not help
   either, they come whatever the rate (a flaky proxy, random faults): the cuts are undone and
   that share is taken as *noise*. From then on a second whose share of 429s stays within twice the
   noise (plus 5 points) cuts nothing (``Retry-After`` is still honoured, and the rate does
@@ -46,7 +47,8 @@ _MARGIN = 0.9  # share of the observed accepted rate the bucket allows
 _GROWTH = 0.1  # per second without a 429: a cut made by a burst of faults heals in seconds
 _WINDOW_S = 1.0
 _SLOW_GROWTH = 0.01  # per second, once the rate is near the last limit found
-_BUSY = 8  # requests in the last second below which a 429 says nothing about the rate
+_BUSY = 4  # 429s within a second below which they say nothing about the rate
+_LONG_TRIAL_S = 10.0  # a trial at a slow rate is judged after this long on fewer requests
 _SAMPLE = 16  # requests sent after a cut before judging whether it helped
 _NOISE_MARGIN = 0.05  # a share of 429s this far above twice the noise is a limit again
 
@@ -144,8 +146,8 @@ class Pacer:
             return  # less than a second of answers: too little to learn a rate from
         share = self._share()
         self._grown_at = now  # no growth into a limit
-        if self.noise and (share <= 2 * self.noise + _NOISE_MARGIN or len(self._sent) < _BUSY):
-            return  # no more 429s than come anyway, or too few requests to tell
+        if self.noise and (share <= 2 * self.noise + _NOISE_MARGIN or len(self._refused) < _BUSY):
+            return  # no more 429s than come anyway, or too few to tell
         learned = max(len(self._accepted), 1) * _MARGIN
         if self.rate is not None:
             learned = min(learned, self.rate * _CUT)
@@ -161,8 +163,11 @@ class Pacer:
     def _look_back(self, now: float) -> None:
         """After a cut: undo it when the 429s did not become clearly rarer."""
         trial = self._check
-        if trial is None or now - trial.cut_at < _WINDOW_S or trial.sent < _SAMPLE:
-            return  # too early, or too few requests since the cut to tell
+        if trial is None or now - trial.cut_at < _WINDOW_S:
+            return
+        slow = now - trial.cut_at >= _LONG_TRIAL_S and trial.sent >= _SAMPLE / 2
+        if trial.sent < _SAMPLE and not slow:
+            return  # too few requests since the cut to tell (a slow rate: wait a little longer)
         self._check = None
         after = trial.refused / max(trial.sent, trial.refused)
         if after < trial.share / 2:
