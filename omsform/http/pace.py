@@ -9,16 +9,17 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   per second: the other 429s of the same burst say nothing new. Afterwards the rate grows back
   by 10 % per second without a 429, so a cut made by a passing burst of faults heals in seconds
   and a limit that was lifted is found again; near the last limit found (90 % of what the API
-  let through in a second) it grows by only 1 % per second, so a steady limit costs few 429s.
+  let through in a second) it grows by only 1 % per second, and not above that limit for a
+  minute after finding it, so a steady limit costs few 429s.
   Nothing is cut less than a second after the first answer (too little to learn a rate from),
-  nor, once there is noise, for fewer than 4 429s within a second.
+  nor, once a cut has been judged, for fewer than 4 429s within a second.
 - **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
   So one second (and 16 requests, or 10 s and 8) after a cut the pacer looks again: when the
-  share of 429s did not at least halve, it halves the rate once more and looks again; when
-  that did not help
-  either, they come whatever the rate (a flaky proxy, random faults): the cuts are undone and
-  that share is taken as *noise*. From then on a second whose share of 429s stays within twice the
-  noise (plus 5 points) cuts nothing (``Retry-After`` is still honoured, and the rate does
+  share of 429s did not drop clearly (under 10 % and half what it was), it halves the
+  rate once more and looks again; when that did not help either, they come whatever the rate
+  (a flaky proxy, random faults): the cuts are undone and that share is taken as *noise*.
+  From then on a second whose share of 429s stays within twice the noise (plus 5 points) cuts
+  nothing (``Retry-After`` is still honoured, and the rate does
   not grow); only a clearly larger share cuts. Without this, a steady share of random 429s
   would cut the rate a little every second down to :data:`MIN_RATE`.
 - ``X-RateLimit-Remaining`` with ``X-RateLimit-Reset`` (seconds from now, or a Unix time): no
@@ -46,10 +47,12 @@ _CUT = 0.8  # a new 429 cuts the rate to at most this share of the old one
 _MARGIN = 0.9  # share of the observed accepted rate the bucket allows
 _GROWTH = 0.1  # per second without a 429: a cut made by a burst of faults heals in seconds
 _WINDOW_S = 1.0
+_HOLD_S = 60.0  # for this long after a cut the rate stays at or below the limit it found
 _SLOW_GROWTH = 0.01  # per second, once the rate is near the last limit found
 _BUSY = 4  # 429s within a second below which they say nothing about the rate
 _LONG_TRIAL_S = 10.0  # a trial at a slow rate is judged after this long on fewer requests
 _SAMPLE = 16  # requests sent after a cut before judging whether it helped
+_HELPED = 0.1  # after a cut that helped, fewer than this share of requests are refused
 _NOISE_MARGIN = 0.05  # a share of 429s this far above twice the noise is a limit again
 
 
@@ -84,6 +87,7 @@ class Pacer:
         self._since: float | None = None  # the first answer
         self.ceiling: float | None = None  # answers per second the last real limit allowed
         self.noise = 0.0  # the share of 429s that comes whatever the rate
+        self._judged = False  # a cut has been judged (helped or not)
         self._check: _Trial | None = None  # the last cut, until it is judged
         self._quota: tuple[int, float] | None = None  # (requests left, until when)
         self._lock = asyncio.Lock()
@@ -146,8 +150,10 @@ class Pacer:
             return  # less than a second of answers: too little to learn a rate from
         share = self._share()
         self._grown_at = now  # no growth into a limit
-        if self.noise and (share <= 2 * self.noise + _NOISE_MARGIN or len(self._refused) < _BUSY):
-            return  # no more 429s than come anyway, or too few to tell
+        if self.noise and share <= 2 * self.noise + _NOISE_MARGIN:
+            return  # no more 429s than come anyway
+        if self._judged and len(self._refused) < _BUSY:
+            return  # after the first trial, a few stray 429s cut nothing
         learned = max(len(self._accepted), 1) * _MARGIN
         if self.rate is not None:
             learned = min(learned, self.rate * _CUT)
@@ -168,17 +174,19 @@ class Pacer:
         slow = now - trial.cut_at >= _LONG_TRIAL_S and trial.sent >= _SAMPLE / 2
         if trial.sent < _SAMPLE and not slow:
             return  # too few requests since the cut to tell (a slow rate: wait a little longer)
-        self._check = None
+        self._check, self._judged = None, True
         after = trial.refused / max(trial.sent, trial.refused)
-        if after < trial.share / 2:
-            return  # it helped: a real limit
+        if after < min(trial.share / 2, _HELPED):
+            return  # it helped (below a real limit hardly anything is refused)
         if not trial.second and self.rate is not None:
             # perhaps not deep enough: halve once more and look again
             self._check = _Trial(now, trial.share, trial.old_rate, second=True)
             self.rate = max(MIN_RATE, self.rate / 2)
-            self._last_cut = now
+            self._last_cut, self.ceiling = now, max(len(self._accepted), 1)
             return
-        self.noise = max(self.noise, after)  # two cuts, and as many 429s: not about the rate
+        # two cuts, and as many 429s: not about the rate; the share that started it all is
+        # noise too (a small sample of it ran high)
+        self.noise = max(self.noise, after, trial.share)
         self.rate, self.ceiling = trial.old_rate, None
 
     def _grow(self, now: float) -> None:
@@ -188,6 +196,8 @@ class Pacer:
         near = self.ceiling is not None and self.rate >= _MARGIN * self.ceiling
         growth = _SLOW_GROWTH if near else _GROWTH  # probe a known limit gently
         self.rate *= (1 + growth) ** (now - self._grown_at)
+        if near and self.ceiling is not None and now - self._last_cut < _HOLD_S:
+            self.rate = min(self.rate, float(self.ceiling))  # not above the limit just found
         self._grown_at = now
 
     def _quota_from(self, headers: Mapping[str, str], now: float) -> None:
