@@ -11,8 +11,9 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   and a limit that was lifted is found again; near the last limit found (90 % of what the API
   let through in a second) it grows by only 1 % per second, and not above that limit for a
   minute after finding it, so a steady limit costs few 429s.
-  Nothing is cut less than a second after the first answer (too little to learn a rate from),
-  nor, once a cut has been judged, for fewer than 4 429s within a second.
+  Nothing is cut less than a second after the first answer, nor after a second of fewer than 8
+  requests and 4 429s (too little to learn a rate from), nor, once a cut has been judged, for
+  fewer than 4 429s within a second.
 - **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
   So one second (and 16 requests, or 10 s and 8) after a cut the pacer looks again: when the
   share of 429s did not drop clearly (under 10 % and half what it was), it halves the
@@ -146,8 +147,9 @@ class Pacer:
         self.throttled += 1
         if self._check is not None or (self.rate is not None and now - self._last_cut < _WINDOW_S):
             return  # the same burst (one cut per second), or the last cut is still on trial
-        if now - self._since < _WINDOW_S:
-            return  # less than a second of answers: too little to learn a rate from
+        quiet = len(self._sent) < 2 * _BUSY and len(self._refused) < _BUSY
+        if now - self._since < _WINDOW_S or quiet:
+            return  # less than a second of answers, or a quiet one: too little to learn from
         share = self._share()
         self._grown_at = now  # no growth into a limit
         if self.noise and share <= 2 * self.noise + _NOISE_MARGIN:
