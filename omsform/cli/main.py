@@ -164,7 +164,7 @@ def _run_options(func: F) -> F:
         click.option(
             "--parallelism",
             type=click.IntRange(1, 32),
-            help="Requests in flight per API, fixed (default: adaptive, from 8 up to 32).",
+            help="Requests in flight per API, fixed (default: adaptive, from 8 up to 16).",
         ),
         click.option("--force", is_flag=True, help="Override the safety threshold."),
         click.option("--refresh-secrets", is_flag=True, help="Send unverified write-only values."),

@@ -1,5 +1,5 @@
 """The limit on requests in flight (:mod:`omsform.http.concurrency`): adaptive by default
-(starts at 8, grows towards 32 while latency holds, halves on a 429 or 5xx), fixed with
+(starts at 8, grows towards 16 while latency holds, halves on a 429 or 5xx), fixed with
 ``--parallelism``; shared by a client's reads and writes. Latencies are fed as numbers or
 measured on a fake clock: nothing sleeps."""
 
@@ -21,13 +21,13 @@ def finish(limit: ConcurrencyLimit, n: int, latency: float = 0.02, **kw: Any) ->
         limit.release(ticket, overloaded=kw.get("overloaded", False), latency_s=latency)
 
 
-def test_it_starts_at_8_and_grows_towards_32_while_latency_holds() -> None:
+def test_it_starts_at_8_and_grows_towards_16_while_latency_holds() -> None:
     limit = ConcurrencyLimit()
     assert limit.limit == START == 8
-    finish(limit, 10)
-    assert limit.limit == 18  # one more per answer at first: it doubles per round trip
+    finish(limit, 5)
+    assert limit.limit == 13  # one more per answer at first: it doubles per round trip
     finish(limit, 100)
-    assert limit.limit == MAXIMUM == 32  # and stays there
+    assert limit.limit == MAXIMUM == 16  # and stays there
 
 
 def test_it_stops_growing_when_answers_slow_down() -> None:
@@ -104,7 +104,7 @@ def _gets(app: Counting, n: int, **options: Any) -> Any:
     return run(body)
 
 
-def test_reads_fill_the_limit_as_it_grows_but_never_beyond_32() -> None:
+def test_reads_fill_the_limit_as_it_grows_but_never_beyond_16() -> None:
     app = Counting()
     limit = _gets(app, 300)
     assert 8 < app.most <= MAXIMUM
