@@ -70,7 +70,7 @@ def plan_brand(
 
 
 def apply_brand(
-    brand: Brand, plan: Plan, *, sandbox: bool = False, parallelism: int = 8
+    brand: Brand, plan: Plan, *, sandbox: bool = False, parallelism: int | None = None
 ) -> ApplyReport:
     """Apply exactly ``plan`` after checking that nothing it touches moved since it was made
     (``StalePlanError`` otherwise) and that the brand's ``manage`` rules allow every change

@@ -6,7 +6,6 @@ messages, journal intents and results, ledger records with the fingerprints of w
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,6 +19,7 @@ from omsform.contract.spec import Desired, Remote
 from omsform.drift.attribution import applied_digests
 from omsform.errors import OmsformError
 from omsform.http.client import WriteClient, is_ambiguous
+from omsform.http.concurrency import MAXIMUM
 from omsform.paths import comparable, iter_items, parse_path
 from omsform.plan.compare import secret_slot
 from omsform.plan.model import Action, Change
@@ -53,14 +53,15 @@ class RunState:
         ctx: RunContext,
         journal: Journal,
         ledger: Ledger,
-        parallelism: int,
+        parallelism: int | None,
         on_event: Callable[[ApplyEvent], None] | None,
     ) -> None:
         self.work, self.desired = work, work.specs
         self.resources, self.clients, self.ctx = resources, clients, ctx
         self.journal, self.ledger, self.on_event = journal, ledger, on_event
         self.run_id = new_run_id()
-        self.limit = asyncio.Semaphore(max(1, parallelism))
+        # None: the clients' adaptive limits decide (omsform.http.concurrency)
+        self.limit = asyncio.Semaphore(max(1, parallelism or MAXIMUM))
         self.applied: list[str] = []
         self.failed: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
@@ -92,22 +93,21 @@ class RunState:
         fingerprinted; ``prints``, the fingerprints of the write-only values a create sends, let
         a run that finds it done after a kill record them); the fsync runs in a thread so other
         writes go on."""
-
-        def journal() -> str:
-            secrets = self.key_secrets(change)
-            key_print = key_fingerprint(self.ledger.salt, change.key, secrets) if secrets else ""
-            return self.journal.intent(
-                self.run_id,
-                change.address,
-                change.kind,
-                masked_key(change.key, secrets),
-                verb,
-                key_print=key_print,
-                remote_id=remote_id,
-                prints=prints,
-            )
-
-        return await asyncio.to_thread(journal)
+        secrets = self.key_secrets(change)
+        key_print = ""
+        if secrets:  # a slow salted hash: off the event loop
+            salt = self.ledger.salt
+            key_print = await asyncio.to_thread(key_fingerprint, salt, change.key, secrets)
+        return await self.journal.intent_durable(  # one fsync shared by concurrent intents
+            self.run_id,
+            change.address,
+            change.kind,
+            masked_key(change.key, secrets),
+            verb,
+            key_print=key_print,
+            remote_id=remote_id,
+            prints=prints,
+        )
 
     def key_secrets(self, change: Change) -> tuple[str, ...]:
         """The secret values inside ``change``'s natural key."""
@@ -190,15 +190,12 @@ class RunState:
         key = masked_key(change.key, self.key_secrets(change))
         resource = type(self.resources[change.kind])
         digests = applied_digests(desired, resource) if complete else {}
-        # durable now (one fsync'd line): a kill after this write keeps its fingerprints
-        await asyncio.to_thread(
-            functools.partial(self.ledger.record, applied=digests),
-            change.address,
-            change.kind,
-            key,
-            remote.id,
-            prints,
+        # durable now (one fsync'd line, shared with concurrent records): a kill after this
+        # write keeps its fingerprints
+        line = self.ledger.record(
+            change.address, change.kind, key, remote.id, prints, applied=digests, durable=False
         )
+        await self.ledger.log.sync_async(line)
 
 
 def top_field(path: str) -> str:

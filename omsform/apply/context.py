@@ -129,4 +129,4 @@ class ChangeContext:
         if remote_id is not None:
             self.remote_id = remote_id
         self.steps.append(name)
-        await asyncio.to_thread(self._journal.step, self._op, name, remote_id)
+        await self._journal.step_durable(self._op, name, remote_id)

@@ -55,14 +55,3 @@ def fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def append_synced(path: Path, line: str) -> None:
-    """Append ``line`` to ``path`` in one write and force it to disk (created ``0600``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode("utf-8"))  # one write: records never interleave
-        os.fsync(fd)
-    finally:
-        os.close(fd)

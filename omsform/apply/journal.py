@@ -1,7 +1,8 @@
 """The write-ahead journal (``.omsform/journal.jsonl``): what apply was about to do.
 
 Before each write, apply appends an *intent* (address, kind, natural key, action) and forces it
-to disk (``fsync``); after the write it appends a *result*. A run that is killed leaves intents
+to disk (``fsync``, shared by the intents of concurrent writes: :mod:`omsform.apply.durable`);
+after the write it appends a *result*. A run that is killed leaves intents
 without a result — at most ``--parallelism`` of them — and the next run resolves each one by
 looking the object up by natural key (:func:`omsform.apply.run.resolve_uncertain`), then appends a
 *resolved* record. Results are only flushed, not fsync'd: losing one merely makes the next run
@@ -32,6 +33,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from omsform.apply.durable_log import DurableLog
 
 _MAX_ERROR = 300
 
@@ -70,7 +73,7 @@ class Journal:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         # a record torn by a killed run: the next one must start on a fresh line
-        self._torn = ends_mid_line(self.path)
+        self.log = DurableLog(self.path, torn=ends_mid_line(self.path))
 
     def intent(
         self,
@@ -88,32 +91,36 @@ class Journal:
 
         ``key`` must already be masked when it embeds a secret (``key_print`` then given);
         ``prints`` are the fingerprints of the write-only values it sends."""
-        op_id = uuid.uuid4().hex[:16]
-        record: dict[str, Any] = {
-            "type": "intent",
-            "op": op_id,
-            "run": run_id,
-            "address": address,
-            "kind": kind,
-            "key": key,
-            "action": action,
-            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        }
-        if key_print:
-            record["key_print"] = key_print
-        if remote_id is not None:
-            record["remote_id"] = remote_id
-        if prints:
-            record["prints"] = dict(prints)
-        self._append(record, sync=True)
-        return op_id
+        record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
+        self.log.sync(self.log.append(_line(record)))
+        return str(record["op"])
+
+    async def intent_durable(
+        self,
+        run_id: str,
+        address: str,
+        kind: str,
+        key: str,
+        action: str,
+        *,
+        key_print: str = "",
+        remote_id: int | str | None = None,
+        prints: Mapping[str, str] | None = None,
+    ) -> str:
+        """:meth:`intent` for the event loop: the line is written at once and the caller waits
+        until it is on disk, sharing one ``fsync`` with the intents written meanwhile (group
+        commit, :mod:`omsform.apply.durable`). Only then may its write be sent."""
+        record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
+        await self.log.sync_async(self.log.append(_line(record)))
+        return str(record["op"])
 
     def step(self, op_id: str, name: str, remote_id: int | str | None = None) -> None:
         """Record, durably, that step ``name`` of the multi-request write ``op_id`` is done."""
-        record: dict[str, Any] = {"type": "step", "op": op_id, "step": name}
-        if remote_id is not None:
-            record["remote_id"] = remote_id
-        self._append(record, sync=True)
+        self.log.sync(self.log.append(_line(_step(op_id, name, remote_id))))
+
+    async def step_durable(self, op_id: str, name: str, remote_id: int | str | None = None) -> None:
+        """:meth:`step` for the event loop (a shared ``fsync``, as :meth:`intent_durable`)."""
+        await self.log.sync_async(self.log.append(_line(_step(op_id, name, remote_id))))
 
     def result(
         self,
@@ -138,7 +145,7 @@ class Journal:
         """Intents with neither a result nor a resolution, oldest first."""
         intents: dict[str, Intent] = {}
         settled: set[str] = set()
-        for record in self._records():
+        for record in read_records(self.path):
             op, kind = str(record.get("op", "")), record.get("type")
             if kind == "intent":
                 remote_id = record.get("remote_id")
@@ -171,6 +178,7 @@ class Journal:
     def compact(self) -> None:
         """Drop settled records; delete the file when nothing is left uncertain."""
         keep = self.uncertain()
+        self.log.close()  # the file is replaced or removed: the next append opens the new one
         if not keep:
             self.path.unlink(missing_ok=True)
             return
@@ -182,20 +190,11 @@ class Journal:
         os.replace(tmp, self.path)
 
     def _append(self, record: dict[str, Any], *, sync: bool) -> None:
-        # opened per record: nothing stays open between writes, and fsync dominates anyway
-        # one write() per record with O_APPEND, so records from worker threads never interleave
-        line = json.dumps(record, sort_keys=True) + "\n"
-        if self._torn:
-            line, self._torn = "\n" + line, False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            if sync:
-                os.fsync(handle.fileno())
-
-    def _records(self) -> list[dict[str, Any]]:
-        return read_records(self.path)
+        # one write() per record on an O_APPEND descriptor: records never interleave, and a
+        # record is in the kernel (safe from kill -9) as soon as this returns
+        number = self.log.append(_line(record))
+        if sync:
+            self.log.sync(number)
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -256,3 +255,44 @@ def _prints(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
         return ()
     return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, sort_keys=True) + "\n"
+
+
+def _intent(
+    run_id: str,
+    address: str,
+    kind: str,
+    key: str,
+    action: str,
+    key_print: str,
+    remote_id: int | str | None,
+    prints: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """A new intent record (with a fresh operation id)."""
+    record: dict[str, Any] = {
+        "type": "intent",
+        "op": uuid.uuid4().hex[:16],
+        "run": run_id,
+        "address": address,
+        "kind": kind,
+        "key": key,
+        "action": action,
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    if key_print:
+        record["key_print"] = key_print
+    if remote_id is not None:
+        record["remote_id"] = remote_id
+    if prints:
+        record["prints"] = dict(prints)
+    return record
+
+
+def _step(op_id: str, name: str, remote_id: int | str | None) -> dict[str, Any]:
+    record: dict[str, Any] = {"type": "step", "op": op_id, "step": name}
+    if remote_id is not None:
+        record["remote_id"] = remote_id
+    return record

@@ -13,7 +13,8 @@ so a change to one object is a small diff in review.
 
 Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
 write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
-forces it to disk (one short line and one ``fsync``, however big the ledger). :meth:`Ledger.load`
+forces it to disk (one short line, however big the ledger; concurrent records share one
+``fsync``, :mod:`omsform.apply.durable`). :meth:`Ledger.load`
 replays that file over ``ledger.json``, so a run killed with ``kill -9`` loses at most the
 fingerprints of the write in flight; :meth:`Ledger.save` (at the end of apply) writes
 ``ledger.json`` atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the directory)
@@ -32,7 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from omsform.apply.durable import append_synced, fsync_dir, git_head, write_atomic
+from omsform.apply.durable import fsync_dir, git_head, write_atomic
+from omsform.apply.durable_log import DurableLog
 from omsform.apply.fingerprint import fingerprint
 from omsform.apply.journal import ends_mid_line, read_records
 from omsform.apply.ledger_entry import LedgerEntry
@@ -63,7 +65,7 @@ class Ledger:
         self._dirty = any(self.entries[a] is not e for a, e in entries.items())
         self.pending = self.path.with_name(PENDING_NAME)
         self._lock = threading.Lock()  # record() runs in worker threads during apply
-        self._torn = False
+        self.log = DurableLog(self.pending, mode=0o600)
         self._salt_kept = path.exists()
 
     def _safe(self, key: str) -> str:
@@ -137,7 +139,7 @@ class Ledger:
                 except (KeyError, TypeError, ValueError):
                     continue  # a hand-mangled line: the next write records the object again
                 self._dirty = True
-        self._torn = ends_mid_line(self.pending)
+        self.log.torn = ends_mid_line(self.pending)
 
     # --- what plan reads ------------------------------------------------------------------
     def fingerprint_for(self, slot: str, value: Any) -> str:
@@ -184,20 +186,27 @@ class Ledger:
         *,
         keep_others: bool = False,
         applied: Mapping[str, str] | None = None,
-    ) -> None:
+        durable: bool = True,
+    ) -> int:
         """Record ``address`` after a successful write; ``keep_others`` keeps fingerprints of
         paths this write did not send (an update of some fields only); ``applied`` replaces the
-        field digests (``None`` keeps the old ones)."""
+        field digests (``None`` keeps the old ones). Returns the pending line's number (0: none
+        written); ``durable=False`` leaves its ``fsync`` to the caller (``await
+        ledger.log.sync_async(number)`` on the event loop, shared with concurrent records)."""
         with self._lock:
             old = self.entries.get(address)
             prints = dict(old.fingerprints) if (old and keep_others) else {}
             prints.update(fingerprints)
             digests = dict(applied) if applied is not None else dict(old.applied if old else {})
             entry = LedgerEntry(kind, self._safe(key), remote_id, prints, digests)
-            if old is None or old.as_json() != entry.as_json():
-                self.entries[address] = entry
-                self._dirty = True
-                self._log({"address": address, "entry": entry.as_json()})
+            if old is not None and old.as_json() == entry.as_json():
+                return 0
+            self.entries[address] = entry
+            self._dirty = True
+            line = self._log({"address": address, "entry": entry.as_json()})
+        if durable:
+            self.log.sync(line)  # outside the lock: concurrent records share one fsync
+        return line
 
     def accept(self, address: str, digests: Mapping[str, str]) -> None:
         """Take ``digests`` as the last applied values of those fields of ``address`` (``pull``
@@ -215,21 +224,23 @@ class Ledger:
             )
             self.entries[address] = entry
             self._dirty = True
-            self._log({"address": address, "entry": entry.as_json()})
+            line = self._log({"address": address, "entry": entry.as_json()})
+        self.log.sync(line)
 
     def remove(self, address: str) -> None:
         """Forget ``address`` (after a delete)."""
         with self._lock:
-            if self.entries.pop(address, None) is not None:
-                self._dirty = True
-                self._log({"address": address, "removed": True})
+            if self.entries.pop(address, None) is None:
+                return
+            self._dirty = True
+            line = self._log({"address": address, "removed": True})
+        self.log.sync(line)
 
-    def _log(self, record: dict[str, Any]) -> None:
-        """Append ``record`` to the pending file and force it to disk (see the module doc)."""
-        line = json.dumps({**record, "salt": self.salt.hex()}, sort_keys=True) + "\n"
-        if self._torn:
-            line, self._torn = "\n" + line, False
-        append_synced(self.pending, line)
+    def _log(self, record: dict[str, Any]) -> int:
+        """Append ``record`` to the pending file (one ``write()``: records never interleave);
+        its number, for the ``fsync`` that the caller then waits for (see the module doc)."""
+        line = json.dumps({**record, "salt": self.salt.hex()}, sort_keys=True)
+        return self.log.append(line + "\n")
 
     def save(self) -> bool:
         """Write the file atomically if anything changed; True when it was written. The pending
@@ -238,6 +249,7 @@ class Ledger:
             if self.pending.exists() and not self.path.exists():
                 self._dirty = True  # the salt the pending file kept must outlive it
             written = self._save()
+            self.log.close()  # the pending file is folded in: a later record starts a new one
             if self.pending.exists():
                 self.pending.unlink()
                 fsync_dir(self.pending.parent)

@@ -129,7 +129,7 @@ async def apply_plan(
     current: Mapping[str, list[Remote[Any]]],
     journal: Journal,
     ledger: Ledger,
-    parallelism: int = 8,
+    parallelism: int | None = None,
     on_event: Callable[[ApplyEvent], None] | None = None,
 ) -> ApplyReport:
     """Carry out ``work`` (made by :func:`omsform.apply.work.apply_input`, which refuses what

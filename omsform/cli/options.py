@@ -41,7 +41,11 @@ def run_options(func: F) -> F:
         click.option(
             "--exclude", "excludes", multiple=True, help="Leave out addresses matching GLOB."
         ),
-        click.option("--parallelism", default=8, show_default=True, type=click.IntRange(1, 16)),
+        click.option(
+            "--parallelism",
+            type=click.IntRange(1, 32),
+            help="Requests in flight per API, fixed (default: adaptive, from 8 up to 16).",
+        ),
         click.option("--force", is_flag=True, help="Override the safety threshold."),
         click.option("--refresh-secrets", is_flag=True, help="Send unverified write-only values."),
         click.option("--insecure", is_flag=True, help="Allow plain http:// and skip TLS checks."),

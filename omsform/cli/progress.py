@@ -187,6 +187,7 @@ class ApplyProgress:
         self.every, self.redact = every, redact
         self.running: dict[str, _Running] = {}
         self.started = clock()
+        self.drawn_at = float("-inf")  # when the bar was last redrawn
         self.bar: Progress | None = None
 
     def __enter__(self) -> ApplyProgress:
@@ -226,7 +227,7 @@ class ApplyProgress:
                     self._emit({"event": "running", "address": address, "seconds": round(took, 1)})
                 else:
                     self._print(f"  still running {address}… {took:.0f}s", "dim")
-        self._redraw()
+        self._redraw(force=True)
 
     def summary(self, report: ApplyReport) -> None:
         """The closing ``summary`` event (JSON only; text gets the apply report)."""
@@ -273,9 +274,14 @@ class ApplyProgress:
         else:
             self.line(shown)
 
-    def _redraw(self) -> None:
+    def _redraw(self, *, force: bool = False) -> None:
+        # at most every REFRESH_SECONDS: 1,000 changes finishing in a second redraw 10 times
         if self.bar is None:
             return
+        now = self.clock()
+        if not force and now - self.drawn_at < REFRESH_SECONDS:
+            return
+        self.drawn_at = now
         self.bar.update(self.task, description=self.description())
         self.bar.refresh()
 

@@ -63,7 +63,7 @@ def load_for_run(brand: Path, sandbox: bool, opts: dict[str, Any] | None = None)
 
 
 def _options(
-    loaded: Brand, sandbox: bool, insecure: bool, verbose: bool, connections: int = 16
+    loaded: Brand, sandbox: bool, insecure: bool, verbose: bool, connections: int | None = None
 ) -> ClientOptions:
     from omsform.engine import run as engine
     from omsform.http.client import ClientOptions
@@ -170,7 +170,8 @@ async def _read_live(
     from omsform.cli.progress import ticker
     from omsform.engine import run as engine
 
-    connections = opts.get("connections", 16)  # per provider; several brands: --parallelism
+    # per provider: fixed by --parallelism, else adaptive (None)
+    connections = opts.get("connections", opts.get("parallelism"))
     with _reading(kinds) as shown:  # shown from the start: logging in can take time too
         async with ticker(shown):
             options = _options(

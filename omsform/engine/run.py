@@ -57,7 +57,7 @@ async def apply_brand(
     plan: Plan,
     current: Mapping[str, list[Remote[Any]]],
     *,
-    parallelism: int = 8,
+    parallelism: int | None = None,
     on_event: Callable[[ApplyEvent], None] | None = None,
     saved: bool = False,
 ) -> ApplyReport:

@@ -2,9 +2,10 @@
 
 :class:`ApiClient` is read-only (plan gets only this); :class:`WriteClient` adds the write
 methods (apply). Both share: base URL and auth headers, timeouts, TLS verification (plain
-``http://`` refused except for loopback unless ``insecure``), at most ``concurrency`` requests in
-flight (≤ 16), DRF pagination with listing checks, retries of reads on 429/5xx/connection errors
-with full-jitter exponential backoff honouring ``Retry-After``, translation of error statuses to
+``http://`` refused except for loopback unless ``insecure``), a limit on requests in flight
+(adaptive, or fixed by ``--parallelism``: :mod:`omsform.http.concurrency`), DRF pagination
+with listing checks, retries of reads on 429/5xx/connection errors with full-jitter
+exponential backoff honouring ``Retry-After``, translation of error statuses to
 :mod:`omsform.errors`, and a debug log (``-v``) in which header values and secrets are redacted.
 
 The pieces live beside this module: :mod:`omsform.http.pool` (the shared pool, limiter and
@@ -27,6 +28,7 @@ import httpx
 import sniffio  # noqa: F401  # without it httpcore retries a failed import on every request
 
 from omsform.errors import AuthError, UnreachableError
+from omsform.http.concurrency import ConcurrencyLimit
 from omsform.http.idempotency import IDEMPOTENCY_HEADER, idempotency_scope
 from omsform.http.idempotency import idempotency_key as derive_key
 from omsform.http.listing import gather_all, list_collection
@@ -63,7 +65,7 @@ class ClientOptions:
     transport: httpx.AsyncBaseTransport | None = None  # embedded sandbox (ASGI) or tests
     insecure: bool = False
     timeout_s: float = 30.0
-    concurrency: int = 16
+    concurrency: int | None = None  # None: adaptive (omsform.http.concurrency); N: fixed
     retry_budget: int = 6  # retries per request
     max_backoff_s: float = 20.0
     debug_log: Any = None  # callable(str) receiving redacted request/response lines
@@ -110,6 +112,11 @@ class ApiClient:
     def pacer(self) -> Pacer:
         """The token bucket every request of this client (and its views) goes through."""
         return self._core.pacer
+
+    @property
+    def concurrency(self) -> ConcurrencyLimit:
+        """The limit on requests in flight shared by this client's reads and writes."""
+        return self._core.limit
 
     @property
     def stats(self) -> Counter[str]:
@@ -213,21 +220,29 @@ class ApiClient:
         """Send ``request`` once (within the concurrency limit) and judge what came back."""
         core, method = self._core, request.method
         await core.pacer.acquire()
-        started = time.perf_counter()
-        async with core.limit:
-            core.stats[method] += 1
-            try:
-                response = await core.http.send(request)
-            except httpx.TransportError as exc:
-                ms = (time.perf_counter() - started) * 1000
-                core.log(f"{method} {request.url} → {type(exc).__name__} after {ms:.0f} ms")
-                return transport_failure(request, exc, self.provider, core.redact), None
-        ms = (time.perf_counter() - started) * 1000
+        ticket = await core.limit.acquire()
+        clock = core.pacer.clock  # the run's clock (a fake one in tests)
+        started = clock()
+        core.stats[method] += 1
+        try:
+            response = await core.http.send(request)
+        except httpx.TransportError as exc:
+            core.limit.release(ticket, overloaded=False, latency_s=None)
+            ms = (clock() - started) * 1000
+            core.log(f"{method} {request.url} → {type(exc).__name__} after {ms:.0f} ms")
+            return transport_failure(request, exc, self.provider, core.redact), None
+        except BaseException:
+            core.limit.release(ticket, overloaded=False, latency_s=None)
+            raise
+        seconds = clock() - started
+        status = response.status_code
+        core.limit.release(ticket, overloaded=status == 429 or status >= 500, latency_s=seconds)
+        ms = seconds * 1000
         core.log(
             f"{method} {request.url} → {response.status_code} in {ms:.0f} ms, "
             f"{len(response.content)} bytes"
         )
-        core.pacer.answered(response.status_code, response.headers)
+        core.pacer.answered(response.status_code, response.headers, started)
         return self._answer(request, response, missing_ok)
 
     def _answer(

@@ -8,7 +8,21 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   in the last second (at most 80 % of the previous rate, never below :data:`MIN_RATE`). One cut
   per second: the other 429s of the same burst say nothing new. Afterwards the rate grows back
   by 10 % per second without a 429, so a cut made by a passing burst of faults heals in seconds
-  and a limit that was lifted is found again.
+  and a limit that was lifted is found again; near the last limit found (90 % of what the API
+  let through in a second) it grows by only 1 % per second, and not above that limit for a
+  minute after finding it, so a steady limit costs few 429s.
+  Nothing is cut less than a second after the first answer, nor after a second of fewer than 8
+  requests and 4 429s (too little to learn a rate from), nor, once a cut has been judged, for
+  fewer than 4 429s within a second.
+- **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
+  So one second (and 16 requests, or 10 s and 8) after a cut the pacer looks again: when the
+  share of 429s did not drop clearly (under 10 % and half what it was), it halves the
+  rate once more and looks again; when that did not help either, they come whatever the rate
+  (a flaky proxy, random faults): the cuts are undone and that share is taken as *noise*.
+  From then on a second whose share of 429s stays within twice the noise (plus 5 points) cuts
+  nothing (``Retry-After`` is still honoured, and the rate does
+  not grow); only a clearly larger share cuts. Without this, a steady share of random 429s
+  would cut the rate a little every second down to :data:`MIN_RATE`.
 - ``X-RateLimit-Remaining`` with ``X-RateLimit-Reset`` (seconds from now, or a Unix time): no
   more than ``Remaining`` requests are started before the reset; at 0 every request waits for
   the reset. ``X-RateLimit-Limit`` alone names no window, so it is only logged.
@@ -24,6 +38,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -33,6 +48,26 @@ _CUT = 0.8  # a new 429 cuts the rate to at most this share of the old one
 _MARGIN = 0.9  # share of the observed accepted rate the bucket allows
 _GROWTH = 0.1  # per second without a 429: a cut made by a burst of faults heals in seconds
 _WINDOW_S = 1.0
+_HOLD_S = 60.0  # for this long after a cut the rate stays at or below the limit it found
+_SLOW_GROWTH = 0.01  # per second, once the rate is near the last limit found
+_BUSY = 4  # 429s within a second below which they say nothing about the rate
+_LONG_TRIAL_S = 10.0  # a trial at a slow rate is judged after this long on fewer requests
+_SAMPLE = 16  # requests sent after a cut before judging whether it helped
+_HELPED = 0.1  # after a cut that helped, fewer than this share of requests are refused
+_NOISE_MARGIN = 0.05  # a share of 429s this far above twice the noise is a limit again
+
+
+@dataclass
+class _Trial:
+    """A cut on trial: when, the share of 429s that caused it, the rate before it, and the
+    requests sent since (and how many of them were refused)."""
+
+    cut_at: float
+    share: float
+    old_rate: float | None
+    sent: int = 0
+    refused: int = 0
+    second: bool = False  # the cut after a first one that did not help
 
 
 class Pacer:
@@ -48,6 +83,13 @@ class Pacer:
         self._last_cut = 0.0
         self._grown_at = 0.0
         self._accepted: deque[float] = deque()
+        self._sent: deque[float] = deque()  # when each request of the last second started
+        self._refused: deque[float] = deque()  # when each 429 of the last second came
+        self._since: float | None = None  # the first answer
+        self.ceiling: float | None = None  # answers per second the last real limit allowed
+        self.noise = 0.0  # the share of 429s that comes whatever the rate
+        self._judged = False  # a cut has been judged (helped or not)
+        self._check: _Trial | None = None  # the last cut, until it is judged
         self._quota: tuple[int, float] | None = None  # (requests left, until when)
         self._lock = asyncio.Lock()
 
@@ -72,35 +114,92 @@ class Pacer:
                 self._next_slot = max(now, self._next_slot) + 1.0 / self.rate
             if self._quota is not None:
                 self._quota = (self._quota[0] - 1, self._quota[1])
+            self._sent.append(now)
+            if self._check is not None:
+                self._check.sent += 1
 
     def pause(self, seconds: float) -> None:
         """No request starts in the next ``seconds`` (a 429's ``Retry-After`` or backoff)."""
         self.not_before = max(self.not_before, self.clock() + seconds)
         self._next_slot = max(self._next_slot, self.not_before)
 
-    def answered(self, status: int, headers: Mapping[str, str]) -> None:
-        """Learn from one answer (its status and rate-limit headers)."""
+    def answered(
+        self, status: int, headers: Mapping[str, str], started: float | None = None
+    ) -> None:
+        """Learn from one answer (its status and rate-limit headers); ``started``: when its
+        request left (by this pacer's clock; default now)."""
         now = self.clock()
+        if self._since is None:
+            self._since = now
         self._quota_from(headers, now)
-        if status != 429:
+        for times in (self._accepted, self._sent, self._refused):
+            while times and times[0] < now - _WINDOW_S:
+                times.popleft()
+        if status == 429:
+            self._refused.append(now if started is None else started)
+            if self._check is not None and self._refused[-1] > self._check.cut_at:
+                self._check.refused += 1
+        else:
             self._accepted.append(now)
-            while self._accepted and self._accepted[0] < now - _WINDOW_S:
-                self._accepted.popleft()
+        self._look_back(now)
+        if status != 429:
             return
         self.throttled += 1
-        if self.rate is not None and now - self._last_cut < _WINDOW_S:
-            return  # the same burst: one cut per second
-        accepted = sum(1 for t in self._accepted if t >= now - _WINDOW_S)
-        learned = max(accepted, 1) * _MARGIN
+        if self._check is not None or (self.rate is not None and now - self._last_cut < _WINDOW_S):
+            return  # the same burst (one cut per second), or the last cut is still on trial
+        quiet = len(self._sent) < 2 * _BUSY and len(self._refused) < _BUSY
+        if now - self._since < _WINDOW_S or quiet:
+            return  # less than a second of answers, or a quiet one: too little to learn from
+        share = self._share()
+        self._grown_at = now  # no growth into a limit
+        if self.noise and share <= 2 * self.noise + _NOISE_MARGIN:
+            return  # no more 429s than come anyway
+        if self._judged and len(self._refused) < _BUSY:
+            return  # after the first trial, a few stray 429s cut nothing
+        learned = max(len(self._accepted), 1) * _MARGIN
         if self.rate is not None:
             learned = min(learned, self.rate * _CUT)
+        self._check = _Trial(now, share, self.rate)
         self.rate = max(MIN_RATE, learned)
-        self._last_cut = self._grown_at = now
+        self._last_cut = now
+        self.ceiling = max(len(self._accepted), 1)  # what the API let through in a second
+
+    def _share(self) -> float:
+        """The share of the requests sent in the last second that were refused with 429."""
+        return len(self._refused) / max(len(self._sent), len(self._refused), 1)
+
+    def _look_back(self, now: float) -> None:
+        """After a cut: undo it when the 429s did not become clearly rarer."""
+        trial = self._check
+        if trial is None or now - trial.cut_at < _WINDOW_S:
+            return
+        slow = now - trial.cut_at >= _LONG_TRIAL_S and trial.sent >= _SAMPLE / 2
+        if trial.sent < _SAMPLE and not slow:
+            return  # too few requests since the cut to tell (a slow rate: wait a little longer)
+        self._check, self._judged = None, True
+        after = trial.refused / max(trial.sent, trial.refused)
+        if after < min(trial.share / 2, _HELPED):
+            return  # it helped (below a real limit hardly anything is refused)
+        if not trial.second and self.rate is not None:
+            # perhaps not deep enough: halve once more and look again
+            self._check = _Trial(now, trial.share, trial.old_rate, second=True)
+            self.rate = max(MIN_RATE, self.rate / 2)
+            self._last_cut, self.ceiling = now, max(len(self._accepted), 1)
+            return
+        # two cuts, and as many 429s: not about the rate; the share that started it all is
+        # noise too (a small sample of it ran high)
+        self.noise = max(self.noise, after, trial.share)
+        self.rate, self.ceiling = trial.old_rate, None
 
     def _grow(self, now: float) -> None:
-        if self.rate is None or now <= self._grown_at:
+        if self.rate is None or now <= self._grown_at or self._check is not None:
+            self._grown_at = max(self._grown_at, now)  # no growth while a cut is on trial
             return
-        self.rate *= (1 + _GROWTH) ** (now - self._grown_at)
+        near = self.ceiling is not None and self.rate >= _MARGIN * self.ceiling
+        growth = _SLOW_GROWTH if near else _GROWTH  # probe a known limit gently
+        self.rate *= (1 + growth) ** (now - self._grown_at)
+        if near and self.ceiling is not None and now - self._last_cut < _HOLD_S:
+            self.rate = min(self.rate, float(self.ceiling))  # not above the limit just found
         self._grown_at = now
 
     def _quota_from(self, headers: Mapping[str, str], now: float) -> None:
@@ -115,7 +214,8 @@ class Pacer:
     def describe(self) -> str:
         """One line for the debug log."""
         rate = "none" if self.rate is None else f"{self.rate:.2f} req/s"
-        return f"pacing: rate {rate}, {self.throttled} x 429, waited {self.waited_s:.1f} s"
+        noise = f", {self.noise:.0%} of 429s are noise" if self.noise else ""
+        return f"pacing: rate {rate}, {self.throttled} x 429, waited {self.waited_s:.1f} s{noise}"
 
 
 def _number(value: str | None) -> float | None:

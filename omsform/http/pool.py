@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from omsform.errors import ProviderError
+from omsform.http.concurrency import MAXIMUM, ConcurrencyLimit
 from omsform.secrets.mask import redact
 
 if TYPE_CHECKING:
     from omsform.http.client import ClientOptions
     from omsform.http.pace import Pacer
 
-MAX_CONCURRENCY = 16  # httpx's HTTP/1.1 pool is fastest at or below this (spec §11)
+MAX_CONCURRENCY = MAXIMUM  # the most requests one client keeps in flight
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
 
 
@@ -35,8 +36,8 @@ def header_secrets(headers: Mapping[str, str]) -> set[str]:
 
 
 class ClientCore:
-    """The pool, the limiter, the pacer, the counters and the auth gate of one client and its
-    views."""
+    """The pool, the concurrency limit (:mod:`omsform.http.concurrency`), the pacer, the
+    counters and the auth gate of one client and its views."""
 
     def __init__(
         self,
@@ -47,17 +48,17 @@ class ClientCore:
         pacer: Pacer,
     ) -> None:
         _check_base_url(base_url, options, provider)
-        concurrency = max(1, min(options.concurrency, MAX_CONCURRENCY))
+        fixed = None if options.concurrency is None else max(1, options.concurrency)
+        self.limit = ConcurrencyLimit(fixed)  # shared by reads and writes (and the views)
         self.http = httpx.AsyncClient(
             base_url=base_url,
             headers=dict(headers),
             timeout=options.timeout_s,
             verify=not options.insecure,
             transport=options.transport,
-            limits=httpx.Limits(max_connections=concurrency),
+            limits=httpx.Limits(max_connections=fixed or MAXIMUM),
         )
         self.options, self.provider = options, provider
-        self.limit = asyncio.Semaphore(concurrency)
         self.pacer = pacer  # shared by every request of this client and its views
         self.secrets = frozenset(options.secrets) | header_secrets(headers)
         self.stats: Counter[str] = Counter()

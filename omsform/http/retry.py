@@ -45,7 +45,9 @@ import httpx
 
 from omsform.errors import ApiError, ProviderError, UnreachableError
 
-BASE_BACKOFF_S = 0.5
+# the first retry waits up to this long, doubling: short, since the concurrency limit already
+# halves on every 5xx (omsform.http.concurrency) and a 429 pauses the whole client
+BASE_BACKOFF_S = 0.25
 MAX_RETRY_AFTER_S = 120.0  # a server asking for a longer pause is treated as unavailable
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 

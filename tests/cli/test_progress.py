@@ -156,6 +156,20 @@ def test_a_slow_change_says_which_and_for_how_long_every_ten_seconds() -> None:
     assert "\x1b[32m" in out.getvalue()  # applied lines are green on a terminal
 
 
+def test_the_bar_is_redrawn_at_most_ten_times_a_second_however_many_changes_start() -> None:
+    console, out = terminal()
+    clock = FakeClock()
+    with ApplyProgress(500, console=console, line=print, clock=clock) as progress:
+        drawn = len(out.getvalue())
+        for i in range(200):  # 200 changes start within the same instant
+            progress(event(f"oms_webhook.w{i}", "started", Action.CREATE))
+        burst = plain(out)[drawn:]
+        assert burst.count("applying") <= 1  # one redraw, not 200
+        clock.now += 0.1
+        progress.tick()  # the next tick shows where things stand
+        assert "(+199 more)" in plain(out)
+
+
 def test_finished_lines_off_a_terminal_have_id_duration_and_messages() -> None:
     lines: list[str] = []
     clock = FakeClock()

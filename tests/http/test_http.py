@@ -170,7 +170,7 @@ def test_a_page_answered_503_is_retried_after_a_backoff() -> None:
             return len(await client.list_all("/api/groups/"))
 
     assert run(body) == 120
-    assert sleeps == [0.5]  # full jitter with the random draw pinned to 1: the first cap
+    assert sleeps == [0.25]  # full jitter with the random draw pinned to 1: the first cap
 
 
 # --- retries and errors -----------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_a_server_that_only_answers_503_stops_within_the_budget_with_a_summary()
 
     message, sent = run(body)
     assert sent == 4  # the first try and 3 retries
-    assert sleeps == [0.5, 1.0, 1.0]  # 0.5·2ⁿ capped at max_backoff_s
+    assert sleeps == [0.25, 0.5, 1.0]  # 0.25·2ⁿ capped at max_backoff_s
     assert "failed 4 times (4 x 503)" in message and "toy" in message
 
 
@@ -422,7 +422,7 @@ def test_gets_are_retried_after_a_dropped_connection() -> None:
             return await client.get("/api/groups/")
 
     assert run(body)["count"] == 0
-    assert len(calls) == 2 and sleeps == [0.5]
+    assert len(calls) == 2 and sleeps == [0.25]
 
 
 # --- a real server --------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""The pacer under 429s that do not come from a rate limit (a flaky proxy, injected faults):
+they are retried and honoured, but they must not cut the rate second after second down to a
+crawl, while a real limit is still found and kept. Time is a fake clock that the toy server
+moves on by 10 ms per request it serves (it serves one at a time): nothing sleeps."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from omsform.http.client import gather_all
+from omsform.http.pace import MIN_RATE
+from tests.fixtures.toy_api import ToyApi
+from tests.http.test_http import FakeClock, make_client, run, seed
+
+
+class Flaky:
+    """The toy API, refusing a random ``share`` of requests with 429 + ``Retry-After: 0`` and,
+    with ``per_s``, also everything beyond that many in any second (Retry-After: 1)."""
+
+    def __init__(self, clock: FakeClock, share: float, per_s: int = 0) -> None:
+        self.api, self.clock, self.share, self.per_s = ToyApi(), clock, share, per_s
+        self.random = random.Random(7)
+        self.window: deque[float] = deque()
+        self.served = self.refused = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.clock.now += 0.01
+        now = self.clock()
+        while self.window and now - self.window[0] >= 1.0:
+            self.window.popleft()
+        wait = "1" if self.per_s and len(self.window) >= self.per_s else None
+        if wait is None and self.random.random() < self.share:
+            wait = "0"
+        if wait is not None:
+            self.refused += 1
+            answer = JSONResponse({"detail": "Request was throttled."}, 429)
+            answer.headers["Retry-After"] = wait
+            await answer(scope, receive, send)
+            return
+        self.window.append(now)
+        self.served += 1
+        await self.api(scope, receive, send)
+
+
+def _read(server: Flaky, n: int, clock: FakeClock) -> tuple[float, float | None, float]:
+    seed(server.api, 1)
+    start = clock()
+
+    async def body() -> tuple[float | None, float]:
+        async with make_client(server, clock=clock, retry_budget=20) as client:
+            got = await gather_all(client.get("/api/groups/") for _ in range(n))
+            assert len(got) == n
+            return client.pacer.rate, client.pacer.noise
+
+    rate, noise = run(body)
+    return clock() - start, rate, noise
+
+
+def test_a_steady_share_of_random_429s_does_not_slow_the_run_to_a_crawl() -> None:
+    clock = FakeClock()
+    server = Flaky(clock, share=0.15)
+    took, rate, noise = _read(server, 600, clock)
+    assert server.refused > 50  # they did come, and were retried
+    assert took < 3 * (server.served + server.refused) * 0.01  # not far above serving them
+    assert rate is None or rate > 20 * MIN_RATE
+    assert noise > 0  # recognised as noise, not as a limit
+
+
+def test_a_real_limit_is_found_and_kept_close_to_its_floor() -> None:
+    clock = FakeClock()
+    server = Flaky(clock, share=0.0, per_s=20)
+    took, rate, noise = _read(server, 300, clock)
+    assert rate is not None and rate <= 22 and noise == 0  # learned (probed gently above)
+    floor = 300 / 20
+    assert floor - 1 <= took <= 1.25 * floor  # no faster than it allows, and hardly slower
+    assert server.refused <= 15  # near the limit it is probed gently
