@@ -20,7 +20,7 @@ from omsform.drift.attribution import applied_digests
 from omsform.errors import OmsformError
 from omsform.http.client import WriteClient, is_ambiguous
 from omsform.http.concurrency import MAXIMUM
-from omsform.paths import comparable, iter_items, parse_path
+from omsform.paths import comparable, iter_items, top_field
 from omsform.plan.compare import secret_slot
 from omsform.plan.model import Action, Change
 from omsform.secrets.keyprint import key_fingerprint, masked_key
@@ -196,12 +196,6 @@ class RunState:
             change.address, change.kind, key, remote.id, prints, applied=digests, durable=False
         )
         await self.ledger.log.sync_async(line)
-
-
-def top_field(path: str) -> str:
-    """The top-level field of a concrete or pattern path the run itself built or declared
-    (write-only patterns, secret paths, ledger fingerprint paths)."""
-    return str(parse_path(path)[0])
 
 
 def _desired_secrets(

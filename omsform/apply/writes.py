@@ -8,11 +8,12 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from omsform.apply.bookkeeping import RunState, top_field
+from omsform.apply.bookkeeping import RunState
 from omsform.apply.context import ChangeContext
 from omsform.contract.spec import Remote
 from omsform.errors import IncompleteChangeError, ProviderError
 from omsform.http.client import idempotency_scope, is_ambiguous
+from omsform.paths import top_field
 from omsform.plan.compare import Fingerprints, compare
 from omsform.plan.model import Change
 
