@@ -95,7 +95,7 @@ def _p6(p: dict[str, Any]) -> list[Row]:
     a, b, n = p["a"], p["b"], p["creates"]
     limit = 1.2 * a["floor_s"]
     cpu_ms = 1000 * a["client_cpu_s"] / a["writes"] if a["writes"] else 0.0
-    where = f"{p['latency_ms']:.0f} ms × {n} / {a['parallelism']}"
+    where = f"{p['latency_ms']:.0f} ms × {n} / {a['width']}"
     return [
         Row(
             "P6",
