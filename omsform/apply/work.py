@@ -5,8 +5,8 @@ brand or have no client).
 
 The top-level fields an update sends come from the plan (:attr:`Change.sends`, decided by
 ``build_plan``); the values come from the brand loaded again (secrets resolved, bound by the
-plan's ``config_digest``). Nothing here reads a display path back, except for plans saved
-before ``sends`` existed (:func:`_legacy_names`).
+plan's ``config_digest``). Nothing here reads a display path back: an update that records no
+``sends`` (a plan saved by an older omsform) is refused, to be planned again.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Spec
 from omsform.errors import ApplyError, StalePlanError
-from omsform.paths import parse_path
 from omsform.plan.compare import sent_values
 from omsform.plan.model import Action, Change, Plan
 from omsform.plan.openmaps import sent_spec
@@ -67,8 +66,7 @@ def apply_input(
     _refuse_unfit(plan, specs, resources, providers)
     _refuse_moved_values(plan, specs, resources)
     plan = restore_keys(plan, specs, resources)
-    changes = tuple(_with_sends(c, specs, resources) for c in plan.changes)
-    return ApplyInput(plan.model_copy(update={"changes": changes}), specs)
+    return ApplyInput(plan, specs)
 
 
 def refuse_manual(plan: Plan, *, saved: bool = False) -> None:
@@ -101,10 +99,17 @@ def _refuse_unfit(
             problems.append(f"{c.address}: no resource or client for {c.kind} ({c.provider})")
         elif c.action in _WRITES_SPEC and c.address not in specs:
             problems.append(f"{c.address}: not declared in the brand any more")
+        elif c.action is Action.UPDATE and not c.sends:
+            problems.append(
+                f"{c.address}: the update does not record what it sends (a plan "
+                "saved by an older omsform)"
+            )
         elif c.sends and (unknown := _unknown_fields(c, specs)):
             problems.append(f"{c.address}: {c.kind} has no field {', '.join(unknown)} to send")
     if problems:
-        raise ApplyError("the plan does not fit the brand: " + "; ".join(problems))
+        raise ApplyError(
+            "the plan does not fit the brand: " + "; ".join(problems) + ". Run plan again."
+        )
 
 
 def _unknown_fields(change: Change, specs: Mapping[str, Desired[Any]]) -> list[str]:
@@ -112,26 +117,6 @@ def _unknown_fields(change: Change, specs: Mapping[str, Desired[Any]]) -> list[s
     d = specs.get(change.address)
     known = type(d.spec).model_fields if d is not None else {}
     return sorted(set(change.sends) - set(known))
-
-
-def _with_sends(
-    change: Change,
-    specs: Mapping[str, Desired[Any]],
-    resources: Mapping[str, Resource[Any] | type[Resource[Any]]],
-) -> Change:
-    if change.action is not Action.UPDATE or change.sends:
-        return change
-    d, cls = specs[change.address], _class(resources[change.kind])
-    names = _legacy_names(change, d.spec)
-    return change.model_copy(update={"sends": sent_values(d, cls, names, change.kept)})
-
-
-def _legacy_names(change: Change, spec: Spec) -> list[str]:
-    """An update's top-level fields in a plan saved before :attr:`Change.sends` existed (or
-    built by hand without it): the first step of each field path, or every field of the spec
-    when the change names none — what apply sent before the plan recorded it."""
-    names = {str(parse_path(f.path)[0]) for f in change.fields if f.path}
-    return sorted(names or type(spec).model_fields)
 
 
 def _refuse_moved_values(

@@ -253,6 +253,7 @@ def test_the_ledger_keeps_ids_and_write_only_fingerprints_never_values(tmp_path:
         1,
         remote_id=stored["id"],
         fields=(FieldChange(path="size", before=1, after=2),),
+        sends={"size": 2},
     )
     run(lambda: world.apply([size_only], [bigger]))
     assert stored["size"] == 2
@@ -265,6 +266,7 @@ def test_the_ledger_keeps_ids_and_write_only_fingerprints_never_values(tmp_path:
         1,
         remote_id=stored["id"],
         fields=(FieldChange(path="password", sensitive=True),),
+        sends={"password": "(sensitive)"},
     )
     run(lambda: world.apply([new_password], [rotated]))
     assert stored["password"] == "pw-two-77c1"
@@ -351,6 +353,7 @@ def test_applying_the_same_saved_plan_twice_is_refused(tmp_path: Path) -> None:
                 remote_id=g1["id"],
                 precondition=current["toy_group"][0].fingerprint,
                 fields=(FieldChange(path="note", before="", after="new"),),
+                sends={"note": "new"},
             ),
             change(g2, Action.CREATE),
         ),

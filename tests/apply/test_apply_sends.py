@@ -87,7 +87,11 @@ def test_an_update_planned_for_priority_sends_a_patch_of_priority_only(tmp_path:
     ]
 
 
-def test_a_plan_saved_before_sends_existed_sends_the_fields_it_shows(tmp_path: Path) -> None:
+def test_a_plan_saved_before_sends_existed_is_refused_to_be_planned_again(
+    tmp_path: Path,
+) -> None:
+    """An update that records no ``sends`` (an older omsform's file) is never guessed from its
+    display paths: apply refuses it before any write and says to plan again."""
     h = BrandHarness(tmp_path)
     old = Change(
         address="oms_denial_reason.missing_item",
@@ -101,9 +105,8 @@ def test_a_plan_saved_before_sends_existed_sends_the_fields_it_shows(tmp_path: P
     h.write({"reasons.yaml": REASONS})
     desired = h.load().desired
     resources = registry().resources()
-    work = apply_input(Plan(brand="test", changes=(old,)), desired, resources, {"akinon_oms"})
-    assert work.plan.changes[0].sends == {"priority": 1}  # the brand's value, sent as before
-    assert work.spec_for(work.plan.changes[0]).priority == 1  # type: ignore[attr-defined]
+    with pytest.raises(ApplyError, match=r"does not record what it sends.*Run plan again"):
+        apply_input(Plan(brand="test", changes=(old,)), desired, resources, {"akinon_oms"})
 
 
 def test_an_edited_plan_that_sends_a_field_the_kind_does_not_have_is_refused(
