@@ -54,9 +54,10 @@ def test_no_canary_secret_in_any_output_or_file(world: World) -> None:
     _check(scenarios.canaries(world, world.brand.parent))
 
 
-@pytest.mark.parametrize("shape", scenarios.LIST_SHAPES)
-def test_an_incomplete_listing_is_refused_with_no_write(world: World, shape: str) -> None:
-    _check(scenarios.listing(world, shape))
+def test_an_incomplete_listing_is_refused_with_no_write(world: World) -> None:
+    # one shape end to end here (each shape is refused in tests/http/test_http_faults.py; make
+    # chaos runs all four on two brands)
+    _check(scenarios.listing(world, "count_low"))
 
 
 def test_a_tampered_saved_plan_is_refused(world: World, tmp_path: Path) -> None:
