@@ -219,8 +219,14 @@ class ApiClient:
     async def _send(self, request: httpx.Request, missing_ok: bool) -> Outcome:
         """Send ``request`` once (within the concurrency limit) and judge what came back."""
         core, method = self._core, request.method
-        await core.pacer.acquire()
+        # the slot first, then the pacer: a request let through by the pacer must leave at
+        # once, not after a Retry-After pause that began while it waited for a slot
         ticket = await core.limit.acquire()
+        try:
+            await core.pacer.acquire()
+        except BaseException:
+            core.limit.release(ticket, overloaded=False, latency_s=None)
+            raise
         clock = core.pacer.clock  # the run's clock (a fake one in tests)
         started = clock()
         core.stats[method] += 1

@@ -11,9 +11,13 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   and a limit that was lifted is found again; near the last limit found (90 % of what the API
   let through in a second) it grows by only 1 % per second, and not above that limit for a
   minute after finding it, so a steady limit costs few 429s.
-  Nothing is cut less than a second after the first answer, nor after a second of fewer than 8
-  requests and 4 429s (too little to learn a rate from), nor, once a cut has been judged, for
-  fewer than 4 429s within a second.
+  Nothing is cut less than a second after the first answer, unless the API refused 8 answers
+  in a row (a wall: random faults hardly ever come 8 at once, a limit that was hit refuses
+  everything in flight; the accepted answers of that short while still tell the rate, and
+  without the early cut every request waiting out the ``Retry-After`` would leave at once
+  and hit the wall again), nor after a second of fewer than 8 requests and 4 429s (too little
+  to learn a rate from), nor, once a cut has been judged, for fewer than 4 429s within a
+  second.
 - **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
   So one second (and 16 requests, or 10 s and 8) after a cut the pacer looks again: when the
   share of 429s did not drop clearly (under 10 % and half what it was), it halves the
@@ -51,6 +55,7 @@ _WINDOW_S = 1.0
 _HOLD_S = 60.0  # for this long after a cut the rate stays at or below the limit it found
 _SLOW_GROWTH = 0.01  # per second, once the rate is near the last limit found
 _BUSY = 4  # 429s within a second below which they say nothing about the rate
+_WALL = 8  # 429s in a row: a limit was hit, even in the first second
 _LONG_TRIAL_S = 10.0  # a trial at a slow rate is judged after this long on fewer requests
 _SAMPLE = 16  # requests sent after a cut before judging whether it helped
 _HELPED = 0.1  # after a cut that helped, fewer than this share of requests are refused
@@ -86,6 +91,7 @@ class Pacer:
         self._sent: deque[float] = deque()  # when each request of the last second started
         self._refused: deque[float] = deque()  # when each 429 of the last second came
         self._since: float | None = None  # the first answer
+        self._in_row = 0  # 429s since the last accepted answer
         self.ceiling: float | None = None  # answers per second the last real limit allowed
         self.noise = 0.0  # the share of 429s that comes whatever the rate
         self._judged = False  # a cut has been judged (helped or not)
@@ -135,6 +141,7 @@ class Pacer:
         for times in (self._accepted, self._sent, self._refused):
             while times and times[0] < now - _WINDOW_S:
                 times.popleft()
+        self._in_row = self._in_row + 1 if status == 429 else 0
         if status == 429:
             self._refused.append(now if started is None else started)
             if self._check is not None and self._refused[-1] > self._check.cut_at:
@@ -148,7 +155,7 @@ class Pacer:
         if self._check is not None or (self.rate is not None and now - self._last_cut < _WINDOW_S):
             return  # the same burst (one cut per second), or the last cut is still on trial
         quiet = len(self._sent) < 2 * _BUSY and len(self._refused) < _BUSY
-        if now - self._since < _WINDOW_S or quiet:
+        if (now - self._since < _WINDOW_S and self._in_row < _WALL) or quiet:
             return  # less than a second of answers, or a quiet one: too little to learn from
         share = self._share()
         self._grown_at = now  # no growth into a limit

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from omsform.http.client import gather_all
-from omsform.http.pace import MIN_RATE
+from omsform.http.pace import MIN_RATE, Pacer
 from tests.fixtures.toy_api import ToyApi
 from tests.http.test_http import FakeClock, make_client, run, seed
 
@@ -78,3 +78,27 @@ def test_a_real_limit_is_found_and_kept_close_to_its_floor() -> None:
     floor = 300 / 20
     assert floor - 1 <= took <= 1.25 * floor  # no faster than it allows, and hardly slower
     assert server.refused <= 15  # near the limit it is probed gently
+
+
+def _first_tenth_of_a_second(refusals_in_row: int) -> Pacer:
+    """A pacer that saw 20 requests accepted in 50 ms, then ``refusals_in_row`` 429s."""
+    clock = FakeClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    for _ in range(20):
+        clock.now += 0.0025
+        pacer.answered(200, {}, started=clock())
+    for _ in range(refusals_in_row):
+        clock.now += 0.001
+        pacer.answered(429, {"retry-after": "1"}, started=clock())
+    return pacer
+
+
+def test_a_wall_of_429s_in_the_first_second_sets_the_rate_at_once() -> None:
+    # every request waiting out the Retry-After then leaves at that rate, not all at once into
+    # the limit again
+    pacer = _first_tenth_of_a_second(8)
+    assert pacer.rate is not None and pacer.rate <= 20
+
+
+def test_a_few_429s_in_the_first_second_set_no_rate() -> None:
+    assert _first_tenth_of_a_second(7).rate is None
