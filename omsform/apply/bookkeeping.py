@@ -154,6 +154,8 @@ class RunState:
         ``change`` sends (``only``: the top-level fields of an update)."""
         desired = self.desired[change.address]
         patterns = (*self.resources[change.kind].write_only, *sorted(desired.secret_paths))
+        if not patterns:
+            return {}  # most writes: nothing to fingerprint, no dump and no thread hop
         values = comparable(desired.spec)
         sent = {
             path: value
@@ -161,9 +163,10 @@ class RunState:
             for path, value in iter_items(values, pattern)
             if value is not None and (only is None or top_field(path) in only)
         }
+        if not sent:
+            return {}
         slots = {path: secret_slot(change.address, path) for path in sent}
-        if sent:
-            await asyncio.to_thread(self.ledger.keep_salt)
+        await asyncio.to_thread(self.ledger.keep_salt)
         return await asyncio.to_thread(
             lambda: {p: self.ledger.fingerprint_for(slots[p], v) for p, v in sent.items()}
         )
