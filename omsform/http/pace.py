@@ -138,9 +138,7 @@ class Pacer:
         if self._since is None:
             self._since = now
         self._quota_from(headers, now)
-        for times in (self._accepted, self._sent, self._refused):
-            while times and times[0] < now - _WINDOW_S:
-                times.popleft()
+        self._forget(now)
         self._in_row = self._in_row + 1 if status == 429 else 0
         if status == 429:
             self._refused.append(now if started is None else started)
@@ -170,6 +168,12 @@ class Pacer:
         self.rate = max(MIN_RATE, learned)
         self._last_cut = now
         self.ceiling = max(len(self._accepted), 1)  # what the API let through in a second
+
+    def _forget(self, now: float) -> None:
+        """Drop what happened more than a second ago."""
+        for times in (self._accepted, self._sent, self._refused):
+            while times and times[0] < now - _WINDOW_S:
+                times.popleft()
 
     def _share(self) -> float:
         """The share of the requests sent in the last second that were refused with 429."""
