@@ -243,11 +243,9 @@ class ApiClient:
         seconds = clock() - started
         status = response.status_code
         core.limit.release(ticket, overloaded=status == 429 or status >= 500, latency_s=seconds)
-        ms = seconds * 1000
-        core.log(
-            f"{method} {request.url} → {response.status_code} in {ms:.0f} ms, "
-            f"{len(response.content)} bytes"
-        )
+        if core.options.debug_log is not None:  # not rendered per request when unused
+            size, ms = len(response.content), seconds * 1000
+            core.log(f"{method} {request.url} → {status} in {ms:.0f} ms, {size} bytes")
         core.pacer.answered(response.status_code, response.headers, started)
         return self._answer(request, response, missing_ok)
 
