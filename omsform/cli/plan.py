@@ -7,6 +7,7 @@ drift / 2 intent only / 0 / 1 error (several brands: the worst, 1 > 4 > 2 > 0).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from omsform.cli.failure import fails_cleanly
 from omsform.cli.options import lock_option, run_options
 from omsform.cli.output import OUT
 from omsform.errors import PlanError
+from omsform.gcpause import gc_paused
 
 if TYPE_CHECKING:
     from omsform.lang.load import Brand
@@ -73,8 +75,6 @@ def plan(
 ) -> None:
     """Show what apply would change in BRAND, field by field (read-only). Several BRANDS are
     planned in one run, with one summary table; the exit code is the worst of them."""
-    import asyncio
-
     from omsform.cli.multi import plan_brands, plan_exit_code
 
     if len(brands) > 1:
@@ -88,6 +88,24 @@ def plan(
         plan_files.check_output(out_file)
     opts["digest"] = out_file is not None or fmt != "text"  # text never shows the digest
     _skip_final_collection()
+    # one plan keeps nearly all it makes to the end (the brand, what was read, the plan) and
+    # makes few cycles: the collector's passes over that growing heap cost it 10-20 ms
+    with gc_paused():
+        made = _plan_one(brand, out_file, fmt, lock_timeout, record_dir, opts)
+    sys.exit(plan_exit_code(made, detailed=opts["detailed_exitcode"], drift=opts["drift_exitcode"]))
+
+
+def _plan_one(
+    brand: Path,
+    out_file: Path | None,
+    fmt: str,
+    lock_timeout: float,
+    record_dir: Path | None,
+    opts: dict[str, Any],
+) -> Plan:
+    """Load, read and plan one brand, show the plan and save it with ``-o``; the plan."""
+    import asyncio
+
     loaded = running.load_for_run(brand, opts["sandbox"], opts)
     running.announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
@@ -107,19 +125,17 @@ def plan(
 
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
-    sys.exit(plan_exit_code(made, detailed=opts["detailed_exitcode"], drift=opts["drift_exitcode"]))
+    return made
 
 
+@functools.cache
 def _skip_final_collection() -> None:
-    """No cyclic garbage collection for the rest of the run, nor at exit (as validate does):
-    one plan keeps nearly everything it makes to the end (the brand, what was read, the
-    plan), makes few reference cycles and lives seconds, while the collector's passes over
-    the growing heap cost it 10-20 ms and the last one at exit more than the rest of the exit.
-    Reference counting still frees memory."""
+    """At exit, leave every object to the end of the process instead of one last cyclic
+    garbage collection over them all (as validate does): after planning a large brand that
+    pass costs more than the rest of the exit, and nothing a plan makes needs finalising."""
     import atexit
     import gc
 
-    gc.disable()
     atexit.register(gc.freeze)
 
 
