@@ -33,7 +33,7 @@ class PlannerState:
         index = PlanIndex(inputs)
         self.resource, self.provider = index.resource, index.provider
         self.by_kind, self.current, self.keys = index.by_kind, index.current, index.keys
-        self.declared = index.declared
+        self.declared, self.ordered = index.declared, index.ordered
         self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
         self.changes: list[Change] = []
