@@ -36,11 +36,12 @@ def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | No
     """``complete``: false when --target/--exclude narrowed the plan (tf-json says so);
     ``plan_file``: the saved plan, named in the Markdown's apply command."""
     from omsform.plan.render import render_json, render_markdown, render_text
-    from omsform.plan.render_tf import render_tf_json
 
     if fmt == "json":
         return render_json(plan)
     if fmt == "tf-json":
+        from omsform.plan.render_tf import render_tf_json
+
         return render_tf_json(plan, complete=complete and plan.complete)
     if fmt == "markdown":
         return render_markdown(plan, plan_file=str(plan_file) if plan_file else None)
