@@ -111,13 +111,13 @@ class PlanIndex:
         return out
 
     def _check_references(self) -> None:
-        for owner, addresses in sorted(self.by_kind.items()):
+        for owner, objects in sorted(self._objects.items()):
             cls = self.resource(owner)
             derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
             if derived and not refs.slots(cls.spec_model):
                 continue  # the kind references nothing: skip calling it per object
-            for address in addresses:
-                self._check_object_references(self.inputs.desired[address], cls)
+            for d in objects:
+                self._check_object_references(d, cls)
 
     def _check_object_references(self, d: Desired[Any], cls: type[Resource[Any]]) -> None:
         for kind, key in cls.references(d.spec):
