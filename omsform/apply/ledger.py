@@ -154,13 +154,15 @@ class Ledger:
     def fingerprints(self) -> dict[str, dict[str, str]]:
         """Address → concrete write-only path → recorded fingerprint, for every address the
         ledger knows (an empty mapping when apply sent no write-only value: plan then knows the
-        object holds none it did not send)."""
-        return {a: dict(e.fingerprints) for a, e in self.entries.items()}
+        object holds none it did not send). The inner mappings are the entries' own: read, never
+        change them (copying 5,000 of them costs a plan ~30 ms)."""
+        return {a: e.fingerprints for a, e in self.entries.items()}
 
     def applied(self) -> dict[str, dict[str, str]]:
         """Address → top-level field → digest of the value last applied (empty mappings for
-        entries written before digests were recorded)."""
-        return {a: dict(e.applied) for a, e in self.entries.items() if e.applied}
+        entries written before digests were recorded). The inner mappings are the entries' own:
+        read, never change them."""
+        return {a: e.applied for a, e in self.entries.items() if e.applied}
 
     def known_addresses(self) -> dict[str, str]:
         """``kind[key]`` and ``kind#remote_id`` → the address the ledger last knew that object

@@ -19,18 +19,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported only when a terminal shows progress (~20 ms)
+    from rich.console import Console
+    from rich.progress import Progress
 
-if TYPE_CHECKING:
     from omsform.apply.report import ApplyReport
     from omsform.apply.run import ApplyEvent
 
@@ -72,6 +64,8 @@ async def ticker(
 
 
 def _progress(console: Console, clock: Clock, *columns: Any) -> Progress:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -193,6 +187,8 @@ class ApplyProgress:
     def __enter__(self) -> ApplyProgress:
         self.started = self.clock()
         if self.console is not None:
+            from rich.progress import BarColumn, MofNCompleteColumn
+
             self.bar = _progress(self.console, self.clock, BarColumn(), MofNCompleteColumn())
             self.task = self.bar.add_task("applying", total=self.total)
             self.bar.start()
@@ -270,6 +266,8 @@ class ApplyProgress:
     def _print(self, text: str, style: str) -> None:
         shown = self.redact(text)
         if self.bar is not None:
+            from rich.text import Text
+
             self.bar.console.print(Text(shown, style=style), highlight=False, soft_wrap=True)
         else:
             self.line(shown)

@@ -44,6 +44,17 @@ def _git(directory: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
         raise OmsformError(f"--changed-since: git {args[0]} took over {_TIMEOUT:.0f} s") from None
 
 
+def _git_both(
+    directory: Path, first: tuple[str, ...], second: tuple[str, ...]
+) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
+    """Two read-only git commands run side by side (each is mostly a process start)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        one, two = pool.submit(_git, directory, *first), pool.submit(_git, directory, *second)
+        return one.result(), two.result()
+
+
 def _message(done: subprocess.CompletedProcess[bytes]) -> str:
     lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
     return lines[-1] if lines else f"git exited with {done.returncode}"
@@ -53,15 +64,18 @@ def check_ref(directory: Path, ref: str) -> str:
     """The commit ``ref`` names in the repository holding ``directory`` (its full sha)."""
     if not directory.is_dir():
         raise OmsformError(f"--changed-since: {directory} is not a directory")
-    inside = _git(directory, "rev-parse", "--is-inside-work-tree")
+    verify = ("--verify", "--quiet", "--end-of-options", ref + "^{commit}")
+    both = _git(directory, "rev-parse", "--is-inside-work-tree", *verify)  # one git, usually
+    lines = both.stdout.split()
+    if both.returncode == 0 and len(lines) == 2 and lines[0] == b"true":
+        return lines[1].decode()
+    inside = _git(directory, "rev-parse", "--is-inside-work-tree")  # which one failed, and why
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         raise OmsformError(
             f"--changed-since {ref}: {directory} is not inside a git repository "
             f"({_message(inside)}); plan without --changed-since"
         )
-    found = _git(
-        directory, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"
-    )
+    found = _git(directory, "rev-parse", *verify)
     if found.returncode != 0:
         raise OmsformError(
             f"--changed-since: '{ref}' is not a commit in this repository. Check the name "
@@ -74,10 +88,13 @@ def check_ref(directory: Path, ref: str) -> str:
 def changed_paths(directory: Path, commit: str) -> list[str]:
     """Paths (relative to ``directory``, ``/``-separated) that differ from ``commit`` in the
     working tree, plus untracked files that are not ignored; sorted, each once."""
-    diff = _git(directory, "diff", "--name-only", "--no-renames", "-z", "--relative", commit, "--")
+    diff, new = _git_both(
+        directory,
+        ("diff", "--name-only", "--no-renames", "-z", "--relative", commit, "--"),
+        ("ls-files", "--others", "--exclude-standard", "-z", "--", "."),
+    )
     if diff.returncode != 0:
         raise OmsformError(f"--changed-since: git diff failed: {_message(diff)}")
-    new = _git(directory, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
     if new.returncode != 0:
         raise OmsformError(f"--changed-since: git ls-files failed: {_message(new)}")
     names = (diff.stdout + new.stdout).decode("utf-8", "surrogateescape").split("\0")

@@ -29,8 +29,11 @@ def plan_inputs(
     excludes: tuple[str, ...] = (),
     refresh_secrets: bool = False,
     brand_dir: str = ".",
+    digest: bool = True,
 ) -> PlanInputs:
-    """Everything :func:`build_plan` needs, from a session and what was read."""
+    """Everything :func:`build_plan` needs, from a session and what was read. ``digest``:
+    false leaves the plan's ``config_digest`` empty (hashing every desired object costs ~35 ms
+    on W5k; only a saved or JSON plan carries it, text never shows it)."""
     brand = session.brand
     with gc_paused():  # thousands of entries kept for the run (see gc_paused)
         ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
@@ -41,7 +44,7 @@ def plan_inputs(
     return PlanInputs(
         brand=brand.config.brand,
         brand_dir=brand_dir,
-        config_digest=brand.digest,
+        config_digest=brand.digest if digest else "",
         desired=brand.desired,
         current=current,
         resources={k: type(r) for k, r in session.resources().items()},

@@ -32,8 +32,13 @@ class PlanIndex:
         self.notes: list[Note] = []
         self.keys: dict[str, str] = {}
         self.by_kind: dict[str, list[str]] = {}
-        for address in sorted(inputs.desired):
-            self.by_kind.setdefault(inputs.desired[address].kind, []).append(address)
+        desired = inputs.desired
+        # in address order, kept: the passes below and the planner's walk it, not the mapping
+        self.ordered = [desired[address] for address in sorted(desired)]
+        self._objects: dict[str, list[Desired[Any]]] = {}
+        for d in self.ordered:
+            self.by_kind.setdefault(d.kind, []).append(d.address)
+            self._objects.setdefault(d.kind, []).append(d)
         self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
         self.declared = self._declared_keys()
         self._check_references()
@@ -84,34 +89,35 @@ class PlanIndex:
     def _declared_keys(self) -> dict[str, dict[str, str]]:
         """Kind → natural key → address of every declared object (duplicates are problems)."""
         out: dict[str, dict[str, str]] = {}
-        for kind, addresses in self.by_kind.items():
+        for kind, objects in self._objects.items():
             if kind not in self.current:
                 message = f"the current {kind} objects were not read before planning"
                 self.problems.append(Problem(Location(address=kind), message))
             cls, keys = self.resource(kind), out.setdefault(kind, {})
-            known = self.inputs.keys
-            for address in addresses:
+            known, found = self.inputs.keys, self.keys
+            for d in objects:
+                address = d.address
                 key = known.get(address)
                 if key is None:
-                    key = cls.key(self.inputs.desired[address].spec)
-                self.keys[address] = key
-                if key in keys:
+                    key = cls.key(d.spec)
+                found[address] = key
+                first = keys.setdefault(key, address)
+                if first != address:
                     message = (
-                        f"{keys[key]} and {address} both declare {kind} '{key}': "
+                        f"{first} and {address} both declare {kind} '{key}': "
                         "a natural key must be unique within its kind"
                     )
-                    self.problems.append(at(self.inputs.desired[address], message))
-                keys.setdefault(key, address)
+                    self.problems.append(at(d, message))
         return out
 
     def _check_references(self) -> None:
-        for owner, addresses in sorted(self.by_kind.items()):
+        for owner, objects in sorted(self._objects.items()):
             cls = self.resource(owner)
             derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
             if derived and not refs.slots(cls.spec_model):
                 continue  # the kind references nothing: skip calling it per object
-            for address in addresses:
-                self._check_object_references(self.inputs.desired[address], cls)
+            for d in objects:
+                self._check_object_references(d, cls)
 
     def _check_object_references(self, d: Desired[Any], cls: type[Resource[Any]]) -> None:
         for kind, key in cls.references(d.spec):

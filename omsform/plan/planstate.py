@@ -6,6 +6,7 @@ declared objects (:mod:`omsform.plan.declared`) and undeclared ones
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from omsform.contract.spec import Remote
@@ -32,7 +33,7 @@ class PlannerState:
         index = PlanIndex(inputs)
         self.resource, self.provider = index.resource, index.provider
         self.by_kind, self.current, self.keys = index.by_kind, index.current, index.keys
-        self.declared = index.declared
+        self.declared, self.ordered = index.declared, index.ordered
         self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
         self.changes: list[Change] = []
@@ -47,12 +48,15 @@ class PlannerState:
     def _knows(self, address: str, kind: str) -> tuple[bool, bool]:
         """Whether the ledger has a record of ``address`` (apply wrote it before), and of any
         object of ``kind`` (the ledger keeps track of that kind)."""
-        recorded = {*self.inputs.fingerprints, *self.inputs.applied}
-        if address in recorded:
+        fingerprints, applied = self.inputs.fingerprints, self.inputs.applied
+        if address in fingerprints or address in applied:  # no set of every address per call
             return True, True
         tracked = self.tracked.get(kind)
         if tracked is None:
-            tracked = self.tracked[kind] = any(a.startswith(f"{kind}.") for a in recorded)
+            prefix = f"{kind}."
+            tracked = self.tracked[kind] = any(
+                a.startswith(prefix) for a in chain(fingerprints, applied)
+            )
         return False, tracked
 
     # --- recording a change ---------------------------------------------------------------

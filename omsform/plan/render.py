@@ -45,19 +45,15 @@ sorted, so equal plans are byte-identical:
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
-from rich.console import Console
-from rich.text import Text
-
 from omsform.apply.report import ApplyReport
 from omsform.plan.model import Action, Change, FieldChange, Note, Plan
+from omsform.plan.plaintext import PlainConsole, PlainText, export, rich_console
 from omsform.plan.render_md import attribution_tag, render_markdown
 from omsform.secrets import SENSITIVE
-from omsform.secrets.mask import mask_url_credentials
 
 NO_CHANGES = "No changes. The live systems match the configuration."
 NO_CHANGES_READ = "No changes in the kinds read. The kinds left out were not compared."
@@ -187,36 +183,27 @@ def _notes_by_title(notes: Iterable[Note]) -> dict[str, list[Note]]:
 
 
 # --- text ---------------------------------------------------------------------------------------
-def _console(color: bool, width: int) -> Console:
-    return Console(
-        file=io.StringIO(),  # the library never prints: rich records, we return the text
-        record=True,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        width=width,
-        highlight=False,
-        emoji=False,
-        markup=False,
-    )
-
-
-def _export(console: Console, color: bool) -> str:
-    """The console's text; credential query parameters of URLs (a live object's token that no
-    known secret names) masked, as in every form of the plan."""
-    text = "\n".join(line.rstrip() for line in console.export_text(styles=color).splitlines())
-    return mask_url_credentials(text)
-
-
 def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     """The plan for a terminal or a log: one block per change, the notes, the summary line.
 
     With ``color`` false the text has no escape codes at all (``NO_COLOR``, pipes, CI logs).
     """
-    console = _console(color, width)
+    if not color:  # the same text without rich, unless rich would rewrite some of it
+        plain = PlainConsole()
+        _text_body(plain, PlainText, plan)
+        if not plain.needs_rich:
+            return export(plain, color) + "\n"
+    from rich.text import Text
+
+    console = rich_console(color, width)
+    _text_body(console, Text, plan)
+    return export(console, color) + "\n"
+
+
+def _text_body(console: Any, Text: Any, plan: Plan) -> None:
     if partial := render_partial_warning(plan):
         console.print(Text(partial + "\n", style="bold yellow"), soft_wrap=True)
-    _text_drift(console, plan)  # drift first, as Terraform shows it
+    _text_drift(console, Text, plan)  # drift first, as Terraform shows it
     if plan.changes:
         console.print(Text(legend(plan) + "\n", style="dim"), soft_wrap=True)
     for change in plan.changes:
@@ -240,10 +227,9 @@ def render_text(plan: Plan, *, color: bool, width: int = 100) -> str:
     else:
         none = NO_CHANGES if plan.complete else NO_CHANGES_READ
         console.print(Text(("\n" if plan.notes else "") + none, style="bold"), soft_wrap=True)
-    return _export(console, color) + "\n"
 
 
-def _text_drift(console: Console, plan: Plan) -> None:
+def _text_drift(console: Any, Text: Any, plan: Plan) -> None:
     """The "Changed outside omsform" section, first, as Terraform shows drift (nothing when
     there is none)."""
     drift = plan.drift
@@ -263,7 +249,9 @@ def render_apply_report(
     """What apply did: one line per change, then a closing line saying whether it all worked.
 
     ``list_applied=False`` leaves out the applied lines (the CLI already showed them live)."""
-    console = _console(color, width)
+    from rich.text import Text
+
+    console = rich_console(color, width)
     for address in report.applied if list_applied else ():
         console.print(Text(f"  applied  {address}", style="green"), soft_wrap=True)
     for address, message in report.failed:
@@ -278,7 +266,7 @@ def render_apply_report(
     else:
         closing = f"Apply incomplete: {counts}. Fix the failures, then plan and apply again."
         console.print(Text(closing, style="bold red"), soft_wrap=True)
-    return _export(console, color) + "\n"
+    return export(console, color) + "\n"
 
 
 # --- JSON ---------------------------------------------------------------------------------------
