@@ -6,6 +6,6 @@ Owns: ``omsform.yaml`` (:mod:`~omsform.lang.config`), reading files, Jinja and `
 declarations (:mod:`~omsform.lang.resolve`, :mod:`~omsform.lang.fields`,
 :mod:`~omsform.lang.lost`), loading (:mod:`~omsform.lang.load`) and the JSON Schema.
 May import: ``contract``, ``plan`` (open-map names only), ``secrets``, ``paths``, ``dag``,
-``errors``. Never ``http``, ``engine``, ``apply`` or ``cli``: loading never talks to an API;
-never a provider package.
+``gcpause``, ``errors``. Never ``http``, ``engine``, ``apply`` or ``cli``: loading never talks
+to an API; never a provider package.
 """

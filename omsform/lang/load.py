@@ -19,10 +19,8 @@ file, line and column, with secret values redacted.
 from __future__ import annotations
 
 import functools
-import gc
 import os
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from pydantic import BaseModel
 from omsform.contract.provider import Provider, registry
 from omsform.contract.spec import Desired
 from omsform.errors import ConfigError, Location, Problem
+from omsform.gcpause import gc_paused
 from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig, LoadedConfig, load_config
 from omsform.lang.digest import DigestForm, digest
 from omsform.lang.files import Declared, read_document, read_plain, read_resources
@@ -121,31 +120,8 @@ def load_brand(
     declare a kind their ``${…}`` name, until none is missing; :attr:`Brand.unread` names the
     rest. Checks across kinds (a kind's ``check_brand``) then keep their errors only.
     """
-    with _gc_paused():
+    with gc_paused():  # parsing makes many objects and no cycles: see omsform.gcpause
         return _load(Path(path), offline, sandbox, environ, providers, kinds)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while loading.
-
-    Parsing allocates hundreds of thousands of small objects and no reference cycles; every
-    automatic collection would rescan all of them, which more than doubles the load time of a
-    large brand. Memory is still freed by reference counting. Afterwards the survivors are
-    moved to the oldest generation unscanned (``freeze`` then ``unfreeze``): the first young
-    collection after loading would otherwise traverse every one of them at once. They stay
-    collectable by the next full collection.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if not gc.get_freeze_count():  # leave alone what an embedding program froze
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def _load(
