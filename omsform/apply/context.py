@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from omsform.apply.journal import Journal
-from omsform.contract.resource import Resource
+from omsform.contract.resource import Resource, SharedValues
 from omsform.contract.spec import Desired, Remote
 from omsform.errors import ProviderError
 from omsform.plan.model import Change
@@ -30,7 +29,7 @@ class RunContext:
         self._index: dict[str, dict[str, Remote[Any]]] = {}
         self._declared: dict[str, set[str]] = {}
         self._desired: dict[str, list[Desired[Any]]] = {}
-        self._shared: dict[str, asyncio.Future[Any]] = {}
+        self._shared = SharedValues()
         for d in desired.values():
             if d.kind in resources:
                 self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
@@ -65,11 +64,7 @@ class RunContext:
 
     async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """What ``load()`` gives, made once per apply under ``name`` (package states)."""
-        task = self._shared.get(name)
-        if task is None:
-            task = self._shared[name] = asyncio.ensure_future(load())
-        found: T = await asyncio.shield(task)
-        return found
+        return await self._shared.get(name, load)
 
     def id_of(self, kind: str, key: str) -> int | str:
         """Server id of ``kind`` object ``key``: read this run, or created earlier in it."""

@@ -34,6 +34,8 @@ from omsform.contract.spec import Desired, Remote, S, Spec
 from omsform.errors import Problem, ProviderError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from omsform.http.client import ApiClient, WriteClient
     from omsform.plan.model import Action
 
@@ -66,6 +68,24 @@ class ReadContext(Protocol):
         """What ``load()`` gives, made at most once per run under ``name`` and shared by every
         kind (a lookup that is no kind, such as package states: :class:`.refs.Lookup`)."""
         ...
+
+
+class SharedValues:
+    """The values behind :meth:`ReadContext.shared`: each made once per run by name, shared by
+    every caller (a caller that comes while it is being made waits for the same one)."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, asyncio.Future[Any]] = {}
+
+    async def get(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
+        """What ``load()`` gives, made at the first call for ``name``."""
+        import asyncio  # here, not at import: validating a brand needs no event loop
+
+        task = self.tasks.get(name)
+        if task is None:
+            task = self.tasks[name] = asyncio.ensure_future(load())
+        found: T = await asyncio.shield(task)
+        return found
 
 
 class WriteContext(ReadContext, Protocol):

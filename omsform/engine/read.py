@@ -12,7 +12,7 @@ import contextvars
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from omsform.contract.resource import Resource
+from omsform.contract.resource import Resource, SharedValues
 from omsform.contract.spec import Desired, Remote
 from omsform.dag import path_between
 from omsform.errors import OmsformError, ProviderError
@@ -50,7 +50,7 @@ class Reader:
         self._desired = {kind: list(items) for kind, items in (desired or {}).items()}
         self._tasks: dict[str, asyncio.Task[list[Remote[Any]]]] = {}
         self._waits: dict[str, set[str]] = {}  # kind being listed → kinds its list awaits
-        self._shared: dict[str, asyncio.Future[Any]] = {}
+        self._shared = SharedValues()
 
     async def current(self, kind: str) -> list[Remote[Any]]:
         """All current objects of ``kind`` (listed once per run, shared by every caller)."""
@@ -88,11 +88,7 @@ class Reader:
 
     async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """What ``load()`` gives, made once per run under ``name`` (package states)."""
-        task = self._shared.get(name)
-        if task is None:
-            task = self._shared[name] = asyncio.ensure_future(load())
-        found: T = await asyncio.shield(task)
-        return found
+        return await self._shared.get(name, load)
 
     async def relist(self, kind: str) -> list[Remote[Any]]:
         """List ``kind`` again now (after an ambiguous write), replacing the memoised listing."""
@@ -103,7 +99,7 @@ class Reader:
         """Cancel listings still running (after a failure elsewhere) and wait until they end,
         collecting every error, so none outlives the read: a listing cancelled mid-request
         may still end with its own error, which asyncio would otherwise report at shutdown."""
-        tasks: list[asyncio.Future[Any]] = [*self._tasks.values(), *self._shared.values()]
+        tasks: list[asyncio.Future[Any]] = [*self._tasks.values(), *self._shared.tasks.values()]
         for task in tasks:
             task.cancel()
             task.add_done_callback(_retrieve)
