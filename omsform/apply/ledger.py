@@ -14,7 +14,7 @@ so a change to one object is a small diff in review.
 Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
 write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
 forces it to disk (one short line, however big the ledger; concurrent records share one
-``fsync``, :mod:`omsform.apply.durable`). :meth:`Ledger.load`
+``fsync``, :mod:`omsform.apply.durable_log`). :meth:`Ledger.load`
 replays that file over ``ledger.json``, so a run killed with ``kill -9`` loses at most the
 fingerprints of the write in flight; :meth:`Ledger.save` (at the end of apply) writes
 ``ledger.json`` atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the directory)
@@ -67,6 +67,7 @@ class Ledger:
         self._lock = threading.Lock()  # record() runs in worker threads during apply
         self.log = DurableLog(self.pending, mode=0o600)
         self._salt_kept = path.exists()
+        self._salt_line = 0  # the pending line that keeps the salt (0: none written)
 
     def _safe(self, key: str) -> str:
         """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
@@ -118,8 +119,11 @@ class Ledger:
         only written with its first entry, and a kill before that would orphan them."""
         with self._lock:
             if not self._salt_kept:
-                self._log({})
+                self._salt_line = self._log({})
                 self._salt_kept = True
+        # outside the lock, as record(); every caller waits, also one that came while the
+        # first was still writing the salt
+        self.log.sync(self._salt_line)
 
     def replay(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Apply pending records a run wrote after its writes but did not save (it was killed).

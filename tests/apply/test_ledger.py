@@ -145,3 +145,19 @@ def test_pending_records_under_another_salt_are_ignored(tmp_path: Path) -> None:
     stray.record("toy_item.x", "toy_item", "x", 9, {})
     path.with_name(PENDING_NAME).write_text(stray.pending.read_text())
     assert sorted(Ledger.load(path).entries) == ["toy_item.a"]
+
+
+def test_a_fresh_ledgers_salt_is_on_disk_before_anything_is_hashed_with_it(
+    tmp_path: Path,
+) -> None:
+    """A create's journal intent carries fingerprints made under the salt, so the salt must be
+    forced to disk (not only written) before them: a machine crash would orphan them."""
+    ledger = Ledger.load(tmp_path / ".omsform" / "ledger.json")
+    ledger.keep_salt()
+    pending = (ledger.path.parent / PENDING_NAME).read_text().splitlines()
+    assert [json.loads(line) for line in pending] == [{"salt": ledger.salt.hex()}]
+    assert ledger.log.fsyncs == 1
+    ledger.keep_salt()  # kept once: no second line, and no fsync it does not need
+    assert ledger.log.fsyncs == 1
+    assert (ledger.path.parent / PENDING_NAME).read_text().splitlines() == pending
+    ledger.log.close()
