@@ -166,10 +166,12 @@ class RunState:
         if not sent:
             return {}
         slots = {path: secret_slot(change.address, path) for path in sent}
-        await asyncio.to_thread(self.ledger.keep_salt)
-        return await asyncio.to_thread(
-            lambda: {p: self.ledger.fingerprint_for(slots[p], v) for p, v in sent.items()}
-        )
+
+        def fingerprints() -> dict[str, str]:  # slow salted hashes: one trip off the event loop
+            self.ledger.keep_salt()  # the salt is durable before anything hashed with it
+            return {p: self.ledger.fingerprint_for(slots[p], v) for p, v in sent.items()}
+
+        return await asyncio.to_thread(fingerprints)
 
     async def record(
         self,

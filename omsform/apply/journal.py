@@ -1,7 +1,7 @@
 """The write-ahead journal (``.omsform/journal.jsonl``): what apply was about to do.
 
 Before each write, apply appends an *intent* (address, kind, natural key, action) and forces it
-to disk (``fsync``, shared by the intents of concurrent writes: :mod:`omsform.apply.durable`);
+to disk (``fsync``, shared by the intents of concurrent writes: :mod:`omsform.apply.durable_log`);
 after the write it appends a *result*. A run that is killed leaves intents
 without a result — at most ``--parallelism`` of them — and the next run resolves each one by
 looking the object up by natural key (:func:`omsform.apply.run.resolve_uncertain`), then appends a
@@ -109,7 +109,7 @@ class Journal:
     ) -> str:
         """:meth:`intent` for the event loop: the line is written at once and the caller waits
         until it is on disk, sharing one ``fsync`` with the intents written meanwhile (group
-        commit, :mod:`omsform.apply.durable`). Only then may its write be sent."""
+        commit, :mod:`omsform.apply.durable_log`). Only then may its write be sent."""
         record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
         await self.log.sync_async(self.log.append(_line(record)))
         return str(record["op"])

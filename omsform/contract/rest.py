@@ -58,7 +58,7 @@ WRITTEN = "written"
 def wire_fields(model: type[BaseModel]) -> tuple[str, ...]:
     """The wire names of ``model``'s fields, in declaration order: each field's alias, else its
     name (the Spec is the one place that names them; ``api.py`` keeps no copy)."""
-    return tuple(f.alias or name for name, f in model.model_fields.items())
+    return tuple(_alias_or_name(model).values())
 
 
 def read_spec(

@@ -1,4 +1,4 @@
-"""Group commit (:mod:`omsform.apply.durable`): a line is never reported durable before an
+"""Group commit (:mod:`omsform.apply.durable_log`): a line is never reported durable before an
 ``fsync`` that began after it was written, and concurrent lines share ``fsync``\\ s."""
 
 from __future__ import annotations
