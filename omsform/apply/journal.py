@@ -92,7 +92,7 @@ class Journal:
         ``key`` must already be masked when it embeds a secret (``key_print`` then given);
         ``prints`` are the fingerprints of the write-only values it sends."""
         record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
-        self.log.sync(self.log.append(_line(record)))
+        self._append(record, sync=True)
         return str(record["op"])
 
     async def intent_durable(
@@ -116,7 +116,7 @@ class Journal:
 
     def step(self, op_id: str, name: str, remote_id: int | str | None = None) -> None:
         """Record, durably, that step ``name`` of the multi-request write ``op_id`` is done."""
-        self.log.sync(self.log.append(_line(_step(op_id, name, remote_id))))
+        self._append(_step(op_id, name, remote_id), sync=True)
 
     async def step_durable(self, op_id: str, name: str, remote_id: int | str | None = None) -> None:
         """:meth:`step` for the event loop (a shared ``fsync``, as :meth:`intent_durable`)."""
