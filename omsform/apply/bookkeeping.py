@@ -90,7 +90,7 @@ class RunState:
         prints: Mapping[str, str] | None = None,
     ) -> str:
         """Journal the intent durably (never a secret: a key that embeds one is masked and
-        fingerprinted; ``prints``, the fingerprints of the write-only values a create sends, let
+        fingerprinted; ``prints``, the fingerprints of the write-only values a write sends, let
         a run that finds it done after a kill record them); the fsync runs in a thread so other
         writes go on."""
         secrets = self.key_secrets(change)

@@ -43,6 +43,9 @@ from omsform.secrets.mask import redact_data
 
 FORMAT_VERSION = 1
 PENDING_NAME = "ledger.pending.jsonl"
+UNSURE = "unsure"
+"""The fingerprint of a write-only value an interrupted update may or may not have sent: no
+value hashes to it, so the next plan sends the value again and records its real fingerprint."""
 
 
 class Ledger:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from omsform.apply.journal import Intent, Journal
-from omsform.apply.ledger import Ledger
+from omsform.apply.ledger import UNSURE, Ledger
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.secrets.keyprint import key_matches, secrets_in_key
@@ -23,7 +23,7 @@ def resolve_uncertain(
     """Settle writes a killed run left uncertain, by remote id (updates, deletes, runs, and
     creates that got past their first step) or else natural key, in ``current``. A create
     found done is recorded in ``ledger`` with the fingerprints its intent carries (what it
-    sent), so a kill loses none.
+    sent), and an update's write-only values as unsure (:func:`_record`), so a kill loses none.
 
     A key stored masked (it embeds a secret) is matched through its fingerprint: the real key
     comes from ``desired`` when it still has that fingerprint. Returns one line per intent
@@ -46,11 +46,22 @@ def resolve_uncertain(
             continue
         found = _found(intent, key, remotes, resource)
         line = _resolution(intent, found)
-        if ledger is not None and intent.action == "create" and found is not None:
-            ledger.record(intent.address, intent.kind, intent.key, found.id, dict(intent.prints))
+        if ledger is not None and found is not None:
+            _record(ledger, intent, found)
         journal.resolve(intent.op_id, line)
         lines.append(line)
     return lines
+
+
+def _record(ledger: Ledger, intent: Intent, found: Remote[Any]) -> None:
+    """A create found done: the fingerprints its intent carries (what it sent). An update
+    that may or may not have happened: :data:`UNSURE` for the write-only values it sent, so
+    the next plan sends them again (harmless) and records them, instead of never knowing."""
+    if intent.action == "create":
+        ledger.record(intent.address, intent.kind, intent.key, found.id, dict(intent.prints))
+    elif intent.action == "update" and intent.prints:
+        unsure = dict.fromkeys(dict(intent.prints), UNSURE)
+        ledger.record(intent.address, intent.kind, intent.key, found.id, unsure, keep_others=True)
 
 
 def _found(

@@ -30,8 +30,11 @@ class Writes(RunState):
         planned values (never provable for write-only ones), else send it once more."""
         resource, client = self.resources[change.kind], self.clients[change.provider]
         spec = self.work.spec_for(change)
+        # hashed before the write, as for a create: once it is answered nothing slow stands
+        # between the journal's result and the ledger, and a killed run knows what was sent
+        prints = await self.sent_prints(change, changed)
         for attempt in (1, 2):
-            op = await self.intent(change, "update", current.id)
+            op = await self.intent(change, "update", current.id, prints=prints)
             operation = resource.update(client, current, spec, changed, self.ctx)
             try:
                 remote = await operation
@@ -55,7 +58,7 @@ class Writes(RunState):
                 note = note or f"checked after an unclear answer (id {found.id})"
             self.journal.result(op, True, remote_id=remote.id)
             self.ctx.objects(change.kind)[change.key] = remote
-            await self.record(change, remote, only=changed)
+            await self.record(change, remote, only=changed, prints=prints)
             return note
         raise AssertionError("unreachable")
 

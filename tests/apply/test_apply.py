@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from omsform.apply.journal import Journal
-from omsform.apply.ledger import Ledger
+from omsform.apply.ledger import UNSURE, Ledger
 from omsform.apply.report import ApplyReport
 from omsform.apply.run import ApplyEvent, apply_plan, resolve_uncertain
 from omsform.apply.saved import check_preconditions, stale_report
@@ -22,7 +22,9 @@ from omsform.contract.spec import Desired, Remote
 from omsform.engine.read import read_current
 from omsform.errors import ApplyError
 from omsform.http.client import ClientOptions, WriteClient
+from omsform.plan.compare import Fingerprints
 from omsform.plan.model import Action, Change, FieldChange, Plan
+from omsform.plan.writeonly import write_only_changes
 from tests.fixtures.toy_api import TOKEN, ToyApi
 from tests.fixtures.toy_kinds import PROVIDER_OF, RESOURCES, GroupSpec, ItemSpec
 
@@ -233,6 +235,41 @@ def test_an_uncertain_create_that_never_reached_the_server_is_reported(tmp_path:
     lines = resolve_uncertain(world.journal, current, RESOURCES)
     assert lines == ["toy_group.lost: an interrupted create did not happen; the plan creates it"]
     assert world.journal.uncertain() == []
+
+
+def test_an_interrupted_update_of_a_write_only_value_is_sent_again_by_the_next_plan(
+    tmp_path: Path,
+) -> None:
+    """A run killed while an update of a password was in flight: it may or may not have
+    landed, so no fingerprint can be trusted. The next run marks it unsure, and the plan then
+    sends the password again (instead of leaving it unverified, its fingerprint lost)."""
+    world = World(tmp_path)
+    world.api.add("groups", name="g")
+    rotated = item("i", "g", password="pw-two-77c1")
+    first = item("i", "g", password="pw-one-3f9a")
+    run(lambda: world.apply([change(first, Action.CREATE)], [first]))
+    (stored,) = world.api.data["items"].values()
+    world.journal.intent(  # what the killed run journaled before sending its PATCH
+        "run-2",
+        "toy_item.i",
+        "toy_item",
+        "i",
+        "update",
+        remote_id=stored["id"],
+        prints={"password": "scrypt:sent-by-the-killed-run"},
+    )
+    current = run(world.read)
+    lines = resolve_uncertain(world.journal, current, RESOURCES, ledger=world.ledger)
+    assert lines == [
+        "toy_item.i: an interrupted update may or may not have happened; the plan rechecks it"
+    ]
+    assert world.ledger.entries["toy_item.i"].fingerprints == {"password": UNSURE}
+    fingerprints = Fingerprints(world.ledger.fingerprints(), world.ledger.fingerprint_for, False)
+    live = next(r for r in current["toy_item"] if r.id == stored["id"])
+    found, unverified, _ = write_only_changes(
+        rotated, live, type(RESOURCES["toy_item"]), fingerprints
+    )
+    assert [f.path for f in found] == ["password"] and unverified == []
 
 
 def test_the_ledger_keeps_ids_and_write_only_fingerprints_never_values(tmp_path: Path) -> None:
