@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from omsform.cli.progress import ReadProgress
     from omsform.engine import run as engine
+    from omsform.engine.ahead import Head
     from omsform.engine.since import Selection
     from omsform.http.client import ClientOptions
     from omsform.lang.load import Brand
@@ -118,17 +119,19 @@ async def planned(
     *,
     check_safety: bool = True,
     show_refused: Callable[[Plan], None] | None = None,
+    head: Head | None = None,
 ) -> AsyncIterator[tuple[Plan, dict[str, Any], engine.Session]]:
     """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
     stay open inside the block (apply writes through them) and are closed after it.
-    ``show_refused`` shows a plan the safety rules refuse, before the refusal is printed."""
+    ``show_refused`` shows a plan the safety rules refuse, before the refusal is printed;
+    ``head``: clients opened and listings started while the brand loaded (``plan``)."""
     from omsform.engine import run as engine
     from omsform.engine import since
 
     selection = _changed_since(loaded, opts)
     kinds = since.kinds_to_read(loaded, selection)
     async with AsyncExitStack() as stack:
-        session, current = await _read_live(stack, loaded, kinds, opts)
+        session, current = await _read_live(stack, loaded, kinds, opts, head)
         inputs = engine.plan_inputs(
             session,
             current,
@@ -164,7 +167,11 @@ def _changed_since(loaded: Brand, opts: dict[str, Any]) -> Selection | None:
 
 
 async def _read_live(
-    stack: AsyncExitStack, loaded: Brand, kinds: list[str], opts: dict[str, Any]
+    stack: AsyncExitStack,
+    loaded: Brand,
+    kinds: list[str],
+    opts: dict[str, Any],
+    head: Head | None = None,
 ) -> tuple[engine.Session, dict[str, Any]]:
     """Log in and read ``kinds``, showing progress, then resolve what a killed run left
     uncertain; the session closes with ``stack``."""
@@ -178,9 +185,12 @@ async def _read_live(
             options = _options(
                 loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections
             )
-            session = await engine.open_session(
-                loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
-            )
+            if head is not None:
+                session = await head.session(loaded, kinds, options)
+            else:
+                session = await engine.open_session(
+                    loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
+                )
             await stack.enter_async_context(session)
             current = await engine.read(session, kinds, on_listed=shown.listed)
     for line in engine.recover(session, current):
