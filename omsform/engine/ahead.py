@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # the engine (loading's modules with it) is imported while th
 ListingKey = tuple[str, str, int, str]
 """(provider, collection path, page size, page-size parameter) of one bulk listing."""
 
-_TOP_LINE = re.compile(r"^[^\s#][^\n]*", re.MULTILINE)
+# a top-level line starts right after a newline: the literal "\n" lets the engine skip ahead
+_NEXT_TOP = re.compile(r"\n(?=[^\s#])")
 _KIND_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*(?:#[^\n]*)?\r?")
 _INDENTED = re.compile(r"\n[ \t]+[^\s#]")  # a line of content below a top-level key
 _TEMPLATED = ("{{", "{%", "{#")
@@ -260,15 +261,18 @@ def declared_kinds(directory: Path, known: Iterable[str]) -> set[str] | None:
             return None
         if any(marker in text for marker in _TEMPLATED):
             return None
-        tops = list(_TOP_LINE.finditer(text))
-        for n, top in enumerate(tops):
-            if top.group().startswith(("---", "...")):
+        starts = [0] if text[:1] and not text[0].isspace() and text[0] != "#" else []
+        starts += [m.end() for m in _NEXT_TOP.finditer(text)]
+        for n, at in enumerate(starts):
+            line_end = text.find("\n", at) % (len(text) + 1)  # -1 (the last line) → the end
+            line = text[at:line_end]
+            if line.startswith(("---", "...")):
                 continue
-            key = _KIND_KEY.fullmatch(top.group())
-            end = tops[n + 1].start() if n + 1 < len(tops) else len(text)
+            key = _KIND_KEY.fullmatch(line)
             if key is None or key.group(1) not in names:
                 return None
-            if not _INDENTED.search(text, top.end(), end):
+            below = starts[n + 1] if n + 1 < len(starts) else len(text)
+            if not _INDENTED.search(text, line_end, below):
                 return None
             kinds.add(key.group(1))
     return kinds
