@@ -14,7 +14,8 @@ plain kind key, a provider block with an ``api:`` map, or a declared kind that i
 in one bulk listing (a kind read one object at a time, such as setup steps, orders the reads
 of what it copies in, so the whole read then happens after loading, as it always did).
 Failures stay where they were: a client that failed to open raises when the run takes it,
-after loading; a listing that failed is sent again by the read itself, which reports it.
+after loading; a listing that failed raises its error (the client's own: the same request
+failing the same way) when the read takes it, so it is reported as without the head start.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pydantic import BaseModel
 
 from omsform.contract.provider import Registry, registry
 from omsform.contract.rest import RestResource
+from omsform.errors import OmsformError
 from omsform.http.client import ApiClient, ClientOptions, WriteClient
 
 if TYPE_CHECKING:  # the engine (loading's modules with it) is imported while the listings run
@@ -53,8 +55,9 @@ class Listings:
     tasks: dict[ListingKey, asyncio.Task[list[dict[str, Any]]]] = field(default_factory=dict)
 
     async def take(self, key: ListingKey) -> list[dict[str, Any]] | None:
-        """The rows listed ahead under ``key``; ``None`` when there are none or the listing
-        failed (the caller then lists itself, and reports its own failure)."""
+        """The rows listed ahead under ``key``, or its failure as the client reported it (the
+        same request would fail the same way again, after as many retries); ``None`` when
+        nothing was listed ahead under ``key`` or it ended otherwise (the caller lists)."""
         task = self.tasks.pop(key, None)
         if task is None:
             return None
@@ -63,6 +66,8 @@ class Listings:
         except asyncio.CancelledError:
             if task.cancelled():
                 return None
+            raise
+        except OmsformError:
             raise
         except Exception:
             return None

@@ -82,11 +82,18 @@ def test_a_yaml_error_is_reported_as_without_reading_ahead(bulk_cli: Cli, server
     assert failed.stderr == bulk_cli("plan", "demo", "--verbose").stderr
 
 
-def test_a_refused_token_is_reported_as_without_reading_ahead(bulk_cli: Cli) -> None:
-    """A token the OMS refuses: the same error and exit code as when reading after loading."""
+def test_a_refused_token_is_reported_as_without_reading_ahead(
+    bulk_cli: Cli, server: Server
+) -> None:
+    """A token the OMS refuses: the same error, exit code and requests as when reading after
+    loading (a listing that failed ahead is not sent again)."""
     bad = {name: "wrong-token" for name in bulk_cli.env if name.endswith("_TOKEN")}
+    server.reset_stats()
     failed = bulk_cli("plan", "demo", env=bad)
+    calls_ahead = server.stats()["by_path"]
+    server.reset_stats()
     after = bulk_cli("plan", "demo", "--verbose", env=bad)
+    assert server.stats()["by_path"] == calls_ahead
     assert failed.code == after.code == 1
     assert failed.stderr.strip().splitlines()[-1] == after.stderr.strip().splitlines()[-1]
     assert "wrong-token" not in failed.output
