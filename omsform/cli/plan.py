@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 
 PLAN_FORMATS = ["text", "json", "markdown", "tf-json"]
+SWITCH_WHILE_LOADING = 0.0005
+"""Seconds a thread may hold the interpreter while another waits, while the brand loads in a
+worker thread and the listings started ahead answer: each answer waits at most this long
+for the loop thread to run (the default, 5 ms, added up over a listing's pages)."""
 
 
 def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | None = None) -> str:
@@ -158,13 +162,18 @@ async def _made_ahead(brand: Path, fmt: str, opts: dict[str, Any]) -> Plan:
     connections = opts.get("connections", opts.get("parallelism"))
     options = ClientOptions(insecure=opts["insecure"], concurrency=connections)
     head = ahead.start(brand, options)
+    switching = sys.getswitchinterval()
+    if head is not None:  # answers arriving while the brand loads get the interpreter sooner
+        sys.setswitchinterval(min(switching, SWITCH_WHILE_LOADING))
     try:
         loaded = await asyncio.to_thread(running.load_for_run, brand, False, opts)
+        sys.setswitchinterval(switching)
         async with running.planned(
             loaded, opts, ".", show_refused=lambda p: _show(p, fmt, opts, None), head=head
         ) as (made, _, _):
             return made
     finally:
+        sys.setswitchinterval(switching)
         if head is not None:
             await head.aclose()
 
