@@ -163,11 +163,13 @@ async def _made_ahead(brand: Path, fmt: str, opts: dict[str, Any]) -> Plan:
     options = ClientOptions(insecure=opts["insecure"], concurrency=connections)
     head = ahead.start(brand, options)
     switching = sys.getswitchinterval()
-    if head is not None:  # answers arriving while the brand loads get the interpreter sooner
-        sys.setswitchinterval(min(switching, SWITCH_WHILE_LOADING))
     try:
-        loaded = await asyncio.to_thread(running.load_for_run, brand, False, opts)
-        sys.setswitchinterval(switching)
+        if head is None:
+            loaded = running.load_for_run(brand, False, opts)
+        else:  # answers arriving while the brand loads get the interpreter sooner
+            sys.setswitchinterval(min(switching, SWITCH_WHILE_LOADING))
+            loaded = await asyncio.to_thread(running.load_for_run, brand, False, opts)
+            sys.setswitchinterval(switching)
         async with running.planned(
             loaded, opts, ".", show_refused=lambda p: _show(p, fmt, opts, None), head=head
         ) as (made, _, _):
