@@ -18,7 +18,7 @@ from typing import Any
 
 from omsform.errors import OmsformError
 from omsform.lang.config import CONFIG_FILE, VARS_FILE
-from omsform.lang.partial import top_level_kinds
+from omsform.lang.partial import scan_text, top_level_kinds
 
 __all__ = ["BrandDiff", "changed_paths", "check_ref", "ledger_kinds", "text_at", "top_level_kinds"]
 
@@ -145,7 +145,7 @@ class BrandDiff:
             if path in (CONFIG_FILE, VARS_FILE):
                 return kinds, f"{path} changed"
             old = self.text_at(path)
-            before = top_level_kinds(old, known) if old is not None else set()
+            before = scan_text(old, known).kinds if old is not None else frozenset()
             if before is None:
                 return kinds, f"{path} at {self.ref} has a templated top-level line"
             now_kinds = _kinds_now(self.directory / path, known)
@@ -159,7 +159,7 @@ def _kinds_now(path: Path, known: set[str]) -> set[str]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return set()
-    return top_level_kinds(text, known) or set()
+    return set(scan_text(text, known).kinds or ())
 
 
 def ledger_kinds(old: str | None, new: str | None) -> set[str] | None:

@@ -25,6 +25,12 @@ oms_webhook:
 not_a_kind: 1
 """
     assert top_level_kinds(text, KNOWN) == {"oms_webhook", "oms_channel"}
+    # the same lines, broken the Windows or the old Mac way: the same kinds
+    assert top_level_kinds(text.replace("\n", "\r\n"), KNOWN) == {"oms_webhook", "oms_channel"}
+    assert top_level_kinds(text.replace("\n", "\r"), KNOWN) == {"oms_webhook", "oms_channel"}
+    assert top_level_kinds("oms_scenario:\n  a: {}\n" + text, KNOWN) == KNOWN - {
+        "oms_stock_location"
+    }
 
 
 def test_a_templated_top_level_key_cannot_be_read_without_rendering() -> None:
