@@ -45,9 +45,13 @@ def brand_lock(loaded: Brand, timeout: float) -> Iterator[None]:
 def load_for_run(brand: Path, sandbox: bool, opts: dict[str, Any] | None = None) -> Brand:
     """The brand, its warnings shown. With ``opts["changed_since"]`` (``plan``): only the files
     the change reaches, and the selection made on the way kept as ``opts["selection"]``."""
+    ref = (opts or {}).get("changed_since")
+    if opts is not None and ref is not None:
+        from omsform.engine import gitdiff
+
+        gitdiff.prefetch(brand, ref)  # git runs while the slow imports below are made
     from omsform.lang.load import load_brand
 
-    ref = (opts or {}).get("changed_since")
     if opts is None or ref is None:
         loaded = load_brand(brand, sandbox=sandbox)
     else:

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from omsform.lang.config import CONFIG_FILE, VARS_FILE
-
 _TOP_KEY = re.compile(r"""(?:"([^"]+)"|'([^']+)'|([A-Za-z_][\w-]*))\s*:(?:\s|$)""")
 _MENTION = re.compile(r"\$\{\s*([A-Za-z0-9_-]+)\s*\.")
 _SECRET = re.compile(r"\$\{\s*secret\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
@@ -84,6 +82,9 @@ def _scan(text: str, known: frozenset[str]) -> FileScan:
 
 def resource_files(directory: Path) -> list[Path]:
     """The files a brand's objects are loaded from, in load order."""
+    # here, not at the top: this module is imported before the start-up's slow imports
+    from omsform.lang.config import CONFIG_FILE, VARS_FILE
+
     return [
         p
         for p in sorted(directory.iterdir())

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from omsform.engine.gitdiff import ledger_kinds, top_level_kinds
+from omsform.engine.gitdiff import CONFIG_FILES, ledger_kinds, top_level_kinds
+from omsform.lang.config import CONFIG_FILE, VARS_FILE
 from omsform.plan.model import Plan
 from omsform.plan.select import reach
 
@@ -79,3 +80,9 @@ def test_only_a_partial_plan_carries_complete_and_left_out() -> None:
     )
     assert Plan.from_json(partial.to_json()) == partial
     assert partial.checksum() != whole.checksum()
+
+
+def test_the_diff_names_the_same_configuration_files_as_the_loader() -> None:
+    # gitdiff keeps its own copy (it must not import the configuration's models): a change to
+    # omsform.yaml or vars.yaml makes the plan full only while the names agree
+    assert CONFIG_FILES == (CONFIG_FILE, VARS_FILE)
