@@ -172,6 +172,7 @@ class BrandDiff:
 
     def __init__(self, directory: Path, ref: str) -> None:
         self.directory, self.ref = directory, ref
+        self._texts: dict[str, str | None] = {}
         early = _early.pop((directory, ref), None)
         if early is not None:  # git was asked in a thread (prefetch); its error is raised here
             answers = early.result()
@@ -179,7 +180,6 @@ class BrandDiff:
             return
         self.commit = check_ref(directory, ref)
         self.paths = changed_paths(directory, self.commit)
-        self._texts: dict[str, str | None] = {}
 
     def text_at(self, path: str) -> str | None:
         """``path``'s text at REF (None when absent)."""
