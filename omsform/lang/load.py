@@ -64,13 +64,14 @@ class Brand:
     )
     unread: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     """A partial load (``load_brand(kinds=…)``): resource file → the kinds its top-level keys
-    name, for each file not read. Empty when every file was read."""
+    name, for each file not read, and the kinds whose objects were left out, for each file
+    read for other kinds. Empty when every object was loaded."""
     digest_left_out: tuple[str, ...] = field(default=(), compare=False)
     """Kinds :attr:`digest` leaves out: a partial plan's (it records only what it compared)."""
 
     @property
     def partial(self) -> bool:
-        """True when some resource files were not read (``desired`` lacks their objects)."""
+        """True when some objects were not loaded (``desired`` lacks them: see ``unread``)."""
         return bool(self.unread)
 
     @functools.cached_property
@@ -144,7 +145,8 @@ def _load(
     loaded = load_config(directory, installed, kinds, resolver, problems, warnings)
     scans = None if wanted is None else scan_brand(directory, kinds)
     declared, read = _read_brand_files(directory, kinds, problems, warnings, scans, wanted)
-    unread = {n: s for n, s in (scans or {}).items() if n not in read}
+    declared, dropped = (declared, {}) if wanted is None else _only_needed(declared, wanted)
+    unread = {n: s for n, s in (scans or {}).items() if n not in read or n in dropped}
     built = build_desired(declared, kinds, env, offline, problems, warnings, partial=bool(unread))
     _check_provider_blocks(built.desired, kinds, loaded, directory, problems)
     # a file not read may name secrets that a value read from the systems holds: hide them too
@@ -162,7 +164,7 @@ def _load(
         warnings=tuple(warnings),
         digest_forms=built.digest_forms,
         provider_configs=loaded.providers,
-        unread={n: s.kinds or frozenset() for n, s in sorted(unread.items())},
+        unread={n: dropped.get(n, s.kinds or frozenset()) for n, s in sorted(unread.items())},
     )
 
 
@@ -217,6 +219,29 @@ def _read_brand_files(
             break
         chosen |= more
     return [d for name in sorted(by_file) for d in by_file[name]], set(by_file)
+
+
+def _only_needed(
+    declared: list[Declared], wanted: Collection[str]
+) -> tuple[list[Declared], dict[str, frozenset[str]]]:
+    """A partial load keeps, of the files it read, the objects of the ``wanted`` kinds and of
+    the kinds their ``${…}`` name (and so on): a file declaring several kinds (``new.yaml``)
+    is read for one of them, the others' objects are not built. Also: file name → the kinds
+    whose objects it left out."""
+    names: dict[str, set[str]] = {}
+    for item in declared:
+        found = names.setdefault(item.kind, set())
+        found.update(a.split(".", 1)[0] for a in _named([item]))
+    needed, grown = set(wanted), True
+    while grown:
+        more = {k for kind in needed for k in names.get(kind, ())} - needed
+        needed, grown = needed | more, bool(more)
+    dropped: dict[str, set[str]] = {}
+    for item in declared:
+        if item.kind not in needed:
+            dropped.setdefault(Path(item.doc.file).name, set()).add(item.kind)
+    kept = [d for d in declared if d.kind in needed]
+    return kept, {name: frozenset(kinds) for name, kinds in dropped.items()}
 
 
 def _named(declared: list[Declared]) -> set[str]:
