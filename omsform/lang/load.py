@@ -31,6 +31,7 @@ from omsform.contract.provider import Provider, registry
 from omsform.contract.spec import Desired
 from omsform.errors import ConfigError, Location, Problem
 from omsform.gcpause import gc_paused
+from omsform.lang import partial as text_scan
 from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig, LoadedConfig, load_config
 from omsform.lang.digest import DigestForm, digest
 from omsform.lang.files import Declared, read_document, read_plain, read_resources
@@ -144,8 +145,7 @@ def _load(
     resolver = Resolver(env, offline=offline, placeholders=sandbox)
     loaded = load_config(directory, installed, kinds, resolver, problems, warnings)
     scans = None if wanted is None else scan_brand(directory, kinds)
-    declared, read = _read_brand_files(directory, kinds, problems, warnings, scans, wanted)
-    declared, dropped = (declared, {}) if wanted is None else _only_needed(declared, wanted)
+    declared, read, dropped = _read_brand_files(directory, kinds, problems, warnings, scans, wanted)
     unread = {n: s for n, s in (scans or {}).items() if n not in read or n in dropped}
     built = build_desired(declared, kinds, env, offline, problems, warnings, partial=bool(unread))
     _check_provider_blocks(built.desired, kinds, loaded, directory, problems)
@@ -187,9 +187,13 @@ def _read_brand_files(
     warnings: list[Problem],
     scans: Mapping[str, FileScan] | None = None,
     wanted: Collection[str] | None = None,
-) -> tuple[list[Declared], set[str]]:
-    """The declared resources, in file order, and the names of the files read: every file, or
-    (``wanted``) those that may declare a wanted kind or one their ``${…}`` name."""
+) -> tuple[list[Declared], set[str], dict[str, frozenset[str]]]:
+    """The declared resources, in file order, the names of the files read, and (a partial
+    load) file name → the kinds whose objects were left out of it. Read: every file, or
+    (``wanted``) those that may declare a wanted kind or one their ``${…}`` name, and so on;
+    kept of those files: the objects of these kinds only (a file that declares several kinds,
+    as a pull request's ``new.yaml`` may, is read for one; the others' objects are not
+    built)."""
     variables: dict[str, Any] | None = {}
     vars_path = directory / VARS_FILE
     if vars_path.is_file():
@@ -201,6 +205,8 @@ def _read_brand_files(
             warnings.append(Problem(Location(str(path)), message, severity="warning"))
     by_file: dict[str, list[Declared]] = {}
     chosen = None if scans is None else files_declaring(scans, wanted or ())
+    keep = None if scans is None else text_scan.may_be_needed(scans, wanted or ())
+    unparsed: dict[str, frozenset[str]] = {}  # file → kinds whose blocks were not parsed
     while True:
         for path in resource_files(directory):
             if path.name in by_file or (chosen is not None and path.name not in chosen):
@@ -208,40 +214,39 @@ def _read_brand_files(
             by_file[path.name] = []
             if variables is None and _templated(path):
                 continue  # vars.yaml is broken (reported): its templates would only add noise
-            doc = read_document(path, str(path), problems, variables or {})
+            doc = read_document(path, str(path), problems, variables or {}, keep)
             if doc is not None:
                 by_file[path.name] = read_resources(doc, kinds, problems)
+                unparsed[path.name] = doc.left_out
+        declared = [d for name in sorted(by_file) for d in by_file[name]]
         if scans is None or chosen is None:
-            break
-        named = {a.split(".", 1)[0] for d in by_file.values() for a in _named(d)}
-        more = files_declaring(scans, named) - chosen
+            return declared, set(by_file), {}
+        needed = _needed(declared, wanted or ())
+        more = files_declaring(scans, needed) - chosen
         if not more:
             break
         chosen |= more
-    return [d for name in sorted(by_file) for d in by_file[name]], set(by_file)
-
-
-def _only_needed(
-    declared: list[Declared], wanted: Collection[str]
-) -> tuple[list[Declared], dict[str, frozenset[str]]]:
-    """A partial load keeps, of the files it read, the objects of the ``wanted`` kinds and of
-    the kinds their ``${…}`` name (and so on): a file declaring several kinds (``new.yaml``)
-    is read for one of them, the others' objects are not built. Also: file name → the kinds
-    whose objects it left out."""
-    names: dict[str, set[str]] = {}
-    for item in declared:
-        found = names.setdefault(item.kind, set())
-        found.update(a.split(".", 1)[0] for a in _named([item]))
-    needed, grown = set(wanted), True
-    while grown:
-        more = {k for kind in needed for k in names.get(kind, ())} - needed
-        needed, grown = needed | more, bool(more)
-    dropped: dict[str, set[str]] = {}
+    dropped = {name: set(kinds) for name, kinds in unparsed.items() if kinds}
     for item in declared:
         if item.kind not in needed:
             dropped.setdefault(Path(item.doc.file).name, set()).add(item.kind)
     kept = [d for d in declared if d.kind in needed]
-    return kept, {name: frozenset(kinds) for name, kinds in dropped.items()}
+    return kept, set(by_file), {name: frozenset(kinds) for name, kinds in dropped.items()}
+
+
+def _needed(declared: list[Declared], wanted: Collection[str]) -> set[str]:
+    """``wanted`` and the kinds the ``${…}`` of their objects name, and so on."""
+    by_kind: dict[str, list[Declared]] = {}
+    for item in declared:
+        by_kind.setdefault(item.kind, []).append(item)
+    needed, todo = set(wanted), list(wanted)
+    while todo:
+        for address in _named(by_kind.get(todo.pop(), [])):
+            kind = address.split(".", 1)[0]
+            if kind not in needed:
+                needed.add(kind)
+                todo.append(kind)
+    return needed
 
 
 def _named(declared: list[Declared]) -> set[str]:

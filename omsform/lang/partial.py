@@ -123,3 +123,44 @@ def mentions_by_kind(scans: Mapping[str, FileScan]) -> dict[str, frozenset[str] 
             named = scan.mentions
             found[kind] = None if before is None or named is None else before | named
     return found
+
+
+def may_be_needed(scans: Mapping[str, FileScan], wanted: Iterable[str]) -> set[str] | None:
+    """``wanted`` and every kind the ``${…}`` of the files declaring them name, and so on: a
+    superset of the kinds a partial load keeps objects of; ``None`` when a file's kinds or
+    mentions cannot be told (then nothing is left out of a file before it is parsed)."""
+    if any(s.kinds is None for s in scans.values()):
+        return None
+    mentions = mentions_by_kind(scans)
+    needed, todo = set(wanted), list(wanted)
+    while todo:
+        named = mentions.get(todo.pop(), frozenset())
+        if named is None:
+            return None
+        todo += [k for k in named if k not in needed]
+        needed |= named
+    return needed
+
+
+def only_kinds(text: str, keep: Collection[str]) -> tuple[str, frozenset[str]]:
+    """``text`` with the blocks of its top-level keys that are not in ``keep`` blanked (their
+    lines left empty, so every other line keeps its number), and those keys; ``text`` itself
+    and no keys when its top level is not plain keys (``---``, Jinja, a flow map)."""
+    if any(c in text for c in _ODD_BREAKS):
+        return text, frozenset()
+    starts: list[tuple[int, str]] = []
+    for match in _UNINDENTED.finditer("\n" + text):
+        line = match.group(1)
+        top = _TOP_KEY.match(line) if not line.startswith(("---", "...", "{%", "{#")) else None
+        if top is None:
+            return text, frozenset()
+        starts.append((match.start(1) - 1, next(g for g in top.groups() if g)))
+    if all(key in keep for _, key in starts):
+        return text, frozenset()
+    pieces = [text[: starts[0][0]]] if starts else [text]
+    for n, (start, key) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(text)
+        block = text[start:end]
+        pieces.append(block if key in keep else "\n" * block.count("\n"))
+    left_out = frozenset(key for _, key in starts if key not in keep)
+    return "".join(pieces), left_out

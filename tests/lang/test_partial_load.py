@@ -12,7 +12,7 @@ import pytest
 
 from omsform.engine import since
 from omsform.lang.load import Brand, load_brand
-from omsform.lang.partial import scan_text
+from omsform.lang.partial import only_kinds, scan_text
 from omsform.plan.select import may_need
 
 DEMO = Path(__file__).resolve().parents[2] / "brands" / "demo"
@@ -157,3 +157,39 @@ def test_a_mixed_file_read_for_one_kind_builds_none_of_the_others(tmp_path: Path
     assert {d.kind for d in part.desired.values()} == {"oms_denial_reason"}
     assert part.unread["mixed.yaml"] == {"oms_webhook"}  # left out of a file that was read
     assert part.partial
+
+
+def test_blocks_of_other_kinds_are_blanked_and_every_line_keeps_its_number() -> None:
+    text = "# head\noms_webhook:\n  a: {}\n# mid\noms_channel: {}\noms_scenario:\n  b: {}\n"
+    part, left_out = only_kinds(text, {"oms_webhook", "oms_scenario"})
+    assert left_out == {"oms_channel"}
+    assert part.splitlines() == [
+        "# head",
+        "oms_webhook:",
+        "  a: {}",
+        "# mid",
+        "",
+        "oms_scenario:",
+        "  b: {}",
+    ]
+    # a top level that is not plain keys is left whole
+    assert only_kinds("---\noms_channel: {}\n", {"oms_webhook"}) == (
+        "---\noms_channel: {}\n",
+        frozenset(),
+    )
+
+
+def test_an_alias_into_a_block_left_out_parses_the_whole_file(tmp_path: Path) -> None:
+    brand = tmp_path / "demo"
+    shutil.copytree(DEMO, brand, ignore=shutil.ignore_patterns(".omsform"))
+    webhooks = (brand / "webhooks.yaml").read_text().replace("max_retries: 5", "max_retries: &n 5")
+    reasons = "oms_denial_reason:\n  out_of_stock:\n    title: Out of stock\n    priority: *n\n"
+    (brand / "mixed.yaml").write_text(webhooks + reasons)
+    (brand / "webhooks.yaml").unlink()
+    (brand / "denial_reasons.yaml").unlink()
+    full = _load(brand)
+    part = _load(brand, ["oms_denial_reason"])
+    reasons_of = {a: d for a, d in full.desired.items() if d.kind == "oms_denial_reason"}
+    assert reasons_of and reasons_of["oms_denial_reason.out_of_stock"].spec.priority == 5
+    assert {a: d for a, d in part.desired.items() if d.kind == "oms_denial_reason"} == reasons_of
+    assert part.unread["mixed.yaml"] == {"oms_webhook"}  # parsed whole, built in part
