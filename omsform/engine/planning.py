@@ -35,8 +35,10 @@ def plan_inputs(
     false leaves the plan's ``config_digest`` empty (hashing every desired object costs ~35 ms
     on W5k; only a saved or JSON plan carries it, text never shows it)."""
     brand = session.brand
+    # a partial plan (--changed-since) looks up only the kinds it read and compares
+    kinds = {*current, *(d.kind for d in brand.desired.values())} if brand.partial else None
     with gc_paused():  # thousands of entries kept for the run (see gc_paused)
-        ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
+        ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets, kinds)
     known_addresses = ledger.known_addresses()
     if targets or excludes:  # every name (a key per current object) only when a glob needs it
         names = _address_names(session, current, known_addresses.values())
