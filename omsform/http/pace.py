@@ -170,10 +170,8 @@ class Pacer:
         if self._since is None:
             self._since = now
         self._quota_from(headers, now)
-        self._forget(now)
+        self._forget(now, started)
         self._in_row = self._in_row + 1 if status == 429 else 0
-        if started is not None:
-            self._trips.append((now, now - started))
         if status == 429:
             self._refused.append(now if started is None else started)
             self._space_evenly(now, started)
@@ -218,8 +216,10 @@ class Pacer:
                 now, self._check.share, self._check.old_rate, second=self._check.second
             )
 
-    def _forget(self, now: float) -> None:
-        """Drop what happened more than a second ago."""
+    def _forget(self, now: float, started: float | None = None) -> None:
+        """Drop what happened more than a second ago; keep this answer's round trip."""
+        if started is not None:
+            self._trips.append((now, now - started))
         for times in (self._accepted, self._sent, self._refused):
             while times and times[0] < now - _WINDOW_S:
                 times.popleft()

@@ -194,15 +194,7 @@ def _read_brand_files(
     kept of those files: the objects of these kinds only (a file that declares several kinds,
     as a pull request's ``new.yaml`` may, is read for one; the others' objects are not
     built)."""
-    variables: dict[str, Any] | None = {}
-    vars_path = directory / VARS_FILE
-    if vars_path.is_file():
-        doc = read_plain(vars_path, str(vars_path), problems)
-        variables = doc.value if doc is not None else None
-    for path in sorted(directory.glob("*.yml")):
-        if not path.name.startswith(".") and path.is_file():
-            message = f"{path.name} is ignored: resource files end in .yaml"
-            warnings.append(Problem(Location(str(path)), message, severity="warning"))
+    variables = _variables(directory, problems, warnings)
     by_file: dict[str, list[Declared]] = {}
     chosen = None if scans is None else files_declaring(scans, wanted or ())
     keep = None if scans is None else text_scan.may_be_needed(scans, wanted or ())
@@ -221,32 +213,29 @@ def _read_brand_files(
         declared = [d for name in sorted(by_file) for d in by_file[name]]
         if scans is None or chosen is None:
             return declared, set(by_file), {}
-        needed = _needed(declared, wanted or ())
+        needed = text_scan.needed_kinds(declared, wanted or (), _named)
         more = files_declaring(scans, needed) - chosen
         if not more:
             break
         chosen |= more
-    dropped = {name: set(kinds) for name, kinds in unparsed.items() if kinds}
-    for item in declared:
-        if item.kind not in needed:
-            dropped.setdefault(Path(item.doc.file).name, set()).add(item.kind)
-    kept = [d for d in declared if d.kind in needed]
-    return kept, set(by_file), {name: frozenset(kinds) for name, kinds in dropped.items()}
+    kept, dropped = text_scan.keep_needed(declared, needed, unparsed)
+    return kept, set(by_file), dropped
 
 
-def _needed(declared: list[Declared], wanted: Collection[str]) -> set[str]:
-    """``wanted`` and the kinds the ``${…}`` of their objects name, and so on."""
-    by_kind: dict[str, list[Declared]] = {}
-    for item in declared:
-        by_kind.setdefault(item.kind, []).append(item)
-    needed, todo = set(wanted), list(wanted)
-    while todo:
-        for address in _named(by_kind.get(todo.pop(), [])):
-            kind = address.split(".", 1)[0]
-            if kind not in needed:
-                needed.add(kind)
-                todo.append(kind)
-    return needed
+def _variables(
+    directory: Path, problems: list[Problem], warnings: list[Problem]
+) -> dict[str, Any] | None:
+    """``vars.yaml`` (``{}`` when absent, ``None`` when broken); warns of ``*.yml`` files."""
+    variables: dict[str, Any] | None = {}
+    vars_path = directory / VARS_FILE
+    if vars_path.is_file():
+        doc = read_plain(vars_path, str(vars_path), problems)
+        variables = doc.value if doc is not None else None
+    for path in sorted(directory.glob("*.yml")):
+        if not path.name.startswith(".") and path.is_file():
+            message = f"{path.name} is ignored: resource files end in .yaml"
+            warnings.append(Problem(Location(str(path)), message, severity="warning"))
+    return variables
 
 
 def _named(declared: list[Declared]) -> set[str]:

@@ -4,15 +4,24 @@ A partial load (``plan --changed-since``) reads ``omsform.yaml``, ``vars.yaml`` 
 resource files that may declare the kinds it needs. What a file declares is read from its
 top-level lines without parsing or rendering it; whenever that cannot be told with certainty
 (a templated top-level line), the answer is "unknown" and the file is read.
+
+Of a file that declares several kinds (a pull request's ``new.yaml``), only the blocks of the
+kinds that may be needed are parsed (:func:`only_kinds`: the others' lines are blanked, so
+every position stays right) and only the objects of the kinds needed are built
+(:func:`needed_kinds`, :func:`keep_needed`); the kinds left out of it count as unread.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from omsform.lang.files import Declared
 
 _TOP_KEY = re.compile(r"""(?:"([^"]+)"|'([^']+)'|([A-Za-z_][\w-]*))\s*:(?:\s|$)""")
 _MENTION = re.compile(r"\$\{\s*([A-Za-z0-9_-]+)\s*\.")
@@ -164,3 +173,34 @@ def only_kinds(text: str, keep: Collection[str]) -> tuple[str, frozenset[str]]:
         pieces.append(block if key in keep else "\n" * block.count("\n"))
     left_out = frozenset(key for _, key in starts if key not in keep)
     return "".join(pieces), left_out
+
+
+def needed_kinds(
+    declared: list[Declared], wanted: Collection[str], named: Callable[[list[Declared]], set[str]]
+) -> set[str]:
+    """``wanted`` and the kinds the ``${…}`` of their objects name (``named``: the addresses
+    those of some objects name), and so on."""
+    by_kind: dict[str, list[Declared]] = {}
+    for item in declared:
+        by_kind.setdefault(item.kind, []).append(item)
+    needed, todo = set(wanted), list(wanted)
+    while todo:
+        for address in named(by_kind.get(todo.pop(), [])):
+            kind = address.split(".", 1)[0]
+            if kind not in needed:
+                needed.add(kind)
+                todo.append(kind)
+    return needed
+
+
+def keep_needed(
+    declared: list[Declared], needed: set[str], unparsed: Mapping[str, frozenset[str]]
+) -> tuple[list[Declared], dict[str, frozenset[str]]]:
+    """The objects of the ``needed`` kinds, and file name → the kinds left out of it (not
+    parsed, ``unparsed``, or parsed and not built)."""
+    dropped = {name: set(kinds) for name, kinds in unparsed.items() if kinds}
+    for item in declared:
+        if item.kind not in needed:
+            dropped.setdefault(Path(item.doc.file).name, set()).add(item.kind)
+    kept = [d for d in declared if d.kind in needed]
+    return kept, {name: frozenset(kinds) for name, kinds in dropped.items()}
