@@ -142,6 +142,7 @@ def prefetch(directory: Path, ref: str) -> None:
     key = (directory, ref)
     if key in _early or not ref.strip():
         return
+    _early.clear()  # one diff at a time: answers a run never took must not outlive it
     answers: Future[_Answers] = Future()
 
     def ask() -> None:
