@@ -158,7 +158,8 @@ def prefetch(directory: Path, ref: str) -> None:
 def _ask(directory: Path, ref: str) -> _Answers:
     commit = check_ref(directory, ref)
     paths = changed_paths(directory, commit)
-    read = [p for p in paths if p == LEDGER or _brand_file(p)]
+    full = any(p in CONFIG_FILES for p in paths)  # the plan reads everything: no text needed
+    read = [] if full else [p for p in paths if p == LEDGER or _brand_file(p)]
     return _Answers(commit, paths, {p: text_at(directory, commit, p) for p in read})
 
 
