@@ -17,7 +17,10 @@ object at a time); a kind whose listing waits for the read of a kind the brand m
 (:attr:`~omsform.contract.resource.Resource.lists_after`: channels after the setup steps'
 reads); the kinds of a provider whose block has an ``api:`` map; kinds only referenced by
 declared objects. No head start at all (``None``) on any problem in ``omsform.yaml``, an
-unreadable file or an unknown top-level key: loading reports it.
+unreadable file, a ``${env.…}``/``${secret.…}`` that is not set or an unknown top-level key:
+loading reports it, and a brand that does not load makes no request. Other errors only
+loading finds (a field's type, a reference to nothing) come out as without the head start,
+but the listings started ahead were sent by then.
 Failures stay where they were: a client that failed to open raises when the run takes it,
 after loading; a listing that failed raises its error (the client's own: the same request
 failing the same way) when the read takes it, so it is reported as without the head start.
@@ -175,7 +178,7 @@ def start(directory: Path, options: ClientOptions) -> Head | None:
 def _start(directory: Path, options: ClientOptions) -> Head | None:
     reg = registry()
     blocks, prune = _provider_blocks(directory, reg)
-    scan = scan_kinds(directory, reg.kinds)
+    scan = scan_kinds(directory, reg.kinds, os.environ)
     if blocks is None or scan is None:
         return None
     kinds = _listed_ahead(reg, blocks, scan, prune)

@@ -11,7 +11,7 @@ for loading.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ _CONTENT = re.compile(r"\n([ \t]+)([^\s#][^\n]*)")  # a line of content below a 
 # the first line below a kind: an object by its local name (loading refuses other names)
 _OBJECT = re.compile(r"[A-Za-z0-9_][\w-]*[ \t]*:(?:[ \t].*)?\r?")
 _TEMPLATED = ("{{", "{%", "{#")
+_FROM_ENVIRONMENT = re.compile(r"\$\{\s*(?:env|secret)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,12 @@ class KindScan:
         return self.possible is None or kind in self.possible
 
 
-def scan_kinds(directory: Path, known: Collection[str]) -> KindScan | None:
-    """:class:`KindScan` of ``directory``'s resource files; ``None`` when one cannot be read or
-    a plain file has a top-level key that is no known kind (loading reports either)."""
+def scan_kinds(
+    directory: Path, known: Collection[str], environ: Mapping[str, str]
+) -> KindScan | None:
+    """:class:`KindScan` of ``directory``'s resource files; ``None`` when one cannot be read,
+    names a ``${env.…}`` or ``${secret.…}`` missing from ``environ``, or (a plain file) has a
+    top-level key that is no known kind: loading then fails, and makes no request."""
     from omsform.lang.partial import resource_files
 
     certain: set[str] = set()
@@ -48,6 +52,8 @@ def scan_kinds(directory: Path, known: Collection[str]) -> KindScan | None:
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError):
+            return None
+        if any(name not in environ for name in _FROM_ENVIRONMENT.findall(text)):
             return None
         try:
             found = None if any(m in text for m in _TEMPLATED) else _plain_kinds(text, known)

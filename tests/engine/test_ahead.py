@@ -31,6 +31,7 @@ def test_kinds_with_objects_below_them_are_certain(tmp_path: Path) -> None:
             b="oms_denial_reason:\n  r: {reason: x}\n",
         ),
         KNOWN,
+        {},
     )
     kinds = {"oms_webhook", "oms_transition", "oms_denial_reason"}
     assert found == KindScan(certain=frozenset(kinds), possible=frozenset(kinds))
@@ -56,7 +57,7 @@ def test_a_file_not_told_for_certain_only_says_what_it_may_declare(
     tmp_path: Path, text: str, possible: set[str] | None
 ) -> None:
     """Its kinds are not certain; the plain file beside it still is."""
-    found = scan_kinds(brand(tmp_path, a=text, b="oms_denial_reason:\n  r: {}\n"), KNOWN)
+    found = scan_kinds(brand(tmp_path, a=text, b="oms_denial_reason:\n  r: {}\n"), KNOWN, {})
     assert found is not None
     assert found.certain == {"oms_denial_reason"}
     if possible is None:
@@ -76,10 +77,18 @@ def test_a_file_not_told_for_certain_only_says_what_it_may_declare(
 def test_an_unknown_top_level_key_gives_no_head_start(
     tmp_path: Path, files: dict[str, str]
 ) -> None:
-    assert scan_kinds(brand(tmp_path, **files), KNOWN) is None
+    assert scan_kinds(brand(tmp_path, **files), KNOWN, {}) is None
 
 
 def test_an_unreadable_file_gives_no_head_start(tmp_path: Path) -> None:
     directory = brand(tmp_path, a="oms_webhook:\n  one: {}\n")
     (directory / "b.yaml").write_bytes(b"oms_webhook:\n  \xff: {}\n")
-    assert scan_kinds(directory, KNOWN) is None
+    assert scan_kinds(directory, KNOWN, {}) is None
+
+
+@pytest.mark.parametrize("reference", ["${env.HOOK_URL}", "${ secret.HOOK_TOKEN }"])
+def test_a_variable_not_set_gives_no_head_start(tmp_path: Path, reference: str) -> None:
+    """Loading will report it (and make no request): nothing is started ahead."""
+    directory = brand(tmp_path, a=f"oms_webhook:\n  one: {{url: '{reference}'}}\n")
+    assert scan_kinds(directory, KNOWN, {"HOOK_URL": "u", "HOOK_TOKEN": "t"}) is not None
+    assert scan_kinds(directory, KNOWN, {"OTHER": "x"}) is None
