@@ -2,7 +2,8 @@
 script): broken copies of ``brands/demo`` (which uses
 the real providers) and a broken environment. Every case exits 1, says where the problem is
 (``file:line:column``, or the provider), prints no traceback, and the served sandbox sees no
-write; problems found while loading make no request at all.
+write; problems found while loading make no request at all (a plan reading ahead: only the
+listings it started before loading, :mod:`omsform.engine.ahead`).
 
 A case adds files to the demo copy or edits one of its files; a *marker* is text on the line the
 problem must be reported at, so the expected ``file:line:column`` is computed from the broken
