@@ -181,13 +181,13 @@ def _start(directory: Path, options: ClientOptions) -> Head | None:
     scan = scan_kinds(directory, reg.kinds, os.environ)
     if blocks is None or scan is None:
         return None
-    kinds = _listed_ahead(reg, blocks, scan, prune)
+    resources = reg.resources()
+    kinds = _listed_ahead(reg, resources, blocks, scan, prune)
     if not kinds:
         return None
     names = reg.providers_for(kinds)
     opening = {n: asyncio.ensure_future(reg.providers[n].open(blocks[n], options)) for n in names}
     listings = Listings()
-    resources = reg.resources()
     for kind in kinds:
         resource = resources[kind]
         assert isinstance(resource, RestResource)
@@ -204,12 +204,15 @@ def _start(directory: Path, options: ClientOptions) -> Head | None:
 
 
 def _listed_ahead(
-    reg: Registry, blocks: Mapping[str, BaseModel], scan: KindScan, prune: Iterable[str]
+    reg: Registry,
+    resources: Mapping[str, Any],
+    blocks: Mapping[str, BaseModel],
+    scan: KindScan,
+    prune: Iterable[str],
 ) -> list[str]:
     """The kinds whose listing starts ahead: those the run certainly reads (declared for
     certain, or pruned), each listed in one bulk listing, by a provider whose block has no
     ``api:`` map, and not waiting for the read of a kind the brand may declare."""
-    resources = reg.resources()
     wanted = scan.certain | {k for k in prune if k in reg.kinds}
     return sorted(
         kind
