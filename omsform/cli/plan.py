@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 
 PLAN_FORMATS = ["text", "json", "markdown", "tf-json"]
+READ_AHEAD_ENV = "OMSFORM_READ_AHEAD"
+"""Set to ``0`` to make ``plan`` read only after the brand is loaded (see :func:`_reads_ahead`)."""
 SWITCH_WHILE_LOADING = 0.0005
 """Seconds a thread may hold the interpreter while another waits, while the brand loads in a
 worker thread and the listings started ahead answer: each answer waits at most this long
@@ -141,8 +143,18 @@ def _show(shown: Plan, fmt: str, opts: dict[str, Any], out_file: Path | None) ->
 
 def _reads_ahead(out_file: Path | None, record_dir: Path | None, opts: dict[str, Any]) -> bool:
     """Whether the plan may start its listings while the brand loads (:mod:`omsform.engine.
-    ahead`): not for the embedded sandbox, a recorded, verbose or partial (--changed-since) run,
-    nor a saved plan (made under the brand lock, which needs the brand first)."""
+    ahead`). ``OMSFORM_READ_AHEAD=0`` turns that off; so do, each for its reason:
+
+    - ``--verbose``: it logs every request, and those sent ahead would come before the brand's
+      warnings and be sent by clients opened before the log was set up (so go unlogged);
+    - ``--record DIR``: the recording is set up from the loaded brand (its blocks, its copy);
+    - ``-o FILE``: a saved plan is made under the brand lock, taken once the brand is loaded;
+    - ``--sandbox``: the embedded sandbox answers in this process (no network wait to hide)
+      and its transport is made from the loaded brand's directory;
+    - ``--changed-since REF``: the partial load chooses which kinds are read at all.
+    """
+    if os.environ.get(READ_AHEAD_ENV, "").strip() == "0":
+        return False
     return not (
         out_file or record_dir or opts["sandbox"] or opts["verbose"] or opts.get("changed_since")
     )

@@ -135,6 +135,10 @@ class Resource(Generic[S]):
     """Every kind this kind's own :meth:`references`, :meth:`comes_after` or
     :meth:`expected_from` may name (``None``: any kind). Lets ``plan --changed-since`` leave
     this kind's files unread when none of those kinds changed."""
+    lists_after: ClassVar[tuple[str, ...]] = ()
+    """Kinds whose read this kind's :meth:`list` waits for before listing, when the brand
+    declares objects of them (channels list after the setup steps' reads): ``plan`` then
+    starts no listing of this kind before the brand is loaded (:mod:`omsform.engine.ahead`)."""
     immutable: ClassVar[frozenset[str]] = frozenset()
     """Top-level fields that cannot change after create: a change is a replace or manual."""
     replace_allowed: ClassVar[bool] = True

@@ -2,17 +2,25 @@
 
 The list GETs of a plan do not depend on the objects' YAML, only on the provider blocks of
 ``omsform.yaml`` and on which kinds the brand declares. :func:`start` reads those two (the
-blocks validated as loading does, the kinds told from the resource files' top-level lines),
-opens the providers' clients and starts every bulk listing on the running event loop; the
-brand is then loaded in a worker thread while the answers arrive, and the read that follows
-takes each listing from :attr:`Head.listings` instead of sending its GETs again. The calls
-made are the ones the plan makes anyway, each once.
+blocks validated as loading does, the kinds told from the resource files' text,
+:mod:`omsform.engine.ahead_kinds`), opens the providers' clients and starts the bulk listing
+of every kind the run certainly reads on the running event loop; the brand is then loaded in
+a worker thread while the answers arrive, and the read that follows takes each listing from
+:attr:`Head.listings` instead of sending its GETs again. The calls made are the ones the plan
+makes anyway, each once, and in the same order wherever order matters.
 
-Whenever that cannot be told with certainty the head start is simply not taken (``None``):
-any problem in ``omsform.yaml``, a templated resource file, a top-level line that is not a
-plain kind key, a provider block with an ``api:`` map, or a declared kind that is not listed
-in one bulk listing (a kind read one object at a time, such as setup steps, orders the reads
-of what it copies in, so the whole read then happens after loading, as it always did).
+Only what is certain starts ahead; everything else is read after loading, as it always was
+(:meth:`Listings.take` finds nothing for it): the kinds of a templated file (a template may
+drop or rename any block) or of a file whose top-level lines are not all plain kind keys; a
+kind not listed in one bulk listing (setup steps and the stock integration are read one
+object at a time); a kind whose listing waits for the read of a kind the brand may declare
+(:attr:`~omsform.contract.resource.Resource.lists_after`: channels after the setup steps'
+reads); the kinds of a provider whose block has an ``api:`` map; kinds only referenced by
+declared objects. No head start at all (``None``) on any problem in ``omsform.yaml``, an
+unreadable file, a ``${env.…}``/``${secret.…}`` that is not set or an unknown top-level key:
+loading reports it, and a brand that does not load makes no request. Other errors only
+loading finds (a field's type, a reference to nothing) come out as without the head start,
+but the listings started ahead were sent by then.
 Failures stay where they were: a client that failed to open raises when the run takes it,
 after loading; a listing that failed raises its error (the client's own: the same request
 failing the same way) when the read takes it, so it is reported as without the head start.
@@ -22,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +39,7 @@ from pydantic import BaseModel
 
 from omsform.contract.provider import Registry, registry
 from omsform.contract.rest import RestResource
+from omsform.engine.ahead_kinds import KindScan, scan_kinds
 from omsform.errors import OmsformError
 from omsform.http.client import ApiClient, ClientOptions, WriteClient
 
@@ -40,12 +48,6 @@ if TYPE_CHECKING:  # the engine (loading's modules with it) is imported while th
 
 ListingKey = tuple[str, str, int, str]
 """(provider, collection path, page size, page-size parameter) of one bulk listing."""
-
-# a top-level line starts right after a newline: the literal "\n" lets the engine skip ahead
-_NEXT_TOP = re.compile(r"\n(?=[^\s#])")
-_KIND_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*(?:#[^\n]*)?\r?")
-_INDENTED = re.compile(r"\n[ \t]+[^\s#]")  # a line of content below a top-level key
-_TEMPLATED = ("{{", "{%", "{#")
 
 
 @dataclass
@@ -176,16 +178,14 @@ def start(directory: Path, options: ClientOptions) -> Head | None:
 def _start(directory: Path, options: ClientOptions) -> Head | None:
     reg = registry()
     blocks, prune = _provider_blocks(directory, reg)
-    declared = declared_kinds(directory, reg.kinds)
-    if blocks is None or declared is None:
+    scan = scan_kinds(directory, reg.kinds, os.environ)
+    if blocks is None or scan is None:
         return None
-    kinds = sorted(declared | {k for k in prune if k in reg.kinds})
     resources = reg.resources()
-    if not kinds or not all(_bulk(resources[k]) for k in kinds):
+    kinds = _listed_ahead(reg, resources, blocks, scan, prune)
+    if not kinds:
         return None
     names = reg.providers_for(kinds)
-    if any(n not in blocks or _overrides(reg, n, blocks[n]) for n in names):
-        return None
     opening = {n: asyncio.ensure_future(reg.providers[n].open(blocks[n], options)) for n in names}
     listings = Listings()
     for kind in kinds:
@@ -201,6 +201,26 @@ def _start(directory: Path, options: ClientOptions) -> Head | None:
     for task in opening.values():
         task.add_done_callback(_retrieve)
     return Head(reg, {n: blocks[n] for n in names}, opening, listings)
+
+
+def _listed_ahead(
+    reg: Registry,
+    resources: Mapping[str, Any],
+    blocks: Mapping[str, BaseModel],
+    scan: KindScan,
+    prune: Iterable[str],
+) -> list[str]:
+    """The kinds whose listing starts ahead: those the run certainly reads (declared for
+    certain, or pruned), each listed in one bulk listing, by a provider whose block has no
+    ``api:`` map, and not waiting for the read of a kind the brand may declare."""
+    wanted = scan.certain | {k for k in prune if k in reg.kinds}
+    return sorted(
+        kind
+        for kind in wanted
+        if _bulk(resources[kind])
+        and not any(scan.may_declare(first) for first in resources[kind].lists_after)
+        and _plain_block(reg, reg.provider_of[kind], blocks)
+    )
 
 
 async def _listing(
@@ -221,9 +241,13 @@ def _bulk(resource: Any) -> bool:
     return isinstance(resource, RestResource) and type(resource).rows is RestResource.rows
 
 
-def _overrides(reg: Registry, name: str, block: BaseModel) -> bool:
+def _plain_block(reg: Registry, name: str, blocks: Mapping[str, BaseModel]) -> bool:
+    """Whether provider ``name`` has a validated block without an ``api:`` map (which would
+    change the paths listed: that provider's kinds are read after loading)."""
     provider = reg.providers[name]
-    return provider.api is not None and bool(provider.api_overrides(block))
+    if name not in blocks:
+        return False
+    return provider.api is None or not provider.api_overrides(blocks[name])
 
 
 def _same_block(brand: Any, name: str, blocks: Mapping[str, BaseModel]) -> bool:
@@ -250,34 +274,3 @@ def _provider_blocks(
     if problems or warnings or loaded.config is None:
         return None, ()
     return dict(loaded.providers), tuple(loaded.config.manage.prune)
-
-
-def declared_kinds(directory: Path, known: Iterable[str]) -> set[str] | None:
-    """The kinds the resource files of ``directory`` declare objects of, told from their
-    top-level lines; ``None`` unless every such line is a known kind's key with content
-    below it in a file without templates."""
-    from omsform.lang.partial import resource_files
-
-    names, kinds = set(known), set()
-    for path in resource_files(directory):
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            return None
-        if any(marker in text for marker in _TEMPLATED):
-            return None
-        starts = [0] if text[:1] and not text[0].isspace() and text[0] != "#" else []
-        starts += [m.end() for m in _NEXT_TOP.finditer(text)]
-        for n, at in enumerate(starts):
-            line_end = text.find("\n", at) % (len(text) + 1)  # -1 (the last line) → the end
-            line = text[at:line_end]
-            if line.startswith(("---", "...")):
-                continue
-            key = _KIND_KEY.fullmatch(line)
-            if key is None or key.group(1) not in names:
-                return None
-            below = starts[n + 1] if n + 1 < len(starts) else len(text)
-            if not _INDENTED.search(text, line_end, below):
-                return None
-            kinds.add(key.group(1))
-    return kinds

@@ -2,7 +2,8 @@
 script): broken copies of ``brands/demo`` (which uses
 the real providers) and a broken environment. Every case exits 1, says where the problem is
 (``file:line:column``, or the provider), prints no traceback, and the served sandbox sees no
-write; problems found while loading make no request at all.
+write; problems found while loading make no request at all (a plan reading ahead: only the
+listings it started before loading, :mod:`omsform.engine.ahead`).
 
 A case adds files to the demo copy or edits one of its files; a *marker* is text on the line the
 problem must be reported at, so the expected ``file:line:column`` is computed from the broken
@@ -26,6 +27,9 @@ from tests.e2e.conftest import (
     resource_secret_names,
 )
 from tests.served import free_port
+
+AFTER_LOADING = {"OMSFORM_READ_AHEAD": "0"}
+"""A plan that reads only once the brand is loaded (no listing started ahead)."""
 
 pytestmark = pytest.mark.slow
 
@@ -171,13 +175,19 @@ def test_broken_brand_is_refused_with_a_location_and_no_request(
     cli = Cli(brand, demo_env(brand, server, default_secrets(brand)))
     server.reset_stats()
     for args in (("validate", "demo"), ("plan", "demo"), ("apply", "demo", "--auto-approve")):
-        result = cli(*args)
+        result = cli(*args, env=AFTER_LOADING)
         assert result.code == 1, result
         for name, marker in case.where:
             assert located(brand, name, marker) in result.stderr, (marker, str(result))
         for words in case.says:
             assert words in result.stderr, (words, str(result))
     assert server.stats()["total"] == 0, "a brand that does not load makes no request"
+    # reading ahead, plan has sent the listings it is certain to make before the brand turned
+    # out broken: the same refusal, and no request but those reads
+    ahead = cli("plan", "demo")
+    assert ahead.stderr == cli("plan", "demo", env=AFTER_LOADING).stderr
+    sent = server.stats()["by_path"]
+    assert all(route.startswith("GET ") for route in sent), sent
 
 
 def test_missing_secret_is_reported_at_plan_time_where_it_is_used(

@@ -37,6 +37,7 @@ from omsform.contract.spec import Remote, Spec
 from omsform.errors import ProviderError
 from omsform.plan.openmaps import with_live
 from omsform_akinon_oms import api
+from omsform_akinon_oms.resources.oms_setup_step import KIND as SETUP_STEP
 from omsform_akinon_oms.resources.oms_setup_step import read_before
 
 if TYPE_CHECKING:  # httpx is imported when a client is made, not to validate
@@ -99,6 +100,7 @@ class OmsChannel(RestResource[ChannelSpec]):
     """Sales channels: read, and updated in place; never created or deleted."""
 
     kind: ClassVar[str] = "oms_channel"
+    lists_after: ClassVar[tuple[str, ...]] = (SETUP_STEP,)  # see read_before
     spec_model: ClassVar[type[Spec]] = ChannelSpec
     key_fields: ClassVar[tuple[str, ...]] = ("name",)
     open_maps: ClassVar[tuple[str, ...]] = (api.CHANNEL_CONFIGURATION,)

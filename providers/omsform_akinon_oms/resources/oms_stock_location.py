@@ -183,6 +183,7 @@ class OmsStockLocation(RestResource[StockLocationSpec]):
     """Stores and warehouses."""
 
     kind: ClassVar[str] = "oms_stock_location"
+    lists_after: ClassVar[tuple[str, ...]] = (STEP,)  # read_before: after the step reads
     spec_model: ClassVar[type[Spec]] = StockLocationSpec
     key_fields: ClassVar[tuple[str, ...]] = ("erp_code",)
     hook_kinds: ClassVar[tuple[str, ...] | None] = (STEP,)  # comes_after: setup steps
