@@ -38,6 +38,7 @@ from omsform.apply.durable_log import DurableLog
 from omsform.apply.fingerprint import fingerprint
 from omsform.apply.journal import ends_mid_line, read_records
 from omsform.apply.ledger_entry import LedgerEntry
+from omsform.apply.ledger_text import indented_json
 from omsform.errors import ConfigError, Location, Problem
 from omsform.secrets.mask import redact_data
 
@@ -276,7 +277,7 @@ class Ledger:
             "git_commit": self.git_commit,
             "resources": {a: e.as_json() for a, e in sorted(self.entries.items())},
         }
-        write_atomic(self.path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        write_atomic(self.path, indented_json(doc) + "\n")
         self._dirty = False
         return True
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omsform.engine import loop
 from omsform.errors import ConfigError, OmsformError, PlanError
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def plan_brands(paths: tuple[Path, ...], fmt: str, opts: dict[str, Any]) -> int:
             "brand on its own for policy checks, e.g. `for b in brands/*; do omsform plan "
             '"$b" --format tf-json > "$(basename "$b").tfplan.json"; done`'
         )
-    results = asyncio.run(_plan_all(paths, {**opts, "connections": opts["parallelism"]}))
+    results = loop.run(_plan_all(paths, {**opts, "connections": opts["parallelism"]}))
     detailed, drift = opts["detailed_exitcode"], opts["drift_exitcode"]
     codes = [r.code(detailed=detailed, drift=drift) for r in results]
     OUT.out(render_many(results, codes, fmt))

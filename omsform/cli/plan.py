@@ -105,7 +105,7 @@ def _plan_one(
     opts: dict[str, Any],
 ) -> Plan:
     """Load, read and plan one brand, show the plan and save it with ``-o``; the plan."""
-    import asyncio
+    from omsform.engine import loop
 
     loaded = running.load_for_run(brand, opts["sandbox"], opts)
     running.announce(loaded, opts["sandbox"])
@@ -119,7 +119,7 @@ def _plan_one(
     # a saved plan is made under the lock: never beside a running apply
     locked = running.brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
     with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
-        made = asyncio.run(_made(loaded, opts, brand_dir, show))
+        made = loop.run(_made(loaded, opts, brand_dir, show))
     show(made)
     if out_file:
         from omsform.apply import saved as plan_files

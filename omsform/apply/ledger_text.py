@@ -1,0 +1,69 @@
+"""The text of ``ledger.json``: exactly ``json.dumps(doc, indent=2, sort_keys=True)``, written
+without the standard library's pure-Python encoder.
+
+``json`` uses its C encoder only without ``indent``; with it, every value goes through a chain
+of Python generators, and saving a ledger of 6,000 objects took ~0.15 s of an apply of 1,000
+creates (spec §11 P6). The one-field-per-line layout is what keeps a change to one object a
+small diff in review, so it stays; only the way it is produced changes: containers are laid out
+here, every string and number is still encoded by ``json``'s C functions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_scalar = json.JSONEncoder(sort_keys=True).encode  # C-encoded strings, json's int/float rules
+_encode_string = json.encoder.encode_basestring_ascii
+
+
+class _Unusual(Exception):
+    """A value this writer does not lay out itself (a non-string key): ``json`` does it."""
+
+
+def indented_json(doc: Any) -> str:
+    """``json.dumps(doc, indent=2, sort_keys=True)``, the same text, faster."""
+    parts: list[str] = []
+    try:
+        _lay_out(doc, "\n", parts)
+    except _Unusual:
+        return json.dumps(doc, indent=2, sort_keys=True)
+    return "".join(parts)
+
+
+def _lay_out(value: Any, newline: str, parts: list[str]) -> None:
+    """Append ``value``'s text; ``newline`` is a line break plus the current indentation."""
+    if isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        if not all(type(key) is str for key in value):
+            raise _Unusual  # json turns such keys into strings: leave that to it
+        inner = newline + "  "
+        if all(type(item) is str for item in value.values()):  # most ledger dicts: one join
+            lines = (f"{_encode_string(k)}: {_encode_string(value[k])}" for k in sorted(value))
+            parts.append("{" + inner + ("," + inner).join(lines) + newline + "}")
+            return
+        separator = "{" + inner
+        for key in sorted(value):
+            parts.append(separator)
+            parts.append(_encode_string(key))
+            parts.append(": ")
+            _lay_out(value[key], inner, parts)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            _lay_out(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "]")
+    elif type(value) is str:
+        parts.append(_encode_string(value))
+    else:
+        parts.append(_scalar(value))
