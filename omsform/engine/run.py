@@ -24,6 +24,7 @@ from omsform.engine.session import (
     read,
 )
 from omsform.errors import StalePlanError, UnsafePlanError
+from omsform.gcpause import gc_frozen
 from omsform.plan.model import Plan
 from omsform.plan.safety import saved_plan_violations
 from omsform.secrets import keyprint
@@ -71,16 +72,17 @@ async def apply_brand(
     work = apply_input(plan, session.brand.desired, resources, session.clients, saved=saved)
     journal = Journal(session.state_dir / "journal.jsonl")
     ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
-    return await apply_plan(
-        work,
-        resources,
-        session.clients,
-        current=current,
-        journal=journal,
-        ledger=ledger,
-        parallelism=parallelism,
-        on_event=on_event,
-    )
+    with gc_frozen():  # the run's long-lived objects are not traversed again per collection
+        return await apply_plan(
+            work,
+            resources,
+            session.clients,
+            current=current,
+            journal=journal,
+            ledger=ledger,
+            parallelism=parallelism,
+            on_event=on_event,
+        )
 
 
 def refuse_unsafe_saved(
