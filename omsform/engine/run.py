@@ -69,7 +69,10 @@ async def apply_brand(
     from omsform.apply.work import apply_input
 
     resources = session.resources()
-    work = apply_input(plan, session.brand.desired, resources, session.clients, saved=saved)
+    brand = session.brand
+    work = apply_input(
+        plan, brand.desired, resources, session.clients, saved=saved, secrets=brand.secrets
+    )
     journal = Journal(session.state_dir / "journal.jsonl")
     ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
     with gc_frozen():  # the run's long-lived objects are not traversed again per collection
