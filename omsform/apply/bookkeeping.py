@@ -27,6 +27,11 @@ from omsform.secrets.keyprint import key_fingerprint, masked_key
 from omsform.secrets.mask import redact, text_secrets, url_credentials
 
 T = TypeVar("T")
+# changes under way at once by default: twice the most requests a client keeps in flight.
+# With as many as requests, each change waited on two fsyncs (~3.5 ms each) while holding its
+# place, the connections idled, and every fsync covered ~1.4 lines; twice as many changes
+# share each fsync and cut apply's CPU per create by ~8 % (spec §11 P6)
+IN_PROGRESS = 2 * MAXIMUM
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,10 @@ class RunState:
         self.resources, self.clients, self.ctx = resources, clients, ctx
         self.journal, self.ledger, self.on_event = journal, ledger, on_event
         self.run_id = new_run_id()
-        # None: the clients' adaptive limits decide (omsform.http.concurrency)
-        self.limit = asyncio.Semaphore(max(1, parallelism or MAXIMUM))
+        # None: the clients' adaptive limits decide how many requests are in flight
+        # (omsform.http.concurrency); more changes than that are under way, so that some wait
+        # for their journal's fsync while others' requests keep the connections busy
+        self.limit = asyncio.Semaphore(max(1, parallelism or IN_PROGRESS))
         self.applied: list[str] = []
         self.failed: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
