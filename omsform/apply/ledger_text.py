@@ -82,5 +82,9 @@ def _lay_out(value: Any, newline: str, parts: list[str]) -> None:
         parts.append(newline + "]")
     elif type(value) is str:
         parts.append(_encode_string(value))
+    elif type(value) is int:
+        parts.append(int.__repr__(value))  # what json writes for an int
+    elif value is None:
+        parts.append("null")
     else:
         parts.append(_scalar(value))
