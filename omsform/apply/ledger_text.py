@@ -63,10 +63,12 @@ def _lay_out(value: Any, newline: str, parts: list[str]) -> None:
             return
         separator = "{" + inner
         for key in sorted(value):
-            parts.append(separator)
-            parts.append(_encode_string(key))
-            parts.append(": ")
-            _lay_out(value[key], inner, parts)
+            item, head = value[key], separator + _encode_string(key) + ": "
+            if type(item) is str:  # a ledger entry's own fields: no call per field
+                parts.append(head + _encode_string(item))
+            else:
+                parts.append(head)
+                _lay_out(item, inner, parts)
             separator = "," + inner
         parts.append(newline + "}")
     elif isinstance(value, list | tuple):
