@@ -52,25 +52,7 @@ def indented_json(doc: Any) -> str:
 def _lay_out(value: Any, newline: str, parts: list[str]) -> None:
     """Append ``value``'s text; ``newline`` is a line break plus the current indentation."""
     if isinstance(value, dict):
-        if not value:
-            parts.append("{}")
-            return
-        if set(map(type, value)) != _STR:
-            raise _Unusual  # json turns such keys into strings: leave that to it
-        inner = newline + "  "
-        if _SCALARS.issuperset(map(type, value.values())):  # most ledger dicts: one C call
-            parts.append("{" + inner + _flat_encoder(inner)(value)[1:-1] + newline + "}")
-            return
-        separator = "{" + inner
-        for key in sorted(value):
-            item, head = value[key], separator + _encode_string(key) + ": "
-            if type(item) is str:  # a ledger entry's own fields: no call per field
-                parts.append(head + _encode_string(item))
-            else:
-                parts.append(head)
-                _lay_out(item, inner, parts)
-            separator = "," + inner
-        parts.append(newline + "}")
+        _lay_out_mapping(value, newline, parts)
     elif isinstance(value, list | tuple):
         if not value:
             parts.append("[]")
@@ -90,3 +72,26 @@ def _lay_out(value: Any, newline: str, parts: list[str]) -> None:
         parts.append("null")
     else:
         parts.append(_scalar(value))
+
+
+def _lay_out_mapping(value: dict[Any, Any], newline: str, parts: list[str]) -> None:
+    """:func:`_lay_out` of a mapping: its items sorted by key, one per line."""
+    if not value:
+        parts.append("{}")
+        return
+    if set(map(type, value)) != _STR:
+        raise _Unusual  # json turns such keys into strings: leave that to it
+    inner = newline + "  "
+    if _SCALARS.issuperset(map(type, value.values())):  # most ledger mappings: one C call
+        parts.append("{" + inner + _flat_encoder(inner)(value)[1:-1] + newline + "}")
+        return
+    separator = "{" + inner
+    for key in sorted(value):
+        item, head = value[key], separator + _encode_string(key) + ": "
+        if type(item) is str:  # a ledger entry's own fields: no call per field
+            parts.append(head + _encode_string(item))
+        else:
+            parts.append(head)
+            _lay_out(item, inner, parts)
+        separator = "," + inner
+    parts.append(newline + "}")
