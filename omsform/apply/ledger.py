@@ -6,21 +6,20 @@ changed), and ``applied``: a short sha256 digest of each top-level field's desir
 applied, fields holding a secret left out (how plan tells drift from intent,
 :mod:`omsform.drift.attribution`). Plus when it was written and the brand's git commit. The file
 never holds a secret: only ``scrypt`` hashes under a random salt created once and kept in the
-file, and natural keys with the brand's secret values (``Ledger.load(path, secrets)``)
-replaced by ``(sensitive)`` inside them. An object is found again by ``kind[key]`` or, when
-its key had to be masked, by ``kind#remote_id``. JSON with sorted keys and one field per line,
-so a change to one object is a small diff in review.
+file, and natural keys with the brand's secret values (``Ledger.load(path, secrets)``) replaced
+by ``(sensitive)`` inside them. An object is found again by ``kind[key]`` or, when its key had
+to be masked, by ``kind#remote_id``. JSON, keys sorted, a field per line: small diffs in review.
 
 Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
 write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
 forces it to disk (one short line, however big the ledger; concurrent records share one
-``fsync``, :mod:`omsform.apply.durable_log`). :meth:`Ledger.load`
-replays that file over ``ledger.json``, so a run killed with ``kill -9`` loses at most the
-fingerprints of the write in flight; :meth:`Ledger.save` (at the end of apply) writes
-``ledger.json`` atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the directory)
-and only then deletes the pending file. Each pending line carries the ledger's salt, so the
-fingerprints of a first apply killed before any save are still comparable. Pending lines hold
-exactly what ``ledger.json`` holds: masked keys and hashes, never a secret.
+``fsync``, :mod:`omsform.apply.durable_log`). :meth:`Ledger.load` replays that file over
+``ledger.json``, so a run killed with ``kill -9`` loses at most the fingerprints of the write in
+flight; :meth:`Ledger.save` (at the end of apply) writes ``ledger.json`` atomically (temporary
+file, ``fsync``, ``os.replace``, ``fsync`` of the directory) and only then deletes the pending
+file. Each pending line carries the ledger's salt, so the fingerprints of a first apply killed
+before any save are still comparable. Pending lines hold exactly what ``ledger.json`` holds:
+masked keys and hashes, never a secret.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from __future__ import annotations
 import json
 import secrets as random_source
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,6 +71,7 @@ class Ledger:
         self.log = DurableLog(self.pending, mode=0o600)
         self._salt_kept = path.exists()
         self._salt_line = 0  # the pending line that keeps the salt (0: none written)
+        self.partial = False  # loaded for some kinds only (``load(kinds=…)``): never saved
 
     def _safe(self, key: str) -> str:
         """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
@@ -86,10 +86,13 @@ class Ledger:
         )
 
     @classmethod
-    def load(cls, path: Path | str, secrets: Iterable[str] = ()) -> Ledger:
+    def load(
+        cls, path: Path | str, secrets: Iterable[str] = (), kinds: Collection[str] | None = None
+    ) -> Ledger:
         """The ledger at ``path``; a fresh one (new random salt) when the file does not exist.
 
         ``secrets`` are the brand's secret values: no key or address is kept with one inside.
+        ``kinds``: only their entries (a partial plan's lookups); such a ledger is never saved.
         """
         path = Path(path)
         pending = read_records(path.with_name(PENDING_NAME))
@@ -101,7 +104,9 @@ class Ledger:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             entries = {
-                address: LedgerEntry.from_json(e) for address, e in doc.get("resources", {}).items()
+                address: LedgerEntry.from_json(e)
+                for address, e in doc.get("resources", {}).items()
+                if kinds is None or e.get("kind") in kinds
             }
             ledger = cls(path, bytes.fromhex(doc["salt"]), entries, secrets)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -112,6 +117,7 @@ class Ledger:
                 "as unverified until `apply --refresh-secrets`)",
             )
             raise ConfigError([problem]) from None
+        ledger.partial = kinds is not None
         ledger.updated_at = str(doc.get("updated_at", ""))
         ledger.git_commit = str(doc.get("git_commit", ""))
         ledger.replay(pending)
@@ -255,6 +261,8 @@ class Ledger:
     def save(self) -> bool:
         """Write the file atomically if anything changed; True when it was written. The pending
         records are folded in and their file deleted afterwards."""
+        if self.partial:
+            raise RuntimeError("a ledger loaded for some kinds only cannot be saved")
         with self._lock:
             if self.pending.exists() and not self.path.exists():
                 self._dirty = True  # the salt the pending file kept must outlive it

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 
 PLAN_FORMATS = ["text", "json", "markdown", "tf-json"]
+SWITCH_WHILE_LOADING = 0.0005
+"""Seconds a thread may hold the interpreter while another waits, while the brand loads in a
+worker thread and the listings started ahead answer: each answer waits at most this long
+for the loop thread to run (the default, 5 ms, added up over a listing's pages)."""
 
 
 def _render(plan: Plan, fmt: str, *, complete: bool = True, plan_file: Path | None = None) -> str:
@@ -105,21 +109,21 @@ def _plan_one(
     opts: dict[str, Any],
 ) -> Plan:
     """Load, read and plan one brand, show the plan and save it with ``-o``; the plan."""
-    from omsform.engine import loop
-
+    if _reads_ahead(out_file, record_dir, opts):
+        made = running.run_async(_made_ahead(brand, fmt, opts))
+        _show(made, fmt, opts, None)
+        return made
     loaded = running.load_for_run(brand, opts["sandbox"], opts)
     running.announce(loaded, opts["sandbox"])
     brand_dir = os.path.relpath(loaded.path, out_file.parent.resolve()) if out_file else "."
 
     def show(shown: Plan) -> None:
-        running.warn_selection(opts, OUT.out if fmt == "text" else OUT.err)
-        complete = not (opts["targets"] or opts["excludes"])
-        OUT.out(_render(shown, fmt, complete=complete, plan_file=out_file))
+        _show(shown, fmt, opts, out_file)
 
     # a saved plan is made under the lock: never beside a running apply
     locked = running.brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
     with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
-        made = loop.run(_made(loaded, opts, brand_dir, show))
+        made = running.run_async(_made(loaded, opts, brand_dir, show))
     show(made)
     if out_file:
         from omsform.apply import saved as plan_files
@@ -127,6 +131,51 @@ def _plan_one(
         plan_files.write_output(out_file, made.to_json())
         OUT.err(f"Saved the plan to {out_file} (checksum {made.checksum()}).")
     return made
+
+
+def _show(shown: Plan, fmt: str, opts: dict[str, Any], out_file: Path | None) -> None:
+    running.warn_selection(opts, OUT.out if fmt == "text" else OUT.err)
+    complete = not (opts["targets"] or opts["excludes"])
+    OUT.out(_render(shown, fmt, complete=complete, plan_file=out_file))
+
+
+def _reads_ahead(out_file: Path | None, record_dir: Path | None, opts: dict[str, Any]) -> bool:
+    """Whether the plan may start its listings while the brand loads (:mod:`omsform.engine.
+    ahead`): not for the embedded sandbox, a recorded, verbose or partial (--changed-since) run,
+    nor a saved plan (made under the brand lock, which needs the brand first)."""
+    return not (
+        out_file or record_dir or opts["sandbox"] or opts["verbose"] or opts.get("changed_since")
+    )
+
+
+async def _made_ahead(brand: Path, fmt: str, opts: dict[str, Any]) -> Plan:
+    """The plan of ``brand``, its listings started before loading it (when they can be) and
+    the brand loaded in a worker thread meanwhile; errors come out as without the head start:
+    loading's first, then opening a client's, then reading's."""
+    import asyncio
+
+    from omsform.engine import ahead
+    from omsform.http.client import ClientOptions
+
+    connections = opts.get("connections", opts.get("parallelism"))
+    options = ClientOptions(insecure=opts["insecure"], concurrency=connections)
+    head = ahead.start(brand, options)
+    switching = sys.getswitchinterval()
+    try:
+        if head is None:
+            loaded = running.load_for_run(brand, False, opts)
+        else:  # answers arriving while the brand loads get the interpreter sooner
+            sys.setswitchinterval(min(switching, SWITCH_WHILE_LOADING))
+            loaded = await asyncio.to_thread(running.load_for_run, brand, False, opts)
+            sys.setswitchinterval(switching)
+        async with running.planned(
+            loaded, opts, ".", show_refused=lambda p: _show(p, fmt, opts, None), head=head
+        ) as (made, _, _):
+            return made
+    finally:
+        sys.setswitchinterval(switching)
+        if head is not None:
+            await head.aclose()
 
 
 @functools.cache

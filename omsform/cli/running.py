@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,12 +21,22 @@ if TYPE_CHECKING:
 
     from omsform.cli.progress import ReadProgress
     from omsform.engine import run as engine
+    from omsform.engine.ahead import Head
     from omsform.engine.since import Selection
     from omsform.http.client import ClientOptions
     from omsform.lang.load import Brand
     from omsform.plan.model import Plan, PlanTarget
 
 STATE_DIR = ".omsform"
+T = TypeVar("T")
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on the run's event loop (:func:`omsform.engine.loop.run`: uvloop where
+    installed, its result handed back outside the loop's main task) and return its result."""
+    from omsform.engine import loop
+
+    return loop.run(main)
 
 
 @contextmanager
@@ -45,9 +55,13 @@ def brand_lock(loaded: Brand, timeout: float) -> Iterator[None]:
 def load_for_run(brand: Path, sandbox: bool, opts: dict[str, Any] | None = None) -> Brand:
     """The brand, its warnings shown. With ``opts["changed_since"]`` (``plan``): only the files
     the change reaches, and the selection made on the way kept as ``opts["selection"]``."""
+    ref = (opts or {}).get("changed_since")
+    if opts is not None and ref is not None:
+        from omsform.engine import gitdiff
+
+        gitdiff.prefetch(brand, ref)  # git runs while the slow imports below are made
     from omsform.lang.load import load_brand
 
-    ref = (opts or {}).get("changed_since")
     if opts is None or ref is None:
         loaded = load_brand(brand, sandbox=sandbox)
     else:
@@ -118,17 +132,19 @@ async def planned(
     *,
     check_safety: bool = True,
     show_refused: Callable[[Plan], None] | None = None,
+    head: Head | None = None,
 ) -> AsyncIterator[tuple[Plan, dict[str, Any], engine.Session]]:
     """Open clients, read, resolve what a killed run left uncertain, and plan; the clients
     stay open inside the block (apply writes through them) and are closed after it.
-    ``show_refused`` shows a plan the safety rules refuse, before the refusal is printed."""
+    ``show_refused`` shows a plan the safety rules refuse, before the refusal is printed;
+    ``head``: clients opened and listings started while the brand loaded (``plan``)."""
     from omsform.engine import run as engine
     from omsform.engine import since
 
     selection = _changed_since(loaded, opts)
     kinds = since.kinds_to_read(loaded, selection)
     async with AsyncExitStack() as stack:
-        session, current = await _read_live(stack, loaded, kinds, opts)
+        session, current = await _read_live(stack, loaded, kinds, opts, head)
         inputs = engine.plan_inputs(
             session,
             current,
@@ -164,7 +180,11 @@ def _changed_since(loaded: Brand, opts: dict[str, Any]) -> Selection | None:
 
 
 async def _read_live(
-    stack: AsyncExitStack, loaded: Brand, kinds: list[str], opts: dict[str, Any]
+    stack: AsyncExitStack,
+    loaded: Brand,
+    kinds: list[str],
+    opts: dict[str, Any],
+    head: Head | None = None,
 ) -> tuple[engine.Session, dict[str, Any]]:
     """Log in and read ``kinds``, showing progress, then resolve what a killed run left
     uncertain; the session closes with ``stack``."""
@@ -178,9 +198,12 @@ async def _read_live(
             options = _options(
                 loaded, opts["sandbox"], opts["insecure"], opts["verbose"], connections
             )
-            session = await engine.open_session(
-                loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
-            )
+            if head is not None:
+                session = await head.session(loaded, kinds, options)
+            else:
+                session = await engine.open_session(
+                    loaded, kinds=kinds, options=options, configs=_sandbox_configs(opts["sandbox"])
+                )
             await stack.enter_async_context(session)
             current = await engine.read(session, kinds, on_listed=shown.listed)
     for line in engine.recover(session, current):

@@ -4,6 +4,12 @@ Only what ``git`` says is used: the paths that differ between REF and the workin
 or not; renames as a deletion plus an addition, so both names count), the files git does not
 track yet (a new resource file not added yet still counts), and a file's text at REF. Every
 failure is an :class:`~omsform.errors.OmsformError` that says what to do.
+
+Asking git takes a few processes one after another (``rev-parse``; ``diff`` and ``ls-files``
+side by side; one ``show`` per changed file), ~25 ms of mostly waiting: :func:`prefetch` starts
+them in a thread as soon as the CLI knows the REF, before its slow imports, and
+:class:`BrandDiff` takes their answers (or raises their error) when it gets there. This module
+imports nothing slow for that reason.
 """
 
 from __future__ import annotations
@@ -12,15 +18,26 @@ import json
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from omsform.errors import OmsformError
-from omsform.lang.config import CONFIG_FILE, VARS_FILE
-from omsform.lang.partial import top_level_kinds
+from omsform.lang.partial import scan_text, top_level_kinds
 
-__all__ = ["BrandDiff", "changed_paths", "check_ref", "ledger_kinds", "text_at", "top_level_kinds"]
+__all__ = [
+    "BrandDiff",
+    "changed_paths",
+    "check_ref",
+    "ledger_kinds",
+    "prefetch",
+    "text_at",
+    "top_level_kinds",
+]
+CONFIG_FILES = ("omsform.yaml", "vars.yaml")  # omsform.lang.config's CONFIG_FILE, VARS_FILE
 
 _TIMEOUT = 60.0
 LEDGER = ".omsform/ledger.json"
@@ -48,8 +65,6 @@ def _git_both(
     directory: Path, first: tuple[str, ...], second: tuple[str, ...]
 ) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
     """Two read-only git commands run side by side (each is mostly a process start)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(2) as pool:
         one, two = pool.submit(_git, directory, *first), pool.submit(_git, directory, *second)
         return one.result(), two.result()
@@ -109,14 +124,64 @@ def text_at(directory: Path, commit: str, path: str) -> str | None:
     return done.stdout.decode("utf-8-sig", "replace")
 
 
+@dataclass(frozen=True)
+class _Answers:
+    """What git told about a brand directory and a REF: the commit, the changed paths, and the
+    text at REF of each changed file a diff reads."""
+
+    commit: str
+    paths: list[str]
+    texts: dict[str, str | None]
+
+
+_early: dict[tuple[Path, str], Future[_Answers]] = {}
+
+
+def prefetch(directory: Path, ref: str) -> None:
+    """Start asking git what ``BrandDiff(directory, ref)`` needs, in a thread (see module)."""
+    key = (directory, ref)
+    if key in _early or not ref.strip():
+        return
+    _early.clear()  # one diff at a time: answers a run never took must not outlive it
+    answers: Future[_Answers] = Future()
+
+    def ask() -> None:
+        try:
+            answers.set_result(_ask(directory, ref))
+        except BaseException as exc:
+            answers.set_exception(exc)
+
+    _early[key] = answers
+    threading.Thread(target=ask, name="omsform-git-diff", daemon=True).start()
+
+
+def _ask(directory: Path, ref: str) -> _Answers:
+    commit = check_ref(directory, ref)
+    paths = changed_paths(directory, commit)
+    full = any(p in CONFIG_FILES for p in paths)  # the plan reads everything: no text needed
+    read = [] if full else [p for p in paths if p == LEDGER or _brand_file(p)]
+    return _Answers(commit, paths, {p: text_at(directory, commit, p) for p in read})
+
+
+def _brand_file(path: str) -> bool:
+    """True for a file a brand is loaded from: a ``*.yaml`` at its top, not hidden."""
+    name = PurePosixPath(path)
+    return len(name.parts) == 1 and not path.startswith(".") and name.suffix == ".yaml"
+
+
 class BrandDiff:
     """``git diff REF`` of a brand directory, its files' text at REF read once each."""
 
     def __init__(self, directory: Path, ref: str) -> None:
         self.directory, self.ref = directory, ref
+        self._texts: dict[str, str | None] = {}
+        early = _early.pop((directory, ref), None)
+        if early is not None:  # git was asked in a thread (prefetch); its error is raised here
+            answers = early.result()
+            self.commit, self.paths, self._texts = answers.commit, answers.paths, answers.texts
+            return
         self.commit = check_ref(directory, ref)
         self.paths = changed_paths(directory, self.commit)
-        self._texts: dict[str, str | None] = {}
 
     def text_at(self, path: str) -> str | None:
         """``path``'s text at REF (None when absent)."""
@@ -131,7 +196,6 @@ class BrandDiff:
         ``loaded_from``: resource file → kinds of the objects loaded from it."""
         kinds: set[str] = set()
         for path in self.paths:
-            name = PurePosixPath(path)
             if path == LEDGER:
                 now = self.directory / LEDGER
                 new = now.read_text(encoding="utf-8") if now.is_file() else None
@@ -140,12 +204,12 @@ class BrandDiff:
                     return kinds, f"{LEDGER} changed its salt or cannot be read at {self.ref}"
                 kinds |= found
                 continue
-            if len(name.parts) != 1 or path.startswith(".") or name.suffix != ".yaml":
+            if not _brand_file(path):
                 continue  # not a file the brand is loaded from
-            if path in (CONFIG_FILE, VARS_FILE):
+            if path in CONFIG_FILES:
                 return kinds, f"{path} changed"
             old = self.text_at(path)
-            before = top_level_kinds(old, known) if old is not None else set()
+            before = scan_text(old, known).kinds if old is not None else frozenset()
             if before is None:
                 return kinds, f"{path} at {self.ref} has a templated top-level line"
             now_kinds = _kinds_now(self.directory / path, known)
@@ -159,7 +223,7 @@ def _kinds_now(path: Path, known: set[str]) -> set[str]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return set()
-    return top_level_kinds(text, known) or set()
+    return set(scan_text(text, known).kinds or ())
 
 
 def ledger_kinds(old: str | None, new: str | None) -> set[str] | None:

@@ -36,7 +36,8 @@ def plan_inputs(
     on W5k; only a saved or JSON plan carries it, text never shows it)."""
     brand = session.brand
     with gc_paused():  # thousands of entries kept for the run (see gc_paused)
-        ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
+        path, kinds = session.state_dir / "ledger.json", _kinds(brand, current)
+        ledger = Ledger.load(path, brand.secrets, kinds)
     known_addresses = ledger.known_addresses()
     if targets or excludes:  # every name (a key per current object) only when a glob needs it
         names = _address_names(session, current, known_addresses.values())
@@ -60,6 +61,14 @@ def plan_inputs(
         excludes=excludes,
         refresh_secrets=refresh_secrets,
     )
+
+
+def _kinds(brand: Brand, current: Mapping[str, list[Remote[Any]]]) -> set[str] | None:
+    """The kinds whose ledger entries a partial plan (``--changed-since``) looks up: those it
+    read or declares; ``None`` (every kind) for a full plan."""
+    if not brand.partial:
+        return None
+    return {*current, *(d.kind for d in brand.desired.values())}
 
 
 def _address_names(

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -22,6 +22,9 @@ from omsform.engine.read import read_current
 from omsform.gcpause import gc_paused
 from omsform.http.client import ClientOptions, WriteClient
 from omsform.lang.load import Brand
+
+if TYPE_CHECKING:
+    from omsform.engine.ahead import Listings
 
 STATE_DIR = ".omsform"
 
@@ -36,6 +39,7 @@ class Session:
     registry: Registry
     clients: dict[str, WriteClient] = field(default_factory=dict)
     api_overrides: ExitStack = field(default_factory=ExitStack)  # restored on close
+    listings: Listings | None = None  # bulk listings started ahead (omsform.engine.ahead)
     _keys: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     async def __aenter__(self) -> Session:
@@ -175,6 +179,8 @@ async def read(
     """Current objects of ``kinds`` (read-only clients); ``on_listed(kind, count)`` is told as
     each kind's listing finishes."""
     clients = {name: c.read_only() for name, c in session.clients.items()}
+    if session.listings is not None:
+        clients = session.listings.serving(clients)
     resources = session.resources()
     declared: dict[str, set[str]] = {}
     desired: dict[str, list[Desired[Any]]] = {}

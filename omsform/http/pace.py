@@ -1,14 +1,14 @@
-"""Client-side pacing: a token bucket learned from the API's 429 answers and rate-limit headers.
+"""Client-side pacing: a rate learned from the API's 429 answers and rate-limit headers.
 
 One :class:`Pacer` per client (shared with its read-only views), so every request of a run to
-one API goes through the same bucket. It starts unlimited; what it learns:
+one API is paced together. It starts unlimited; what it learns:
 
 - a **429**: every request waits until ``Retry-After`` has passed (or the backoff the client
-  chose when there is none), and the bucket's rate becomes 90 % of the answers the API accepted
+  chose when there is none), and the rate becomes 95 % of the answers the API accepted
   in the last second (at most 80 % of the previous rate, never below :data:`MIN_RATE`). One cut
   per second: the other 429s of the same burst say nothing new. Afterwards the rate grows back
   by 10 % per second without a 429, so a cut made by a passing burst of faults heals in seconds
-  and a limit that was lifted is found again; near the last limit found (90 % of what the API
+  and a limit that was lifted is found again; near the last limit found (95 % of what the API
   let through in a second) it grows by only 1 % per second, and not above that limit for a
   minute after finding it, so a steady limit costs few 429s.
   Nothing is cut less than a second after the first answer, unless the API refused 8 answers
@@ -31,9 +31,19 @@ one API goes through the same bucket. It starts unlimited; what it learns:
   more than ``Remaining`` requests are started before the reset; at 0 every request waits for
   the reset. ``X-RateLimit-Limit`` alone names no window, so it is only logged.
 
-The bucket holds one token (no bursts): a sliding-window limit of N per second is then never
-exceeded at 0.9 N. Waiting happens in :meth:`Pacer.acquire` under one lock, so requests leave in
-order and the clock and sleep can be fakes in tests (no real pauses).
+How the rate is kept: at most ``⌊rate⌋`` requests start in any second (a **window**,
+stretched by the slowest round trip of the last second, so an answer that arrives late at the
+API still falls out of its window first). A sliding-window limit of N per second (DRF's
+throttles: their 429 says "Expected available in N seconds") is then never exceeded at 0.95 N,
+and once its ``Retry-After`` has passed the window is empty: a burst of 0.95 N leaves at once
+instead of one request every ``1/rate`` s (57 reads under 20/s take three windows, not 57/19
+s). A limit that is smoother than a window (a token bucket that holds few tokens) refuses part
+of such a burst: a 429 for a request sent under the learned rate (after the cut) switches the
+pacer to **even spacing** (one request every ``1/rate`` s) for the rest of the run, and the cut
+is judged afresh from then on. Random 429s flip it too; even spacing at a rate that is not cut
+costs them nothing. Below 2 requests a second requests are always evenly spaced.
+Waiting happens in :meth:`Pacer.acquire` under one lock, so requests leave in order and the
+clock and sleep can be fakes in tests (no real pauses).
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 MIN_RATE = 0.5  # requests per second: the slowest the pacer ever goes
 _CUT = 0.8  # a new 429 cuts the rate to at most this share of the old one
-_MARGIN = 0.9  # share of the observed accepted rate the bucket allows
+_MARGIN = 0.95  # share of the observed accepted rate the pacer allows (19 of 20)
 _GROWTH = 0.1  # per second without a 429: a cut made by a burst of faults heals in seconds
 _WINDOW_S = 1.0
 _HOLD_S = 60.0  # for this long after a cut the rate stays at or below the limit it found
@@ -60,6 +70,8 @@ _LONG_TRIAL_S = 10.0  # a trial at a slow rate is judged after this long on fewe
 _SAMPLE = 16  # requests sent after a cut before judging whether it helped
 _HELPED = 0.1  # after a cut that helped, fewer than this share of requests are refused
 _NOISE_MARGIN = 0.05  # a share of 429s this far above twice the noise is a limit again
+_WINDOW_MIN_RATE = 2.0  # below this, a window would hold one request: spaced evenly anyway
+_MAX_SLACK_S = 0.5  # the window is stretched by the slowest round trip, up to this much
 
 
 @dataclass
@@ -76,7 +88,7 @@ class _Trial:
 
 
 class Pacer:
-    """A token bucket whose rate is learned from the API's answers."""
+    """A rate limit on starting requests, learned from the API's answers (see module)."""
 
     def __init__(self, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.clock, self.sleep = clock, sleep
@@ -97,6 +109,10 @@ class Pacer:
         self._judged = False  # a cut has been judged (helped or not)
         self._check: _Trial | None = None  # the last cut, until it is judged
         self._quota: tuple[int, float] | None = None  # (requests left, until when)
+        self.evenly = False  # a 429 under the learned rate: space requests 1/rate apart
+        self._shaped_since = 0.0  # requests started after this were sent under the rate
+        self._starts: deque[float] = deque()  # starts within the pacing window
+        self._trips: deque[tuple[float, float]] = deque()  # (answered at, round trip) of 1 s
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
@@ -105,7 +121,7 @@ class Pacer:
             while True:
                 now = self.clock()
                 self._grow(now)
-                ready = max(self.not_before, self._next_slot if self.rate else 0.0)
+                ready = max(self.not_before, self._rate_ready(now))
                 if self._quota is not None:
                     left, until = self._quota
                     if now >= until:
@@ -121,8 +137,24 @@ class Pacer:
             if self._quota is not None:
                 self._quota = (self._quota[0] - 1, self._quota[1])
             self._sent.append(now)
+            self._starts.append(now)
             if self._check is not None:
                 self._check.sent += 1
+
+    def _rate_ready(self, now: float) -> float:
+        """When the rate lets the next request start: its turn in the window (see module),
+        or one ``1/rate`` after the last when spacing evenly."""
+        if not self.rate:
+            return 0.0
+        if self.evenly or self.rate < _WINDOW_MIN_RATE:
+            return self._next_slot
+        span = _WINDOW_S + min(_MAX_SLACK_S, max((t for _, t in self._trips), default=0.0))
+        while self._starts and self._starts[0] <= now - span:
+            self._starts.popleft()
+        budget = int(self.rate)
+        if len(self._starts) < budget:
+            return 0.0
+        return self._starts[len(self._starts) - budget] + span  # when enough have left it
 
     def pause(self, seconds: float) -> None:
         """No request starts in the next ``seconds`` (a 429's ``Retry-After`` or backoff)."""
@@ -138,10 +170,11 @@ class Pacer:
         if self._since is None:
             self._since = now
         self._quota_from(headers, now)
-        self._forget(now)
+        self._forget(now, started)
         self._in_row = self._in_row + 1 if status == 429 else 0
         if status == 429:
             self._refused.append(now if started is None else started)
+            self._space_evenly(now, started)
             if self._check is not None and self._refused[-1] > self._check.cut_at:
                 self._check.refused += 1
         else:
@@ -166,14 +199,34 @@ class Pacer:
             learned = min(learned, self.rate * _CUT)
         self._check = _Trial(now, share, self.rate)
         self.rate = max(MIN_RATE, learned)
-        self._last_cut = now
+        self._last_cut = self._shaped_since = now
         self.ceiling = max(len(self._accepted), 1)  # what the API let through in a second
 
-    def _forget(self, now: float) -> None:
-        """Drop what happened more than a second ago."""
+    def _space_evenly(self, now: float, started: float | None) -> None:
+        """A 429 for a request the window let through under a learned rate: the limit is
+        smoother than a window; from now on requests are spaced evenly, and a cut on trial is
+        judged on what is sent that way."""
+        under_rate = started is not None and started > self._shaped_since
+        if self.evenly or not under_rate or not self.rate or self.rate < _WINDOW_MIN_RATE:
+            return
+        self.evenly = True
+        self._next_slot = max(self._next_slot, now + 1.0 / self.rate)
+        if self._check is not None:
+            self._check = _Trial(
+                now, self._check.share, self._check.old_rate, second=self._check.second
+            )
+
+    def _forget(self, now: float, started: float | None = None) -> None:
+        """Drop what happened more than a second ago; keep this answer's round trip."""
+        if started is not None:
+            self._trips.append((now, now - started))
         for times in (self._accepted, self._sent, self._refused):
             while times and times[0] < now - _WINDOW_S:
                 times.popleft()
+        while self._trips and self._trips[0][0] < now - _WINDOW_S:
+            self._trips.popleft()
+        while self._starts and self._starts[0] < now - _WINDOW_S - _MAX_SLACK_S:
+            self._starts.popleft()
 
     def _share(self) -> float:
         """The share of the requests sent in the last second that were refused with 429."""

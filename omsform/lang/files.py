@@ -32,6 +32,7 @@ class Document:
     root: Node | None = None
     value: Any = None
     line_map: LineMap = field(default_factory=LineMap)
+    left_out: frozenset[str] = frozenset()  # top-level keys not parsed (``read_document`` keep)
 
     def locate(self, node: Node | None, address: str = "") -> Location:
         """Where ``node`` is written (the file itself when there is no node)."""
@@ -50,9 +51,15 @@ class Document:
 
 
 def read_document(
-    path: Path, display: str, problems: list[Problem], variables: Mapping[str, Any] | None = None
+    path: Path,
+    display: str,
+    problems: list[Problem],
+    variables: Mapping[str, Any] | None = None,
+    keep: Collection[str] | None = None,
 ) -> Document | None:
-    """Parse one file (rendered first when ``variables`` is given); ``None`` when unreadable."""
+    """Parse one file (rendered first when ``variables`` is given); ``None`` when unreadable.
+    ``keep`` (a partial load): parse only the blocks of these top-level keys when the rest can
+    be told apart (:func:`omsform.lang.partial.only_kinds`); ``left_out`` names the others."""
     doc = Document(display)
     try:
         source = path.read_bytes().decode("utf-8-sig")
@@ -66,6 +73,8 @@ def read_document(
         except TemplateProblem as err:
             problems.append(Problem(Location(display, err.line, err.column), err.message, err.hint))
             return None
+    if keep is not None and _composed_in_part(doc, text, keep):
+        return doc
     try:
         doc.root = compose(text)
     except SyntaxProblem as err:
@@ -74,6 +83,22 @@ def read_document(
         problems.append(Problem(Location(file, line, err.column), err.message, err.hint))
         return None
     return doc
+
+
+def _composed_in_part(doc: Document, text: str, keep: Collection[str]) -> bool:
+    """Compose only ``keep``'s blocks of ``text`` into ``doc``; False when nothing was left out
+    or the part does not parse alone (an alias into a block left out): then parse it all."""
+    from omsform.lang.partial import only_kinds
+
+    part, left_out = only_kinds(text, keep)
+    if not left_out:
+        return False
+    try:
+        doc.root = compose(part)
+    except SyntaxProblem:
+        return False
+    doc.left_out = left_out
+    return True
 
 
 def converter(doc: Document, problems: list[Problem]) -> Converter:

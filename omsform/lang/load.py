@@ -31,6 +31,7 @@ from omsform.contract.provider import Provider, registry
 from omsform.contract.spec import Desired
 from omsform.errors import ConfigError, Location, Problem
 from omsform.gcpause import gc_paused
+from omsform.lang import partial as text_scan
 from omsform.lang.config import CONFIG_FILE, VARS_FILE, BrandConfig, LoadedConfig, load_config
 from omsform.lang.digest import DigestForm, digest
 from omsform.lang.files import Declared, read_document, read_plain, read_resources
@@ -64,13 +65,14 @@ class Brand:
     )
     unread: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     """A partial load (``load_brand(kinds=…)``): resource file → the kinds its top-level keys
-    name, for each file not read. Empty when every file was read."""
+    name, for each file not read, and the kinds whose objects were left out, for each file
+    read for other kinds. Empty when every object was loaded."""
     digest_left_out: tuple[str, ...] = field(default=(), compare=False)
     """Kinds :attr:`digest` leaves out: a partial plan's (it records only what it compared)."""
 
     @property
     def partial(self) -> bool:
-        """True when some resource files were not read (``desired`` lacks their objects)."""
+        """True when some objects were not loaded (``desired`` lacks them: see ``unread``)."""
         return bool(self.unread)
 
     @functools.cached_property
@@ -143,8 +145,8 @@ def _load(
     resolver = Resolver(env, offline=offline, placeholders=sandbox)
     loaded = load_config(directory, installed, kinds, resolver, problems, warnings)
     scans = None if wanted is None else scan_brand(directory, kinds)
-    declared, read = _read_brand_files(directory, kinds, problems, warnings, scans, wanted)
-    unread = {n: s for n, s in (scans or {}).items() if n not in read}
+    declared, read, dropped = _read_brand_files(directory, kinds, problems, warnings, scans, wanted)
+    unread = {n: s for n, s in (scans or {}).items() if n not in read or n in dropped}
     built = build_desired(declared, kinds, env, offline, problems, warnings, partial=bool(unread))
     _check_provider_blocks(built.desired, kinds, loaded, directory, problems)
     # a file not read may name secrets that a value read from the systems holds: hide them too
@@ -162,7 +164,7 @@ def _load(
         warnings=tuple(warnings),
         digest_forms=built.digest_forms,
         provider_configs=loaded.providers,
-        unread={n: s.kinds or frozenset() for n, s in sorted(unread.items())},
+        unread={n: dropped.get(n, s.kinds or frozenset()) for n, s in sorted(unread.items())},
     )
 
 
@@ -185,9 +187,45 @@ def _read_brand_files(
     warnings: list[Problem],
     scans: Mapping[str, FileScan] | None = None,
     wanted: Collection[str] | None = None,
-) -> tuple[list[Declared], set[str]]:
-    """The declared resources, in file order, and the names of the files read: every file, or
-    (``wanted``) those that may declare a wanted kind or one their ``${…}`` name."""
+) -> tuple[list[Declared], set[str], dict[str, frozenset[str]]]:
+    """The declared resources, in file order, the names of the files read, and (a partial
+    load) file name → the kinds whose objects were left out of it. Read: every file, or
+    (``wanted``) those that may declare a wanted kind or one their ``${…}`` name, and so on;
+    kept of those files: the objects of these kinds only (a file that declares several kinds,
+    as a pull request's ``new.yaml`` may, is read for one; the others' objects are not
+    built)."""
+    variables = _variables(directory, problems, warnings)
+    by_file: dict[str, list[Declared]] = {}
+    chosen = None if scans is None else files_declaring(scans, wanted or ())
+    keep = None if scans is None else text_scan.may_be_needed(scans, wanted or ())
+    unparsed: dict[str, frozenset[str]] = {}  # file → kinds whose blocks were not parsed
+    while True:
+        for path in resource_files(directory):
+            if path.name in by_file or (chosen is not None and path.name not in chosen):
+                continue
+            by_file[path.name] = []
+            if variables is None and _templated(path):
+                continue  # vars.yaml is broken (reported): its templates would only add noise
+            doc = read_document(path, str(path), problems, variables or {}, keep)
+            if doc is not None:
+                by_file[path.name] = read_resources(doc, kinds, problems)
+                unparsed[path.name] = doc.left_out
+        declared = [d for name in sorted(by_file) for d in by_file[name]]
+        if scans is None or chosen is None:
+            return declared, set(by_file), {}
+        needed = text_scan.needed_kinds(declared, wanted or (), _named)
+        more = files_declaring(scans, needed) - chosen
+        if not more:
+            break
+        chosen |= more
+    kept, dropped = text_scan.keep_needed(declared, needed, unparsed)
+    return kept, set(by_file), dropped
+
+
+def _variables(
+    directory: Path, problems: list[Problem], warnings: list[Problem]
+) -> dict[str, Any] | None:
+    """``vars.yaml`` (``{}`` when absent, ``None`` when broken); warns of ``*.yml`` files."""
     variables: dict[str, Any] | None = {}
     vars_path = directory / VARS_FILE
     if vars_path.is_file():
@@ -197,26 +235,7 @@ def _read_brand_files(
         if not path.name.startswith(".") and path.is_file():
             message = f"{path.name} is ignored: resource files end in .yaml"
             warnings.append(Problem(Location(str(path)), message, severity="warning"))
-    by_file: dict[str, list[Declared]] = {}
-    chosen = None if scans is None else files_declaring(scans, wanted or ())
-    while True:
-        for path in resource_files(directory):
-            if path.name in by_file or (chosen is not None and path.name not in chosen):
-                continue
-            by_file[path.name] = []
-            if variables is None and _templated(path):
-                continue  # vars.yaml is broken (reported): its templates would only add noise
-            doc = read_document(path, str(path), problems, variables or {})
-            if doc is not None:
-                by_file[path.name] = read_resources(doc, kinds, problems)
-        if scans is None or chosen is None:
-            break
-        named = {a.split(".", 1)[0] for d in by_file.values() for a in _named(d)}
-        more = files_declaring(scans, named) - chosen
-        if not more:
-            break
-        chosen |= more
-    return [d for name in sorted(by_file) for d in by_file[name]], set(by_file)
+    return variables
 
 
 def _named(declared: list[Declared]) -> set[str]:

@@ -19,8 +19,37 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""The fastest safe loader available (libyaml's when installed)."""
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """The fastest safe loader available (libyaml's when installed), its implicit tags
+    memoised per text: the composer asks the Python resolver for every scalar, keys
+    included, and a brand repeats the same field names thousands of times. (A safe loader
+    has no path resolvers: the hooks that follow the path through the tree do nothing.)"""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        """The tag of a node without an explicit one (see ``yaml.resolver``)."""
+        if kind is ScalarNode:
+            key = (value, implicit)
+            tag = self._tags.get(key)
+            if tag is None:
+                tag = self._tags[key] = _SafeLoader.resolve(self, kind, value, implicit)
+            return tag
+        return str(_SafeLoader.resolve(self, kind, value, implicit))
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Nothing to follow: no path resolvers."""
+
+    def ascend_resolver(self) -> None:
+        """Nothing to follow: no path resolvers."""
+
+
+assert not _SafeLoader.yaml_path_resolvers, "the loader's hooks assume no path resolvers"
 
 STR = "tag:yaml.org,2002:str"
 MERGE = "tag:yaml.org,2002:merge"

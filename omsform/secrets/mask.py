@@ -37,7 +37,7 @@ from pydantic import SecretBytes, SecretStr
 
 from omsform import paths as _paths
 from omsform.secrets import SENSITIVE
-from omsform.secrets.patterns import exact_pattern, secrets_pattern
+from omsform.secrets.patterns import SecretsPattern, exact_pattern, secrets_pattern
 
 MIN_LENGTH = 6
 """Shortest value the text safety net redacts; shorter secrets get a validation warning and
@@ -119,7 +119,7 @@ def mask_url_data(data: Any) -> Any:
     return data
 
 
-def _in_string(text: str, pattern: re.Pattern[str] | None) -> str:
+def _in_string(text: str, pattern: SecretsPattern | None) -> str:
     if not text:
         return text
     if pattern is not None:
@@ -175,7 +175,7 @@ def redact_data(data: Any, secrets: Iterable[str]) -> Any:
     return _redact_value(data, secrets_pattern(frozenset(secrets), 1))
 
 
-def _redact_value(data: Any, pattern: re.Pattern[str] | None) -> Any:
+def _redact_value(data: Any, pattern: SecretsPattern | None) -> Any:
     if isinstance(data, str):
         return _in_string(data, pattern)
     if isinstance(data, Mapping):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
@@ -46,8 +47,26 @@ def whole_value(value: str, *, exact: bool = False) -> str | None:
     return f"{head}{body}{tail}"
 
 
+@dataclass(frozen=True)
+class SecretsPattern:
+    """The alternation of :func:`secrets_pattern` and the literal text every match of it
+    contains (the first whitespace-free chunk of one form of one secret)."""
+
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...]
+
+    def sub(self, replacement: str, text: str) -> str:
+        """``text`` with every match replaced by ``replacement``. A text holding no needle is
+        returned unsearched: each alternative opens with look-behinds, which leave the regex
+        engine no literal to skip ahead to, so it would try them at every position (~20 ms
+        for the 946 warnings of a 5,000-object brand, for one secret)."""
+        if not any(needle in text for needle in self.needles):
+            return text
+        return self.pattern.sub(replacement, text)
+
+
 @lru_cache(maxsize=64)
-def secrets_pattern(secrets: frozenset[str], min_length: int) -> re.Pattern[str] | None:
+def secrets_pattern(secrets: frozenset[str], min_length: int) -> SecretsPattern | None:
     """One alternation of every form of every secret at least ``min_length`` characters long
     (without surrounding whitespace), longest first so a secret containing another wins."""
     forms = {v for s in secrets if len(s.strip()) >= min_length for v in _variants(s)}
@@ -55,7 +74,8 @@ def secrets_pattern(secrets: frozenset[str], min_length: int) -> re.Pattern[str]
     if not regexes:
         return None
     ordered = sorted(regexes, key=lambda r: (-len(r), r))
-    return re.compile("|".join(ordered))
+    needles = {v.split()[0] for v in forms if v.strip()}
+    return SecretsPattern(re.compile("|".join(ordered)), tuple(sorted(needles)))
 
 
 @lru_cache(maxsize=16)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from omsform.engine.gitdiff import ledger_kinds, top_level_kinds
+from omsform.engine.gitdiff import CONFIG_FILES, ledger_kinds, top_level_kinds
+from omsform.lang.config import CONFIG_FILE, VARS_FILE
 from omsform.plan.model import Plan
 from omsform.plan.select import reach
 
@@ -25,6 +26,12 @@ oms_webhook:
 not_a_kind: 1
 """
     assert top_level_kinds(text, KNOWN) == {"oms_webhook", "oms_channel"}
+    # the same lines, broken the Windows or the old Mac way: the same kinds
+    assert top_level_kinds(text.replace("\n", "\r\n"), KNOWN) == {"oms_webhook", "oms_channel"}
+    assert top_level_kinds(text.replace("\n", "\r"), KNOWN) == {"oms_webhook", "oms_channel"}
+    assert top_level_kinds("oms_scenario:\n  a: {}\n" + text, KNOWN) == KNOWN - {
+        "oms_stock_location"
+    }
 
 
 def test_a_templated_top_level_key_cannot_be_read_without_rendering() -> None:
@@ -73,3 +80,9 @@ def test_only_a_partial_plan_carries_complete_and_left_out() -> None:
     )
     assert Plan.from_json(partial.to_json()) == partial
     assert partial.checksum() != whole.checksum()
+
+
+def test_the_diff_names_the_same_configuration_files_as_the_loader() -> None:
+    # gitdiff keeps its own copy (it must not import the configuration's models): a change to
+    # omsform.yaml or vars.yaml makes the plan full only while the names agree
+    assert CONFIG_FILES == (CONFIG_FILE, VARS_FILE)

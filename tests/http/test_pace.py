@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from itertools import pairwise
 
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
@@ -102,3 +103,58 @@ def test_a_wall_of_429s_in_the_first_second_sets_the_rate_at_once() -> None:
 
 def test_a_few_429s_in_the_first_second_set_no_rate() -> None:
     assert _first_tenth_of_a_second(7).rate is None
+
+
+def test_after_a_sliding_window_s_retry_after_a_window_s_worth_leaves_at_once() -> None:
+    # 57 reads under 20 in any second: a window at a time (2 s of waiting), not one every
+    # 1/19 s after the first second (3 s and more); only the first burst is refused
+    clock = FakeClock()
+    server = Flaky(clock, share=0.0, per_s=20)
+    took, rate, _ = _read(server, 57, clock)
+    assert rate is not None and 18 <= rate <= 20
+    serving = 0.01 * (server.served + server.refused)  # the toy server's 10 ms per request
+    assert 2.0 <= took <= 2.0 + serving + 0.1
+    assert server.refused <= 4
+
+
+def test_a_learned_window_lets_its_budget_go_at_once_and_then_waits_a_second() -> None:
+    pacer = _first_tenth_of_a_second(8)
+    assert pacer.rate is not None
+    budget = int(pacer.rate)
+    pacer.pause(1.0)  # the 429's Retry-After, as the client passes it on
+    resumed = pacer.not_before
+
+    async def starts(n: int) -> list[float]:
+        times = []
+        for _ in range(n):
+            await pacer.acquire()
+            times.append(pacer.clock())
+        return times
+
+    times = run(lambda: starts(budget + 1))
+    assert times[:budget] == [resumed] * budget  # exactly the Retry-After, then all at once
+    assert times[budget] >= resumed + 1.0  # the next once the first has left the window
+    assert not pacer.evenly
+
+
+def test_a_429_under_the_learned_rate_spaces_requests_evenly() -> None:
+    # a limit smoother than a window (a token bucket with few tokens) refuses part of a burst
+    pacer = _first_tenth_of_a_second(8)
+    assert pacer.rate is not None
+    rate = pacer.rate
+    pacer.pause(1.0)
+
+    async def burst_then_refused() -> list[float]:
+        await pacer.acquire()
+        started = pacer.clock()
+        pacer.answered(429, {"retry-after": "0"}, started=started)
+        times = []
+        for _ in range(3):
+            await pacer.acquire()
+            times.append(pacer.clock())
+        return times
+
+    times = run(burst_then_refused)
+    assert pacer.evenly
+    gaps = [b - a for a, b in pairwise(times)]
+    assert all(abs(gap - 1.0 / rate) < 1e-9 for gap in gaps)

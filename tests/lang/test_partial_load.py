@@ -12,7 +12,7 @@ import pytest
 
 from omsform.engine import since
 from omsform.lang.load import Brand, load_brand
-from omsform.lang.partial import scan_text
+from omsform.lang.partial import only_kinds, scan_text
 from omsform.plan.select import may_need
 
 DEMO = Path(__file__).resolve().parents[2] / "brands" / "demo"
@@ -43,6 +43,11 @@ def test_kinds_that_may_need_a_changed_kind_are_read() -> None:
 def _repo(tmp_path: Path) -> Path:
     brand = tmp_path / "demo"
     shutil.copytree(DEMO, brand, ignore=shutil.ignore_patterns(".omsform"))
+    return _repo_of(brand)
+
+
+def _repo_of(brand: Path) -> Path:
+    """``brand`` made a git repository with everything in its one commit."""
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
         identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
         subprocess.run(["git", *identity, *args], cwd=brand, check=True, capture_output=True)
@@ -105,3 +110,86 @@ def test_the_kinds_a_class_says_its_hooks_name_are_all_they_name() -> None:
         named = named_by_hooks(objects, resources)
         named |= {k for d in objects for k, _ in cls.references(d.spec)}
         assert named <= needs | {kind}, kind
+
+
+@pytest.mark.parametrize("changed", ["cargo.yaml", "webhooks.yaml", "denial_reasons.yaml"])
+def test_a_file_of_several_kinds_is_built_only_for_the_kinds_needed(
+    tmp_path: Path, changed: str
+) -> None:
+    # webhooks and denial reasons in one file (as a pull request's new.yaml would hold them)
+    brand = tmp_path / "demo"
+    shutil.copytree(DEMO, brand, ignore=shutil.ignore_patterns(".omsform"))
+    parts = [(brand / n).read_text() for n in ("webhooks.yaml", "denial_reasons.yaml")]
+    (brand / "mixed.yaml").write_text("\n".join(parts))
+    for name in ("webhooks.yaml", "denial_reasons.yaml"):
+        (brand / name).unlink()
+    brand = _repo_of(brand)
+    target = brand / ("mixed.yaml" if changed != "cargo.yaml" else changed)
+    with target.open("a") as file:
+        file.write("\n# touched\n")
+    full = _load(brand)
+    expected = since.select_changed(full, "HEAD")
+    part, got = since.load_changed(brand, "HEAD", lambda kinds: _load(brand, kinds))
+    assert (got.changed, got.compared, got.left_out) == (
+        expected.changed,
+        expected.compared,
+        expected.left_out,
+    )
+    assert expected.compared is not None
+    loaded_kinds = {d.kind for d in part.desired.values()}
+    compared = {a: d for a, d in full.desired.items() if d.kind in expected.compared}
+    assert {a: d for a, d in part.desired.items() if d.kind in expected.compared} == compared
+    assert part.digest == full.digest_without(expected.left_out) == expected.digest
+    assert since.every_kind(part) == since.every_kind(full)
+    if changed == "cargo.yaml":  # the mixed file is not needed at all
+        assert not loaded_kinds & {"oms_webhook", "oms_denial_reason"}
+        assert "mixed.yaml" in part.unread
+
+
+def test_a_mixed_file_read_for_one_kind_builds_none_of_the_others(tmp_path: Path) -> None:
+    brand = tmp_path / "demo"
+    shutil.copytree(DEMO, brand, ignore=shutil.ignore_patterns(".omsform"))
+    parts = [(brand / n).read_text() for n in ("webhooks.yaml", "denial_reasons.yaml")]
+    (brand / "mixed.yaml").write_text("\n".join(parts))
+    for name in ("webhooks.yaml", "denial_reasons.yaml"):
+        (brand / name).unlink()
+    part = _load(brand, ["oms_denial_reason"])
+    assert {d.kind for d in part.desired.values()} == {"oms_denial_reason"}
+    assert part.unread["mixed.yaml"] == {"oms_webhook"}  # left out of a file that was read
+    assert part.partial
+
+
+def test_blocks_of_other_kinds_are_blanked_and_every_line_keeps_its_number() -> None:
+    text = "# head\noms_webhook:\n  a: {}\n# mid\noms_channel: {}\noms_scenario:\n  b: {}\n"
+    part, left_out = only_kinds(text, {"oms_webhook", "oms_scenario"})
+    assert left_out == {"oms_channel"}
+    assert part.splitlines() == [
+        "# head",
+        "oms_webhook:",
+        "  a: {}",
+        "# mid",
+        "",
+        "oms_scenario:",
+        "  b: {}",
+    ]
+    # a top level that is not plain keys is left whole
+    assert only_kinds("---\noms_channel: {}\n", {"oms_webhook"}) == (
+        "---\noms_channel: {}\n",
+        frozenset(),
+    )
+
+
+def test_an_alias_into_a_block_left_out_parses_the_whole_file(tmp_path: Path) -> None:
+    brand = tmp_path / "demo"
+    shutil.copytree(DEMO, brand, ignore=shutil.ignore_patterns(".omsform"))
+    webhooks = (brand / "webhooks.yaml").read_text().replace("max_retries: 5", "max_retries: &n 5")
+    reasons = "oms_denial_reason:\n  out_of_stock:\n    title: Out of stock\n    priority: *n\n"
+    (brand / "mixed.yaml").write_text(webhooks + reasons)
+    (brand / "webhooks.yaml").unlink()
+    (brand / "denial_reasons.yaml").unlink()
+    full = _load(brand)
+    part = _load(brand, ["oms_denial_reason"])
+    reasons_of = {a: d for a, d in full.desired.items() if d.kind == "oms_denial_reason"}
+    assert reasons_of and reasons_of["oms_denial_reason.out_of_stock"].spec.priority == 5
+    assert {a: d for a, d in part.desired.items() if d.kind == "oms_denial_reason"} == reasons_of
+    assert part.unread["mixed.yaml"] == {"oms_webhook"}  # parsed whole, built in part
