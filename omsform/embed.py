@@ -17,7 +17,6 @@ Errors are the exceptions of :mod:`omsform.errors`; nothing is printed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +25,7 @@ from omsform.apply.lock import BrandLock
 from omsform.apply.report import ApplyReport
 from omsform.contract.provider import registry
 from omsform.contract.spec import Remote
+from omsform.engine import loop
 from omsform.engine import run as engine
 from omsform.http.client import ClientOptions
 from omsform.lang.load import Brand
@@ -66,7 +66,7 @@ def plan_brand(
             inputs = engine.plan_inputs(session, current, targets=targets, excludes=excludes)
             return engine.plan_from(inputs, current, brand, force=force)
 
-    return asyncio.run(run())
+    return loop.run(run())
 
 
 def apply_brand(
@@ -85,4 +85,4 @@ def apply_brand(
             return await engine.apply_brand(session, real, current, parallelism=parallelism)
 
     with BrandLock(brand.path / engine.STATE_DIR, "omsform.apply_brand (embedded)"):
-        return asyncio.run(run())
+        return loop.run(run())

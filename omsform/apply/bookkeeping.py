@@ -27,6 +27,11 @@ from omsform.secrets.keyprint import key_fingerprint, masked_key
 from omsform.secrets.mask import redact, text_secrets, url_credentials
 
 T = TypeVar("T")
+# changes under way at once by default: twice the most requests a client keeps in flight.
+# With as many as requests, each change waited on two fsyncs (~3.5 ms each) while holding its
+# place, the connections idled, and every fsync covered ~1.4 lines; twice as many changes
+# share each fsync and cut apply's CPU per create by ~8 % (spec §11 P6)
+IN_PROGRESS = 2 * MAXIMUM
 
 
 @dataclass(frozen=True)
@@ -60,13 +65,15 @@ class RunState:
         self.resources, self.clients, self.ctx = resources, clients, ctx
         self.journal, self.ledger, self.on_event = journal, ledger, on_event
         self.run_id = new_run_id()
-        # None: the clients' adaptive limits decide (omsform.http.concurrency)
-        self.limit = asyncio.Semaphore(max(1, parallelism or MAXIMUM))
+        # None: the clients' adaptive limits decide how many requests are in flight
+        # (omsform.http.concurrency); more changes than that are under way, so that some wait
+        # for their journal's fsync while others' requests keep the connections busy
+        self.limit = asyncio.Semaphore(max(1, parallelism or IN_PROGRESS))
         self.applied: list[str] = []
         self.failed: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
         self.keep: dict[str, str] = {}  # address → why it must not be deleted
-        self.secrets = _desired_secrets(work.specs, resources)
+        self.secrets = _run_secrets(work, resources)
 
     def emit(
         self, change: Change, status: str, message: str = "", remote_id: int | str | None = None
@@ -201,6 +208,19 @@ class RunState:
             change.address, change.kind, key, remote.id, prints, applied=digests, durable=False
         )
         await self.ledger.log.sync_async(line)
+
+
+def _run_secrets(work: ApplyInput, resources: Mapping[str, Resource[Any]]) -> set[str]:
+    """The secret values failure messages and journaled keys must not show: those of every
+    declared spec. The brand's secrets hold them all (worked out when it was loaded); the specs
+    this run writes are looked into again anyway, so they are covered whatever the caller
+    passed, and only a caller without the brand's secrets pays for looking into all of them
+    (6,000 specs: ~60 ms)."""
+    if work.secrets is None:
+        return _desired_secrets(work.specs, resources)
+    specs = work.specs
+    written = {c.address: specs[c.address] for c in work.plan.changes if c.address in specs}
+    return set(work.secrets) | _desired_secrets(written, resources)
 
 
 def _desired_secrets(

@@ -3,7 +3,8 @@
 Before each write, apply appends an *intent* (address, kind, natural key, action) and forces it
 to disk (``fsync``, shared by the intents of concurrent writes: :mod:`omsform.apply.durable_log`);
 after the write it appends a *result*. A run that is killed leaves intents
-without a result — at most ``--parallelism`` of them — and the next run resolves each one by
+without a result — at most ``--parallelism`` of them (by default twice the adaptive ceiling,
+:data:`omsform.apply.bookkeeping.IN_PROGRESS`) — and the next run resolves each one by
 looking the object up by natural key (:func:`omsform.apply.run.resolve_uncertain`), then appends a
 *resolved* record. Results are only flushed, not fsync'd: losing one merely makes the next run
 look the object up again. Records hold addresses, keys and redacted messages, never values.

@@ -6,21 +6,20 @@ changed), and ``applied``: a short sha256 digest of each top-level field's desir
 applied, fields holding a secret left out (how plan tells drift from intent,
 :mod:`omsform.drift.attribution`). Plus when it was written and the brand's git commit. The file
 never holds a secret: only ``scrypt`` hashes under a random salt created once and kept in the
-file, and natural keys with the brand's secret values (``Ledger.load(path, secrets)``)
-replaced by ``(sensitive)`` inside them. An object is found again by ``kind[key]`` or, when
-its key had to be masked, by ``kind#remote_id``. JSON with sorted keys and one field per line,
-so a change to one object is a small diff in review.
+file, and natural keys with the brand's secret values (``Ledger.load(path, secrets)``) replaced
+by ``(sensitive)`` inside them. An object is found again by ``kind[key]`` or, when its key had
+to be masked, by ``kind#remote_id``. JSON, keys sorted, a field per line: small diffs in review.
 
 Crash safety: apply calls :meth:`Ledger.record`/:meth:`Ledger.remove` after *each* successful
 write, and each of them appends the new entry to ``ledger.pending.jsonl`` next to the ledger and
 forces it to disk (one short line, however big the ledger; concurrent records share one
-``fsync``, :mod:`omsform.apply.durable_log`). :meth:`Ledger.load`
-replays that file over ``ledger.json``, so a run killed with ``kill -9`` loses at most the
-fingerprints of the write in flight; :meth:`Ledger.save` (at the end of apply) writes
-``ledger.json`` atomically (temporary file, ``fsync``, ``os.replace``, ``fsync`` of the directory)
-and only then deletes the pending file. Each pending line carries the ledger's salt, so the
-fingerprints of a first apply killed before any save are still comparable. Pending lines hold
-exactly what ``ledger.json`` holds: masked keys and hashes, never a secret.
+``fsync``, :mod:`omsform.apply.durable_log`). :meth:`Ledger.load` replays that file over
+``ledger.json``, so a run killed with ``kill -9`` loses at most the fingerprints of the write in
+flight; :meth:`Ledger.save` (at the end of apply) writes ``ledger.json`` atomically (temporary
+file, ``fsync``, ``os.replace``, ``fsync`` of the directory) and only then deletes the pending
+file. Each pending line carries the ledger's salt, so the fingerprints of a first apply killed
+before any save are still comparable. Pending lines hold exactly what ``ledger.json`` holds:
+masked keys and hashes, never a secret.
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from omsform.apply.durable_log import DurableLog
 from omsform.apply.fingerprint import fingerprint
 from omsform.apply.journal import ends_mid_line, read_records
 from omsform.apply.ledger_entry import LedgerEntry
+from omsform.apply.ledger_text import indented_json
 from omsform.errors import ConfigError, Location, Problem
 from omsform.secrets.mask import redact_data
 
@@ -285,7 +285,7 @@ class Ledger:
             "git_commit": self.git_commit,
             "resources": {a: e.as_json() for a, e in sorted(self.entries.items())},
         }
-        write_atomic(self.path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        write_atomic(self.path, indented_json(doc) + "\n")
         self._dirty = False
         return True
 

@@ -1,7 +1,10 @@
 """Carrying out a plan: exactly the planned changes, one write each, in dependency order.
 
 - Creates, updates, replaces (delete, then create) and runs go level by level, top-down; deletes
-  come after everything else, bottom-up. Within a level up to ``parallelism`` run at once.
+  come after everything else, bottom-up. Within a level up to ``parallelism`` run at once (by
+  default twice the clients' most requests in flight,
+  :data:`~omsform.apply.bookkeeping.IN_PROGRESS`: their adaptive limits decide how many
+  requests are sent at once).
 - The write's answer becomes the current object (its id serves ``ctx.id_of`` for dependants).
 - A failed change is reported with the API's (redacted) message; every change that depends on
   it is skipped, and so is the delete of anything it still points at. Independent changes go on.

@@ -31,10 +31,13 @@ _WRITES_SPEC = (Action.CREATE, Action.UPDATE, Action.REPLACE)
 @dataclass(frozen=True)
 class ApplyInput:
     """A plan ready to apply: ``plan`` (every natural key real, every update's ``sends`` set)
-    and ``specs``, the brand's declared objects by address as loaded for this run."""
+    and ``specs``, the brand's declared objects by address as loaded for this run;
+    ``secrets``: the brand's secret values when known (:attr:`omsform.lang.load.Brand.secrets`,
+    which holds those of every spec: the run then only looks into the specs it writes)."""
 
     plan: Plan
     specs: Mapping[str, Desired[Any]]
+    secrets: frozenset[str] | None = None
 
     def spec_for(self, change: Change) -> Spec:
         """The spec a write of ``change`` sends: the declared one, with an update's open maps
@@ -55,18 +58,20 @@ def apply_input(
     providers: Collection[str],
     *,
     saved: bool = False,
+    secrets: frozenset[str] | None = None,
 ) -> ApplyInput:
     """The :class:`ApplyInput` for ``plan`` against the brand's ``specs``, or an
     :class:`ApplyError` before any write: manual changes (``saved``: the plan came from a file,
     so leaving one out means planning again), or changes whose kind has no resource, whose
     provider (not in ``providers``) has no client, or whose object is no longer declared.
     A saved plan's masked keys are made real again (:func:`restore_keys`); an update whose
-    recorded values no longer match the brand is a :class:`StalePlanError`."""
+    recorded values no longer match the brand is a :class:`StalePlanError`. ``secrets``: the
+    brand's secret values (:attr:`ApplyInput.secrets`)."""
     refuse_manual(plan, saved=saved)
     _refuse_unfit(plan, specs, resources, providers)
     _refuse_moved_values(plan, specs, resources)
     plan = restore_keys(plan, specs, resources)
-    return ApplyInput(plan, specs)
+    return ApplyInput(plan, specs, secrets)
 
 
 def refuse_manual(plan: Plan, *, saved: bool = False) -> None:

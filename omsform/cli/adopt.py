@@ -7,7 +7,6 @@ every other command; the work itself lives in :mod:`omsform.adopt.importer`,
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -21,6 +20,7 @@ from omsform.adopt import fmt as formatting
 from omsform.adopt import importer
 from omsform.adopt import source as importsource
 from omsform.apply.saved import check_output, write_output
+from omsform.engine import loop
 from omsform.errors import ConfigError, Location, Problem
 from omsform.http.client import ClientOptions
 from omsform.lang.config import CONFIG_FILE
@@ -81,7 +81,7 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         _announce(out, source, insecure, fmt)
         wanted = importsource.kinds_of(source, [k.strip() for k in kinds.split(",") if k.strip()])
         options = _client_options(source, insecure, out.err if verbose else None)
-        current = asyncio.run(importsource.read_source(source, wanted, options))
+        current = loop.run(importsource.read_source(source, wanted, options))
         from omsform.contract.provider import registry
 
         classes = {k: cls for k, cls in registry().kinds.items() if k in wanted}

@@ -42,12 +42,10 @@ def apply(
     source: Path, auto_approve: bool, checksum: str | None, lock_timeout: float, **opts: Any
 ) -> None:
     """Make BRAND (a directory) or PLAN_FILE (a saved plan) so, with the fewest API calls."""
-    import asyncio
-
     from omsform.apply import saved as plan_files
     from omsform.apply import target
+    from omsform.engine import loop, since
     from omsform.engine import run as engine
-    from omsform.engine import since
 
     plan_file = plan_files.read_plan(source) if source.is_file() else None
     _refuse_options(source, plan_file, checksum, opts)
@@ -64,7 +62,7 @@ def apply(
             plan_file, loaded, source.parent, sandbox=opts["sandbox"], kinds=kinds
         )
     with running.brand_lock(loaded, lock_timeout):
-        code = asyncio.run(_apply(loaded, plan_file, auto_approve, opts))
+        code = loop.run(_apply(loaded, plan_file, auto_approve, opts))
     sys.exit(code)
 
 
@@ -196,7 +194,7 @@ def _confirm(fmt: str = "text") -> bool:
         answer = sys.stdin.readline().strip()
         click.echo(answer, err=fmt == "json")
         return answer == "yes"
-    # asyncio.run turns Ctrl-C into cancelling its task, which only happens once this blocking
+    # the event loop turns Ctrl-C into cancelling its task, which only happens once this blocking
     # prompt returns (the user had to press Enter): raise it here instead, while we wait
     previous = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -150,11 +150,10 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
     ) -> None:
         """Check, read-only, that the live APIs have what BRAND's kinds need; exit 0 when
         every check is ok, 1 otherwise (each failure names the fix when it can be inferred)."""
-        import asyncio
-
         from omsform.contract.provider import registry
         from omsform.doctor import run as checks
         from omsform.doctor.report import render_text
+        from omsform.engine import loop
         from omsform.engine import run as engine
 
         loaded, blocks, secrets = doctor_inputs(brand, sandbox)
@@ -164,7 +163,7 @@ def register(group: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) 
         options = _client_options(out, loaded.path if sandbox else None, insecure, verbose)
         kinds = engine.kinds_to_read(loaded)
         with recording_for(loaded, record_dir, "doctor", sandbox, blocks, secrets):
-            report = asyncio.run(
+            report = loop.run(
                 checks.diagnose(loaded, dict(registry().providers), blocks, kinds, options)
             )
         if fmt == "json":

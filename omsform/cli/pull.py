@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import click
 
+from omsform.engine import loop
 from omsform.errors import OmsformError
 
 
@@ -29,7 +29,7 @@ def register(main: click.Group, out: Any, fails_cleanly: Callable[[Any], Any]) -
         """Accept drift: write the live values of fields changed outside omsform into BRAND's
         YAML (comments, key order and quoting kept). Values from templates, references,
         ${env…} or ${secret…} are listed for a person to change: exit 3 when any are left."""
-        sys.exit(asyncio.run(_pull(brand, targets, dry_run, opts, out)))
+        sys.exit(loop.run(_pull(brand, targets, dry_run, opts, out)))
 
 
 async def _pull(

@@ -32,19 +32,11 @@ T = TypeVar("T")
 
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(main)``, with ``main``'s result handed back outside the event loop's main
-    task. ``asyncio.run`` names that task in its Ctrl-C handler, and putting the handler back
-    (Python 3.11) formats an error message with the task's repr, its result included, and
-    throws it away: a plan of 2,000 creates cost 2 x 60 ms of CPU at the end of every run."""
-    import asyncio
+    """Run ``main`` on the run's event loop (:func:`omsform.engine.loop.run`: uvloop where
+    installed, its result handed back outside the loop's main task) and return its result."""
+    from omsform.engine import loop
 
-    box: list[T] = []
-
-    async def body() -> None:
-        box.append(await main)
-
-    asyncio.run(body())
-    return box[0]
+    return loop.run(main)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from omsform.engine.session import (
     read,
 )
 from omsform.errors import StalePlanError, UnsafePlanError
+from omsform.gcpause import gc_frozen
 from omsform.plan.model import Plan
 from omsform.plan.safety import saved_plan_violations
 from omsform.secrets import keyprint
@@ -68,19 +69,23 @@ async def apply_brand(
     from omsform.apply.work import apply_input
 
     resources = session.resources()
-    work = apply_input(plan, session.brand.desired, resources, session.clients, saved=saved)
+    brand = session.brand
+    work = apply_input(
+        plan, brand.desired, resources, session.clients, saved=saved, secrets=brand.secrets
+    )
     journal = Journal(session.state_dir / "journal.jsonl")
     ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
-    return await apply_plan(
-        work,
-        resources,
-        session.clients,
-        current=current,
-        journal=journal,
-        ledger=ledger,
-        parallelism=parallelism,
-        on_event=on_event,
-    )
+    with gc_frozen():  # the run's long-lived objects are not traversed again per collection
+        return await apply_plan(
+            work,
+            resources,
+            session.clients,
+            current=current,
+            journal=journal,
+            ledger=ledger,
+            parallelism=parallelism,
+            on_event=on_event,
+        )
 
 
 def refuse_unsafe_saved(

@@ -177,7 +177,7 @@ class ApiClient:
                 raise UnreachableError(core.broken)
             request = core.http.build_request(
                 method,
-                path,
+                core.url(path),
                 params=params,
                 json=None if body is _NO_BODY else body,
                 headers=headers,
@@ -231,7 +231,7 @@ class ApiClient:
         started = clock()
         core.stats[method] += 1
         try:
-            response = await core.http.send(request)
+            response = await core.send(request)
         except httpx.TransportError as exc:
             core.limit.release(ticket, overloaded=False, latency_s=None)
             ms = (clock() - started) * 1000
@@ -263,7 +263,7 @@ class ApiClient:
     async def aclose(self) -> None:
         """Close the underlying connection pool (a read-only view leaves it to its owner)."""
         if self._owner:
-            await self._core.http.aclose()
+            await self._core.aclose()
 
 
 class WriteClient(ApiClient):

@@ -14,7 +14,6 @@ planned with ``--changed-since`` when this omsform has it (P14); synthetic W5k/W
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import platform
@@ -29,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from omsform.engine import loop
 from omsform.engine import run as engine
 from omsform.http.concurrency import MAXIMUM
 from tests.bench import cli_figures, measure, planbench, report, workload
@@ -85,6 +85,7 @@ def _machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "pinned": pinning(),
         "python": platform.python_version(),
+        "event_loop": loop.loop_name(),
         "loadavg_1min_at_start": os.getloadavg()[0],
         "platform": platform.platform(),
     }
@@ -173,7 +174,7 @@ def _p4_p8(b: Bench) -> None:
         cpu = planbench.plan_cpu_ms(inputs, b.config.plan_cpu_runs)
         return times, cpu, {k: len(v) for k, v in current.items()}
 
-    times, cpu, counts = asyncio.run(go())
+    times, cpu, counts = loop.run(go())
     b.figures["P4"] = {
         "runs_s": [t.wall_s for t in times],
         "median_s": measure.median([t.wall_s for t in times]),
@@ -197,10 +198,8 @@ def _baseline(b: Bench) -> None:
         for route in b.figures["P1"]["by_path"]
         if route.startswith("GET ") and not measure.DETAIL_PATH.search(route)
     )
-    paths = asyncio.run(measure.object_paths(b.server.base_url, b.server.token, lists, n))
-    seconds, bad = asyncio.run(
-        measure.per_object_baseline(b.server.base_url, b.server.token, paths)
-    )
+    paths = loop.run(measure.object_paths(b.server.base_url, b.server.token, lists, n))
+    seconds, bad = loop.run(measure.per_object_baseline(b.server.base_url, b.server.token, paths))
     b.figures["P3"].update(baseline_s=seconds, baseline_calls=len(paths), baseline_non_200=bad)
     b.figures["P4"]["baseline_s"] = seconds
 
@@ -235,7 +234,7 @@ def _p6(b: Bench) -> None:
         workload.add_new(b.work, label, n, offset=b.config.objects + 10 + round_no * n)
         brand = measure.load(b.work.path, b.work.env)
         b.server.reset_stats()
-        timing, plan, result = asyncio.run(
+        timing, plan, result = loop.run(
             measure.timed_apply(brand, parallelism, b.server.cpu_seconds)
         )
         writes = measure.write_count(b.server.stats())
