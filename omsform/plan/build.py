@@ -113,8 +113,8 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
     # --- the run ---------------------------------------------------------------------------
     def plan(self) -> Plan:
         """The plan, or PlanError/UnsafePlanError naming every problem found on the way."""
-        for d in self.ordered:
-            self._plan_declared(d)
+        for d, key in zip(self.ordered, self.ordered_keys, strict=True):
+            self._plan_declared(d, key)
         for kind in sorted(self.current):
             if kind in self.by_kind or kind in self.inputs.prune:
                 self._plan_undeclared(kind, self.declared.get(kind, {}))

@@ -10,6 +10,7 @@ from typing import Any
 from omsform.contract.resource import ExpectedFrom, Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.drift import attribution
+from omsform.paths import same_spec
 from omsform.plan.compare import (
     compare,
     create_fields,
@@ -27,12 +28,15 @@ from omsform.secrets.keyprint import secrets_in_key
 class DeclaredPlanner(PlannerState):
     """What to do with each declared object."""
 
-    def _plan_declared(self, d: Desired[Any]) -> None:
-        cls, key = self.resource(d.kind), self.keys[d.address]
+    def _plan_declared(self, d: Desired[Any], key: str) -> None:
+        cls = self.resource(d.kind)
         current = self.current.get(d.kind, {}).get(key)
         decided = cls.decide(d.spec, current)
         if current is None:
             self._plan_absent(d, cls, key, decided)
+            return
+        if decided is None and not cls.write_only and same_spec(d.spec, current.spec):
+            self.unchanged.append(d.address)  # what compare would find, decided at once
             return
         fields, unverified, top = compare(d, current, cls, self.fingerprints)
         if unverified:
@@ -113,7 +117,10 @@ class DeclaredPlanner(PlannerState):
         if d is None:
             return False
         cls = self.resource(d.kind)
-        current = self.current.get(d.kind, {}).get(self.keys.get(address, ""))
+        key = self.inputs.keys.get(address)
+        if key is None:  # as the index keyed it
+            key = cls.key(d.spec)
+        current = self.current.get(d.kind, {}).get(key)
         return current is not None and cls.decide(d.spec, current) is Action.RUN
 
 

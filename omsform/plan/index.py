@@ -3,7 +3,7 @@ need all of them at once: duplicate keys, kinds not read, references to nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from omsform.contract import refs
@@ -30,16 +30,16 @@ class PlanIndex:
         self.inputs = inputs
         self.problems: list[Problem] = []
         self.notes: list[Note] = []
-        self.keys: dict[str, str] = {}
         self.by_kind: dict[str, list[str]] = {}
-        desired = inputs.desired
         # in address order, kept: the passes below and the planner's walk it, not the mapping
-        self.ordered = [desired[address] for address in sorted(desired)]
+        self.ordered = _in_address_order(inputs.desired)
         self._objects: dict[str, list[Desired[Any]]] = {}
         for d in self.ordered:
             self.by_kind.setdefault(d.kind, []).append(d.address)
             self._objects.setdefault(d.kind, []).append(d)
         self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
+        self.ordered_keys: list[str] = []
+        """The natural key of each object of ``ordered``, at the same position."""
         self.declared = self._declared_keys()
         self._check_references()
 
@@ -87,27 +87,33 @@ class PlanIndex:
             self.notes.append(Note(category="warning", address=address, message=message))
 
     def _declared_keys(self) -> dict[str, dict[str, str]]:
-        """Kind → natural key → address of every declared object (duplicates are problems)."""
-        out: dict[str, dict[str, str]] = {}
-        for kind, objects in self._objects.items():
+        """Kind → natural key → address of every declared object (duplicates are problems),
+        filling ``ordered_keys``: one walk in address order, problems grouped by kind."""
+        out: dict[str, dict[str, str]] = {kind: {} for kind in self._objects}
+        twins: dict[str, list[Problem]] = {}
+        known, found = self.inputs.keys, self.ordered_keys
+        kind, keys = "", {}
+        key_of: Callable[[Any], str] = str
+        for d in self.ordered:
+            address = d.address
+            if d.kind != kind:  # once per kind: its objects are adjacent in address order
+                kind, keys, key_of = d.kind, out[d.kind], _key_function(self.resource(d.kind))
+            key = known.get(address)
+            if key is None:
+                key = key_of(d.spec)
+            found.append(key)
+            first = keys.setdefault(key, address)
+            if first != address:
+                message = (
+                    f"{first} and {address} both declare {kind} '{key}': "
+                    "a natural key must be unique within its kind"
+                )
+                twins.setdefault(kind, []).append(at(d, message))
+        for kind in self._objects:
             if kind not in self.current:
                 message = f"the current {kind} objects were not read before planning"
                 self.problems.append(Problem(Location(address=kind), message))
-            cls, keys = self.resource(kind), out.setdefault(kind, {})
-            known, found = self.inputs.keys, self.keys
-            for d in objects:
-                address = d.address
-                key = known.get(address)
-                if key is None:
-                    key = cls.key(d.spec)
-                found[address] = key
-                first = keys.setdefault(key, address)
-                if first != address:
-                    message = (
-                        f"{first} and {address} both declare {kind} '{key}': "
-                        "a natural key must be unique within its kind"
-                    )
-                    self.problems.append(at(d, message))
+            self.problems += twins.get(kind, ())
         return out
 
     def _check_references(self) -> None:
@@ -130,6 +136,25 @@ class PlanIndex:
                     f"{self.provider(kind)} nor is declared"
                 )
                 self.problems.append(at(d, message))
+
+
+def _in_address_order(desired: Mapping[str, Desired[Any]]) -> list[Desired[Any]]:
+    """The declared objects sorted by address; a mapping built in that order (a loaded brand's)
+    gives its values as they are, without a lookup per address."""
+    addresses = list(desired)
+    ordered = sorted(addresses)
+    if ordered == addresses:  # the same strings: compared by identity
+        return list(desired.values())
+    return [desired[address] for address in ordered]
+
+
+def _key_function(cls: type[Resource[Any]]) -> Callable[[Any], str]:
+    """``cls.key``, or for the default key function of one field the same string read
+    directly (it runs for every declared object the caller did not key already)."""
+    if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY or len(cls.key_fields) != 1:
+        return cls.key
+    (name,) = cls.key_fields
+    return lambda spec: str(getattr(spec, name))
 
 
 def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:

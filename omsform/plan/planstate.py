@@ -32,8 +32,9 @@ class PlannerState:
         self.inputs = inputs
         index = PlanIndex(inputs)
         self.resource, self.provider = index.resource, index.provider
-        self.by_kind, self.current, self.keys = index.by_kind, index.current, index.keys
+        self.by_kind, self.current = index.by_kind, index.current
         self.declared, self.ordered = index.declared, index.ordered
+        self.ordered_keys = index.ordered_keys
         self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
         self.changes: list[Change] = []

@@ -5,6 +5,7 @@ address (its natural key changed) paired into one replace. See :mod:`omsform.pla
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import filterfalse
 from typing import Any
 
 from omsform.contract.spec import Desired, Remote
@@ -23,9 +24,10 @@ class UndeclaredPlanner(PlannerState):
         cls = self.resource(kind)
         unmanaged: list[str] = []
         kept: dict[str, list[str]] = {}
-        for key, current in sorted(self.current[kind].items()):
-            if key in declared:
-                continue
+        live = self.current[kind]
+        # only the undeclared keys are sorted (usually none or a few of thousands)
+        for key in sorted(filterfalse(declared.__contains__, live)):
+            current = live[key]
             address, names = self._undeclared_names(kind, key, current.id)
             decided = cls.decide(None, current)
             why = "" if decided else why_kept(cls, current, self.inputs.prune)
