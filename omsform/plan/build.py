@@ -113,8 +113,7 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
     # --- the run ---------------------------------------------------------------------------
     def plan(self) -> Plan:
         """The plan, or PlanError/UnsafePlanError naming every problem found on the way."""
-        for d, key in zip(self.ordered, self.ordered_keys, strict=True):
-            self._plan_declared(d, key)
+        self._plan_all_declared()
         for kind in sorted(self.current):
             if kind in self.by_kind or kind in self.inputs.prune:
                 self._plan_undeclared(kind, self.declared.get(kind, {}))
@@ -132,15 +131,15 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         ordered = order_changes(self.changes, self._deps(), kinds)
         targets, excludes = self.inputs.targets, self.inputs.excludes
         changes, dependents = select(ordered, self.candidates, targets, excludes)
-        notes, unchanged = self.notes, self.unchanged
+        notes, unchanged = self.notes, len(self.unchanged)
         if targets or excludes:  # without globs everything is selected: no test per object
             notes = [n for n in notes if selected(n.address, targets, excludes)]
-            unchanged = [a for a in unchanged if selected(a, targets, excludes)]
+            unchanged = sum(selected(d.address, targets, excludes) for d in self.unchanged)
         notes = [
             *notes,
             *(Note(category="warning", address=a, message=_LEFT_OUT) for a in dependents),
         ]
-        summary = Summary.of(changes, len(unchanged))
+        summary = Summary.of(changes, unchanged)
         return Plan(
             brand=self.inputs.brand,
             brand_dir=self.inputs.brand_dir,
@@ -155,10 +154,10 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         desired = self.inputs.desired
         whole = {
             kind: [
-                a
+                other.address
                 for k in self.resource(kind).depends_on_kinds
                 if k != kind
-                for a in self.by_kind.get(k, ())
+                for other in self.by_kind.get(k, ())
             ]
             for kind in self.by_kind
         }

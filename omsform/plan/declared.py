@@ -4,16 +4,16 @@ left manual or unchanged, or is a problem (absent and not creatable). See
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from omsform.contract.resource import ExpectedFrom, Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.drift import attribution
-from omsform.paths import same_spec
 from omsform.plan.compare import (
     compare,
     create_fields,
+    equal_test,
     sent_values,
     unverified_note,
     update_or_replace,
@@ -24,19 +24,41 @@ from omsform.plan.openmaps import kept_keys, kept_reason, open_fields
 from omsform.plan.planstate import _DECIDED, PlannerState
 from omsform.secrets.keyprint import secrets_in_key
 
+_DEFAULT_DECIDE = Resource.decide.__func__  # type: ignore[attr-defined]
+
 
 class DeclaredPlanner(PlannerState):
     """What to do with each declared object."""
+
+    def _plan_all_declared(self) -> None:
+        """Every declared object, in address order. An equal pair of a kind that leaves its
+        pairs to the default rules (the usual case: most objects of a no-op plan) is counted
+        unchanged at once; each kind's lookups are made once, not per object."""
+        kind, live, equal = "", {}, None
+        for d, key in zip(self.ordered, self.ordered_keys, strict=True):
+            if d.kind != kind:  # once per kind: its objects are adjacent in address order
+                kind, live, equal = d.kind, self.current.get(d.kind) or {}, self._equal_test(d.kind)
+            current = live.get(key)
+            if current is not None and equal is not None and equal(d.spec, current.spec, d.address):
+                self.unchanged.append(d)
+            else:
+                self._plan_declared(d, key)
+
+    def _equal_test(self, kind: str) -> Callable[[Any, Any, str], bool] | None:
+        """The kind's :func:`equal_test`, or ``None`` when its ``decide`` may choose another
+        action for an equal pair (it is then asked for each)."""
+        cls = self.resource(kind)
+        if getattr(cls.decide, "__func__", None) is not _DEFAULT_DECIDE:
+            return None
+        return equal_test(cls, self.fingerprints)
 
     def _plan_declared(self, d: Desired[Any], key: str) -> None:
         cls = self.resource(d.kind)
         current = self.current.get(d.kind, {}).get(key)
         decided = cls.decide(d.spec, current)
         if current is None:
+            self.absent.setdefault(d.kind, set()).add(key)
             self._plan_absent(d, cls, key, decided)
-            return
-        if decided is None and not cls.write_only and same_spec(d.spec, current.spec):
-            self.unchanged.append(d.address)  # what compare would find, decided at once
             return
         fields, unverified, top = compare(d, current, cls, self.fingerprints)
         if unverified:
@@ -45,7 +67,7 @@ class DeclaredPlanner(PlannerState):
             action, reason = decided, _DECIDED.get(decided, "")
             fields = [] if decided is Action.RUN else fields  # a run writes no fields
         elif not fields:
-            self.unchanged.append(d.address)
+            self.unchanged.append(d)
             return
         else:
             action, reason = update_or_replace(cls, fields)

@@ -3,7 +3,9 @@ need all of them at once: duplicate keys, kinds not read, references to nothing.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from omsform.contract import refs
@@ -17,11 +19,13 @@ if TYPE_CHECKING:
 
 _DERIVED_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
 _DEFAULT_KEY = Resource.key.__func__  # type: ignore[attr-defined]
+_Problems = dict[str, list[Problem]]  # kind → problems
 
 
 class PlanIndex:
-    """Desired addresses ``by_kind``, the ``current`` objects of each kind by key, each declared
-    address's natural key (``keys``) and kind → key → address (``declared``); what is wrong
+    """The declared objects in address order (``ordered``) and ``by_kind``, the natural key of
+    each (``ordered_keys``), the ``current`` objects of each kind by key and kind → key →
+    address (``declared``); what is wrong
     across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings).
     Live objects without a natural key, or sharing one, are problems in kinds omsform manages
     (declared or pruned) and warnings in kinds only referenced."""
@@ -30,17 +34,20 @@ class PlanIndex:
         self.inputs = inputs
         self.problems: list[Problem] = []
         self.notes: list[Note] = []
-        self.by_kind: dict[str, list[str]] = {}
         # in address order, kept: the passes below and the planner's walk it, not the mapping
         self.ordered = _in_address_order(inputs.desired)
-        self._objects: dict[str, list[Desired[Any]]] = {}
-        for d in self.ordered:
-            self.by_kind.setdefault(d.kind, []).append(d.address)
-            self._objects.setdefault(d.kind, []).append(d)
-        self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
+        self.by_kind: dict[str, list[Desired[Any]]] = {}
         self.ordered_keys: list[str] = []
         """The natural key of each object of ``ordered``, at the same position."""
-        self.declared = self._declared_keys()
+        for kind in sorted(inputs.current):  # a kind no provider serves is named first
+            self.resource(kind)
+        self.declared, twins = self._declared_keys()
+        self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
+        for kind in self.by_kind:  # after the live objects' problems
+            if kind not in self.current:
+                message = f"the current {kind} objects were not read before planning"
+                self.problems.append(Problem(Location(address=kind), message))
+            self.problems += twins.get(kind, ())
         self._check_references()
 
     def resource(self, kind: str) -> type[Resource[Any]]:
@@ -72,10 +79,9 @@ class PlanIndex:
             if gaps:
                 self._report(managed, kind, _keyless(kind, remote, gaps, managed))
                 continue
-            if key in index:
-                twins.setdefault(key, [str(index[key].id)]).append(str(remote.id))
-            else:
-                index[key] = remote
+            first = index.setdefault(key, remote)
+            if first is not remote:
+                twins.setdefault(key, [str(first.id)]).append(str(remote.id))
         for key, ids in sorted(twins.items()):
             self._report(managed, f"{kind}[{key}]", _twins(kind, key, ids, managed))
         return index
@@ -86,38 +92,36 @@ class PlanIndex:
         else:
             self.notes.append(Note(category="warning", address=address, message=message))
 
-    def _declared_keys(self) -> dict[str, dict[str, str]]:
-        """Kind → natural key → address of every declared object (duplicates are problems),
-        filling ``ordered_keys``: one walk in address order, problems grouped by kind."""
-        out: dict[str, dict[str, str]] = {kind: {} for kind in self._objects}
-        twins: dict[str, list[Problem]] = {}
+    def _declared_keys(self) -> tuple[dict[str, dict[str, Desired[Any]]], _Problems]:
+        """Kind → natural key → declared object, and per kind the problems of objects that
+        share a key, in one walk over ``ordered`` that also fills ``by_kind`` and
+        ``ordered_keys`` (each object is read once here, while it is at hand)."""
+        out: dict[str, dict[str, Desired[Any]]] = {}
+        twins: _Problems = {}
         known, found = self.inputs.keys, self.ordered_keys
-        kind, keys = "", {}
+        kind, objects, keys = "", [], {}
         key_of: Callable[[Any], str] = str
         for d in self.ordered:
-            address = d.address
             if d.kind != kind:  # once per kind: its objects are adjacent in address order
-                kind, keys, key_of = d.kind, out[d.kind], _key_function(self.resource(d.kind))
-            key = known.get(address)
+                kind, key_of = d.kind, _key_function(self.resource(d.kind))
+                objects, keys = self.by_kind.setdefault(kind, []), out.setdefault(kind, {})
+            objects.append(d)
+            # the caller's keys when it has them; else no lookup (no read of the address)
+            key = known.get(d.address) if known else None
             if key is None:
                 key = key_of(d.spec)
             found.append(key)
-            first = keys.setdefault(key, address)
-            if first != address:
+            first = keys.setdefault(key, d)
+            if first is not d:
                 message = (
-                    f"{first} and {address} both declare {kind} '{key}': "
+                    f"{first.address} and {d.address} both declare {kind} '{key}': "
                     "a natural key must be unique within its kind"
                 )
                 twins.setdefault(kind, []).append(at(d, message))
-        for kind in self._objects:
-            if kind not in self.current:
-                message = f"the current {kind} objects were not read before planning"
-                self.problems.append(Problem(Location(address=kind), message))
-            self.problems += twins.get(kind, ())
-        return out
+        return out, twins
 
     def _check_references(self) -> None:
-        for owner, objects in sorted(self._objects.items()):
+        for owner, objects in sorted(self.by_kind.items()):
             cls = self.resource(owner)
             derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
             if derived and not refs.slots(cls.spec_model):
@@ -140,12 +144,10 @@ class PlanIndex:
 
 def _in_address_order(desired: Mapping[str, Desired[Any]]) -> list[Desired[Any]]:
     """The declared objects sorted by address; a mapping built in that order (a loaded brand's)
-    gives its values as they are, without a lookup per address."""
-    addresses = list(desired)
-    ordered = sorted(addresses)
-    if ordered == addresses:  # the same strings: compared by identity
+    gives its values as they are, checked without copying or looking up any address."""
+    if all(map(operator.lt, desired, islice(desired, 1, None))):
         return list(desired.values())
-    return [desired[address] for address in ordered]
+    return [desired[address] for address in sorted(desired)]
 
 
 def _key_function(cls: type[Resource[Any]]) -> Callable[[Any], str]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from omsform.contract.spec import Remote
+from omsform.contract.spec import Desired, Remote
 from omsform.plan.compare import Fingerprints
 from omsform.plan.index import PlanIndex
 from omsform.plan.model import Action, Change, FieldChange
@@ -38,7 +38,9 @@ class PlannerState:
         self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
         self.changes: list[Change] = []
-        self.unchanged: list[str] = []
+        # the objects themselves, in hand when found equal (their addresses only for globs)
+        self.unchanged: list[Desired[Any]] = []
+        self.absent: dict[str, set[str]] = {}  # kind → declared keys with no current object
         self.candidates: dict[str, tuple[str, ...]] = {}
         self.tracked: dict[str, bool] = {}  # kind → the ledger records some object of it
         self.rekeyed: dict[str, str] = {}  # delete's address → the declared address it had

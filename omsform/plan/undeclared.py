@@ -4,7 +4,7 @@ address (its natural key changed) paired into one replace. See :mod:`omsform.pla
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from itertools import filterfalse
 from typing import Any
 
@@ -20,13 +20,12 @@ from omsform.secrets.mask import redact_data
 class UndeclaredPlanner(PlannerState):
     """What to do with each undeclared current object of a managed kind."""
 
-    def _plan_undeclared(self, kind: str, declared: Mapping[str, str]) -> None:
+    def _plan_undeclared(self, kind: str, declared: Mapping[str, Any]) -> None:
         cls = self.resource(kind)
         unmanaged: list[str] = []
         kept: dict[str, list[str]] = {}
         live = self.current[kind]
-        # only the undeclared keys are sorted (usually none or a few of thousands)
-        for key in sorted(filterfalse(declared.__contains__, live)):
+        for key in self._undeclared_keys(live, declared, self.absent.get(kind, ())):
             current = live[key]
             address, names = self._undeclared_names(kind, key, current.id)
             decided = cls.decide(None, current)
@@ -49,6 +48,17 @@ class UndeclaredPlanner(PlannerState):
             else:
                 unmanaged.append(key)
         self.notes += ownership_notes(kind, unmanaged, kept, can_delete=cls.can_delete)
+
+    @staticmethod
+    def _undeclared_keys(
+        live: Mapping[str, Remote[Any]], declared: Mapping[str, Any], absent: Collection[str]
+    ) -> list[str]:
+        """The keys of ``live`` not in ``declared``, sorted. When every live object matched a
+        declared one (as many declared keys found a live object as there are live objects)
+        there is none, known without a lookup per live object."""
+        if len(declared) - len(absent) == len(live):
+            return []
+        return sorted(filterfalse(declared.__contains__, live))
 
     def _undeclared_names(
         self, kind: str, key: str, remote_id: int | str

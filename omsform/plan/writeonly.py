@@ -4,7 +4,7 @@ a change shows as ``(sensitive)``. See :mod:`omsform.plan.compare`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,18 @@ def write_only_changes(
         if len(changes) > before:
             top.add(top_field(pattern))
     return changes, unverified, frozenset(top)
+
+
+def write_only_test(
+    cls: type[Resource[Any]], fingerprints: Fingerprints
+) -> Callable[[Any, Any, str], bool]:
+    """``(desired spec, live spec, address) → True`` when :func:`write_only_changes` finds
+    nothing at once for ``cls``: no fingerprint recorded for the address and no value for its
+    patterns to compare (the usual case); ``False`` means ask it."""
+    recorded, tops = fingerprints.recorded, _tops(cls.write_only)
+    return lambda spec, live, address: (
+        not recorded.get(address) and _nothing_to_compare(spec, live, tops)
+    )
 
 
 @cache
