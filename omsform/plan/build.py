@@ -115,7 +115,7 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         """The plan, or PlanError/UnsafePlanError naming every problem found on the way."""
         self._plan_all_declared()
         for kind in sorted(self.current):
-            if kind in self.by_kind or kind in self.inputs.prune:
+            if kind in self.declared or kind in self.inputs.prune:
                 self._plan_undeclared(kind, self.declared.get(kind, {}))
         if self.problems:
             raise PlanError(problems=self.problems)
@@ -131,8 +131,8 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         ordered = order_changes(self.changes, self._deps(), kinds)
         targets, excludes = self.inputs.targets, self.inputs.excludes
         changes, dependents = select(ordered, self.candidates, targets, excludes)
-        notes, unchanged = self.notes, len(self.unchanged)
-        if targets or excludes:  # without globs everything is selected: no test per object
+        notes, unchanged = self.notes, self.unchanged_count
+        if self.globs:  # without globs everything is selected: no test per object
             notes = [n for n in notes if selected(n.address, targets, excludes)]
             unchanged = sum(selected(d.address, targets, excludes) for d in self.unchanged)
         notes = [
@@ -157,9 +157,9 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
                 other.address
                 for k in self.resource(kind).depends_on_kinds
                 if k != kind
-                for other in self.by_kind.get(k, ())
+                for other in self.declared.get(k, {}).values()
             ]
-            for kind in self.by_kind
+            for kind in self.declared
         }
 
         def deps(address: str) -> Iterable[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from omsform.contract.resource import ExpectedFrom, Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.drift import attribution
+from omsform.errors import Problem
 from omsform.plan.compare import (
     compare,
     create_fields,
@@ -31,18 +32,31 @@ class DeclaredPlanner(PlannerState):
     """What to do with each declared object."""
 
     def _plan_all_declared(self) -> None:
-        """Every declared object, in address order. An equal pair of a kind that leaves its
-        pairs to the default rules (the usual case: most objects of a no-op plan) is counted
-        unchanged at once; each kind's lookups are made once, not per object."""
-        kind, live, equal = "", {}, None
+        """Every declared object, in address order, its references checked in the same walk
+        (while it is at hand; their problems come before planning's, by kind, as the index
+        lists its own). An equal pair of a kind that leaves its pairs to the default rules
+        (most objects of a no-op plan) is counted unchanged at once; each kind's lookups are
+        made once, not per object."""
+        kind, live, equal, cls, checks = "", {}, None, None, False
+        dangling: dict[str, list[Problem]] = {}
+        planned_from, same, keep = len(self.problems), 0, self.globs
         for d, key in zip(self.ordered, self.ordered_keys, strict=True):
             if d.kind != kind:  # once per kind: its objects are adjacent in address order
                 kind, live, equal = d.kind, self.current.get(d.kind) or {}, self._equal_test(d.kind)
+                cls = self.resource(kind)
+                checks = self.checks_references(cls)
+            if checks and (found := self.reference_problems(d, cls)):  # type: ignore[arg-type]
+                dangling.setdefault(kind, []).extend(found)
             current = live.get(key)
             if current is not None and equal is not None and equal(d.spec, current.spec, d.address):
-                self.unchanged.append(d)
+                same += 1
+                if keep:
+                    self.unchanged.append(d)
             else:
                 self._plan_declared(d, key)
+        self.unchanged_count += same
+        checked = [p for k in sorted(dangling) for p in dangling[k]]
+        self.problems[planned_from:planned_from] = checked
 
     def _equal_test(self, kind: str) -> Callable[[Any, Any, str], bool] | None:
         """The kind's :func:`equal_test`, or ``None`` when its ``decide`` may choose another
@@ -67,7 +81,7 @@ class DeclaredPlanner(PlannerState):
             action, reason = decided, _DECIDED.get(decided, "")
             fields = [] if decided is Action.RUN else fields  # a run writes no fields
         elif not fields:
-            self.unchanged.append(d)
+            self._count_unchanged(d)
             return
         else:
             action, reason = update_or_replace(cls, fields)

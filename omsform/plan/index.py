@@ -23,12 +23,13 @@ _Problems = dict[str, list[Problem]]  # kind → problems
 
 
 class PlanIndex:
-    """The declared objects in address order (``ordered``) and ``by_kind``, the natural key of
-    each (``ordered_keys``), the ``current`` objects of each kind by key and kind → key →
-    address (``declared``); what is wrong
-    across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings).
-    Live objects without a natural key, or sharing one, are problems in kinds omsform manages
-    (declared or pruned) and warnings in kinds only referenced."""
+    """The declared objects in address order (``ordered``), the natural key of each
+    (``ordered_keys``), kind → natural key → declared object (``declared``) and the
+    ``current`` objects of each kind by key; what is wrong across objects is collected in
+    ``problems`` (stop planning) and ``notes`` (warnings). Live objects without a natural key,
+    or sharing one, are problems in kinds omsform manages (declared or pruned) and warnings in
+    kinds only referenced. References are checked by the planner's walk over the declared
+    objects (:meth:`reference_problems`), after every object is indexed."""
 
     def __init__(self, inputs: PlanInputs) -> None:
         self.inputs = inputs
@@ -36,19 +37,17 @@ class PlanIndex:
         self.notes: list[Note] = []
         # in address order, kept: the passes below and the planner's walk it, not the mapping
         self.ordered = _in_address_order(inputs.desired)
-        self.by_kind: dict[str, list[Desired[Any]]] = {}
         self.ordered_keys: list[str] = []
         """The natural key of each object of ``ordered``, at the same position."""
         for kind in sorted(inputs.current):  # a kind no provider serves is named first
             self.resource(kind)
         self.declared, twins = self._declared_keys()
         self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
-        for kind in self.by_kind:  # after the live objects' problems
+        for kind in self.declared:  # after the live objects' problems
             if kind not in self.current:
                 message = f"the current {kind} objects were not read before planning"
                 self.problems.append(Problem(Location(address=kind), message))
             self.problems += twins.get(kind, ())
-        self._check_references()
 
     def resource(self, kind: str) -> type[Resource[Any]]:
         """The Resource class of ``kind`` (PlanError when no provider serves it)."""
@@ -70,7 +69,7 @@ class PlanIndex:
         problems: planning would otherwise delete and re-create the first, or manage one twin
         and never see the others. For a kind only referenced, they are warnings."""
         cls = self.resource(kind)
-        managed = kind in self.by_kind or kind in self.inputs.prune
+        managed = kind in self.declared or kind in self.inputs.prune
         index: dict[str, Remote[Any]] = {}
         twins: dict[str, list[str]] = {}
         keyed = _keyed(cls)
@@ -94,18 +93,16 @@ class PlanIndex:
 
     def _declared_keys(self) -> tuple[dict[str, dict[str, Desired[Any]]], _Problems]:
         """Kind → natural key → declared object, and per kind the problems of objects that
-        share a key, in one walk over ``ordered`` that also fills ``by_kind`` and
-        ``ordered_keys`` (each object is read once here, while it is at hand)."""
+        share a key, in one walk over ``ordered`` that also fills ``ordered_keys``."""
         out: dict[str, dict[str, Desired[Any]]] = {}
         twins: _Problems = {}
         known, found = self.inputs.keys, self.ordered_keys
-        kind, objects, keys = "", [], {}
+        kind, keys = "", {}
         key_of: Callable[[Any], str] = str
         for d in self.ordered:
             if d.kind != kind:  # once per kind: its objects are adjacent in address order
                 kind, key_of = d.kind, _key_function(self.resource(d.kind))
-                objects, keys = self.by_kind.setdefault(kind, []), out.setdefault(kind, {})
-            objects.append(d)
+                keys = out.setdefault(kind, {})
             # the caller's keys when it has them; else no lookup (no read of the address)
             key = known.get(d.address) if known else None
             if key is None:
@@ -120,16 +117,15 @@ class PlanIndex:
                 twins.setdefault(kind, []).append(at(d, message))
         return out, twins
 
-    def _check_references(self) -> None:
-        for owner, objects in sorted(self.by_kind.items()):
-            cls = self.resource(owner)
-            derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
-            if derived and not refs.slots(cls.spec_model):
-                continue  # the kind references nothing: skip calling it per object
-            for d in objects:
-                self._check_object_references(d, cls)
+    @staticmethod
+    def checks_references(cls: type[Resource[Any]]) -> bool:
+        """Whether objects of ``cls`` may reference anything (if not, nothing is asked)."""
+        derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
+        return not derived or bool(refs.slots(cls.spec_model))
 
-    def _check_object_references(self, d: Desired[Any], cls: type[Resource[Any]]) -> None:
+    def reference_problems(self, d: Desired[Any], cls: type[Resource[Any]]) -> list[Problem]:
+        """A problem for each reference of ``d`` to an object neither declared nor live."""
+        problems = []
         for kind, key in cls.references(d.spec):
             # A kind that was not read cannot be checked; the reader lists referenced kinds.
             if key in self.declared.get(kind, {}) or kind not in self.current:
@@ -139,7 +135,8 @@ class PlanIndex:
                     f"{d.address} references {kind} '{key}', which neither exists in "
                     f"{self.provider(kind)} nor is declared"
                 )
-                self.problems.append(at(d, message))
+                problems.append(at(d, message))
+        return problems
 
 
 def _in_address_order(desired: Mapping[str, Desired[Any]]) -> list[Desired[Any]]:

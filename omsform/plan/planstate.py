@@ -32,13 +32,18 @@ class PlannerState:
         self.inputs = inputs
         index = PlanIndex(inputs)
         self.resource, self.provider = index.resource, index.provider
-        self.by_kind, self.current = index.by_kind, index.current
-        self.declared, self.ordered = index.declared, index.ordered
-        self.ordered_keys = index.ordered_keys
+        self.current, self.declared = index.current, index.declared
+        self.ordered, self.ordered_keys = index.ordered, index.ordered_keys
+        self.checks_references, self.reference_problems = (
+            index.checks_references,
+            index.reference_problems,
+        )
         self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
         self.changes: list[Change] = []
-        # the objects themselves, in hand when found equal (their addresses only for globs)
+        self.unchanged_count = 0
+        self.globs = bool(inputs.targets or inputs.excludes)
+        # the unchanged objects themselves, only when --target/--exclude must test addresses
         self.unchanged: list[Desired[Any]] = []
         self.absent: dict[str, set[str]] = {}  # kind → declared keys with no current object
         self.candidates: dict[str, tuple[str, ...]] = {}
@@ -61,6 +66,11 @@ class PlannerState:
                 a.startswith(prefix) for a in chain(fingerprints, applied)
             )
         return False, tracked
+
+    def _count_unchanged(self, d: Desired[Any]) -> None:
+        self.unchanged_count += 1
+        if self.globs:
+            self.unchanged.append(d)
 
     # --- recording a change ---------------------------------------------------------------
     def _add(
