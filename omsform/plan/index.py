@@ -4,7 +4,7 @@ need all of them at once: duplicate keys, kinds not read, references to nothing.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -139,11 +139,12 @@ class PlanIndex:
         return problems
 
 
-def _in_address_order(desired: Mapping[str, Desired[Any]]) -> list[Desired[Any]]:
-    """The declared objects sorted by address; a mapping built in that order (a loaded brand's)
-    gives its values as they are, checked without copying or looking up any address."""
+def _in_address_order(desired: Mapping[str, Desired[Any]]) -> Collection[Desired[Any]]:
+    """The declared objects sorted by address. A mapping built in that order (a loaded brand's)
+    gives its own values, checked without copying or looking up any address: no list holds
+    (and so touches, when freed) every object a second time."""
     if all(map(operator.lt, desired, islice(desired, 1, None))):
-        return list(desired.values())
+        return desired.values()
     return [desired[address] for address in sorted(desired)]
 
 

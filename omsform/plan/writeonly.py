@@ -61,11 +61,14 @@ def write_only_test(
     cls: type[Resource[Any]], fingerprints: Fingerprints
 ) -> Callable[[Any, Any, str], bool]:
     """``(desired spec, live spec, address) → True`` when :func:`write_only_changes` finds
-    nothing at once for ``cls``: no fingerprint recorded for the address and no value for its
-    patterns to compare (the usual case); ``False`` means ask it."""
-    recorded, tops = fingerprints.recorded, _tops(cls.write_only)
+    nothing for ``cls``: no fingerprint recorded for the address and no value for its patterns
+    to compare (the usual case), told from the top-level fields or else from one walk;
+    ``False`` means ask it."""
+    recorded, patterns = fingerprints.recorded, cls.write_only
+    tops = _tops(patterns)
     return lambda spec, live, address: (
-        not recorded.get(address) and _nothing_to_compare(spec, live, tops)
+        not recorded.get(address)
+        and (_nothing_to_compare(spec, live, tops) or not items_by_pattern(spec, patterns))
     )
 
 
