@@ -116,7 +116,7 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         self._plan_all_declared()
         for kind in sorted(self.current):
             if kind in self.declared or kind in self.inputs.prune:
-                self._plan_undeclared(kind, self.declared.get(kind, {}))
+                self._plan_undeclared(kind, self.declared.get(kind, set()))
         if self.problems:
             raise PlanError(problems=self.problems)
         if self.violations:
@@ -152,12 +152,16 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
     def _deps(self) -> Callable[[str], Iterable[str]]:
         """Address → declared addresses it depends on (references and depends_on_kinds)."""
         desired = self.inputs.desired
+        of_kind: dict[str, list[str]] = {}  # only kinds some kind depends on as a whole
+
+        def addresses(kind: str) -> list[str]:
+            if kind not in of_kind:
+                of_kind[kind] = [d.address for d in self.ordered if d.kind == kind]
+            return of_kind[kind]
+
         whole = {
             kind: [
-                other.address
-                for k in self.resource(kind).depends_on_kinds
-                if k != kind
-                for other in self.declared.get(k, {}).values()
+                a for k in self.resource(kind).depends_on_kinds if k != kind for a in addresses(k)
             ]
             for kind in self.declared
         }

@@ -24,7 +24,7 @@ _Problems = dict[str, list[Problem]]  # kind → problems
 
 class PlanIndex:
     """The declared objects in address order (``ordered``), the natural key of each
-    (``ordered_keys``), kind → natural key → declared object (``declared``) and the
+    (``ordered_keys``), kind → declared natural keys (``declared``) and the
     ``current`` objects of each kind by key; what is wrong across objects is collected in
     ``problems`` (stop planning) and ``notes`` (warnings). Live objects without a natural key,
     or sharing one, are problems in kinds omsform manages (declared or pruned) and warnings in
@@ -91,31 +91,46 @@ class PlanIndex:
         else:
             self.notes.append(Note(category="warning", address=address, message=message))
 
-    def _declared_keys(self) -> tuple[dict[str, dict[str, Desired[Any]]], _Problems]:
-        """Kind → natural key → declared object, and per kind the problems of objects that
-        share a key, in one walk over ``ordered`` that also fills ``ordered_keys``."""
-        out: dict[str, dict[str, Desired[Any]]] = {}
-        twins: _Problems = {}
+    def _declared_keys(self) -> tuple[dict[str, set[str]], _Problems]:
+        """Kind → natural keys of its declared objects, and per kind the problems of objects
+        that share a key, in one walk over ``ordered`` that also fills ``ordered_keys``. Sets,
+        not key → object: freeing them then reads no object again (W50k: 50,000 cache misses)."""
+        out: dict[str, set[str]] = {}
+        twins: list[tuple[Desired[Any], str]] = []
         known, found = self.inputs.keys, self.ordered_keys
-        kind, keys = "", {}
+        kind, keys = "", set()
         key_of: Callable[[Any], str] = str
         for d in self.ordered:
             if d.kind != kind:  # once per kind: its objects are adjacent in address order
                 kind, key_of = d.kind, _key_function(self.resource(d.kind))
-                keys = out.setdefault(kind, {})
+                keys = out.setdefault(kind, set())
             # the caller's keys when it has them; else no lookup (no read of the address)
             key = known.get(d.address) if known else None
             if key is None:
                 key = key_of(d.spec)
             found.append(key)
-            first = keys.setdefault(key, d)
-            if first is not d:
-                message = (
-                    f"{first.address} and {d.address} both declare {kind} '{key}': "
-                    "a natural key must be unique within its kind"
-                )
-                twins.setdefault(kind, []).append(at(d, message))
-        return out, twins
+            if key in keys:
+                twins.append((d, key))
+            else:
+                keys.add(key)
+        return out, self._twin_problems(twins)
+
+    def _twin_problems(self, twins: list[tuple[Desired[Any], str]]) -> _Problems:
+        """Per kind, a problem for each declared object whose key an earlier one declares."""
+        wanted = {(d.kind, key) for d, key in twins}
+        first: dict[tuple[str, str], str] = {}
+        if wanted:  # one more walk, only for a brand that has twins
+            for d, key in zip(self.ordered, self.ordered_keys, strict=True):
+                if (d.kind, key) in wanted:
+                    first.setdefault((d.kind, key), d.address)
+        problems: _Problems = {}
+        for d, key in twins:
+            message = (
+                f"{first[(d.kind, key)]} and {d.address} both declare {d.kind} '{key}': "
+                "a natural key must be unique within its kind"
+            )
+            problems.setdefault(d.kind, []).append(at(d, message))
+        return problems
 
     @staticmethod
     def checks_references(cls: type[Resource[Any]]) -> bool:
@@ -128,7 +143,7 @@ class PlanIndex:
         problems = []
         for kind, key in cls.references(d.spec):
             # A kind that was not read cannot be checked; the reader lists referenced kinds.
-            if key in self.declared.get(kind, {}) or kind not in self.current:
+            if key in self.declared.get(kind, ()) or kind not in self.current:
                 continue
             if key not in self.current[kind]:
                 message = (

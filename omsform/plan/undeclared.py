@@ -20,7 +20,7 @@ from omsform.secrets.mask import redact_data
 class UndeclaredPlanner(PlannerState):
     """What to do with each undeclared current object of a managed kind."""
 
-    def _plan_undeclared(self, kind: str, declared: Mapping[str, Any]) -> None:
+    def _plan_undeclared(self, kind: str, declared: Collection[str]) -> None:
         cls = self.resource(kind)
         unmanaged: list[str] = []
         kept: dict[str, list[str]] = {}
@@ -51,7 +51,7 @@ class UndeclaredPlanner(PlannerState):
 
     @staticmethod
     def _undeclared_keys(
-        live: Mapping[str, Remote[Any]], declared: Mapping[str, Any], absent: Collection[str]
+        live: Mapping[str, Remote[Any]], declared: Collection[str], absent: Collection[str]
     ) -> list[str]:
         """The keys of ``live`` not in ``declared``, sorted. When every live object matched a
         declared one (as many declared keys found a live object as there are live objects)
