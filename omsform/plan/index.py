@@ -181,13 +181,13 @@ def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
     return [f for f in cls.key_fields if getattr(spec, f, None) in (None, "")]
 
 
-def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[list[str], str]]:
+def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[Sequence[str], str]]:
     """``spec → (key_gaps(cls, spec), cls.key(spec))``; for the default key function the
     fields are read once for both (it runs for every live object)."""
     names = cls.key_fields
     if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY:
 
-        def own_key(spec: Any) -> tuple[list[str], str]:
+        def own_key(spec: Any) -> tuple[Sequence[str], str]:
             key = cls.key(spec)  # judged as key_gaps judges it
             return ([] if key else list(names) or ["key"]), key
 
@@ -196,13 +196,13 @@ def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[list[str], str]]:
     if len(names) == 1:  # the usual natural key: one field
         (name,) = names
 
-        def one_field(spec: Any) -> tuple[list[str], str]:
+        def one_field(spec: Any) -> tuple[Sequence[str], str]:
             value = getattr(spec, name, None)
-            return ([name], "") if value in (None, "") else ([], str(value))
+            return ((name,), "") if value in (None, "") else ((), str(value))  # () is shared
 
         return one_field
 
-    def keyed(spec: Any) -> tuple[list[str], str]:
+    def keyed(spec: Any) -> tuple[Sequence[str], str]:
         values = [getattr(spec, f, None) for f in names]
         gaps = [f for f, v in zip(names, values, strict=True) if v in (None, "")]
         return gaps, "" if gaps else "|".join(map(str, values))
