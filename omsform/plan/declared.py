@@ -32,21 +32,29 @@ class DeclaredPlanner(PlannerState):
     """What to do with each declared object."""
 
     def _plan_all_declared(self) -> None:
-        """Every declared object, in address order, its references checked in the same walk
-        (while it is at hand; their problems come before planning's, by kind, as the index
-        lists its own). An equal pair of a kind that leaves its pairs to the default rules
-        (most objects of a no-op plan) is counted unchanged at once; each kind's lookups are
-        made once, not per object."""
-        kind, live, equal, cls, checks = "", {}, None, None, False
-        dangling: dict[str, list[Problem]] = {}
-        planned_from, same, keep = len(self.problems), 0, self.globs
-        for d, key in zip(self.ordered, self.ordered_keys, strict=True):
+        """One walk over the declared objects, in address order, reading each once while it
+        is at hand (W50k: the walk, not memory, sets the pace): its natural key (kind → keys,
+        twins), its references, then what to do with it. An equal pair of a kind that leaves
+        its pairs to the default rules (most objects of a no-op plan) is counted unchanged at
+        once; each kind's lookups are made once. The index's problems and the references' are
+        put before planning's, as if checked first (a reference to an object keyed later in
+        the walk is checked again at the end)."""
+        known, kind, same, keep = self.inputs.keys, "", 0, self.globs
+        twins: list[tuple[Desired[Any], str]] = []
+        unsure: list[tuple[Desired[Any], type[Resource[Any]]]] = []
+        cls, live, keys, key_of, equal, checks = self._kind_context("")
+        for d in self.ordered:
             if d.kind != kind:  # once per kind: its objects are adjacent in address order
-                kind, live, equal = d.kind, self.current.get(d.kind) or {}, self._equal_test(d.kind)
-                cls = self.resource(kind)
-                checks = self.checks_references(cls)
-            if checks and (found := self.reference_problems(d, cls)):  # type: ignore[arg-type]
-                dangling.setdefault(kind, []).extend(found)
+                kind = d.kind
+                cls, live, keys, key_of, equal, checks = self._kind_context(kind)
+            key = known.get(d.address) if known else None  # no read of the address if none
+            if key is None:
+                key = key_of(d.spec)
+            if key in keys:
+                twins.append((d, key))
+            keys.add(key)
+            if checks and self.reference_problems(d, cls):
+                unsure.append((d, cls))
             current = live.get(key)
             if current is not None and equal is not None and equal(d.spec, current.spec, d.address):
                 same += 1
@@ -55,8 +63,28 @@ class DeclaredPlanner(PlannerState):
             else:
                 self._plan_declared(d, key)
         self.unchanged_count += same
-        checked = [p for k in sorted(dangling) for p in dangling[k]]
-        self.problems[planned_from:planned_from] = checked
+        self.problems[0:0] = [*self.index_problems(twins), *self._dangling(unsure)]
+
+    def _kind_context(self, kind: str) -> tuple[Any, ...]:
+        """What the walk needs per kind: the Resource class, the live objects by key, the
+        kind's declared keys so far, its key function, its equal test and whether its
+        references are checked (nothing for the empty kind the walk starts from)."""
+        if not kind:
+            return None, {}, set(), str, None, False
+        cls = self.resource(kind)
+        keys = self.declared.setdefault(kind, set())
+        live = self.current.get(kind) or {}
+        checks = self.checks_references(cls)
+        return cls, live, keys, self.key_function(kind), self._equal_test(kind), checks
+
+    def _dangling(self, unsure: list[tuple[Desired[Any], type[Resource[Any]]]]) -> list[Problem]:
+        """The reference problems of the objects the walk could not clear, now that every
+        declared object is keyed: by kind, then in address order."""
+        by_kind: dict[str, list[Problem]] = {}
+        for d, cls in unsure:
+            if found := self.reference_problems(d, cls):
+                by_kind.setdefault(d.kind, []).extend(found)
+        return [p for kind in sorted(by_kind) for p in by_kind[kind]]
 
     def _equal_test(self, kind: str) -> Callable[[Any, Any, str], bool] | None:
         """The kind's :func:`equal_test`, or ``None`` when its ``decide`` may choose another

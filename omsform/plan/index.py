@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -23,31 +24,26 @@ _Problems = dict[str, list[Problem]]  # kind → problems
 
 
 class PlanIndex:
-    """The declared objects in address order (``ordered``), the natural key of each
-    (``ordered_keys``), kind → declared natural keys (``declared``) and the
-    ``current`` objects of each kind by key; what is wrong across objects is collected in
-    ``problems`` (stop planning) and ``notes`` (warnings). Live objects without a natural key,
-    or sharing one, are problems in kinds omsform manages (declared or pruned) and warnings in
-    kinds only referenced. References are checked by the planner's walk over the declared
-    objects (:meth:`reference_problems`), after every object is indexed."""
+    """The declared objects in address order (``ordered``) and the ``current`` objects of each
+    kind by natural key; kind → declared natural keys (``declared``) is filled by the
+    planner's one walk over the declared objects, which also checks their references
+    (:meth:`reference_problems`): each object is read once, while it is at hand. What is wrong
+    across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings). Live
+    objects without a natural key, or sharing one, are problems in kinds omsform manages
+    (declared or pruned) and warnings in kinds only referenced (:meth:`index_problems`)."""
 
     def __init__(self, inputs: PlanInputs) -> None:
         self.inputs = inputs
         self.problems: list[Problem] = []
         self.notes: list[Note] = []
-        # in address order, kept: the passes below and the planner's walk it, not the mapping
+        # in address order, kept: the planner walks it, not the mapping
         self.ordered = _in_address_order(inputs.desired)
-        self.ordered_keys: list[str] = []
-        """The natural key of each object of ``ordered``, at the same position."""
         for kind in sorted(inputs.current):  # a kind no provider serves is named first
             self.resource(kind)
-        self.declared, twins = self._declared_keys()
+        # what is wrong with live objects, told once the managed kinds are known
+        self._live: list[tuple[str, str, Callable[[bool], str]]] = []
         self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
-        for kind in self.declared:  # after the live objects' problems
-            if kind not in self.current:
-                message = f"the current {kind} objects were not read before planning"
-                self.problems.append(Problem(Location(address=kind), message))
-            self.problems += twins.get(kind, ())
+        self.declared: dict[str, set[str]] = {}
 
     def resource(self, kind: str) -> type[Resource[Any]]:
         """The Resource class of ``kind`` (PlanError when no provider serves it)."""
@@ -63,66 +59,60 @@ class PlanIndex:
         except KeyError:
             raise PlanError(f"no provider is known for the kind '{kind}'") from None
 
+    def key_function(self, kind: str) -> Callable[[Any], str]:
+        """Spec → natural key for objects of ``kind`` (see :func:`_key_function`)."""
+        return _key_function(self.resource(kind))
+
     def _index(self, kind: str, remotes: Sequence[Remote[Any]]) -> dict[str, Remote[Any]]:
         """Current objects of ``kind`` by natural key. For a kind omsform manages (declared or
         pruned), a live object without its key and a key shared by several live objects are
         problems: planning would otherwise delete and re-create the first, or manage one twin
         and never see the others. For a kind only referenced, they are warnings."""
-        cls = self.resource(kind)
-        managed = kind in self.declared or kind in self.inputs.prune
         index: dict[str, Remote[Any]] = {}
         twins: dict[str, list[str]] = {}
-        keyed = _keyed(cls)
+        keyed = _keyed(self.resource(kind))
         for remote in remotes:
             gaps, key = keyed(remote.spec)
             if gaps:
-                self._report(managed, kind, _keyless(kind, remote, gaps, managed))
+                self._live.append((kind, kind, partial(_keyless, kind, remote, gaps)))
                 continue
             first = index.setdefault(key, remote)
             if first is not remote:
                 twins.setdefault(key, [str(first.id)]).append(str(remote.id))
         for key, ids in sorted(twins.items()):
-            self._report(managed, f"{kind}[{key}]", _twins(kind, key, ids, managed))
+            self._live.append((kind, f"{kind}[{key}]", partial(_twins, kind, key, ids)))
         return index
 
-    def _report(self, managed: bool, address: str, message: str) -> None:
-        if managed:
-            self.problems.append(Problem(Location(address=address), message))
-        else:
-            self.notes.append(Note(category="warning", address=address, message=message))
-
-    def _declared_keys(self) -> tuple[dict[str, set[str]], _Problems]:
-        """Kind → natural keys of its declared objects, and per kind the problems of objects
-        that share a key, in one walk over ``ordered`` that also fills ``ordered_keys``. Sets,
-        not key → object: freeing them then reads no object again (W50k: 50,000 cache misses)."""
-        out: dict[str, set[str]] = {}
-        twins: list[tuple[Desired[Any], str]] = []
-        known, found = self.inputs.keys, self.ordered_keys
-        kind, keys = "", set()
-        key_of: Callable[[Any], str] = str
-        for d in self.ordered:
-            if d.kind != kind:  # once per kind: its objects are adjacent in address order
-                kind, key_of = d.kind, _key_function(self.resource(d.kind))
-                keys = out.setdefault(kind, set())
-            # the caller's keys when it has them; else no lookup (no read of the address)
-            key = known.get(d.address) if known else None
-            if key is None:
-                key = key_of(d.spec)
-            found.append(key)
-            if key in keys:
-                twins.append((d, key))
+    def index_problems(self, twins: Sequence[tuple[Desired[Any], str]]) -> list[Problem]:
+        """Once every declared object is keyed: the problems of live objects (warnings, for
+        kinds only referenced, go to ``notes``), then per declared kind whether it was read
+        and its objects whose key an earlier one declares (``twins``: object and key)."""
+        problems = []
+        for kind, address, told in self._live:
+            if kind in self.declared or kind in self.inputs.prune:
+                problems.append(Problem(Location(address=address), told(True)))
             else:
-                keys.add(key)
-        return out, self._twin_problems(twins)
+                self.notes.append(Note(category="warning", address=address, message=told(False)))
+        by_kind = self._twin_problems(twins)
+        for kind in self.declared:
+            if kind not in self.current:
+                message = f"the current {kind} objects were not read before planning"
+                problems.append(Problem(Location(address=kind), message))
+            problems += by_kind.get(kind, ())
+        return problems
 
-    def _twin_problems(self, twins: list[tuple[Desired[Any], str]]) -> _Problems:
+    def _twin_problems(self, twins: Sequence[tuple[Desired[Any], str]]) -> _Problems:
         """Per kind, a problem for each declared object whose key an earlier one declares."""
         wanted = {(d.kind, key) for d, key in twins}
         first: dict[tuple[str, str], str] = {}
         if wanted:  # one more walk, only for a brand that has twins
-            for d, key in zip(self.ordered, self.ordered_keys, strict=True):
-                if (d.kind, key) in wanted:
-                    first.setdefault((d.kind, key), d.address)
+            known, kinds = self.inputs.keys, {kind for kind, _ in wanted}
+            for d in self.ordered:
+                if d.kind in kinds:
+                    key = known.get(d.address)
+                    pair = (d.kind, self.key_function(d.kind)(d.spec) if key is None else key)
+                    if pair in wanted:
+                        first.setdefault(pair, d.address)
         problems: _Problems = {}
         for d, key in twins:
             message = (

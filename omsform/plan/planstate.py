@@ -33,11 +33,12 @@ class PlannerState:
         index = PlanIndex(inputs)
         self.resource, self.provider = index.resource, index.provider
         self.current, self.declared = index.current, index.declared
-        self.ordered, self.ordered_keys = index.ordered, index.ordered_keys
+        self.ordered, self.key_function = index.ordered, index.key_function
         self.checks_references, self.reference_problems = (
             index.checks_references,
             index.reference_problems,
         )
+        self.index_problems = index.index_problems
         self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
         self.changes: list[Change] = []
