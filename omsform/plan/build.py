@@ -116,7 +116,7 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         self._plan_all_declared()
         for kind in sorted(self.current):
             if kind in self.declared or kind in self.inputs.prune:
-                self._plan_undeclared(kind, self.declared.get(kind, set()))
+                self._plan_undeclared(kind, self.declared.get(kind, {}))
         if self.problems:
             raise PlanError(problems=self.problems)
         if self.violations:

@@ -52,7 +52,8 @@ class DeclaredPlanner(PlannerState):
                 key = key_of(d.spec)
             if key in keys:
                 twins.append((d, key))
-            keys.add(key)
+            else:
+                keys[key] = None
             if checks and self.reference_problems(d, cls):
                 unsure.append((d, cls))
             current = live.get(key)
@@ -70,9 +71,9 @@ class DeclaredPlanner(PlannerState):
         kind's declared keys so far, its key function, its equal test and whether its
         references are checked (nothing for the empty kind the walk starts from)."""
         if not kind:
-            return None, {}, set(), str, None, False
+            return None, {}, {}, str, None, False
         cls = self.resource(kind)
-        keys = self.declared.setdefault(kind, set())
+        keys = self.declared.setdefault(kind, {})
         live = self.current.get(kind) or {}
         checks = self.checks_references(cls)
         return cls, live, keys, self.key_function(kind), self._equal_test(kind), checks
