@@ -33,8 +33,8 @@ class DeclaredPlanner(PlannerState):
 
     def _plan_all_declared(self) -> None:
         """One walk over the declared objects, in address order, reading each once while it
-        is at hand (W50k: the walk, not memory, sets the pace): its natural key (kind → keys,
-        twins), its references, then what to do with it. An equal pair of a kind that leaves
+        is at hand (with 50,000 objects, each pass that reads them again misses the CPU's
+        caches): its natural key (kind → keys, twins), its references, then what to do with it. An equal pair of a kind that leaves
         its pairs to the default rules (most objects of a no-op plan) is counted unchanged at
         once; each kind's lookups are made once. The index's problems and the references' are
         put before planning's, as if checked first (a reference to an object keyed later in
@@ -183,7 +183,7 @@ class DeclaredPlanner(PlannerState):
             return False
         cls = self.resource(d.kind)
         key = self.inputs.keys.get(address)
-        if key is None:  # as the index keyed it
+        if key is None:  # as the walk keyed it
             key = cls.key(d.spec)
         current = self.current.get(d.kind, {}).get(key)
         return current is not None and cls.decide(d.spec, current) is Action.RUN
