@@ -34,11 +34,11 @@ class DeclaredPlanner(PlannerState):
     def _plan_all_declared(self) -> None:
         """One walk over the declared objects, in address order, reading each once while it
         is at hand (with 50,000 objects, each pass that reads them again misses the CPU's
-        caches): its natural key (kind → keys, twins), its references, then what to do with it. An equal pair of a kind that leaves
-        its pairs to the default rules (most objects of a no-op plan) is counted unchanged at
-        once; each kind's lookups are made once. The index's problems and the references' are
-        put before planning's, as if checked first (a reference to an object keyed later in
-        the walk is checked again at the end)."""
+        caches): its natural key (kind → keys, twins), its references, then what to do with
+        it. An equal pair of a kind that leaves its pairs to the default rules (most objects of
+        a no-op plan) is counted unchanged at once; each kind's lookups are made once. The
+        index's problems and the references' are put before planning's, as if checked first
+        (a reference to an object keyed later in the walk is checked again at the end)."""
         known, kind, same, keep = self.inputs.keys, "", 0, self.globs
         twins: list[tuple[Desired[Any], str]] = []
         unsure: list[tuple[Desired[Any], type[Resource[Any]]]] = []
