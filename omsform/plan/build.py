@@ -113,10 +113,9 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
     # --- the run ---------------------------------------------------------------------------
     def plan(self) -> Plan:
         """The plan, or PlanError/UnsafePlanError naming every problem found on the way."""
-        for d in self.ordered:
-            self._plan_declared(d)
+        self._plan_all_declared()
         for kind in sorted(self.current):
-            if kind in self.by_kind or kind in self.inputs.prune:
+            if kind in self.declared or kind in self.inputs.prune:
                 self._plan_undeclared(kind, self.declared.get(kind, {}))
         if self.problems:
             raise PlanError(problems=self.problems)
@@ -132,15 +131,15 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
         ordered = order_changes(self.changes, self._deps(), kinds)
         targets, excludes = self.inputs.targets, self.inputs.excludes
         changes, dependents = select(ordered, self.candidates, targets, excludes)
-        notes, unchanged = self.notes, self.unchanged
-        if targets or excludes:  # without globs everything is selected: no test per object
+        notes, unchanged = self.notes, self.unchanged_count
+        if self.globs:  # without globs everything is selected: no test per object
             notes = [n for n in notes if selected(n.address, targets, excludes)]
-            unchanged = [a for a in unchanged if selected(a, targets, excludes)]
+            unchanged = sum(selected(d.address, targets, excludes) for d in self.unchanged)
         notes = [
             *notes,
             *(Note(category="warning", address=a, message=_LEFT_OUT) for a in dependents),
         ]
-        summary = Summary.of(changes, len(unchanged))
+        summary = Summary.of(changes, unchanged)
         return Plan(
             brand=self.inputs.brand,
             brand_dir=self.inputs.brand_dir,
@@ -153,14 +152,18 @@ class _Planner(DeclaredPlanner, UndeclaredPlanner):
     def _deps(self) -> Callable[[str], Iterable[str]]:
         """Address → declared addresses it depends on (references and depends_on_kinds)."""
         desired = self.inputs.desired
+        of_kind: dict[str, list[str]] = {}  # only kinds some kind depends on as a whole
+
+        def addresses(kind: str) -> list[str]:
+            if kind not in of_kind:
+                of_kind[kind] = [d.address for d in self.ordered if d.kind == kind]
+            return of_kind[kind]
+
         whole = {
             kind: [
-                a
-                for k in self.resource(kind).depends_on_kinds
-                if k != kind
-                for a in self.by_kind.get(k, ())
+                a for k in self.resource(kind).depends_on_kinds if k != kind for a in addresses(k)
             ]
-            for kind in self.by_kind
+            for kind in self.declared
         }
 
         def deps(address: str) -> Iterable[str]:

@@ -33,7 +33,7 @@ from omsform.paths import (
 )
 from omsform.plan.model import Action, FieldChange, Note
 from omsform.plan.openmaps import open_fields, projected, sent_spec
-from omsform.plan.writeonly import write_only_changes
+from omsform.plan.writeonly import write_only_changes, write_only_test
 from omsform.secrets.mask import mask_change, mask_url_data
 
 KeptKeys = Mapping[str, Mapping[str, Any]]
@@ -111,6 +111,18 @@ def compare(
     if hidden:
         fields = sorted([*fields, *hidden], key=lambda f: path_order(f.path))
     return Comparison(fields, unverified, top | hidden_top)
+
+
+def equal_test(
+    cls: type[Resource[Any]], fingerprints: Fingerprints
+) -> Callable[[Any, Any, str], bool]:
+    """``(desired spec, live spec, address) → True`` when :func:`compare` would find no change
+    and nothing unverified for ``cls``, decided at once: an equal pair with no write-only value
+    to compare (the usual case). ``False`` means compare to know."""
+    if not cls.write_only:
+        return lambda spec, live, address: same_spec(spec, live)
+    nothing = write_only_test(cls, fingerprints)
+    return lambda spec, live, address: same_spec(spec, live) and nothing(spec, live, address)
 
 
 def sent_values(

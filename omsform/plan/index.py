@@ -3,7 +3,10 @@ need all of them at once: duplicate keys, kinds not read, references to nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from omsform.contract import refs
@@ -17,31 +20,32 @@ if TYPE_CHECKING:
 
 _DERIVED_REFERENCES = Resource.references.__func__  # type: ignore[attr-defined]
 _DEFAULT_KEY = Resource.key.__func__  # type: ignore[attr-defined]
+_Problems = dict[str, list[Problem]]  # kind → problems
 
 
 class PlanIndex:
-    """Desired addresses ``by_kind``, the ``current`` objects of each kind by key, each declared
-    address's natural key (``keys``) and kind → key → address (``declared``); what is wrong
-    across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings).
-    Live objects without a natural key, or sharing one, are problems in kinds omsform manages
-    (declared or pruned) and warnings in kinds only referenced."""
+    """The declared objects in address order (``ordered``) and the ``current`` objects of each
+    kind by natural key; kind → declared natural keys (``declared``) is filled by the
+    planner's one walk over the declared objects, which also checks their references
+    (:meth:`reference_problems`): each object is read once, while it is at hand. What is wrong
+    across objects is collected in ``problems`` (stop planning) and ``notes`` (warnings). Live
+    objects without a natural key, or sharing one, are problems in kinds omsform manages
+    (declared or pruned) and warnings in kinds only referenced (:meth:`index_problems`)."""
 
     def __init__(self, inputs: PlanInputs) -> None:
         self.inputs = inputs
         self.problems: list[Problem] = []
         self.notes: list[Note] = []
-        self.keys: dict[str, str] = {}
-        self.by_kind: dict[str, list[str]] = {}
-        desired = inputs.desired
-        # in address order, kept: the passes below and the planner's walk it, not the mapping
-        self.ordered = [desired[address] for address in sorted(desired)]
-        self._objects: dict[str, list[Desired[Any]]] = {}
-        for d in self.ordered:
-            self.by_kind.setdefault(d.kind, []).append(d.address)
-            self._objects.setdefault(d.kind, []).append(d)
+        # in address order, kept: the planner walks it, not the mapping
+        self.ordered = _in_address_order(inputs.desired)
+        for kind in sorted(inputs.current):  # a kind no provider serves is named first
+            self.resource(kind)
+        # what is wrong with live objects, told once the managed kinds are known
+        self._live: list[tuple[str, str, Callable[[bool], str]]] = []
         self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
-        self.declared = self._declared_keys()
-        self._check_references()
+        # key → None: a set's table of 8,000 keys takes 512 KB, a dict's 300 KB; no value
+        # held, so freeing it reads no declared object again
+        self.declared: dict[str, dict[str, None]] = {}
 
     def resource(self, kind: str) -> type[Resource[Any]]:
         """The Resource class of ``kind`` (PlanError when no provider serves it)."""
@@ -57,79 +61,107 @@ class PlanIndex:
         except KeyError:
             raise PlanError(f"no provider is known for the kind '{kind}'") from None
 
+    def key_function(self, kind: str) -> Callable[[Any], str]:
+        """Spec → natural key for objects of ``kind`` (see :func:`_key_function`)."""
+        return _key_function(self.resource(kind))
+
     def _index(self, kind: str, remotes: Sequence[Remote[Any]]) -> dict[str, Remote[Any]]:
         """Current objects of ``kind`` by natural key. For a kind omsform manages (declared or
         pruned), a live object without its key and a key shared by several live objects are
         problems: planning would otherwise delete and re-create the first, or manage one twin
         and never see the others. For a kind only referenced, they are warnings."""
-        cls = self.resource(kind)
-        managed = kind in self.by_kind or kind in self.inputs.prune
         index: dict[str, Remote[Any]] = {}
         twins: dict[str, list[str]] = {}
-        keyed = _keyed(cls)
+        keyed = _keyed(self.resource(kind))
         for remote in remotes:
             gaps, key = keyed(remote.spec)
             if gaps:
-                self._report(managed, kind, _keyless(kind, remote, gaps, managed))
+                self._live.append((kind, kind, partial(_keyless, kind, remote, gaps)))
                 continue
-            if key in index:
-                twins.setdefault(key, [str(index[key].id)]).append(str(remote.id))
-            else:
-                index[key] = remote
+            first = index.setdefault(key, remote)
+            if first is not remote:
+                twins.setdefault(key, [str(first.id)]).append(str(remote.id))
         for key, ids in sorted(twins.items()):
-            self._report(managed, f"{kind}[{key}]", _twins(kind, key, ids, managed))
+            self._live.append((kind, f"{kind}[{key}]", partial(_twins, kind, key, ids)))
         return index
 
-    def _report(self, managed: bool, address: str, message: str) -> None:
-        if managed:
-            self.problems.append(Problem(Location(address=address), message))
-        else:
-            self.notes.append(Note(category="warning", address=address, message=message))
-
-    def _declared_keys(self) -> dict[str, dict[str, str]]:
-        """Kind → natural key → address of every declared object (duplicates are problems)."""
-        out: dict[str, dict[str, str]] = {}
-        for kind, objects in self._objects.items():
+    def index_problems(self, twins: Sequence[tuple[Desired[Any], str]]) -> list[Problem]:
+        """Once every declared object is keyed: the problems of live objects (warnings, for
+        kinds only referenced, go to ``notes``), then per declared kind whether it was read
+        and its objects whose key an earlier one declares (``twins``: object and key)."""
+        problems = []
+        for kind, address, told in self._live:
+            if kind in self.declared or kind in self.inputs.prune:
+                problems.append(Problem(Location(address=address), told(True)))
+            else:
+                self.notes.append(Note(category="warning", address=address, message=told(False)))
+        by_kind = self._twin_problems(twins)
+        for kind in self.declared:
             if kind not in self.current:
                 message = f"the current {kind} objects were not read before planning"
-                self.problems.append(Problem(Location(address=kind), message))
-            cls, keys = self.resource(kind), out.setdefault(kind, {})
-            known, found = self.inputs.keys, self.keys
-            for d in objects:
-                address = d.address
-                key = known.get(address)
-                if key is None:
-                    key = cls.key(d.spec)
-                found[address] = key
-                first = keys.setdefault(key, address)
-                if first != address:
-                    message = (
-                        f"{first} and {address} both declare {kind} '{key}': "
-                        "a natural key must be unique within its kind"
-                    )
-                    self.problems.append(at(d, message))
-        return out
+                problems.append(Problem(Location(address=kind), message))
+            problems += by_kind.get(kind, ())
+        return problems
 
-    def _check_references(self) -> None:
-        for owner, objects in sorted(self._objects.items()):
-            cls = self.resource(owner)
-            derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
-            if derived and not refs.slots(cls.spec_model):
-                continue  # the kind references nothing: skip calling it per object
-            for d in objects:
-                self._check_object_references(d, cls)
+    def _twin_problems(self, twins: Sequence[tuple[Desired[Any], str]]) -> _Problems:
+        """Per kind, a problem for each declared object whose key an earlier one declares."""
+        wanted = {(d.kind, key) for d, key in twins}
+        first: dict[tuple[str, str], str] = {}
+        if wanted:  # one more walk, only for a brand that has twins
+            known, kinds = self.inputs.keys, {kind for kind, _ in wanted}
+            for d in self.ordered:
+                if d.kind in kinds:
+                    key = known.get(d.address)
+                    pair = (d.kind, self.key_function(d.kind)(d.spec) if key is None else key)
+                    if pair in wanted:
+                        first.setdefault(pair, d.address)
+        problems: _Problems = {}
+        for d, key in twins:
+            message = (
+                f"{first[(d.kind, key)]} and {d.address} both declare {d.kind} '{key}': "
+                "a natural key must be unique within its kind"
+            )
+            problems.setdefault(d.kind, []).append(at(d, message))
+        return problems
 
-    def _check_object_references(self, d: Desired[Any], cls: type[Resource[Any]]) -> None:
+    @staticmethod
+    def checks_references(cls: type[Resource[Any]]) -> bool:
+        """Whether objects of ``cls`` may reference anything (if not, nothing is asked)."""
+        derived = getattr(cls.references, "__func__", None) is _DERIVED_REFERENCES
+        return not derived or bool(refs.slots(cls.spec_model))
+
+    def reference_problems(self, d: Desired[Any], cls: type[Resource[Any]]) -> list[Problem]:
+        """A problem for each reference of ``d`` to an object neither declared nor live."""
+        problems = []
         for kind, key in cls.references(d.spec):
             # A kind that was not read cannot be checked; the reader lists referenced kinds.
-            if key in self.declared.get(kind, {}) or kind not in self.current:
+            if key in self.declared.get(kind, ()) or kind not in self.current:
                 continue
             if key not in self.current[kind]:
                 message = (
                     f"{d.address} references {kind} '{key}', which neither exists in "
                     f"{self.provider(kind)} nor is declared"
                 )
-                self.problems.append(at(d, message))
+                problems.append(at(d, message))
+        return problems
+
+
+def _in_address_order(desired: Mapping[str, Desired[Any]]) -> Collection[Desired[Any]]:
+    """The declared objects sorted by address. A mapping built in that order (a loaded brand's)
+    gives its own values, checked without copying or looking up any address: no list holds
+    (and so touches, when freed) every object a second time."""
+    if all(map(operator.lt, desired, islice(desired, 1, None))):
+        return desired.values()
+    return [desired[address] for address in sorted(desired)]
+
+
+def _key_function(cls: type[Resource[Any]]) -> Callable[[Any], str]:
+    """``cls.key``, or for the default key function of one field the same string read
+    directly (it runs for every declared object the caller did not key already)."""
+    if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY or len(cls.key_fields) != 1:
+        return cls.key
+    (name,) = cls.key_fields
+    return lambda spec: str(getattr(spec, name))
 
 
 def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
@@ -141,13 +173,13 @@ def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
     return [f for f in cls.key_fields if getattr(spec, f, None) in (None, "")]
 
 
-def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[list[str], str]]:
+def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[Sequence[str], str]]:
     """``spec → (key_gaps(cls, spec), cls.key(spec))``; for the default key function the
     fields are read once for both (it runs for every live object)."""
     names = cls.key_fields
     if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY:
 
-        def own_key(spec: Any) -> tuple[list[str], str]:
+        def own_key(spec: Any) -> tuple[Sequence[str], str]:
             key = cls.key(spec)  # judged as key_gaps judges it
             return ([] if key else list(names) or ["key"]), key
 
@@ -156,13 +188,13 @@ def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[list[str], str]]:
     if len(names) == 1:  # the usual natural key: one field
         (name,) = names
 
-        def one_field(spec: Any) -> tuple[list[str], str]:
+        def one_field(spec: Any) -> tuple[Sequence[str], str]:
             value = getattr(spec, name, None)
-            return ([name], "") if value in (None, "") else ([], str(value))
+            return ((name,), "") if value in (None, "") else ((), str(value))  # () is shared
 
         return one_field
 
-    def keyed(spec: Any) -> tuple[list[str], str]:
+    def keyed(spec: Any) -> tuple[Sequence[str], str]:
         values = [getattr(spec, f, None) for f in names]
         gaps = [f for f, v in zip(names, values, strict=True) if v in (None, "")]
         return gaps, "" if gaps else "|".join(map(str, values))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from omsform.contract.spec import Remote
+from omsform.contract.spec import Desired, Remote
 from omsform.plan.compare import Fingerprints
 from omsform.plan.index import PlanIndex
 from omsform.plan.model import Action, Change, FieldChange
@@ -32,12 +32,21 @@ class PlannerState:
         self.inputs = inputs
         index = PlanIndex(inputs)
         self.resource, self.provider = index.resource, index.provider
-        self.by_kind, self.current, self.keys = index.by_kind, index.current, index.keys
-        self.declared, self.ordered = index.declared, index.ordered
+        self.current, self.declared = index.current, index.declared
+        self.ordered, self.key_function = index.ordered, index.key_function
+        self.checks_references, self.reference_problems = (
+            index.checks_references,
+            index.reference_problems,
+        )
+        self.index_problems = index.index_problems
         self.problems, self.notes = index.problems, index.notes
         self.violations: list[str] = []
         self.changes: list[Change] = []
-        self.unchanged: list[str] = []
+        self.unchanged_count = 0
+        self.globs = bool(inputs.targets or inputs.excludes)
+        # the unchanged objects themselves, only when --target/--exclude must test addresses
+        self.unchanged: list[Desired[Any]] = []
+        self.absent: dict[str, set[str]] = {}  # kind → declared keys with no current object
         self.candidates: dict[str, tuple[str, ...]] = {}
         self.tracked: dict[str, bool] = {}  # kind → the ledger records some object of it
         self.rekeyed: dict[str, str] = {}  # delete's address → the declared address it had
@@ -58,6 +67,11 @@ class PlannerState:
                 a.startswith(prefix) for a in chain(fingerprints, applied)
             )
         return False, tracked
+
+    def _count_unchanged(self, d: Desired[Any]) -> None:
+        self.unchanged_count += 1
+        if self.globs:
+            self.unchanged.append(d)
 
     # --- recording a change ---------------------------------------------------------------
     def _add(

@@ -4,7 +4,8 @@ address (its natural key changed) paired into one replace. See :mod:`omsform.pla
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from itertools import filterfalse
 from typing import Any
 
 from omsform.contract.spec import Desired, Remote
@@ -19,13 +20,13 @@ from omsform.secrets.mask import redact_data
 class UndeclaredPlanner(PlannerState):
     """What to do with each undeclared current object of a managed kind."""
 
-    def _plan_undeclared(self, kind: str, declared: Mapping[str, str]) -> None:
+    def _plan_undeclared(self, kind: str, declared: Collection[str]) -> None:
         cls = self.resource(kind)
         unmanaged: list[str] = []
         kept: dict[str, list[str]] = {}
-        for key, current in sorted(self.current[kind].items()):
-            if key in declared:
-                continue
+        live = self.current[kind]
+        for key in self._undeclared_keys(live, declared, self.absent.get(kind, ())):
+            current = live[key]
             address, names = self._undeclared_names(kind, key, current.id)
             decided = cls.decide(None, current)
             why = "" if decided else why_kept(cls, current, self.inputs.prune)
@@ -47,6 +48,17 @@ class UndeclaredPlanner(PlannerState):
             else:
                 unmanaged.append(key)
         self.notes += ownership_notes(kind, unmanaged, kept, can_delete=cls.can_delete)
+
+    @staticmethod
+    def _undeclared_keys(
+        live: Mapping[str, Remote[Any]], declared: Collection[str], absent: Collection[str]
+    ) -> list[str]:
+        """The keys of ``live`` not in ``declared``, sorted. When every live object matched a
+        declared one (as many declared keys found a live object as there are live objects)
+        there is none, known without a lookup per live object."""
+        if len(declared) - len(absent) == len(live):
+            return []
+        return sorted(filterfalse(declared.__contains__, live))
 
     def _undeclared_names(
         self, kind: str, key: str, remote_id: int | str

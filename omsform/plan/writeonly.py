@@ -4,7 +4,7 @@ a change shows as ``(sensitive)``. See :mod:`omsform.plan.compare`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,22 @@ def write_only_changes(
         if len(changes) > before:
             top.add(top_field(pattern))
     return changes, unverified, frozenset(top)
+
+
+def write_only_test(
+    cls: type[Resource[Any]], fingerprints: Fingerprints
+) -> Callable[[Any, Any, str], bool]:
+    """``(desired spec, live spec, address) → True`` when :func:`write_only_changes` finds
+    nothing for ``cls``: no fingerprint recorded for the address and no value for its patterns
+    to compare (the usual case), told from the top-level fields or else from one walk;
+    ``False`` means ask it."""
+    recorded, patterns = fingerprints.recorded, cls.write_only
+    tops = _tops(patterns)
+    # no ledger (a first plan): no lookup, so the address itself is never read
+    return lambda spec, live, address: (
+        not (recorded and recorded.get(address))
+        and (_nothing_to_compare(spec, live, tops) or not items_by_pattern(spec, patterns))
+    )
 
 
 @cache
