@@ -121,7 +121,19 @@ def _p6(p: dict[str, Any]) -> list[Row]:
             f"floor {b['floor_s']:.2f} s",
             None,
         ),
+        *_p6f(p.get("bare"), n),
     ]
+
+
+def _p6f(bare: dict[str, Any] | None, n: int) -> list[Row]:
+    """The library floor under P6 (tests/bench/floor.py): the same creates from bare httpx."""
+    if bare is None:
+        return []
+    cpu_ms = 1000 * bare["client_cpu_s"] / n
+    failed = f", {bare['non_201']} not 201" if bare["non_201"] else ""
+    measured = f"{bare['seconds']:.2f} s, {cpu_ms:.2f} ms CPU per request{failed}"
+    what = f"{n} creates from bare httpx, 16 in flight (no omsform)"
+    return [Row("P6f", what, "(information: the library's floor)", measured, "-", None)]
 
 
 def _p7(p: dict[str, Any]) -> Row:

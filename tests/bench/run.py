@@ -33,6 +33,7 @@ from omsform.engine import run as engine
 from omsform.http.concurrency import MAXIMUM
 from tests.bench import cli_figures, measure, planbench, report, workload
 from tests.bench.bench import ROOT, Bench, Config, say
+from tests.bench.floor import bare_creates
 from tests.bench.seeded import seed_store, seeded_kinds
 from tests.bench.select import select_kinds
 from tests.bench.server import pin_this_process_to_client_cpu, pinning, served
@@ -251,6 +252,8 @@ def _p6(b: Bench) -> None:
             "writes": writes,
             "ok": ok,
         }
+    bare = bare_creates(b.server.base_url, b.server.token, n)
+    figures["bare"] = {"seconds": bare.wall_s, "client_cpu_s": bare.cpu_s, "non_201": bare.non_201}
     b.figures["P6"] = figures
 
 

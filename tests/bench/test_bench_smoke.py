@@ -53,6 +53,7 @@ def test_the_benchmark_runs_on_a_tiny_workload_and_reports_every_figure(tmp_path
     assert figures["P2"]["writes"] == figures["P2"]["changed"] == 5
     assert figures["P2"]["noop_writes"] == 0
     assert figures["P6"]["a"]["writes"] == figures["P6"]["b"]["writes"] == 10
+    assert figures["P6"]["bare"]["non_201"] == 0  # the library floor's creates all landed
     assert figures["P9"]["error_located"]
     assert figures["P3"]["baseline_calls"] == 50
     p7 = figures["P7"]
@@ -64,5 +65,5 @@ def test_the_benchmark_runs_on_a_tiny_workload_and_reports_every_figure(tmp_path
         assert figures["P14"]["exits"] == [2]  # changes found
     assert "50 objects" in report.header(figures)
     table = report.table(report.rows(figures))
-    for key in ("P1", "P2", "P3", "P4", "P6", "P7", "P8", "P9", "P10", "P13", "P14"):
+    for key in ("P1", "P2", "P3", "P4", "P6", "P6f", "P7", "P8", "P9", "P10", "P13", "P14"):
         assert f"\n{key} " in table
