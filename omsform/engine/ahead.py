@@ -21,6 +21,9 @@ unreadable file, a ``${env.…}``/``${secret.…}`` that is not set or an unknow
 loading reports it, and a brand that does not load makes no request. Other errors only
 loading finds (a field's type, a reference to nothing) come out as without the head start,
 but the listings started ahead were sent by then.
+``plan --changed-since`` narrows the kinds to those its partial plan certainly reads
+(:mod:`omsform.engine.ahead_since`). :meth:`Head.under_way` lets the clients open and the first
+requests go out before loading starts competing for the interpreter.
 Failures stay where they were: a client that failed to open raises when the run takes it,
 after loading; a listing that failed raises its error (the client's own: the same request
 failing the same way) when the read takes it, so it is reported as without the head start.
