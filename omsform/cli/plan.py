@@ -113,6 +113,10 @@ def _plan_one(
 ) -> Plan:
     """Load, read and plan one brand, show the plan and save it with ``-o``; the plan."""
     if _reads_ahead(out_file, record_dir, opts):
+        if opts.get("changed_since") is not None:
+            from omsform.engine import gitdiff
+
+            gitdiff.prefetch(brand, opts["changed_since"])  # git runs while the rest imports
         made = running.run_async(_made_ahead(brand, fmt, opts))
         _show(made, fmt, opts, None)
         return made
@@ -167,12 +171,7 @@ async def _made_ahead(brand: Path, fmt: str, opts: dict[str, Any]) -> Plan:
     loading's first, then opening a client's, then reading's."""
     import asyncio
 
-    ref = opts.get("changed_since")
-    if ref is not None:
-        from omsform.engine import gitdiff
-
-        gitdiff.prefetch(brand, ref)  # git runs while the imports below are made
-
+    ref = opts.get("changed_since")  # git was asked already (_plan_one)
     from omsform.engine import ahead
     from omsform.http.client import ClientOptions
 
