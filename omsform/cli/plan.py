@@ -25,6 +25,7 @@ from omsform.errors import PlanError
 from omsform.gcpause import gc_paused
 
 if TYPE_CHECKING:
+    from omsform.engine import ahead
     from omsform.lang.load import Brand
     from omsform.plan.model import Plan
 
@@ -112,6 +113,10 @@ def _plan_one(
 ) -> Plan:
     """Load, read and plan one brand, show the plan and save it with ``-o``; the plan."""
     if _reads_ahead(out_file, record_dir, opts):
+        if opts.get("changed_since") is not None:
+            from omsform.engine import gitdiff
+
+            gitdiff.prefetch(brand, opts["changed_since"])  # git runs while the rest imports
         made = running.run_async(_made_ahead(brand, fmt, opts))
         _show(made, fmt, opts, None)
         return made
@@ -150,14 +155,14 @@ def _reads_ahead(out_file: Path | None, record_dir: Path | None, opts: dict[str,
     - ``--record DIR``: the recording is set up from the loaded brand (its blocks, its copy);
     - ``-o FILE``: a saved plan is made under the brand lock, taken once the brand is loaded;
     - ``--sandbox``: the embedded sandbox answers in this process (no network wait to hide)
-      and its transport is made from the loaded brand's directory;
-    - ``--changed-since REF``: the partial load chooses which kinds are read at all.
+      and its transport is made from the loaded brand's directory.
+
+    With ``--changed-since REF`` only the kinds the partial plan certainly reads start ahead
+    (:mod:`omsform.engine.ahead_since`).
     """
     if os.environ.get(READ_AHEAD_ENV, "").strip() == "0":
         return False
-    return not (
-        out_file or record_dir or opts["sandbox"] or opts["verbose"] or opts.get("changed_since")
-    )
+    return not (out_file or record_dir or opts["sandbox"] or opts["verbose"])
 
 
 async def _made_ahead(brand: Path, fmt: str, opts: dict[str, Any]) -> Plan:
@@ -166,17 +171,19 @@ async def _made_ahead(brand: Path, fmt: str, opts: dict[str, Any]) -> Plan:
     loading's first, then opening a client's, then reading's."""
     import asyncio
 
+    ref = opts.get("changed_since")  # git was asked already (_plan_one)
     from omsform.engine import ahead
     from omsform.http.client import ClientOptions
 
     connections = opts.get("connections", opts.get("parallelism"))
     options = ClientOptions(insecure=opts["insecure"], concurrency=connections)
-    head = ahead.start(brand, options)
+    head = ahead.start(brand, options, None if ref is None else _narrowing(brand, ref))
     switching = sys.getswitchinterval()
     try:
         if head is None:
             loaded = running.load_for_run(brand, False, opts)
         else:  # answers arriving while the brand loads get the interpreter sooner
+            await head.under_way()
             sys.setswitchinterval(min(switching, SWITCH_WHILE_LOADING))
             loaded = await asyncio.to_thread(running.load_for_run, brand, False, opts)
             sys.setswitchinterval(switching)
@@ -188,6 +195,13 @@ async def _made_ahead(brand: Path, fmt: str, opts: dict[str, Any]) -> Plan:
         sys.setswitchinterval(switching)
         if head is not None:
             await head.aclose()
+
+
+def _narrowing(brand: Path, ref: str) -> ahead.Narrowing:
+    """What ``plan --changed-since REF`` of ``brand`` certainly reads, for the head start."""
+    from omsform.engine import ahead_since
+
+    return ahead_since.narrowing(brand, ref)
 
 
 @functools.cache

@@ -21,6 +21,9 @@ unreadable file, a ``${env.…}``/``${secret.…}`` that is not set or an unknow
 loading reports it, and a brand that does not load makes no request. Other errors only
 loading finds (a field's type, a reference to nothing) come out as without the head start,
 but the listings started ahead were sent by then.
+``plan --changed-since`` narrows the kinds to those its partial plan certainly reads
+(:mod:`omsform.engine.ahead_since`). :meth:`Head.under_way` lets the clients open and the first
+requests go out before loading starts competing for the interpreter.
 Failures stay where they were: a client that failed to open raises when the run takes it,
 after loading; a listing that failed raises its error (the client's own: the same request
 failing the same way) when the read takes it, so it is reported as without the head start.
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +49,7 @@ from omsform.http.client import ApiClient, ClientOptions, WriteClient
 if TYPE_CHECKING:  # the engine (loading's modules with it) is imported while the listings run
     from omsform.engine.session import Session
 
+PASSES_BEFORE_LOADING = 2  # one pass opens a client with a token and sends its first GETs
 ListingKey = tuple[str, str, int, str]
 """(provider, collection path, page size, page-size parameter) of one bulk listing."""
 
@@ -151,6 +155,13 @@ class Head:
             raise
         return session
 
+    async def under_way(self) -> None:
+        """Let the loop run what was started up to its first wait on the network (a login, a
+        listing's first page) before loading competes for the interpreter: opening a client
+        (~15 ms) would otherwise run at loading's pace, and every request after it."""
+        for _ in range(PASSES_BEFORE_LOADING):
+            await asyncio.sleep(0)
+
     async def aclose(self) -> None:
         """Stop what the run did not take: listings, and clients it did not use."""
         await self.listings.cancel()
@@ -166,16 +177,22 @@ class Head:
                 await task.result().aclose()
 
 
-def start(directory: Path, options: ClientOptions) -> Head | None:
+Narrowing = Callable[[frozenset[str]], Collection[str] | None]
+"""Given the kinds the loaded brand certainly manages (declared for certain, or pruned), the
+kinds the run certainly reads among them; ``None``: not known for certain (no head start)."""
+
+
+def start(directory: Path, options: ClientOptions, narrow: Narrowing | None = None) -> Head | None:
     """Open clients and start the bulk listings of ``directory``'s brand on the running loop;
-    ``None`` when that cannot be done with certainty (see the module)."""
+    ``None`` when that cannot be done with certainty (see the module). ``narrow``: the run reads
+    fewer kinds than a full plan (``plan --changed-since``, :mod:`omsform.engine.ahead_since`)."""
     try:
-        return _start(directory, options)
+        return _start(directory, options, narrow)
     except Exception:  # a head start only saves time: loading reports what went wrong
         return None
 
 
-def _start(directory: Path, options: ClientOptions) -> Head | None:
+def _start(directory: Path, options: ClientOptions, narrow: Narrowing | None) -> Head | None:
     reg = registry()
     blocks, prune = _provider_blocks(directory, reg)
     scan = scan_kinds(directory, reg.kinds, os.environ)
@@ -183,6 +200,10 @@ def _start(directory: Path, options: ClientOptions) -> Head | None:
         return None
     resources = reg.resources()
     kinds = _listed_ahead(reg, resources, blocks, scan, prune)
+    if narrow is not None:
+        managed = frozenset(scan.certain | {k for k in prune if k in reg.kinds})
+        read = narrow(managed)
+        kinds = [k for k in kinds if read is not None and k in read]
     if not kinds:
         return None
     names = reg.providers_for(kinds)

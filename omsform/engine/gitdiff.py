@@ -32,6 +32,7 @@ __all__ = [
     "BrandDiff",
     "changed_paths",
     "check_ref",
+    "early_diff",
     "ledger_kinds",
     "prefetch",
     "text_at",
@@ -153,6 +154,20 @@ def prefetch(directory: Path, ref: str) -> None:
 
     _early[key] = answers
     threading.Thread(target=ask, name="omsform-git-diff", daemon=True).start()
+
+
+def early_diff(directory: Path, ref: str) -> BrandDiff | None:
+    """The diff :func:`prefetch` asked git for, once git answered, leaving the answers for the
+    :class:`BrandDiff` the run makes; ``None`` when git was not asked ahead or failed (the run
+    reports that). Its :meth:`BrandDiff.text_at` asks git again for a text not read ahead."""
+    early = _early.get((directory, ref))
+    if early is None or early.exception() is not None:  # waits for git's answers
+        return None
+    diff = BrandDiff.__new__(BrandDiff)
+    answers = early.result()
+    diff.directory, diff.ref, diff.commit = directory, ref, answers.commit
+    diff.paths, diff._texts = answers.paths, dict(answers.texts)
+    return diff
 
 
 def _ask(directory: Path, ref: str) -> _Answers:

@@ -10,6 +10,7 @@ stock locations (the same, and templated) and settings (templated) are read afte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import pytest
 
 from omsform.contract.provider import registry
 from omsform.contract.rest import RestResource
-from omsform.engine import ahead
+from omsform.engine import ahead, ahead_since, gitdiff
+from omsform.errors import OmsformError
 from omsform.http.client import ClientOptions
 from tests.e2e.conftest import Cli, Server, copy_demo, default_secrets, demo_env
 
@@ -49,8 +51,15 @@ def shown(stderr: str) -> str:
     return SECONDS.sub("Ns", stderr)
 
 
-def kinds_ahead(brand: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """The kinds whose listing :func:`ahead.start` starts for ``brand`` (none: no head start)."""
+def kinds_ahead(
+    brand: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, since: str | None = None
+) -> set[str]:
+    """The kinds whose listing :func:`ahead.start` starts for ``brand`` (none: no head start);
+    ``since``: for ``plan --changed-since SINCE`` (git asked first, as plan does)."""
+    narrow = None
+    if since is not None:
+        gitdiff.prefetch(brand, since)
+        narrow = ahead_since.narrowing(brand, since)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     reg = registry()
@@ -61,14 +70,19 @@ def kinds_ahead(brand: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatc
             by_key[(reg.provider_of[kind], resource.endpoint.collection(), size, param)] = kind
 
     async def started() -> set[str]:
-        head = ahead.start(brand, ClientOptions())
+        head = ahead.start(brand, ClientOptions(), narrow)
         if head is None:
             return set()
         kinds = {by_key[key] for key in head.listings.tasks}
         await head.aclose()
         return kinds
 
-    return asyncio.run(started())
+    try:
+        return asyncio.run(started())
+    finally:
+        if since is not None:
+            with contextlib.suppress(OmsformError):
+                gitdiff.BrandDiff(brand, since)  # takes git's answers: none outlive the test
 
 
 def assert_same_plan_and_calls(cli: Cli, server: Server, expected_code: int) -> None:
