@@ -24,12 +24,13 @@ class RunContext:
         current: Mapping[str, Iterable[Remote[Any]]],
         resources: Mapping[str, Resource[Any]],
         desired: Mapping[str, Desired[Any]],
+        shared: SharedValues | None = None,
     ) -> None:
         self._current, self._resources = current, resources
         self._index: dict[str, dict[str, Remote[Any]]] = {}
         self._declared: dict[str, set[str]] = {}
         self._desired: dict[str, list[Desired[Any]]] = {}
-        self._shared = SharedValues()
+        self._shared = shared if shared is not None else SharedValues()
         for d in desired.values():
             if d.kind in resources:
                 self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))

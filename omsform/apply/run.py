@@ -40,7 +40,7 @@ from omsform.apply.recover import resolve_uncertain
 from omsform.apply.report import ApplyReport
 from omsform.apply.work import ApplyInput
 from omsform.apply.writes import Writes
-from omsform.contract.resource import Resource
+from omsform.contract.resource import Resource, SharedValues
 from omsform.contract.spec import Remote
 from omsform.errors import ProviderError
 from omsform.http.client import WriteClient
@@ -134,13 +134,15 @@ async def apply_plan(
     ledger: Ledger,
     parallelism: int | None = None,
     on_event: Callable[[ApplyEvent], None] | None = None,
+    shared: SharedValues | None = None,
 ) -> ApplyReport:
     """Carry out ``work`` (made by :func:`omsform.apply.work.apply_input`, which refuses what
     cannot run; see the module docstring): the writes of each change go to the clients of
-    ``clients`` by provider name, starting from the ``current`` objects."""
+    ``clients`` by provider name, starting from the ``current`` objects (and the lookups in
+    ``shared`` that reading them made)."""
     plan, desired = work.plan, work.specs
     resolve_uncertain(journal, current, resources, desired, ledger)
-    ctx = RunContext(current, resources, desired)
+    ctx = RunContext(current, resources, desired, shared)
     run = _Run(work, resources, clients, ctx, journal, ledger, parallelism, on_event)
     forward = [c for c in plan.changes if c.action is not Action.DELETE]
     deletes = [c for c in plan.changes if c.action is Action.DELETE]

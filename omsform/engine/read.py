@@ -43,6 +43,7 @@ class Reader:
         declared: Mapping[str, Iterable[str]] | None = None,
         desired: Mapping[str, Sequence[Desired[Any]]] | None = None,
         on_listed: Callable[[str, int], None] | None = None,
+        shared: SharedValues | None = None,
     ) -> None:
         self.resources, self.clients, self.provider_of = resources, clients, provider_of
         self.on_listed = on_listed
@@ -50,7 +51,7 @@ class Reader:
         self._desired = {kind: list(items) for kind, items in (desired or {}).items()}
         self._tasks: dict[str, asyncio.Task[list[Remote[Any]]]] = {}
         self._waits: dict[str, set[str]] = {}  # kind being listed → kinds its list awaits
-        self._shared = SharedValues()
+        self._shared = shared if shared is not None else SharedValues()
 
     async def current(self, kind: str) -> list[Remote[Any]]:
         """All current objects of ``kind`` (listed once per run, shared by every caller)."""
@@ -134,14 +135,16 @@ async def read_current(
     desired: Mapping[str, Sequence[Desired[Any]]] | None = None,
     reader: Reader | None = None,
     on_listed: Callable[[str, int], None] | None = None,
+    shared: SharedValues | None = None,
 ) -> dict[str, list[Remote[Any]]]:
     """Current objects of every kind in ``kinds``, all listed concurrently; any failure raises.
 
     ``declared`` (kind → declared natural keys) feeds ``ctx.declared_keys``, ``desired`` (kind →
     declared objects) ``ctx.declared``; pass ``reader`` to keep its memoised listings for later;
-    ``on_listed(kind, count)`` is told as each kind's listing finishes.
+    ``on_listed(kind, count)`` is told as each kind's listing finishes; ``shared`` keeps the
+    lookups made (``ctx.shared``) for the rest of the run.
     """
-    reader = reader or Reader(resources, clients, provider_of, declared, desired, on_listed)
+    reader = reader or Reader(resources, clients, provider_of, declared, desired, on_listed, shared)
     wanted = sorted(set(kinds))
     try:
         listed = await gather_all(reader.current(kind) for kind in wanted)

@@ -85,6 +85,7 @@ async def apply_brand(
             ledger=ledger,
             parallelism=parallelism,
             on_event=on_event,
+            shared=session.shared,
         )
 
 

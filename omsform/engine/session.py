@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from omsform.contract import refs
 from omsform.contract.apimap import overridden
 from omsform.contract.provider import Provider, Registry, registry
-from omsform.contract.resource import Resource
+from omsform.contract.resource import Resource, SharedValues
 from omsform.contract.spec import Desired, Remote
 from omsform.engine.read import read_current
 from omsform.gcpause import gc_paused
@@ -40,6 +40,8 @@ class Session:
     clients: dict[str, WriteClient] = field(default_factory=dict)
     api_overrides: ExitStack = field(default_factory=ExitStack)  # restored on close
     listings: Listings | None = None  # bulk listings started ahead (omsform.engine.ahead)
+    # lookups (package states) made while reading, kept for the apply that follows in this run
+    shared: SharedValues = field(default_factory=SharedValues)
     _keys: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     async def __aenter__(self) -> Session:
@@ -197,4 +199,5 @@ async def read(
             declared=declared,
             desired=desired,
             on_listed=on_listed,
+            shared=session.shared,
         )

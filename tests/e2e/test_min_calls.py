@@ -96,3 +96,18 @@ def test_a_no_op_plan_makes_the_minimum_number_of_calls(tmp_path: Path, server: 
     assert full == needed
     expected = sum(needed.values())
     assert sum(full.values()) == expected, f"{sum(full.values())} GETs, expected {expected}"
+
+
+def test_an_apply_lists_package_states_once(tmp_path: Path, server: Server) -> None:
+    """The lookups a plan made serve the apply that follows in the same run: a full apply of
+    the demo, which creates transitions (their states are looked up by name), lists the
+    package states once. (Setup steps poll their job status and channels are listed again
+    after a sync copies them in: those repeats are the point.)"""
+    brand_dir = copy_demo(tmp_path / "demo")
+    cli = Cli(brand_dir, demo_env(brand_dir, server, default_secrets(brand_dir)))
+    server.reset_stats()
+    applied = cli("apply", "demo", "--auto-approve")
+    assert applied.code == 0, applied
+    assert "oms_transition." in applied.stdout
+    states = {path: n for path, n in gets(server).items() if path.endswith("/states/")}
+    assert list(states.values()) == [1], states

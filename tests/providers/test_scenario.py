@@ -256,8 +256,8 @@ def test_an_apply_lists_the_states_once_for_its_writes(tmp_path: Path) -> None:
     h = _ready(tmp_path)
     h.write({"base.yaml": BASE, "scenarios.yaml": SCENARIO, "flow.yaml": FLOW})
     h.reset_stats()
-    h.apply()  # one listing for the plan's read, one shared by the four creates
-    assert h.stats()["by_path"]["GET /api/v1/oms/states/"] == 2
+    h.apply()  # one listing, made by the plan's read and shared by the four creates
+    assert h.stats()["by_path"]["GET /api/v1/oms/states/"] == 1
 
 
 def test_an_initial_status_this_oms_lacks_is_a_plan_error(tmp_path: Path) -> None:
