@@ -25,18 +25,18 @@ from omsform.http.client import ClientOptions, WriteClient
 from omsform.plan.compare import Fingerprints
 from omsform.plan.model import Action, Change, FieldChange, Plan
 from omsform.plan.writeonly import write_only_changes
+from tests.fixtures.kinds import TOY_PROVIDER_OF, TOY_RESOURCES, ToyGroupSpec, ToyItemSpec
 from tests.fixtures.toy_api import TOKEN, ToyApi
-from tests.fixtures.toy_kinds import PROVIDER_OF, RESOURCES, GroupSpec, ItemSpec
 
 Current = dict[str, list[Remote[Any]]]
 
 
 def group(name: str, **fields: Any) -> Desired[Any]:
-    return Desired(f"toy_group.{name}", "toy_group", name, GroupSpec(name=name, **fields))
+    return Desired(f"toy_group.{name}", "toy_group", name, ToyGroupSpec(name=name, **fields))
 
 
 def item(name: str, group: str, **fields: Any) -> Desired[Any]:
-    spec = ItemSpec(name=name, group=group, **fields)
+    spec = ToyItemSpec(name=name, group=group, **fields)
     return Desired(f"toy_item.{name}", "toy_item", name, spec, frozenset({f"toy_group.{group}"}))
 
 
@@ -78,7 +78,9 @@ class World:
 
     async def read(self) -> Current:
         async with self.client() as c:
-            return await read_current(["toy_group", "toy_item"], RESOURCES, {"toy": c}, PROVIDER_OF)
+            return await read_current(
+                ["toy_group", "toy_item"], TOY_RESOURCES, {"toy": c}, TOY_PROVIDER_OF
+            )
 
     async def apply(
         self, changes: Iterable[Change], desired: Iterable[Desired[Any]], **kw: Any
@@ -88,8 +90,8 @@ class World:
         specs = {d.address: d for d in desired}
         async with self.client() as c:
             return await apply_plan(
-                apply_input(plan, specs, RESOURCES, {"toy"}),
-                RESOURCES,
+                apply_input(plan, specs, TOY_RESOURCES, {"toy"}),
+                TOY_RESOURCES,
                 {"toy": c},
                 current=current,
                 journal=self.journal,
@@ -218,7 +220,7 @@ def test_a_run_killed_mid_write_is_resolved_by_the_next_run_without_duplicates(
 
     async def next_run() -> tuple[list[str], ApplyReport]:
         current = await world.read()
-        lines = resolve_uncertain(world.journal, current, RESOURCES)
+        lines = resolve_uncertain(world.journal, current, TOY_RESOURCES)
         # the planner sees g1 in `current`; only g2 is left to create
         return lines, await world.apply([change(g2, Action.CREATE)], [g1, g2])
 
@@ -232,7 +234,7 @@ def test_an_uncertain_create_that_never_reached_the_server_is_reported(tmp_path:
     world = World(tmp_path)
     world.journal.intent("run-1", "toy_group.lost", "toy_group", "lost", "create")
     current = run(world.read)
-    lines = resolve_uncertain(world.journal, current, RESOURCES)
+    lines = resolve_uncertain(world.journal, current, TOY_RESOURCES)
     assert lines == ["toy_group.lost: an interrupted create did not happen; the plan creates it"]
     assert world.journal.uncertain() == []
 
@@ -259,7 +261,7 @@ def test_an_interrupted_update_of_a_write_only_value_is_sent_again_by_the_next_p
         prints={"password": "scrypt:sent-by-the-killed-run"},
     )
     current = run(world.read)
-    lines = resolve_uncertain(world.journal, current, RESOURCES, ledger=world.ledger)
+    lines = resolve_uncertain(world.journal, current, TOY_RESOURCES, ledger=world.ledger)
     assert lines == [
         "toy_item.i: an interrupted update may or may not have happened; the plan rechecks it"
     ]
@@ -267,7 +269,7 @@ def test_an_interrupted_update_of_a_write_only_value_is_sent_again_by_the_next_p
     fingerprints = Fingerprints(world.ledger.fingerprints(), world.ledger.fingerprint_for, False)
     live = next(r for r in current["toy_item"] if r.id == stored["id"])
     found, unverified, _ = write_only_changes(
-        rotated, live, type(RESOURCES["toy_item"]), fingerprints
+        rotated, live, type(TOY_RESOURCES["toy_item"]), fingerprints
     )
     assert [f.path for f in found] == ["password"] and unverified == []
 
@@ -360,12 +362,12 @@ def test_a_saved_plan_is_refused_when_a_touched_object_moved(tmp_path: Path) -> 
         change(g3, Action.CREATE),
     ]
     plan = Plan(brand="toy", changes=tuple(changes))
-    assert check_preconditions(plan, current, RESOURCES) == []
+    assert check_preconditions(plan, current, TOY_RESOURCES) == []
 
     world.api.edit("groups", g1["id"], note="by hand")
     del world.api.data["groups"][g2["id"]]
     world.api.add("groups", name="g3")
-    moved = check_preconditions(plan, run(world.read), RESOURCES)
+    moved = check_preconditions(plan, run(world.read), TOY_RESOURCES)
     new_stamp = world.api.data["groups"][g1["id"]]["modified_date"]
     assert moved == [
         f"toy_group.g1: changed since the plan ({by_name['g1'].fingerprint} → {new_stamp}): "
@@ -395,9 +397,9 @@ def test_applying_the_same_saved_plan_twice_is_refused(tmp_path: Path) -> None:
             change(g2, Action.CREATE),
         ),
     )
-    assert stale_report(plan, current, RESOURCES) == ([], False)
+    assert stale_report(plan, current, TOY_RESOURCES) == ([], False)
     assert run(lambda: world.apply(plan.changes, [new_g1, g2])).ok
-    moved, applied = stale_report(plan, run(world.read), RESOURCES)
+    moved, applied = stale_report(plan, run(world.read), TOY_RESOURCES)
     assert [line.split(":")[0] for line in moved] == ["toy_group.g1", "toy_group.g2"]
     assert applied, "every touched object now holds what the plan would make of it"
 
@@ -420,9 +422,9 @@ def test_a_moved_object_names_only_planned_fields_and_never_a_sensitive_value(
     )
     plan = Plan(brand="toy", changes=(planned,))
     world.api.edit("groups", g1["id"], name="g1")  # touched, planned fields unchanged
-    [line], applied = stale_report(plan, run(world.read), RESOURCES)
+    [line], applied = stale_report(plan, run(world.read), TOY_RESOURCES)
     assert line.endswith(", outside the fields the plan changes") and not applied
     world.api.edit("groups", g1["id"], note="someone else")
-    [line], applied = stale_report(plan, run(world.read), RESOURCES)
+    [line], applied = stale_report(plan, run(world.read), TOY_RESOURCES)
     assert line.endswith('note: planned from "old", now "someone else"'), line
     assert "name" not in line.split("):", 1)[1] and not applied

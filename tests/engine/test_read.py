@@ -13,8 +13,8 @@ from omsform.contract.spec import Remote, Spec
 from omsform.engine.read import Reader, read_current
 from omsform.errors import ProviderError, UnreachableError
 from omsform.http.client import ApiClient, ClientOptions
+from tests.fixtures.kinds import TOY_PROVIDER_OF, TOY_RESOURCES
 from tests.fixtures.toy_api import TOKEN, ToyApi
-from tests.fixtures.toy_kinds import PROVIDER_OF, RESOURCES
 
 
 def client(api: ToyApi, **options: Any) -> ApiClient:
@@ -44,7 +44,9 @@ def test_every_kind_is_read_and_a_kind_another_needs_is_listed_only_once() -> No
 
     async def body() -> dict[str, list[Remote[Any]]]:
         async with client(api) as c:
-            return await read_current(["toy_item", "toy_group"], RESOURCES, {"toy": c}, PROVIDER_OF)
+            return await read_current(
+                ["toy_item", "toy_group"], TOY_RESOURCES, {"toy": c}, TOY_PROVIDER_OF
+            )
 
     current = asyncio.run(body())
     assert sorted(current) == ["toy_group", "toy_item"]
@@ -61,7 +63,9 @@ def test_a_failing_kind_fails_the_whole_read() -> None:
 
     async def body() -> None:
         async with client(api, retry_budget=2) as c:
-            await read_current(["toy_group", "toy_item"], RESOURCES, {"toy": c}, PROVIDER_OF)
+            await read_current(
+                ["toy_group", "toy_item"], TOY_RESOURCES, {"toy": c}, TOY_PROVIDER_OF
+            )
 
     with pytest.raises(UnreachableError, match="/api/items/"):
         asyncio.run(body())
@@ -106,8 +110,10 @@ def test_declared_keys_reach_the_kinds_and_relist_reads_again() -> None:
 
     async def body() -> tuple[frozenset[str], int]:
         async with client(api) as c:
-            reader = Reader(RESOURCES, {"toy": c}, PROVIDER_OF, {"toy_group": ["g1"]})
-            await read_current(["toy_group"], RESOURCES, {"toy": c}, PROVIDER_OF, reader=reader)
+            reader = Reader(TOY_RESOURCES, {"toy": c}, TOY_PROVIDER_OF, {"toy_group": ["g1"]})
+            await read_current(
+                ["toy_group"], TOY_RESOURCES, {"toy": c}, TOY_PROVIDER_OF, reader=reader
+            )
             api.add("groups", name="late")
             again = await reader.relist("toy_group")
             return reader.declared_keys("toy_group"), len(again)

@@ -8,7 +8,7 @@ import pytest
 
 from omsform.errors import ConfigError
 from omsform.lang.load import Brand, load_brand
-from tests.fixtures.kinds import PROVIDERS, LocationSpec, ScenarioSpec, SettingSpec
+from tests.fixtures.kinds import PROVIDERS, TpLocationSpec, TpScenarioSpec, TpSettingSpec
 
 CONFIG = """brand: acme
 providers:
@@ -78,7 +78,7 @@ def test_resources_become_typed_desired_objects(tmp_path: Path) -> None:
     brand = load(tmp_path, {"locations.yaml": LOCATIONS})
     assert list(brand.desired) == ["tp_location.ist", "tp_location.wh"]
     wh = brand.desired["tp_location.wh"]
-    assert isinstance(wh.spec, LocationSpec)
+    assert isinstance(wh.spec, TpLocationSpec)
     assert wh.spec.priority == 7
     assert wh.spec.tags == frozenset({"a", "b"})
     assert (wh.kind, wh.name, wh.address) == ("tp_location", "wh", "tp_location.wh")
@@ -109,7 +109,7 @@ def test_references_resolve_to_keys_and_make_edges(tmp_path: Path) -> None:
 """
     brand = load(tmp_path, {"locations.yaml": LOCATIONS, "scenarios.yaml": scenarios})
     main = brand.desired["tp_scenario.main"]
-    assert isinstance(main.spec, ScenarioSpec)
+    assert isinstance(main.spec, TpScenarioSpec)
     assert main.spec.name == "Main for Main warehouse"
     assert main.spec.default_location == "WH-1"
     assert main.spec.locations == ("WH-1", "IST")
@@ -165,7 +165,7 @@ def test_secrets_are_tracked_by_path_and_value(tmp_path: Path) -> None:
     brand = load(tmp_path, {"settings.yaml": text}, environ=env)
     creds = brand.desired["tp_setting.creds"]
     assert creds.secret_paths == {"value.endpoints[].token", "auth.password"}
-    assert isinstance(creds.spec, SettingSpec) and creds.spec.auth is not None
+    assert isinstance(creds.spec, TpSettingSpec) and creds.spec.auth is not None
     assert creds.spec.auth.password == "pw-secret-2"
     # a reference to a secret attribute makes the referring field secret as well
     assert brand.desired["tp_setting.copy"].secret_paths == {"value"}
@@ -188,7 +188,7 @@ def test_offline_uses_placeholders_for_missing_secrets(tmp_path: Path) -> None:
     env = {"TP_URL": "https://tp.example"}
     brand = load(tmp_path, {"settings.yaml": text}, environ=env, offline=True)
     spec = brand.desired["tp_setting.creds"].spec
-    assert isinstance(spec, SettingSpec) and spec.auth is not None
+    assert isinstance(spec, TpSettingSpec) and spec.auth is not None
     assert spec.auth.password == "<secret:CRED_PW>"
     assert brand.provider_config("testprov").model_dump()["token"] == "<secret:TP_TOKEN>"
     assert brand.secrets == frozenset()

@@ -24,7 +24,13 @@ from omsform.paths import (
 from omsform.plan.build import PlanInputs, build_plan, secret_slot
 from omsform.plan.model import Action, Plan
 from omsform.secrets.mask import mask_paths
-from tests.fixtures.plan_kinds import KINDS, PROVIDER_OF, make_desired, make_inputs, make_remote
+from tests.fixtures.kinds import (
+    PLAN_KINDS,
+    PLAN_PROVIDER_OF,
+    make_desired,
+    make_inputs,
+    make_remote,
+)
 
 SECRETS = ("hunter2-pw", "tok-live-123", "sk-setting-value", "sk-old-setting")
 
@@ -270,7 +276,7 @@ def test_live_duplicates_in_a_kind_only_referenced_are_a_warning() -> None:
 
 
 def _keyless_location(remote_id: int, code: str | None) -> Remote[Any]:
-    spec = KINDS["test_location"].spec_model.model_construct(code=code, name="x")
+    spec = PLAN_KINDS["test_location"].spec_model.model_construct(code=code, name="x")
     return Remote(id=remote_id, spec=spec, fingerprint=f"v-{remote_id}")
 
 
@@ -307,7 +313,7 @@ def test_duplicate_declared_keys_are_a_plan_error() -> None:
 def test_a_declared_kind_that_was_not_read_is_refused() -> None:
     desired = {"test_location.a": make_desired("test_location.a", {"code": "A"})}
     inputs = PlanInputs(
-        brand="t", desired=desired, current={}, resources=KINDS, provider_of=PROVIDER_OF
+        brand="t", desired=desired, current={}, resources=PLAN_KINDS, provider_of=PLAN_PROVIDER_OF
     )
     with pytest.raises(PlanError, match="were not read"):
         build_plan(inputs)
@@ -320,8 +326,8 @@ def test_write_only_comparison_needs_a_fingerprint_function() -> None:
         brand="t",
         desired=desired,
         current=current,
-        resources=KINDS,
-        provider_of=PROVIDER_OF,
+        resources=PLAN_KINDS,
+        provider_of=PLAN_PROVIDER_OF,
         fingerprints={"test_location.a": {"password": "fp:x"}},
     )
     with pytest.raises(PlanError, match="fingerprint function"):

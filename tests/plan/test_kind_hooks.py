@@ -16,12 +16,12 @@ from omsform.engine.read import Reader
 from omsform.errors import PlanError
 from omsform.plan.build import PlanInputs, build_plan
 from omsform.plan.model import Action
-from tests.fixtures.plan_kinds import KINDS, Channel, make_desired, make_inputs
+from tests.fixtures.kinds import PLAN_KINDS, PlanChannel, make_desired, make_inputs
 
 STEP = "test_step.copy"
 
 
-class CopiedChannel(Channel):
+class CopiedChannel(PlanChannel):
     """``test_channel`` whose missing objects a ``test_step.copy`` run brings in."""
 
     depends_on_kinds: ClassVar[tuple[str, ...]] = ("test_step",)
@@ -39,7 +39,7 @@ def _inputs(step_required: bool | None, **options: Any) -> PlanInputs:
         fields = {"name": "copy", "required": step_required}
         current["test_step"] = [{"id": 1, "fields": fields}]
     inputs = make_inputs(desired, current, **options)
-    return dataclasses.replace(inputs, resources={**KINDS, "test_channel": CopiedChannel})
+    return dataclasses.replace(inputs, resources={**PLAN_KINDS, "test_channel": CopiedChannel})
 
 
 def test_a_missing_object_is_expected_from_a_planned_run() -> None:
@@ -67,7 +67,7 @@ def test_without_the_run_the_plan_error_says_what_to_do(step_required: bool | No
 
 
 def test_a_kind_without_a_source_keeps_the_generic_error() -> None:
-    inputs = dataclasses.replace(_inputs(step_required=True), resources=KINDS)
+    inputs = dataclasses.replace(_inputs(step_required=True), resources=PLAN_KINDS)
     with pytest.raises(PlanError, match="create it in the remote system first, or remove it"):
         build_plan(inputs)
 
@@ -84,7 +84,7 @@ def test_both_read_contexts_give_the_declared_objects_of_a_kind() -> None:
     reader = Reader({}, {}, {}, desired={"test_channel": [app, web], "test_step": [step]})
     assert reader.declared("test_channel") == [app, web]
     assert reader.declared("test_location") == []
-    resources = {kind: cls() for kind, cls in KINDS.items()}
+    resources = {kind: cls() for kind, cls in PLAN_KINDS.items()}
     desired = {d.address: d for d in (web, step, app)}
     ctx = _Context({}, resources, desired)
     assert ctx.declared("test_channel") == [app, web]

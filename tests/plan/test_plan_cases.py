@@ -21,7 +21,7 @@ import yaml
 from omsform import errors
 from omsform.plan.build import build_plan
 from omsform.plan.model import Action, Change, Plan
-from tests.fixtures.plan_kinds import make_inputs
+from tests.fixtures.kinds import make_inputs
 
 CASES = Path(__file__).resolve().parents[1] / "plan_cases"
 CASE_FILES = sorted(CASES.glob("*/*.yaml"))

@@ -10,7 +10,7 @@ import pytest
 from omsform.cli.main import fails_cleanly
 from omsform.errors import Location, PlanError
 from omsform.plan.build import build_plan
-from tests.fixtures.plan_kinds import make_inputs
+from tests.fixtures.kinds import make_inputs
 
 
 def _located_inputs() -> object:

@@ -17,7 +17,7 @@ from omsform.plan.render import (
     render_markdown,
     render_text,
 )
-from tests.fixtures.plan_kinds import make_inputs
+from tests.fixtures.kinds import make_inputs
 
 SECRETS = ("hunter2-pw", "tok-live-123", "sk-setting-value", "sk-old-setting")
 

@@ -94,7 +94,7 @@ def _violations(
     known: dict[str, str] | None = None,
 ) -> list[str]:
     from omsform.plan.safety import saved_plan_violations
-    from tests.fixtures.plan_kinds import KINDS, make_remote
+    from tests.fixtures.kinds import PLAN_KINDS, make_remote
 
     current = {
         "test_location": [
@@ -105,7 +105,13 @@ def _violations(
     declared = {"test_location": {"A": "test_location.a"}}
     plan = Plan(brand="t", changes=(change,))
     return saved_plan_violations(
-        plan, current, KINDS, declared, prune=prune, protect=protect, known_addresses=known or {}
+        plan,
+        current,
+        PLAN_KINDS,
+        declared,
+        prune=prune,
+        protect=protect,
+        known_addresses=known or {},
     )
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from omsform.plan.compare import Fingerprints
 from omsform.plan.writeonly import write_only_changes
-from tests.fixtures.plan_kinds import KINDS, make_desired, make_remote
+from tests.fixtures.kinds import PLAN_KINDS, make_desired, make_remote
 
-HOOK = KINDS["test_hook"]
+HOOK = PLAN_KINDS["test_hook"]
 NO_LEDGER = Fingerprints({}, None, refresh=False)
 
 

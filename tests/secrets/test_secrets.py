@@ -8,7 +8,7 @@ from omsform.plan.build import build_plan
 from omsform.plan.model import Plan
 from omsform.plan.render import render_json
 from omsform.secrets.mask import redact, redact_data, replace_secrets, text_secrets, worth_redacting
-from tests.fixtures.plan_kinds import make_desired, make_inputs
+from tests.fixtures.kinds import make_desired, make_inputs
 
 SECRET = "tok-5ec7e7-live"
 

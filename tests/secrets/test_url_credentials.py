@@ -22,7 +22,7 @@ from omsform.secrets.mask import (
     redact_data,
     url_credentials,
 )
-from tests.fixtures.plan_kinds import KINDS, make_inputs, make_remote
+from tests.fixtures.kinds import PLAN_KINDS, make_inputs, make_remote
 
 OLD = "cnryOldToken0123456789"
 
@@ -114,7 +114,7 @@ def test_import_writes_an_unnamed_url_token_as_a_generated_secret() -> None:
     remote = make_remote(
         "test_hook", {"id": 7, "fields": {"url": f"https://x.test/h?a=1&token={OLD}"}}
     )
-    built = build_files({"test_hook": [remote]}, KINDS, brand="acme")
+    built = build_files({"test_hook": [remote]}, PLAN_KINDS, brand="acme")
     text = "".join(built.files.values())
     assert OLD not in text and OLD not in json.dumps([s.key for s in built.skipped])
     assert "https://x.test/h?a=1&token=${secret.ACME_HOOK_" in text
@@ -124,7 +124,9 @@ def test_import_writes_an_unnamed_url_token_as_a_generated_secret() -> None:
 
 def test_import_names_a_known_url_token_instead_of_generating_one() -> None:
     remote = make_remote("test_hook", {"id": 7, "fields": {"url": f"https://x.test/h?token={OLD}"}})
-    built = build_files({"test_hook": [remote]}, KINDS, brand="acme", known_secrets={"HOOK": OLD})
+    built = build_files(
+        {"test_hook": [remote]}, PLAN_KINDS, brand="acme", known_secrets={"HOOK": OLD}
+    )
     text = "".join(built.files.values())
     assert "token=${secret.HOOK}" in text and OLD not in text
     assert [v.name for v in built.env] == ["HOOK"]
