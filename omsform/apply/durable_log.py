@@ -12,10 +12,11 @@ reported durable before it is.
 :meth:`DurableLog.sync` is for callers in worker threads (they share an ``fsync`` the same way);
 :meth:`DurableLog.sync_async` is for the event loop: a long-lived thread of the log's own runs one
 ``fsync`` at a time for the callers waiting when it began, and the lines written meanwhile go
-with the next one. The thread is handed waiters through a plain list under a condition and
-answers each group with one ``call_soon_threadsafe``, not a fresh executor job per ``fsync``
-(that hand-off cost more CPU than the ``fsync`` on a fast disk); it stops after a second idle or
-when the log is closed, and the next waiter starts it again.
+with the next one, which starts no sooner than a few ms after the last began (a group window:
+fewer, larger groups; see ``_GROUP_WINDOW_S``). The thread is handed waiters through a plain
+list under a condition and answers each group with one ``call_soon_threadsafe``, not a fresh
+executor job per ``fsync`` (that hand-off cost more CPU than the ``fsync`` on a fast disk); it
+stops after a second idle or when the log is closed, and the next waiter starts it again.
 """
 
 from __future__ import annotations
@@ -24,9 +25,15 @@ import asyncio
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 
 _IDLE_S = 1.0  # the sync thread stops after this long without a waiter
+# fsyncs start at least this far apart (the first after a pause at once). Lines keep arriving
+# while one runs, and grouping them over a few ms rather than back to back halves the fsyncs of
+# an apply of 1,000 creates at 20 ms latency (P6: ~1,400 → ~550, 0.2 ms less CPU per create)
+# with its wall time unchanged: the journal's waits overlap other changes' requests
+_GROUP_WINDOW_S = 0.004
 
 _Waiter = tuple[int, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
@@ -110,7 +117,15 @@ class DurableLog:
     def _serve(self) -> None:
         """The sync thread: each round takes the waiters so far, runs one fsync begun after all
         their lines were written, and answers them on their loops."""
-        while batch := self._next_batch():
+        began = 0.0  # when the last fsync began
+        while True:
+            # one group per window at most: lines written meanwhile share the next fsync
+            # (each costs ~60 µs of CPU and two thread switches on the client's core)
+            time.sleep(max(0.0, began + _GROUP_WINDOW_S - time.monotonic()))
+            batch = self._next_batch()
+            if not batch:
+                return
+            began = time.monotonic()
             error: BaseException | None = None
             try:
                 self.sync(max(upto for upto, _, _ in batch))
