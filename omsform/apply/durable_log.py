@@ -10,16 +10,32 @@ of 1,000 creates then costs tens of ``fsync``\\ s instead of 1,000, and no line 
 reported durable before it is.
 
 :meth:`DurableLog.sync` is for callers in worker threads (they share an ``fsync`` the same way);
-:meth:`DurableLog.sync_async` is for the event loop: one ``fsync`` at a time runs in a thread
-while the callers that need it wait on it, and the lines written meanwhile go with the next one.
+:meth:`DurableLog.sync_async` is for the event loop: a long-lived thread of the log's own runs one
+``fsync`` at a time for the callers waiting when it began, and the lines written meanwhile go
+with the next one, which starts no sooner than a few ms after the last began (a group window:
+fewer, larger groups; see ``_GROUP_WINDOW_S``). The thread is handed waiters through a plain
+list under a condition and answers each group with one ``call_soon_threadsafe``, not a fresh
+executor job per ``fsync`` (that hand-off cost more CPU than the ``fsync`` on a fast disk); it
+stops after a second idle or when the log is closed, and the next waiter starts it again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
+import time
 from pathlib import Path
+
+_IDLE_S = 1.0  # the sync thread stops after this long without a waiter
+# fsyncs start at least this far apart (the first after a pause at once). Lines keep arriving
+# while one runs, and grouping them over a few ms rather than back to back halves the fsyncs of
+# an apply of 1,000 creates at 20 ms latency (P6: ~1,400 → ~550, 0.2 ms less CPU per create)
+# with its wall time unchanged: the journal's waits overlap other changes' requests
+_GROUP_WINDOW_S = 0.004
+
+_Waiter = tuple[int, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
 
 class DurableLog:
@@ -35,7 +51,13 @@ class DurableLog:
         self._synced = 0  # lines known to be on disk
         self._lock = threading.Lock()  # writes and the descriptor
         self._sync_lock = threading.Lock()  # one fsync at a time
-        self._flight: asyncio.Future[None] | None = None
+        self._waiting = threading.Condition(threading.Lock())  # guards the three below
+        self._waiters: list[_Waiter] = []  # event-loop callers the next fsync answers
+        self._syncer: threading.Thread | None = None
+        self._closing = False
+        # the loop a wake-up of the sync thread is scheduled on (per loop: one that closed with
+        # it pending must not hold up another)
+        self._kick_due: asyncio.AbstractEventLoop | None = None
 
     def append(self, line: str) -> int:
         """Write ``line`` (one ``write()``); returns its number, for :meth:`sync`."""
@@ -65,23 +87,85 @@ class DurableLog:
             self._synced = max(self._synced, target)
 
     async def sync_async(self, upto: int) -> None:
-        """Wait until line ``upto`` is on disk, sharing one ``fsync`` (in a thread) with every
-        other line written before it started."""
-        while self._synced < upto:
-            flight = self._flight
-            if flight is None or flight.done():  # done: it began before our line was written
-                flight = asyncio.ensure_future(asyncio.to_thread(self.sync, self._written))
-                self._flight = flight
-                flight.add_done_callback(self._landed)
-            await asyncio.shield(flight)
+        """Wait until line ``upto`` is on disk, sharing one ``fsync`` (in the log's sync thread)
+        with every other line written before it started."""
+        if self._synced >= upto:
+            return
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        with self._waiting:
+            self._waiters.append((upto, loop, done))
+        if self._kick_due is not loop:
+            # wake the thread once the callers ready in this turn of the loop have written too,
+            # so they share its fsync instead of each starting one
+            self._kick_due = loop
+            loop.call_soon(self._kick)
+        await done
 
-    def _landed(self, flight: asyncio.Future[None]) -> None:
-        if self._flight is flight:
-            self._flight = None
+    def _kick(self) -> None:
+        """Wake the sync thread (starting it if it stopped) for the waiters queued so far."""
+        self._kick_due = None
+        with self._waiting:
+            if self._syncer is None:
+                self._closing = False
+                self._syncer = threading.Thread(
+                    target=self._serve, name=f"fsync {self.path.name}", daemon=True
+                )
+                self._syncer.start()
+            self._waiting.notify()
+
+    def _serve(self) -> None:
+        """The sync thread: each round takes the waiters so far, runs one fsync begun after all
+        their lines were written, and answers them on their loops."""
+        began = 0.0  # when the last fsync began
+        while True:
+            # one group per window at most: lines written meanwhile share the next fsync
+            # (each costs ~60 µs of CPU and two thread switches on the client's core)
+            time.sleep(max(0.0, began + _GROUP_WINDOW_S - time.monotonic()))
+            batch = self._next_batch()
+            if not batch:
+                return
+            began = time.monotonic()
+            error: BaseException | None = None
+            try:
+                self.sync(max(upto for upto, _, _ in batch))
+            except BaseException as exc:  # every waiter of this fsync hears of its failure
+                error = exc
+            by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+            for _, loop, done in batch:
+                by_loop.setdefault(loop, []).append(done)
+            for loop, futures in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # that loop closed: nobody to tell
+                    loop.call_soon_threadsafe(_settle, futures, error)
+
+    def _next_batch(self) -> list[_Waiter]:
+        """The waiters to serve next; empty (and the thread marked gone) once idle or closed."""
+        with self._waiting:
+            while not self._waiters:
+                idle = self._closing or not self._waiting.wait(_IDLE_S)
+                if idle and not self._waiters:
+                    self._syncer = None
+                    return []
+            batch, self._waiters = self._waiters, []
+            return batch
 
     def close(self) -> None:
-        """Close the descriptor (a later append opens it again)."""
+        """Close the descriptor (a later append opens it again) and let the sync thread end."""
+        with self._waiting:
+            self._closing = True
+            self._waiting.notify()
         with self._lock:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+
+def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    """On a waiter's loop: tell each still-waiting caller its fsync returned (or failed)."""
+    for done in futures:
+        if done.done():  # its caller was cancelled meanwhile
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)

@@ -31,6 +31,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.paths import comparable, get_path, parse_path, to_plain, top_field
@@ -40,13 +42,19 @@ from omsform.plan.openmaps import open_fields, projected
 INTENT, UNKNOWN = "intent", "unknown"
 __all__ = ["DRIFT", "INTENT", "UNKNOWN", "applied_digests", "attribute_fields", "digest"]
 _PREFIX = "sha256:"
+# json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def digest(value: Any) -> str:
     """``sha256:<16 hex>`` of the canonical JSON of a :func:`comparable` value (never a
     secret: callers leave out fields that hold one)."""
-    text = json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return _PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return _digest_plain(to_plain(value))
+
+
+def _digest_plain(plain: Any) -> str:
+    """:func:`digest` of a value already in its plain (:func:`to_plain`) form."""
+    return _PREFIX + hashlib.sha256(_CANONICAL.encode(plain).encode()).hexdigest()[:16]
 
 
 def _secret_tops(d: Desired[Any], cls: type[Resource[Any]]) -> frozenset[str]:
@@ -56,9 +64,16 @@ def _secret_tops(d: Desired[Any], cls: type[Resource[Any]]) -> frozenset[str]:
 
 def applied_digests(d: Desired[Any], cls: type[Resource[Any]]) -> dict[str, str]:
     """Top-level field → digest of the value apply made live, secret-holding fields left out."""
-    values = comparable(d.spec)
     secret = _secret_tops(d, cls)
-    return {name: digest(value) for name, value in values.items() if name not in secret}
+    spec = d.spec
+    # apply records one per create: a model's fields are taken as they are, with no
+    # comparable() copy of the whole spec first (to_plain gives the same plain form either way)
+    fields: Iterable[tuple[Any, Any]] = (
+        ((name, getattr(spec, name)) for name in type(spec).model_fields)
+        if isinstance(spec, BaseModel)
+        else comparable(spec).items()
+    )
+    return {name: _digest_plain(to_plain(value)) for name, value in fields if name not in secret}
 
 
 def attribute_fields(
