@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -29,6 +30,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 Doc = dict[str, Any]
+# a field a lookup may index: a plain name, so it can be written into the SQL of the index
+_INDEXABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 _SQL_INT = (-(2**63), 2**63 - 1)  # what SQLite can bind; larger ints raise OverflowError
 
@@ -68,6 +71,7 @@ class Store:
             self.path, check_same_thread=False, isolation_level=None, timeout=30
         )
         self._lock = threading.RLock()
+        self._indexed: set[str] = set()  # fields find() has made an index for, this process
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -135,15 +139,31 @@ class Store:
         each value; Python confirms, so ``1`` never matches ``true``)."""
         sql = "SELECT data FROM objects WHERE collection = ?"
         args: builtins.list[Any] = [collection]
-        for key, value in match.items():
-            # values SQLite cannot bind (ints beyond 64 bits) are left to the Python check
-            if _bindable(value):
-                sql += " AND json_extract(data, ?) = ?"
-                args += [f'$."{key}"', value]
         with self._lock:
+            for key, value in match.items():
+                # values SQLite cannot bind (ints beyond 64 bits) are left to the Python check
+                if _bindable(value):
+                    expression, path = self._field(key)
+                    sql += f" AND {expression} = ?"
+                    args += [*path, value]
             rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
         docs = [json.loads(row[0]) for row in rows]
         return [d for d in docs if all(d.get(k) == v for k, v in match.items())]
+
+    def _field(self, key: str) -> tuple[str, builtins.list[str]]:
+        """The SQL of ``key``'s value in a document, and its parameters: for a plain name, the
+        expression of an index made on first use, so a lookup by it (uniqueness on every create)
+        does not scan the collection (it did: with 5,000 objects each create cost ~0.5 ms more);
+        for another name, a bound path. An index made inside a transaction that then rolls back
+        is made again by the next process; lookups stay right either way."""
+        if not _INDEXABLE.fullmatch(key):
+            return "json_extract(data, ?)", [f'$."{key}"']
+        expression = f"json_extract(data, '$.\"{key}\"')"
+        if key not in self._indexed:
+            index = f'"objects_by_{key}" ON objects(collection, {expression})'
+            self._conn.execute(f"CREATE INDEX IF NOT EXISTS {index}")
+            self._indexed.add(key)
+        return expression, []
 
     def count(self, collection: str) -> int:
         """How many objects ``collection`` holds."""
