@@ -100,9 +100,7 @@ class _Served(ApiClient):
 
     @classmethod
     def of(cls, client: ApiClient, listings: Listings) -> _Served:
-        view = cls.__new__(cls)
-        # the view shares the client's pool, limits and counters, as ApiClient._view does
-        view._core, view._backoff, view._owner = client._core, client._backoff, False
+        view = client.view_as(cls)
         view._listings = listings
         return view
 
@@ -149,7 +147,7 @@ class Head:
                 client = await self.opening.pop(name)
                 session.clients[name] = client
                 # the loaded brand's secrets are known now: its clients redact them too
-                client._core.secrets = client._core.secrets | brand.secrets
+                client.learn_secrets(brand.secrets)
         except BaseException:
             await session.__aexit__(None, None, None)
             raise

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 import sniffio  # noqa: F401  # without it httpcore retries a failed import on every request
@@ -74,6 +74,9 @@ class ClientOptions:
     sleep: Sleep | None = None  # every pause (backoff and pacing); tests: a fake one
 
 
+_View = TypeVar("_View", bound="ApiClient")
+
+
 class ApiClient:
     """Read-only access to one provider's API."""
 
@@ -97,11 +100,18 @@ class ApiClient:
         self._backoff = Backoff(options.max_backoff_s, sleep=pause, rng=rng or random.random)
         self._owner = True
 
-    def _view(self) -> ApiClient:
-        """A read-only client sharing this one's pool, limits, counters and pauses."""
-        view = ApiClient.__new__(ApiClient)
+    def view_as(self, cls: type[_View]) -> _View:
+        """A client of class ``cls`` (``ApiClient`` or a subclass that adds no state of its
+        own to set up) sharing this one's pool, limits, counters and pauses; closing it leaves
+        them open."""
+        view = cls.__new__(cls)
         view._core, view._backoff, view._owner = self._core, self._backoff, False
         return view
+
+    def learn_secrets(self, values: frozenset[str]) -> None:
+        """Redact ``values`` too from now on, in this client and every view of it (a client
+        opened before the brand was loaded learns the brand's secrets then)."""
+        self._core.secrets = self._core.secrets | values
 
     @property
     def provider(self) -> str:
@@ -292,4 +302,4 @@ class WriteClient(ApiClient):
 
     def read_only(self) -> ApiClient:
         """A view of this client without write methods (what plan code receives)."""
-        return self._view()
+        return self.view_as(ApiClient)
