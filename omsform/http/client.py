@@ -80,10 +80,6 @@ _View = TypeVar("_View", bound="ApiClient")
 class ApiClient:
     """Read-only access to one provider's API."""
 
-    _core: ClientCore
-    _backoff: Backoff
-    _owner: bool
-
     def __init__(
         self,
         base_url: str,
@@ -101,16 +97,15 @@ class ApiClient:
         self._owner = True
 
     def view_as(self, cls: type[_View]) -> _View:
-        """A client of class ``cls`` (``ApiClient`` or a subclass that adds no state of its
-        own to set up) sharing this one's pool, limits, counters and pauses; closing it leaves
-        them open."""
+        """A ``cls`` client (no state of its own to set up) sharing this one's pool, limits,
+        counters and pauses; closing it leaves them open."""
         view = cls.__new__(cls)
         view._core, view._backoff, view._owner = self._core, self._backoff, False
         return view
 
     def learn_secrets(self, values: frozenset[str]) -> None:
-        """Redact ``values`` too from now on, in this client and every view of it (a client
-        opened before the brand was loaded learns the brand's secrets then)."""
+        """Redact ``values`` too from now on, here and in every view (read-ahead's clients
+        are opened before the brand's secrets are known)."""
         self._core.secrets = self._core.secrets | values
 
     @property
