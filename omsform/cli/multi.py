@@ -97,9 +97,9 @@ def plan_brands(paths: tuple[Path, ...], fmt: str, opts: dict[str, Any]) -> int:
             "brand on its own for policy checks, e.g. `for b in brands/*; do omsform plan "
             '"$b" --format tf-json > "$(basename "$b").tfplan.json"; done`'
         )
-    from omsform.cli.running import run_async
+    from omsform.engine import loop
 
-    results = run_async(_plan_all(paths, {**opts, "connections": opts["parallelism"]}))
+    results = loop.run(_plan_all(paths, {**opts, "connections": opts["parallelism"]}))
     detailed, drift = opts["detailed_exitcode"], opts["drift_exitcode"]
     codes = [r.code(detailed=detailed, drift=drift) for r in results]
     OUT.out(render_many(results, codes, fmt))

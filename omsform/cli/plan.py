@@ -112,12 +112,14 @@ def _plan_one(
     opts: dict[str, Any],
 ) -> Plan:
     """Load, read and plan one brand, show the plan and save it with ``-o``; the plan."""
+    from omsform.engine import loop
+
     if _reads_ahead(out_file, record_dir, opts):
         if opts.get("changed_since") is not None:
             from omsform.engine import gitdiff
 
             gitdiff.prefetch(brand, opts["changed_since"])  # git runs while the rest imports
-        made = running.run_async(_made_ahead(brand, fmt, opts))
+        made = loop.run(_made_ahead(brand, fmt, opts))
         _show(made, fmt, opts, None)
         return made
     loaded = running.load_for_run(brand, opts["sandbox"], opts)
@@ -130,7 +132,7 @@ def _plan_one(
     # a saved plan is made under the lock: never beside a running apply
     locked = running.brand_lock(loaded, lock_timeout) if out_file else contextlib.nullcontext()
     with locked, cli_doctor.recording_for(loaded, record_dir, "plan", opts["sandbox"]):
-        made = running.run_async(_made(loaded, opts, brand_dir, show))
+        made = loop.run(_made(loaded, opts, brand_dir, show))
     show(made)
     if out_file:
         from omsform.apply import saved as plan_files

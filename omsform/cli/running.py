@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,15 +28,6 @@ if TYPE_CHECKING:
     from omsform.plan.model import Plan, PlanTarget
 
 STATE_DIR = ".omsform"
-T = TypeVar("T")
-
-
-def run_async(main: Coroutine[Any, Any, T]) -> T:
-    """Run ``main`` on the run's event loop (:func:`omsform.engine.loop.run`: uvloop where
-    installed, its result handed back outside the loop's main task) and return its result."""
-    from omsform.engine import loop
-
-    return loop.run(main)
 
 
 @contextmanager

@@ -42,3 +42,25 @@ def test_a_run_returns_the_result_and_raises_the_error() -> None:
     assert loop.run(asyncio.sleep(0, result=42)) == 42
     with pytest.raises(ValueError, match="from inside the run"):
         loop.run(fails())
+
+
+class _Big:
+    """A result that counts how often it is formatted."""
+
+    reprs = 0
+
+    def __repr__(self) -> str:
+        _Big.reprs += 1
+        return "_Big()"
+
+
+def test_the_result_comes_back_without_being_formatted() -> None:
+    """``asyncio.run`` (3.11) formats its main task's repr, result included, when it puts its
+    Ctrl-C handler back: for a plan of thousands of changes, a pause at the end of every run."""
+
+    async def plan() -> _Big:
+        return _Big()
+
+    _Big.reprs = 0
+    assert isinstance(loop.run(plan()), _Big)
+    assert _Big.reprs == 0
