@@ -219,7 +219,7 @@ class _Checker:
 
     async def _follow(self, path: str, link: str, target: str) -> Row:
         name = self.provider.name
-        base = self.client._core.http.base_url  # the link must stay on the API's host
+        base = self.client._core.base_url  # the link must stay on the API's host
         url = base.join(link)
         if url.host != base.host:
             detail = f"`next` of GET {path} points at another host: {link}"

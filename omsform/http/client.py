@@ -33,7 +33,7 @@ from omsform.http.idempotency import IDEMPOTENCY_HEADER, idempotency_scope
 from omsform.http.idempotency import idempotency_key as derive_key
 from omsform.http.listing import gather_all, list_collection
 from omsform.http.pace import Pacer
-from omsform.http.pool import ClientCore
+from omsform.http.pool import NO_BODY, ClientCore
 from omsform.http.retry import (
     AmbiguousWriteError,
     Backoff,
@@ -54,8 +54,6 @@ __all__ = [
     "idempotency_scope",
     "is_ambiguous",
 ]
-
-_NO_BODY: Any = object()
 
 
 @dataclass(frozen=True)
@@ -167,7 +165,7 @@ class ApiClient:
         path: str,
         *,
         params: Mapping[str, Any] | None = None,
-        body: Any = _NO_BODY,
+        body: Any = NO_BODY,
         missing_ok: bool = False,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
@@ -180,13 +178,7 @@ class ApiClient:
         for attempt in range(budget + 1):
             if core.broken is not None:
                 raise UnreachableError(core.broken)
-            request = core.http.build_request(
-                method,
-                core.url(path),
-                params=params,
-                json=None if body is _NO_BODY else body,
-                headers=headers,
-            )
+            request = core.request(method, path, params, body, headers)
             outcome, extra = await self._attempt(request, missing_ok)
             if outcome is None:
                 return extra  # the decoded answer

@@ -1,7 +1,7 @@
 """What an :class:`~omsform.http.client.ApiClient` and its read-only views share: the
-connections (an httpx pool for each, :data:`POOLS`; opened only for a URL that keeps the token
-safe), the limit on requests in flight, request counters, the gate that sends the first request
-alone, and the secrets redacted from logs."""
+connections (:mod:`omsform.http.transports`; opened only for a URL that keeps the token safe)
+and the requests built for them, the limit on requests in flight, request counters, the gate
+that sends the first request alone, and the secrets redacted from logs."""
 
 from __future__ import annotations
 
@@ -9,27 +9,29 @@ import asyncio
 import ipaddress
 from collections import Counter
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from omsform import __version__
 from omsform.errors import ProviderError
 from omsform.http.concurrency import MAXIMUM, ConcurrencyLimit
+from omsform.http.transports import transports
 from omsform.secrets.mask import redact
 
 if TYPE_CHECKING:
-    import ssl
-
     from omsform.http.client import ClientOptions
     from omsform.http.pace import Pacer
 
 MAX_CONCURRENCY = MAXIMUM  # the most requests one client keeps in flight
-# httpcore's pool checks every connection of a pool (a poll() and a peer-name lookup each)
-# twice per request and compares its idle connections pairwise: with 16 connections in one
-# pool that was a fifth of apply's CPU (spec §11 P6; callgrind: 5.8 M instructions per create
-# in one pool, 4.7 M in 16 pools of one connection). So each connection gets a pool of its own.
-POOLS = MAXIMUM
+NO_BODY: Any = object()  # a request without a body
 _URLS_KEPT = 256
+_HEADERS = {  # httpx's defaults, with omsform's name
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate",
+    "Connection": "keep-alive",
+    "User-Agent": f"omsform/{__version__}",
+}
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
 
 
@@ -41,13 +43,6 @@ def header_secrets(headers: Mapping[str, str]) -> set[str]:
             found.add(value)
             found.add(value.split(" ", 1)[-1])
     return found
-
-
-def _verifies(base_url: str, options: ClientOptions) -> bool:
-    """Whether the pool checks TLS certificates: always for ``https://`` unless ``--insecure``;
-    never where no TLS is spoken (an ``http://`` base, which the client never leaves, or an
-    in-process transport), so no CA bundle is loaded for nothing (~20 ms a run)."""
-    return not options.insecure and options.transport is None and base_url.startswith("https:")
 
 
 class ClientCore:
@@ -65,8 +60,11 @@ class ClientCore:
         _check_base_url(base_url, options, provider)
         fixed = None if options.concurrency is None else max(1, options.concurrency)
         self.limit = ConcurrencyLimit(fixed)  # shared by reads and writes (and the views)
-        self.pools = _pools(base_url, headers, options, fixed or MAXIMUM)
-        self._busy = [0] * len(self.pools)  # requests in flight on each pool
+        self.transports = transports(base_url, options, fixed or MAXIMUM, provider)
+        self._busy = [0] * len(self.transports)  # requests in flight on each transport
+        self.base_url = httpx.URL(base_url)
+        self.headers = {**_HEADERS, **headers}
+        self.timeouts = httpx.Timeout(options.timeout_s).as_dict()
         self._urls: dict[str, httpx.URL] = {}  # path → absolute URL, parsed once
         self.options, self.provider = options, provider
         self.pacer = pacer  # shared by every request of this client and its views
@@ -79,11 +77,6 @@ class ClientCore:
         self.auth_ok = asyncio.Event()
         self.auth_failed: str | None = None
 
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """The first pool: what builds requests (they are the same for every pool)."""
-        return self.pools[0]
-
     def url(self, path: str) -> httpx.URL:
         """``path`` on the base URL, as httpx joins them (a relative path is appended to the
         base path; an absolute URL stays as it is), parsed once per path: httpx's URL parser
@@ -92,28 +85,58 @@ class ClientCore:
         if url is None:
             url = httpx.URL(path)
             if url.is_relative_url:
-                base = self.http.base_url
+                base = self.base_url
                 url = base.copy_with(raw_path=base.raw_path + url.raw_path.lstrip(b"/"))
             if len(self._urls) >= _URLS_KEPT:
                 self._urls.clear()  # detail paths are one per object: keep the map small
             self._urls[path] = url
         return url
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Request:
+        """The request to send: the client's headers and timeouts, ``body`` as JSON (none
+        when it is :data:`NO_BODY`)."""
+        url = self.url(path)
+        if params:
+            url = url.copy_merge_params(params)
+        return httpx.Request(
+            method,
+            url,
+            json=None if body is NO_BODY else body,
+            headers={**self.headers, **headers} if headers else self.headers,
+            extensions={"timeout": self.timeouts},
+        )
+
     async def send(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` on the pool with the fewest requests in flight, and read the
-        answer (its connection is free again when this returns)."""
+        """Send ``request`` on the connection with the fewest requests in flight, and read the
+        answer (its connection is free again when this returns). Straight to the transport:
+        httpx's client would add cookies (an API token needs none), redirects (never
+        followed) and auth flows (the token is a header) at ~0.1 ms per request."""
         busy = self._busy
         shard = busy.index(min(busy))
         busy[shard] += 1
         try:
-            return await self.pools[shard].send(request)
+            response = await self.transports[shard].handle_async_request(request)
+            response.request = request
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+            return response
         finally:
             busy[shard] -= 1
 
     async def aclose(self) -> None:
-        """Close every pool."""
-        for pool in self.pools:
-            await pool.aclose()
+        """Close every connection."""
+        for transport in self.transports:
+            await transport.aclose()
 
     def redact(self, text: str) -> str:
         """``text`` without this client's secrets (:func:`omsform.secrets.mask.redact`)."""
@@ -123,29 +146,6 @@ class ClientCore:
         """One redacted debug line (only when ``debug_log`` is set)."""
         if self.options.debug_log is not None:
             self.options.debug_log(self.redact(line))
-
-
-def _pools(
-    base_url: str, headers: Mapping[str, str], options: ClientOptions, width: int
-) -> tuple[httpx.AsyncClient, ...]:
-    """``width`` connections spread over up to :data:`POOLS` pools (one with a test transport,
-    which has no connections to spread). Sharing one TLS context: the CA bundle loads once."""
-    count = 1 if options.transport is not None else max(1, min(POOLS, width))
-    verify: ssl.SSLContext | bool = _verifies(base_url, options)
-    if options.transport is None:
-        verify = httpx.create_ssl_context(verify=verify)  # made once, not once per pool
-    limits = httpx.Limits(max_connections=-(-width // count))  # rounded up: width in total
-    return tuple(
-        httpx.AsyncClient(
-            base_url=base_url,
-            headers=dict(headers),
-            timeout=options.timeout_s,
-            verify=verify,
-            transport=options.transport,
-            limits=limits,
-        )
-        for _ in range(count)
-    )
 
 
 def _is_loopback(host: str) -> bool:

@@ -16,7 +16,7 @@ from omsform.http.pool import ClientCore
 
 def _context(base_url: str, options: ClientOptions) -> ssl.SSLContext:
     core = ClientCore(base_url, {}, options, "akinon_oms", Pacer())
-    transport = core.http._transport  # the pool httpx made: where its TLS context lives
+    transport = core.transports[0]
     assert isinstance(transport, httpx.AsyncHTTPTransport)
     context: ssl.SSLContext = transport._pool._ssl_context  # type: ignore[attr-defined]
     return context
