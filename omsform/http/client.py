@@ -1,4 +1,4 @@
-"""The one HTTP client every provider uses (httpx.AsyncClient underneath).
+"""The one HTTP client every provider uses (httpx's transports underneath: omsform.http.pool).
 
 :class:`ApiClient` is read-only (plan gets only this); :class:`WriteClient` adds the write
 methods (apply). Both share: base URL and auth headers, timeouts, TLS verification (plain
