@@ -9,11 +9,12 @@ import asyncio
 import ipaddress
 from collections import Counter
 from collections.abc import Mapping
+from functools import cache
+from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from omsform import __version__
 from omsform.errors import ProviderError
 from omsform.http.concurrency import MAXIMUM, ConcurrencyLimit
 from omsform.http.transports import transports
@@ -26,11 +27,10 @@ if TYPE_CHECKING:
 MAX_CONCURRENCY = MAXIMUM  # the most requests one client keeps in flight
 NO_BODY: Any = object()  # a request without a body
 _URLS_KEPT = 256
-_HEADERS = {  # httpx's defaults, with omsform's name
+_HEADERS = {  # httpx's defaults; the User-Agent names omsform
     "Accept": "*/*",
     "Accept-Encoding": "gzip, deflate",
     "Connection": "keep-alive",
-    "User-Agent": f"omsform/{__version__}",
 }
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-authorization"})
 
@@ -63,7 +63,7 @@ class ClientCore:
         self.transports = transports(base_url, options, fixed or MAXIMUM, provider)
         self._busy = [0] * len(self.transports)  # requests in flight on each transport
         self.base_url = httpx.URL(base_url)
-        self.headers = {**_HEADERS, **headers}
+        self.headers = {**_HEADERS, "User-Agent": _user_agent(), **headers}
         self.timeouts = httpx.Timeout(options.timeout_s).as_dict()
         self._urls: dict[str, httpx.URL] = {}  # path → absolute URL, parsed once
         self.options, self.provider = options, provider
@@ -146,6 +146,11 @@ class ClientCore:
         """One redacted debug line (only when ``debug_log`` is set)."""
         if self.options.debug_log is not None:
             self.options.debug_log(self.redact(line))
+
+
+@cache
+def _user_agent() -> str:
+    return f"omsform/{version('omsform')}"
 
 
 def _is_loopback(host: str) -> bool:

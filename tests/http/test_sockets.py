@@ -245,7 +245,7 @@ def test_a_proxy_named_in_the_environment_carries_the_requests(
 
     async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while head := await read_request(reader):
-            seen.append(head.split("\r\n")[0])
+            seen.append(head)
             writer.write(answer({"via": "proxy"}))
 
     async def body() -> Any:
@@ -258,7 +258,10 @@ def test_a_proxy_named_in_the_environment_carries_the_requests(
         return got
 
     assert run(body) == {"via": "proxy"}
-    assert seen == ["GET http://oms.example.test/api/x/ HTTP/1.1"]
+    assert [head.split("\r\n")[0] for head in seen] == [
+        "GET http://oms.example.test/api/x/ HTTP/1.1"
+    ]
+    assert "user-agent: omsform/" in seen[0].lower()  # servers' logs name the tool
 
 
 def test_no_proxy_exempts_a_host(monkeypatch: pytest.MonkeyPatch) -> None:
