@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from omsform.apply.journal import Journal
@@ -27,13 +28,12 @@ class RunContext:
         shared: SharedValues | None = None,
     ) -> None:
         self._current, self._resources = current, resources
-        self._index: dict[str, dict[str, Remote[Any]]] = {}
-        self._declared: dict[str, set[str]] = {}
+        self._index: dict[str, _Objects] = {}
+        self._declared: dict[str, frozenset[str]] = {}  # worked out for the kinds asked about
         self._desired: dict[str, list[Desired[Any]]] = {}
         self._shared = shared if shared is not None else SharedValues()
         for d in desired.values():
             if d.kind in resources:
-                self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
                 self._desired.setdefault(d.kind, []).append(d)
 
     def objects(self, kind: str) -> dict[str, Remote[Any]]:
@@ -42,7 +42,7 @@ class RunContext:
         if found is None:
             resource = self._resources.get(kind)
             remotes = self._current.get(kind, ()) if resource else ()
-            found = self._index[kind] = (
+            found = self._index[kind] = _Objects(
                 {resource.key(r.spec): r for r in remotes} if resource else {}
             )
         return found
@@ -53,15 +53,23 @@ class RunContext:
 
     def declared_keys(self, kind: str) -> frozenset[str]:
         """Natural keys the brand declares for ``kind``."""
-        return frozenset(self._declared.get(kind, ()))
+        keys = self._declared.get(kind)
+        if keys is None:  # a natural key costs a dump of the spec: only kinds that ask pay
+            resource = self._resources.get(kind)
+            desired = self._desired.get(kind, [])
+            keys = frozenset(resource.key(d.spec) for d in desired) if resource else frozenset()
+            self._declared[kind] = keys
+        return keys
 
     def declared(self, kind: str) -> list[Desired[Any]]:
         """The brand's declared objects of ``kind``."""
         return sorted(self._desired.get(kind, ()), key=lambda d: d.address)
 
-    async def ids(self, kind: str) -> dict[str, int | str]:
-        """Natural key → server id of every current object of ``kind``."""
-        return {key: r.id for key, r in self.objects(kind).items()}
+    async def ids(self, kind: str) -> Mapping[str, int | str]:
+        """Natural key → server id of every current object of ``kind`` (a read-only view, kept
+        up to date as writes land: reading a reference in each write's answer costs no copy)."""
+        self.objects(kind)
+        return MappingProxyType(self._index[kind].ids)
 
     async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """What ``load()`` gives, made once per apply under ``name`` (package states)."""
@@ -108,7 +116,7 @@ class ChangeContext:
         """See :meth:`RunContext.declared`."""
         return self._ctx.declared(kind)
 
-    async def ids(self, kind: str) -> dict[str, int | str]:
+    async def ids(self, kind: str) -> Mapping[str, int | str]:
         """See :meth:`RunContext.ids`."""
         return await self._ctx.ids(kind)
 
@@ -126,3 +134,31 @@ class ChangeContext:
             self.remote_id = remote_id
         self.steps.append(name)
         await self._journal.step_durable(self._op, name, remote_id)
+
+
+class _Objects(dict[str, Remote[Any]]):
+    """Key → current object of one kind, with ``ids`` (key → server id) kept beside it. Apply
+    changes it by item only (``[key] = remote``, ``pop``); the other ways of changing a dict
+    are refused rather than leaving ``ids`` behind."""
+
+    def __init__(self, objects: dict[str, Remote[Any]]) -> None:
+        super().__init__(objects)
+        self.ids: dict[str, int | str] = {key: remote.id for key, remote in objects.items()}
+
+    def __setitem__(self, key: str, remote: Remote[Any]) -> None:
+        super().__setitem__(key, remote)
+        self.ids[key] = remote.id
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        del self.ids[key]
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove ``key`` (see :meth:`dict.pop`)."""
+        self.ids.pop(key, None)
+        return super().pop(key, *default)
+
+    def _unsupported(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("change the current objects one key at a time")
+
+    update = setdefault = popitem = clear = __ior__ = _unsupported
