@@ -44,6 +44,15 @@ __all__ = ["DRIFT", "INTENT", "UNKNOWN", "applied_digests", "attribute_fields", 
 _PREFIX = "sha256:"
 # json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_string = json.encoder.encode_basestring  # what _CANONICAL does with a str
+# the C encoder _CANONICAL.encode makes afresh on every call, made once (apply digests every
+# field of every object it writes); None without json's accelerator
+_make_c_encoder: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
+_canonical_c = (
+    _make_c_encoder(None, _CANONICAL.default, _encode_string, None, ":", ",", True, False, True)
+    if _make_c_encoder is not None
+    else None
+)
 
 
 def digest(value: Any) -> str:
@@ -54,7 +63,13 @@ def digest(value: Any) -> str:
 
 def _digest_plain(plain: Any) -> str:
     """:func:`digest` of a value already in its plain (:func:`to_plain`) form."""
-    return _PREFIX + hashlib.sha256(_CANONICAL.encode(plain).encode()).hexdigest()[:16]
+    if type(plain) is str:
+        text = _encode_string(plain)
+    elif _canonical_c is not None:
+        text = "".join(_canonical_c(plain, 0))
+    else:
+        text = _CANONICAL.encode(plain)
+    return _PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _secret_tops(d: Desired[Any], cls: type[Resource[Any]]) -> frozenset[str]:
