@@ -73,7 +73,16 @@ class RunState:
         self.failed: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
         self.keep: dict[str, str] = {}  # address → why it must not be deleted
-        self.secrets = _run_secrets(work, resources)
+        self._comparable: dict[str, Any] = {}  # address → comparable(spec), made once
+        self.secrets = _run_secrets(work, resources, self.comparable_spec)
+
+    def comparable_spec(self, address: str) -> Any:
+        """``comparable()`` of the desired spec at ``address``, made once per run (the secrets
+        looked for in it and the fingerprints of what its write sends are read from it)."""
+        found = self._comparable.get(address)
+        if found is None:
+            found = self._comparable[address] = comparable(self.desired[address].spec)
+        return found
 
     def emit(
         self, change: Change, status: str, message: str = "", remote_id: int | str | None = None
@@ -163,7 +172,7 @@ class RunState:
         patterns = (*self.resources[change.kind].write_only, *sorted(desired.secret_paths))
         if not patterns:
             return {}  # most writes: nothing to fingerprint, no dump and no thread hop
-        values = comparable(desired.spec)
+        values = self.comparable_spec(change.address)
         sent = {
             path: value
             for pattern in patterns
@@ -210,27 +219,35 @@ class RunState:
         await self.ledger.log.sync_async(line)
 
 
-def _run_secrets(work: ApplyInput, resources: Mapping[str, Resource[Any]]) -> set[str]:
+def _run_secrets(
+    work: ApplyInput, resources: Mapping[str, Resource[Any]], plain: Callable[[str], Any]
+) -> set[str]:
     """The secret values failure messages and journaled keys must not show: those of every
     declared spec. The brand's secrets hold them all (worked out when it was loaded); the specs
     this run writes are looked into again anyway, so they are covered whatever the caller
     passed, and only a caller without the brand's secrets pays for looking into all of them
-    (6,000 specs: ~60 ms)."""
+    (6,000 specs: ~60 ms). ``plain(address)``: the comparable form of a written spec, which
+    its write reads again."""
     if work.secrets is None:
         return _desired_secrets(work.specs, resources)
     specs = work.specs
     written = {c.address: specs[c.address] for c in work.plan.changes if c.address in specs}
-    return set(work.secrets) | _desired_secrets(written, resources)
+    return set(work.secrets) | _desired_secrets(written, resources, plain)
 
 
 def _desired_secrets(
-    desired: Mapping[str, Desired[Any]], resources: Mapping[str, Resource[Any]]
+    desired: Mapping[str, Desired[Any]],
+    resources: Mapping[str, Resource[Any]],
+    plain: Callable[[str], Any] | None = None,
 ) -> set[str]:
     """Every secret string in the desired specs the text safety net hides (to keep them out of
     failure messages): the rule is :func:`omsform.secrets.mask.text_secrets`."""
     found: set[str] = set()
-    for d in desired.values():
+    for address, d in desired.items():
         resource = resources.get(d.kind)
         write_only = resource.write_only if resource else ()
-        found |= text_secrets(d.spec, d.secret_paths, write_only)
+        if plain is not None and (d.secret_paths or write_only):
+            found |= text_secrets(plain(address), d.secret_paths, write_only, plain=True)
+        else:
+            found |= text_secrets(d.spec, d.secret_paths, write_only)
     return found

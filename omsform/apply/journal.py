@@ -38,6 +38,7 @@ from typing import Any
 from omsform.apply.durable_log import DurableLog
 
 _MAX_ERROR = 300
+_OPEN = ("intent", "step")  # record types that leave an operation open
 
 
 @dataclass(frozen=True)
@@ -145,25 +146,29 @@ class Journal:
     def uncertain(self) -> list[Intent]:
         """Intents with neither a result nor a resolution, oldest first."""
         intents: dict[str, Intent] = {}
-        settled: set[str] = set()
-        for record in read_records(self.path):
-            op, kind = str(record.get("op", "")), record.get("type")
-            if kind == "intent":
+        records = read_records(self.path)
+        # settled first: only intents left open are built (after a whole run, usually none)
+        settled = {str(r.get("op", "")) for r in records if r.get("type") not in _OPEN}
+        for record in records:
+            op, what = str(record.get("op", "")), record.get("type")
+            if op in settled:
+                continue
+            if what == "intent":
                 remote_id = record.get("remote_id")
-                text = {name: str(record.get(name, "")) for name in ("run", "kind", "key")}
+                run, kind, key = (str(record.get(name, "")) for name in ("run", "kind", "key"))
                 intents[op] = Intent(
                     op,
-                    run_id=text["run"],
+                    run_id=run,
                     address=str(record.get("address", "")),
-                    kind=text["kind"],
-                    key=text["key"],
+                    kind=kind,
+                    key=key,
                     action=str(record.get("action", "")),
                     at=str(record.get("at", "")),
                     key_print=str(record.get("key_print", "")),
                     remote_id="" if remote_id is None else str(remote_id),
                     prints=_prints(record.get("prints")),
                 )
-            elif kind == "step":
+            elif what == "step":
                 intent = intents.get(op)
                 if intent is not None:
                     remote_id = record.get("remote_id")
@@ -172,9 +177,7 @@ class Journal:
                         steps=(*intent.steps, str(record.get("step", ""))),
                         remote_id=intent.remote_id if remote_id is None else str(remote_id),
                     )
-            else:
-                settled.add(op)
-        return [intent for op, intent in intents.items() if op not in settled]
+        return list(intents.values())
 
     def compact(self) -> None:
         """Drop settled records; delete the file when nothing is left uncertain."""
@@ -183,9 +186,7 @@ class Journal:
         if not keep:
             self.path.unlink(missing_ok=True)
             return
-        lines = "".join(
-            json.dumps(r, sort_keys=True) + "\n" for i in keep for r in _intent_records(i)
-        )
+        lines = "".join(_line(r) for i in keep for r in _intent_records(i))
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(lines, encoding="utf-8")
         os.replace(tmp, self.path)
