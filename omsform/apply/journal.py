@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from omsform.apply.durable_log import DurableLog
+from omsform.apply.durable_log import DurableLog, json_line
 
 _MAX_ERROR = 300
 _OPEN = ("intent", "step")  # record types that leave an operation open
@@ -259,8 +259,7 @@ def _prints(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
-def _line(record: dict[str, Any]) -> str:
-    return json.dumps(record, sort_keys=True) + "\n"
+_line = json_line
 
 
 def _intent(

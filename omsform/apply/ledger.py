@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from omsform.apply.durable import fsync_dir, git_head, write_atomic
-from omsform.apply.durable_log import DurableLog
+from omsform.apply.durable_log import DurableLog, json_line
 from omsform.apply.fingerprint import fingerprint
 from omsform.apply.journal import ends_mid_line, read_records
 from omsform.apply.ledger_entry import LedgerEntry
@@ -260,8 +260,7 @@ class Ledger:
     def _log(self, record: dict[str, Any]) -> int:
         """Append ``record`` to the pending file (one ``write()``: records never interleave);
         its number, for the ``fsync`` that the caller then waits for (see the module doc)."""
-        line = json.dumps({**record, "salt": self.salt.hex()}, sort_keys=True)
-        return self.log.append(line + "\n")
+        return self.log.append(json_line({**record, "salt": self.salt.hex()}))
 
     def save(self) -> bool:
         """Write the file atomically if anything changed; True when it was written. The pending
