@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from omsform.apply.journal import Journal
@@ -69,7 +68,7 @@ class RunContext:
         """Natural key → server id of every current object of ``kind`` (a read-only view, kept
         up to date as writes land: reading a reference in each write's answer costs no copy)."""
         self.objects(kind)
-        return MappingProxyType(self._index[kind].ids)
+        return self._index[kind].view
 
     async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """What ``load()`` gives, made once per apply under ``name`` (package states)."""
@@ -144,21 +143,54 @@ class _Objects(dict[str, Remote[Any]]):
     def __init__(self, objects: dict[str, Remote[Any]]) -> None:
         super().__init__(objects)
         self.ids: dict[str, int | str] = {key: remote.id for key, remote in objects.items()}
+        self.view = _Ids(self)
+        self._by_id: dict[int | str, str] | None = None  # ids inverted, once per change
 
     def __setitem__(self, key: str, remote: Remote[Any]) -> None:
         super().__setitem__(key, remote)
         self.ids[key] = remote.id
+        self._by_id = None
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
         del self.ids[key]
+        self._by_id = None
 
     def pop(self, key: str, *default: Any) -> Any:
         """Remove ``key`` (see :meth:`dict.pop`)."""
         self.ids.pop(key, None)
+        self._by_id = None
         return super().pop(key, *default)
+
+    def by_id(self) -> dict[int | str, str]:
+        """Server id → natural key (the last key of an id held twice, as inverting ``ids``)."""
+        if self._by_id is None:
+            self._by_id = {pk: key for key, pk in self.ids.items()}
+        return self._by_id
 
     def _unsupported(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("change the current objects one key at a time")
 
     update = setdefault = popitem = clear = __ior__ = _unsupported
+
+
+class _Ids(Mapping[str, int | str]):
+    """Natural key → server id of one kind's current objects, read-only and up to date; what
+    :func:`omsform.contract.refs.decode` reads each write's answer with (``by_id``: inverted,
+    made again only after the objects changed)."""
+
+    def __init__(self, objects: _Objects) -> None:
+        self._objects = objects
+
+    def __getitem__(self, key: str) -> int | str:
+        return self._objects.ids[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._objects.ids)
+
+    def __len__(self) -> int:
+        return len(self._objects.ids)
+
+    def by_id(self) -> Mapping[int | str, str]:
+        """Server id → natural key."""
+        return self._objects.by_id()
