@@ -118,7 +118,7 @@ class RunState:
             self.run_id,
             change.address,
             change.kind,
-            masked_key(change.key, secrets),
+            masked_key(change.key, secrets) if secrets else change.key,  # as stored_key()
             verb,
             key_print=key_print,
             remote_id=remote_id,
@@ -130,6 +130,12 @@ class RunState:
         found = {s for s in self.secrets if s and s in change.key}
         found |= set(url_credentials(change.key))  # masked in every stored form: fingerprinted
         return tuple(sorted(found | set(change.key_secrets)))
+
+    def stored_key(self, change: Change) -> str:
+        """``change``'s natural key as the journal and the ledger keep it (secrets masked)."""
+        secrets = self.key_secrets(change)
+        # nothing to mask: the key as it is (URL credentials are among the secrets found)
+        return masked_key(change.key, secrets) if secrets else change.key
 
     async def write(
         self,
@@ -208,7 +214,7 @@ class RunState:
         if only is not None and old is not None:
             kept = {p: f for p, f in old.fingerprints.items() if top_field(p) not in only}
             prints = {**kept, **prints}
-        key = masked_key(change.key, self.key_secrets(change))
+        key = self.stored_key(change)
         resource = type(self.resources[change.kind])
         digests = applied_digests(desired, resource) if complete else {}
         # durable now (one fsync'd line, shared with concurrent records): a kill after this

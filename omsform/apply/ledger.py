@@ -25,6 +25,7 @@ masked keys and hashes, never a secret.
 from __future__ import annotations
 
 import json
+import re
 import secrets as random_source
 import threading
 from collections.abc import Collection, Iterable, Mapping
@@ -63,9 +64,9 @@ class Ledger:
         self.path, self.salt = path, salt
         self.secrets = frozenset(secrets)
         pattern = secrets_pattern(self.secrets, 1)  # what redact_data looks for
-        self._needles = ("=", *(pattern.needles if pattern else ()))
-        self.updated_at = ""
-        self.git_commit = ""
+        needles = ("=", *(pattern.needles if pattern else ()))
+        self._may_mask = re.compile("|".join(map(re.escape, needles))).search
+        self.updated_at = self.git_commit = ""
         self.entries = {a: self._masked(e) for a, e in entries.items()}
         # a file written before keys were masked is cleaned on the next save
         self._dirty = any(self.entries[a] is not e for a, e in entries.items())
@@ -78,7 +79,7 @@ class Ledger:
 
     def _safe(self, key: str) -> str:
         """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
-        if not any(needle in key for needle in self._needles):
+        if not self._may_mask(key):
             return key  # nothing redact_data would mask: most keys, 6,000 per load
         return str(redact_data(key, self.secrets))
 
