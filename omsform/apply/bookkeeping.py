@@ -74,6 +74,7 @@ class RunState:
         self.skipped: dict[str, str] = {}
         self.keep: dict[str, str] = {}  # address → why it must not be deleted
         self._comparable: dict[str, Any] = {}  # address → comparable(spec), made once
+        self._key_secrets: dict[str, tuple[Change, tuple[str, ...]]] = {}
         self.secrets = _run_secrets(work, resources, self.comparable_spec)
 
     def comparable_spec(self, address: str) -> Any:
@@ -126,10 +127,17 @@ class RunState:
         )
 
     def key_secrets(self, change: Change) -> tuple[str, ...]:
-        """The secret values inside ``change``'s natural key."""
-        found = {s for s in self.secrets if s and s in change.key}
-        found |= set(url_credentials(change.key))  # masked in every stored form: fingerprinted
-        return tuple(sorted(found | set(change.key_secrets)))
+        """The secret values inside ``change``'s natural key (looked for once per change: its
+        intent and its ledger record both need them)."""
+        kept = self._key_secrets.get(change.address)
+        if kept is None or kept[0] is not change:
+            found = {s for s in self.secrets if s and s in change.key}
+            found |= set(url_credentials(change.key))  # masked in every stored form
+            kept = self._key_secrets[change.address] = (
+                change,
+                tuple(sorted(found | set(change.key_secrets))),
+            )
+        return kept[1]
 
     def stored_key(self, change: Change) -> str:
         """``change``'s natural key as the journal and the ledger keep it (secrets masked)."""

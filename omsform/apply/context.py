@@ -29,11 +29,18 @@ class RunContext:
         self._current, self._resources = current, resources
         self._index: dict[str, _Objects] = {}
         self._declared: dict[str, frozenset[str]] = {}  # worked out for the kinds asked about
-        self._desired: dict[str, list[Desired[Any]]] = {}
+        self._all_desired = desired
+        self._by_kind: dict[str, list[Desired[Any]]] | None = None  # made when first asked
         self._shared = shared if shared is not None else SharedValues()
-        for d in desired.values():
-            if d.kind in resources:
-                self._desired.setdefault(d.kind, []).append(d)
+
+    def _desired(self, kind: str) -> list[Desired[Any]]:
+        """The declared objects of ``kind`` (none unless a resource serves it)."""
+        if self._by_kind is None:  # most runs never ask: no pass over 6,000 objects per apply
+            self._by_kind = {}
+            for d in self._all_desired.values():
+                if d.kind in self._resources:
+                    self._by_kind.setdefault(d.kind, []).append(d)
+        return self._by_kind.get(kind, [])
 
     def objects(self, kind: str) -> dict[str, Remote[Any]]:
         """Key → current object of ``kind`` (empty when the kind was not read)."""
@@ -55,14 +62,14 @@ class RunContext:
         keys = self._declared.get(kind)
         if keys is None:  # a natural key costs a dump of the spec: only kinds that ask pay
             resource = self._resources.get(kind)
-            desired = self._desired.get(kind, [])
+            desired = self._desired(kind)
             keys = frozenset(resource.key(d.spec) for d in desired) if resource else frozenset()
             self._declared[kind] = keys
         return keys
 
     def declared(self, kind: str) -> list[Desired[Any]]:
         """The brand's declared objects of ``kind``."""
-        return sorted(self._desired.get(kind, ()), key=lambda d: d.address)
+        return sorted(self._desired(kind), key=lambda d: d.address)
 
     async def ids(self, kind: str) -> Mapping[str, int | str]:
         """Natural key → server id of every current object of ``kind`` (a read-only view, kept
