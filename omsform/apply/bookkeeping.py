@@ -20,7 +20,7 @@ from omsform.drift.attribution import applied_digests
 from omsform.errors import OmsformError
 from omsform.http.client import WriteClient, is_ambiguous
 from omsform.http.concurrency import MAXIMUM
-from omsform.paths import comparable, iter_items, top_field
+from omsform.paths import comparable, items_by_pattern, top_field
 from omsform.plan.compare import secret_slot
 from omsform.plan.model import Action, Change
 from omsform.secrets.keyprint import key_fingerprint, masked_key
@@ -189,8 +189,8 @@ class RunState:
         values = self.comparable_spec(change.address)
         sent = {
             path: value
-            for pattern in patterns
-            for path, value in iter_items(values, pattern)
+            for _, items in items_by_pattern(values, patterns)  # one walk for all of them
+            for path, value in items
             if value is not None and (only is None or top_field(path) in only)
         }
         if not sent:
