@@ -63,7 +63,26 @@ def digest(value: Any) -> str:
 
 
 def _digest_plain(plain: Any) -> str:
-    """:func:`digest` of a value already in its plain (:func:`to_plain`) form."""
+    """:func:`digest` of a value already in its plain (:func:`to_plain`) form. A short plain
+    scalar's digest is remembered: most fields of most objects repeat a value (flags, codes
+    of shared targets, ``None``), ~70 % of those of the 6,000 objects of the P6 brand."""
+    kind = type(plain)
+    if kind not in _REMEMBERED or (kind is str and len(plain) > 100):
+        return _digest_text(plain)
+    found = _scalar_digests.get((kind, plain))  # the type too: True, 1 and 1.0 are equal keys
+    if found is None:
+        if len(_scalar_digests) >= 10_000:  # a bound on memory (unique names and codes)
+            _scalar_digests.clear()
+        found = _scalar_digests[(kind, plain)] = _digest_text(plain)
+    return found
+
+
+_REMEMBERED = frozenset({str, int, bool, type(None)})
+_scalar_digests: dict[tuple[type, Any], str] = {}
+
+
+def _digest_text(plain: Any) -> str:
+    """:func:`_digest_plain` worked out."""
     kind = type(plain)
     if kind is str:
         text = _encode_string(plain)

@@ -208,10 +208,11 @@ def test_without_a_ledger_record_a_change_is_unknown_not_drift(demo: Demo) -> No
 
 @pytest.mark.parametrize(
     "value",
-    ["", 'é中\n"', 0, -5, 10**30, 1.5, float("nan"), True, None, [], {}, {"b": [1, {"z": None}]}],
+    ["", 'é中\n"', 0, 1, True, 1.0, "1", -5, 10**30, float("nan"), None, [], {}, {"b": [{}]}],
 )
 def test_a_field_digest_is_the_sha256_of_its_canonical_json_as_ledgers_record_it(
     value: Any,
 ) -> None:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert digest(value) == "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    for _ in range(2):  # worked out, then remembered (equal values of other types apart)
+        assert digest(value) == "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
