@@ -77,6 +77,7 @@ class DurableLog:
         self.fsyncs = 0  # how many fsyncs ran (tests and the debug log)
         self._fd: int | None = None
         self._written = 0  # lines written so far
+        self.appended = 0  # bytes written so far
         self._synced = 0  # lines known to be on disk
         self._lock = threading.Lock()  # writes and the descriptor
         self._sync_lock = threading.Lock()  # one fsync at a time
@@ -99,6 +100,7 @@ class DurableLog:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, self.mode)
             os.write(self._fd, data)
             self._written += 1
+            self.appended += len(data)
             return self._written
 
     def sync(self, upto: int) -> None:
@@ -198,3 +200,34 @@ def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) ->
             done.set_result(None)
         else:
             done.set_exception(error)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of the append-only file at ``path``, one a line; a torn line (a kill hit
+    mid-append) and anything not an object are left out; no file: none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def ends_mid_line(path: Path) -> bool:
+    """Whether the append-only file at ``path`` ends inside a line (a kill hit mid-append)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False

@@ -26,7 +26,6 @@ settled.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -35,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from omsform.apply.durable_log import DurableLog, json_line
+from omsform.apply.durable_log import DurableLog, ends_mid_line, json_line, read_records
 
 _MAX_ERROR = 300
 _OPEN = ("intent", "step")  # record types that leave an operation open
@@ -76,6 +75,9 @@ class Journal:
         self.path = Path(path)
         # a record torn by a killed run: the next one must start on a fresh line
         self.log = DurableLog(self.path, torn=ends_mid_line(self.path))
+        # no earlier run's records: once every intent of this one is settled, nothing is left
+        self._fresh = not self.path.exists()
+        self._open: set[str] = set()  # operations this journal began and has not settled
 
     def intent(
         self,
@@ -94,6 +96,7 @@ class Journal:
         ``key`` must already be masked when it embeds a secret (``key_print`` then given);
         ``prints`` are the fingerprints of the write-only values it sends."""
         record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
+        self._open.add(str(record["op"]))
         self._append(record, sync=True)
         return str(record["op"])
 
@@ -113,6 +116,7 @@ class Journal:
         until it is on disk, sharing one ``fsync`` with the intents written meanwhile (group
         commit, :mod:`omsform.apply.durable_log`). Only then may its write be sent."""
         record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
+        self._open.add(str(record["op"]))
         await self.log.sync_async(self.log.append(_line(record)))
         return str(record["op"])
 
@@ -138,6 +142,7 @@ class Journal:
         if error:
             record["error"] = error[:_MAX_ERROR]
         self._append(record, sync=False)
+        self._open.discard(op_id)
 
     def resolve(self, op_id: str, note: str) -> None:
         """Record that an uncertain write from an earlier run was looked into."""
@@ -181,8 +186,11 @@ class Journal:
 
     def compact(self) -> None:
         """Drop settled records; delete the file when nothing is left uncertain."""
-        keep = self.uncertain()
+        # the usual end of a run: only its own records, each settled (no read of 1,000s)
+        only_ours = self._fresh and self.log.appended == _size(self.path)
+        keep = [] if only_ours and not self._open else self.uncertain()
         self.log.close()  # the file is replaced or removed: the next append opens the new one
+        self._fresh = False  # what this journal appended no longer tells what the file holds
         if not keep:
             self.path.unlink(missing_ok=True)
             return
@@ -199,35 +207,11 @@ class Journal:
             self.log.sync(number)
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of the append-only file at ``path``, one a line; a torn line (a kill hit
-    mid-append) and anything not an object are left out; no file: none."""
+def _size(path: Path) -> int | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.stat().st_size
     except FileNotFoundError:
-        return []
-    records = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
-
-
-def ends_mid_line(path: Path) -> bool:
-    """Whether the append-only file at ``path`` ends inside a line (a kill hit mid-append)."""
-    try:
-        with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            if handle.tell() == 0:
-                return False
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) != b"\n"
-    except FileNotFoundError:
-        return False
+        return None
 
 
 def _intent_records(intent: Intent) -> list[dict[str, Any]]:

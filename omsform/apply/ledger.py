@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from omsform.apply.durable import fsync_dir, git_head, write_atomic
-from omsform.apply.durable_log import DurableLog, json_line
+from omsform.apply.durable_log import DurableLog, ends_mid_line, json_line, read_records
 from omsform.apply.fingerprint import fingerprint
-from omsform.apply.journal import ends_mid_line, read_records
 from omsform.apply.ledger_entry import LedgerEntry
 from omsform.apply.ledger_text import ledger_json
 from omsform.errors import ConfigError, Location, Problem
