@@ -259,13 +259,14 @@ def _intent(
     """A new intent record (with a fresh operation id)."""
     record: dict[str, Any] = {
         "type": "intent",
-        "op": uuid.uuid4().hex[:16],
+        "op": _op_id(),
         "run": run_id,
         "address": address,
         "kind": kind,
         "key": key,
         "action": action,
-        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        # the text strftime("%Y-%m-%dT%H:%M:%S.%fZ") gives, made without a format to parse
+        "at": datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z",
     }
     if key_print:
         record["key_print"] = key_print
@@ -274,6 +275,13 @@ def _intent(
     if prints:
         record["prints"] = dict(prints)
     return record
+
+
+def _op_id() -> str:
+    """``uuid4().hex[:16]`` (its version nibble included), without making a UUID object."""
+    head = bytearray(os.urandom(8))
+    head[6] = (head[6] & 0x0F) | 0x40
+    return head.hex()
 
 
 def _step(op_id: str, name: str, remote_id: int | str | None) -> dict[str, Any]:
