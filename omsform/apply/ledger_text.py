@@ -110,31 +110,26 @@ def _no_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _joined_flat_encoder(inner: str) -> Callable[[Any], str]:
-    """:func:`_flat_encoder` without :meth:`json.JSONEncoder.encode`'s cost per call (it
-    builds a new C encoder each time): one C encoder, made once."""
-    if c_make_encoder is None:  # an interpreter without json's accelerator
-        return _flat_encoder(inner)
-    encode = c_make_encoder(
-        None, _no_default, _encode_string, None, ": ", "," + inner, True, False, True
-    )
-    return lambda value: "".join(encode(value, 0))
-
-
 _ENTRY_FIELD = "\n      "  # an entry's fields: 3 levels deep
 _ENTRY_END = "\n    }"
-_INNER_END = "\n      }"
-_inner_items = _joined_flat_encoder("\n        ")  # a mapping inside an entry: 4 levels deep
+_INNER = "\n        "  # the items of a mapping inside an entry: 4 levels deep
+# one C encoder for those mappings, made once (json.JSONEncoder.encode makes one per call)
+_inner_c = (
+    c_make_encoder(None, _no_default, _encode_string, None, ": ", "," + _INNER, True, False, True)
+    if c_make_encoder is not None
+    else None
+)
 
 
 def _inner_mapping(value: Mapping[Any, Any]) -> str | None:
-    """The text of a mapping inside an entry (fingerprints, applied); ``None`` unless it is
-    what this writer lays out itself: string keys, plain values."""
+    """The text of a mapping inside an entry (fingerprints, applied); ``None`` unless its
+    values are plain (its keys json's encoders both turn into strings the same way)."""
     if not value:
         return "{}"
-    if set(map(type, value)) != _STR or not _SCALARS.issuperset(map(type, value.values())):
+    if not _SCALARS.issuperset(map(type, value.values())):
         return None
-    return "{" + _ENTRY_FIELD + "  " + _inner_items(value)[1:-1] + _INNER_END
+    text = "".join(_inner_c(value, 0)) if _inner_c is not None else _flat_encoder(_INNER)(value)
+    return "{" + _INNER + text[1:-1] + "\n      }"
 
 
 def _entry_text(entry: LedgerEntry) -> str | None:
@@ -167,17 +162,20 @@ def ledger_json(header: Mapping[str, Any], entries: Iterable[tuple[str, LedgerEn
     """``indented_json({**header, "resources": {a: e.as_json() for a, e in entries}})``, the
     same text, faster: ``entries`` sorted by address, ``header`` plain values only."""
     items = list(entries)
-    laid_out = [_entry_text(entry) for _, entry in items]
-    texts = [text for text in laid_out if text is not None]
+    parts: list[str] = []
+    for address, entry in items:
+        text = _entry_text(entry)
+        if text is None:
+            break
+        parts.append(_encode_string(address) + ": " + text)
     plain_header = _SCALARS.issuperset(map(type, header.values()))
-    if "resources" in header or len(texts) < len(items) or not plain_header:
+    if "resources" in header or len(parts) < len(items) or not plain_header:
         resources = {address: entry.as_json() for address, entry in items}
         return indented_json({**header, "resources": resources})
     empty = indented_json({**header, "resources": {}})
     if not items:
         return empty
-    addresses = [_encode_string(address) + ": " for address, _ in items]
-    body = ",\n    ".join(map(str.__add__, addresses, texts))
+    body = ",\n    ".join(parts)
     # the header is flat: its only ``"resources": {}`` is that key's (a quote inside a string
     # value is escaped)
     return empty.replace('"resources": {}', '"resources": {\n    ' + body + "\n  }", 1)
