@@ -20,7 +20,7 @@ from omsform.drift.attribution import applied_digests
 from omsform.errors import OmsformError
 from omsform.http.client import WriteClient, is_ambiguous
 from omsform.http.concurrency import MAXIMUM
-from omsform.paths import comparable, iter_items, top_field
+from omsform.paths import comparable, items_by_pattern, top_field
 from omsform.plan.compare import secret_slot
 from omsform.plan.model import Action, Change
 from omsform.secrets.keyprint import key_fingerprint, masked_key
@@ -73,7 +73,17 @@ class RunState:
         self.failed: dict[str, str] = {}
         self.skipped: dict[str, str] = {}
         self.keep: dict[str, str] = {}  # address → why it must not be deleted
-        self.secrets = _run_secrets(work, resources)
+        self._comparable: dict[str, Any] = {}  # address → comparable(spec), made once
+        self._key_secrets: dict[str, tuple[Change, tuple[str, ...]]] = {}
+        self.secrets = _run_secrets(work, resources, self.comparable_spec)
+
+    def comparable_spec(self, address: str) -> Any:
+        """``comparable()`` of the desired spec at ``address``, made once per run (the secrets
+        looked for in it and the fingerprints of what its write sends are read from it)."""
+        found = self._comparable.get(address)
+        if found is None:
+            found = self._comparable[address] = comparable(self.desired[address].spec)
+        return found
 
     def emit(
         self, change: Change, status: str, message: str = "", remote_id: int | str | None = None
@@ -109,7 +119,7 @@ class RunState:
             self.run_id,
             change.address,
             change.kind,
-            masked_key(change.key, secrets),
+            masked_key(change.key, secrets) if secrets else change.key,  # as stored_key()
             verb,
             key_print=key_print,
             remote_id=remote_id,
@@ -117,10 +127,23 @@ class RunState:
         )
 
     def key_secrets(self, change: Change) -> tuple[str, ...]:
-        """The secret values inside ``change``'s natural key."""
-        found = {s for s in self.secrets if s and s in change.key}
-        found |= set(url_credentials(change.key))  # masked in every stored form: fingerprinted
-        return tuple(sorted(found | set(change.key_secrets)))
+        """The secret values inside ``change``'s natural key (looked for once per change: its
+        intent and its ledger record both need them)."""
+        kept = self._key_secrets.get(change.address)
+        if kept is None or kept[0] is not change:
+            found = {s for s in self.secrets if s and s in change.key}
+            found |= set(url_credentials(change.key))  # masked in every stored form
+            kept = self._key_secrets[change.address] = (
+                change,
+                tuple(sorted(found | set(change.key_secrets))),
+            )
+        return kept[1]
+
+    def stored_key(self, change: Change) -> str:
+        """``change``'s natural key as the journal and the ledger keep it (secrets masked)."""
+        secrets = self.key_secrets(change)
+        # nothing to mask: the key as it is (URL credentials are among the secrets found)
+        return masked_key(change.key, secrets) if secrets else change.key
 
     async def write(
         self,
@@ -163,11 +186,11 @@ class RunState:
         patterns = (*self.resources[change.kind].write_only, *sorted(desired.secret_paths))
         if not patterns:
             return {}  # most writes: nothing to fingerprint, no dump and no thread hop
-        values = comparable(desired.spec)
+        values = self.comparable_spec(change.address)
         sent = {
             path: value
-            for pattern in patterns
-            for path, value in iter_items(values, pattern)
+            for _, items in items_by_pattern(values, patterns)  # one walk for all of them
+            for path, value in items
             if value is not None and (only is None or top_field(path) in only)
         }
         if not sent:
@@ -199,7 +222,7 @@ class RunState:
         if only is not None and old is not None:
             kept = {p: f for p, f in old.fingerprints.items() if top_field(p) not in only}
             prints = {**kept, **prints}
-        key = masked_key(change.key, self.key_secrets(change))
+        key = self.stored_key(change)
         resource = type(self.resources[change.kind])
         digests = applied_digests(desired, resource) if complete else {}
         # durable now (one fsync'd line, shared with concurrent records): a kill after this
@@ -210,27 +233,35 @@ class RunState:
         await self.ledger.log.sync_async(line)
 
 
-def _run_secrets(work: ApplyInput, resources: Mapping[str, Resource[Any]]) -> set[str]:
+def _run_secrets(
+    work: ApplyInput, resources: Mapping[str, Resource[Any]], plain: Callable[[str], Any]
+) -> set[str]:
     """The secret values failure messages and journaled keys must not show: those of every
     declared spec. The brand's secrets hold them all (worked out when it was loaded); the specs
     this run writes are looked into again anyway, so they are covered whatever the caller
     passed, and only a caller without the brand's secrets pays for looking into all of them
-    (6,000 specs: ~60 ms)."""
+    (6,000 specs: ~60 ms). ``plain(address)``: the comparable form of a written spec, which
+    its write reads again."""
     if work.secrets is None:
         return _desired_secrets(work.specs, resources)
     specs = work.specs
     written = {c.address: specs[c.address] for c in work.plan.changes if c.address in specs}
-    return set(work.secrets) | _desired_secrets(written, resources)
+    return set(work.secrets) | _desired_secrets(written, resources, plain)
 
 
 def _desired_secrets(
-    desired: Mapping[str, Desired[Any]], resources: Mapping[str, Resource[Any]]
+    desired: Mapping[str, Desired[Any]],
+    resources: Mapping[str, Resource[Any]],
+    plain: Callable[[str], Any] | None = None,
 ) -> set[str]:
     """Every secret string in the desired specs the text safety net hides (to keep them out of
     failure messages): the rule is :func:`omsform.secrets.mask.text_secrets`."""
     found: set[str] = set()
-    for d in desired.values():
+    for address, d in desired.items():
         resource = resources.get(d.kind)
         write_only = resource.write_only if resource else ()
-        found |= text_secrets(d.spec, d.secret_paths, write_only)
+        if plain is not None and (d.secret_paths or write_only):
+            found |= text_secrets(plain(address), d.secret_paths, write_only, plain=True)
+        else:
+            found |= text_secrets(d.spec, d.secret_paths, write_only)
     return found

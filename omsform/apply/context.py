@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from omsform.apply.journal import Journal
@@ -27,14 +27,20 @@ class RunContext:
         shared: SharedValues | None = None,
     ) -> None:
         self._current, self._resources = current, resources
-        self._index: dict[str, dict[str, Remote[Any]]] = {}
-        self._declared: dict[str, set[str]] = {}
-        self._desired: dict[str, list[Desired[Any]]] = {}
+        self._index: dict[str, _Objects] = {}
+        self._declared: dict[str, frozenset[str]] = {}  # worked out for the kinds asked about
+        self._all_desired = desired
+        self._by_kind: dict[str, list[Desired[Any]]] | None = None  # made when first asked
         self._shared = shared if shared is not None else SharedValues()
-        for d in desired.values():
-            if d.kind in resources:
-                self._declared.setdefault(d.kind, set()).add(resources[d.kind].key(d.spec))
-                self._desired.setdefault(d.kind, []).append(d)
+
+    def _desired(self, kind: str) -> list[Desired[Any]]:
+        """The declared objects of ``kind`` (none unless a resource serves it)."""
+        if self._by_kind is None:  # most runs never ask: no pass over 6,000 objects per apply
+            self._by_kind = {}
+            for d in self._all_desired.values():
+                if d.kind in self._resources:
+                    self._by_kind.setdefault(d.kind, []).append(d)
+        return self._by_kind.get(kind, [])
 
     def objects(self, kind: str) -> dict[str, Remote[Any]]:
         """Key → current object of ``kind`` (empty when the kind was not read)."""
@@ -42,7 +48,7 @@ class RunContext:
         if found is None:
             resource = self._resources.get(kind)
             remotes = self._current.get(kind, ()) if resource else ()
-            found = self._index[kind] = (
+            found = self._index[kind] = _Objects(
                 {resource.key(r.spec): r for r in remotes} if resource else {}
             )
         return found
@@ -53,15 +59,23 @@ class RunContext:
 
     def declared_keys(self, kind: str) -> frozenset[str]:
         """Natural keys the brand declares for ``kind``."""
-        return frozenset(self._declared.get(kind, ()))
+        keys = self._declared.get(kind)
+        if keys is None:  # a natural key costs a dump of the spec: only kinds that ask pay
+            resource = self._resources.get(kind)
+            desired = self._desired(kind)
+            keys = frozenset(resource.key(d.spec) for d in desired) if resource else frozenset()
+            self._declared[kind] = keys
+        return keys
 
     def declared(self, kind: str) -> list[Desired[Any]]:
         """The brand's declared objects of ``kind``."""
-        return sorted(self._desired.get(kind, ()), key=lambda d: d.address)
+        return sorted(self._desired(kind), key=lambda d: d.address)
 
-    async def ids(self, kind: str) -> dict[str, int | str]:
-        """Natural key → server id of every current object of ``kind``."""
-        return {key: r.id for key, r in self.objects(kind).items()}
+    async def ids(self, kind: str) -> Mapping[str, int | str]:
+        """Natural key → server id of every current object of ``kind`` (a read-only view, kept
+        up to date as writes land: reading a reference in each write's answer costs no copy)."""
+        self.objects(kind)
+        return self._index[kind].view
 
     async def shared(self, name: str, load: Callable[[], Awaitable[T]]) -> T:
         """What ``load()`` gives, made once per apply under ``name`` (package states)."""
@@ -108,7 +122,7 @@ class ChangeContext:
         """See :meth:`RunContext.declared`."""
         return self._ctx.declared(kind)
 
-    async def ids(self, kind: str) -> dict[str, int | str]:
+    async def ids(self, kind: str) -> Mapping[str, int | str]:
         """See :meth:`RunContext.ids`."""
         return await self._ctx.ids(kind)
 
@@ -126,3 +140,64 @@ class ChangeContext:
             self.remote_id = remote_id
         self.steps.append(name)
         await self._journal.step_durable(self._op, name, remote_id)
+
+
+class _Objects(dict[str, Remote[Any]]):
+    """Key → current object of one kind, with ``ids`` (key → server id) kept beside it. Apply
+    changes it by item only (``[key] = remote``, ``pop``); the other ways of changing a dict
+    are refused rather than leaving ``ids`` behind."""
+
+    def __init__(self, objects: dict[str, Remote[Any]]) -> None:
+        super().__init__(objects)
+        self.ids: dict[str, int | str] = {key: remote.id for key, remote in objects.items()}
+        self.view = _Ids(self)
+        self._by_id: dict[int | str, str] | None = None  # ids inverted, once per change
+
+    def __setitem__(self, key: str, remote: Remote[Any]) -> None:
+        super().__setitem__(key, remote)
+        self.ids[key] = remote.id
+        self._by_id = None
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        del self.ids[key]
+        self._by_id = None
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove ``key`` (see :meth:`dict.pop`)."""
+        self.ids.pop(key, None)
+        self._by_id = None
+        return super().pop(key, *default)
+
+    def by_id(self) -> dict[int | str, str]:
+        """Server id → natural key (the last key of an id held twice, as inverting ``ids``)."""
+        if self._by_id is None:
+            self._by_id = {pk: key for key, pk in self.ids.items()}
+        return self._by_id
+
+    def _unsupported(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("change the current objects one key at a time")
+
+    update = setdefault = popitem = clear = __ior__ = _unsupported
+
+
+class _Ids(Mapping[str, int | str]):
+    """Natural key → server id of one kind's current objects, read-only and up to date; what
+    :func:`omsform.contract.refs.decode` reads each write's answer with (``by_id``: inverted,
+    made again only after the objects changed)."""
+
+    def __init__(self, objects: _Objects) -> None:
+        self._objects = objects
+
+    def __getitem__(self, key: str) -> int | str:
+        return self._objects.ids[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._objects.ids)
+
+    def __len__(self) -> int:
+        return len(self._objects.ids)
+
+    def by_id(self) -> Mapping[int | str, str]:
+        """Server id → natural key."""
+        return self._objects.by_id()

@@ -42,6 +42,16 @@ def write_atomic(path: Path, text: str) -> None:
     fsync_dir(path.parent)
 
 
+def file_state(path: Path) -> tuple[int, int, int] | None:
+    """What changes whenever the file at ``path`` is written, replaced or removed (its inode,
+    size and modification time); ``None`` when there is none."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
+
+
 def fsync_dir(directory: Path) -> None:
     """Make a rename or unlink in ``directory`` durable (a no-op where directories cannot be
     opened, such as Windows)."""

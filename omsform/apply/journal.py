@@ -26,7 +26,6 @@ settled.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -35,9 +34,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from omsform.apply.durable_log import DurableLog
+from omsform.apply.durable_log import DurableLog, ends_mid_line, json_line, read_records
 
 _MAX_ERROR = 300
+_OPEN = ("intent", "step")  # record types that leave an operation open
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,9 @@ class Journal:
         self.path = Path(path)
         # a record torn by a killed run: the next one must start on a fresh line
         self.log = DurableLog(self.path, torn=ends_mid_line(self.path))
+        # no earlier run's records: once every intent of this one is settled, nothing is left
+        self._fresh = not self.path.exists()
+        self._open: set[str] = set()  # operations this journal began and has not settled
 
     def intent(
         self,
@@ -93,6 +96,7 @@ class Journal:
         ``key`` must already be masked when it embeds a secret (``key_print`` then given);
         ``prints`` are the fingerprints of the write-only values it sends."""
         record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
+        self._open.add(str(record["op"]))
         self._append(record, sync=True)
         return str(record["op"])
 
@@ -112,6 +116,7 @@ class Journal:
         until it is on disk, sharing one ``fsync`` with the intents written meanwhile (group
         commit, :mod:`omsform.apply.durable_log`). Only then may its write be sent."""
         record = _intent(run_id, address, kind, key, action, key_print, remote_id, prints)
+        self._open.add(str(record["op"]))
         await self.log.sync_async(self.log.append(_line(record)))
         return str(record["op"])
 
@@ -137,6 +142,7 @@ class Journal:
         if error:
             record["error"] = error[:_MAX_ERROR]
         self._append(record, sync=False)
+        self._open.discard(op_id)
 
     def resolve(self, op_id: str, note: str) -> None:
         """Record that an uncertain write from an earlier run was looked into."""
@@ -145,25 +151,29 @@ class Journal:
     def uncertain(self) -> list[Intent]:
         """Intents with neither a result nor a resolution, oldest first."""
         intents: dict[str, Intent] = {}
-        settled: set[str] = set()
-        for record in read_records(self.path):
-            op, kind = str(record.get("op", "")), record.get("type")
-            if kind == "intent":
+        records = read_records(self.path)
+        # settled first: only intents left open are built (after a whole run, usually none)
+        settled = {str(r.get("op", "")) for r in records if r.get("type") not in _OPEN}
+        for record in records:
+            op, what = str(record.get("op", "")), record.get("type")
+            if op in settled:
+                continue
+            if what == "intent":
                 remote_id = record.get("remote_id")
-                text = {name: str(record.get(name, "")) for name in ("run", "kind", "key")}
+                run, kind, key = (str(record.get(name, "")) for name in ("run", "kind", "key"))
                 intents[op] = Intent(
                     op,
-                    run_id=text["run"],
+                    run_id=run,
                     address=str(record.get("address", "")),
-                    kind=text["kind"],
-                    key=text["key"],
+                    kind=kind,
+                    key=key,
                     action=str(record.get("action", "")),
                     at=str(record.get("at", "")),
                     key_print=str(record.get("key_print", "")),
                     remote_id="" if remote_id is None else str(remote_id),
                     prints=_prints(record.get("prints")),
                 )
-            elif kind == "step":
+            elif what == "step":
                 intent = intents.get(op)
                 if intent is not None:
                     remote_id = record.get("remote_id")
@@ -172,20 +182,19 @@ class Journal:
                         steps=(*intent.steps, str(record.get("step", ""))),
                         remote_id=intent.remote_id if remote_id is None else str(remote_id),
                     )
-            else:
-                settled.add(op)
-        return [intent for op, intent in intents.items() if op not in settled]
+        return list(intents.values())
 
     def compact(self) -> None:
         """Drop settled records; delete the file when nothing is left uncertain."""
-        keep = self.uncertain()
+        # the usual end of a run: only its own records, each settled (no read of 1,000s)
+        only_ours = self._fresh and self.log.appended == _size(self.path)
+        keep = [] if only_ours and not self._open else self.uncertain()
         self.log.close()  # the file is replaced or removed: the next append opens the new one
+        self._fresh = False  # what this journal appended no longer tells what the file holds
         if not keep:
             self.path.unlink(missing_ok=True)
             return
-        lines = "".join(
-            json.dumps(r, sort_keys=True) + "\n" for i in keep for r in _intent_records(i)
-        )
+        lines = "".join(_line(r) for i in keep for r in _intent_records(i))
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(lines, encoding="utf-8")
         os.replace(tmp, self.path)
@@ -198,35 +207,11 @@ class Journal:
             self.log.sync(number)
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of the append-only file at ``path``, one a line; a torn line (a kill hit
-    mid-append) and anything not an object are left out; no file: none."""
+def _size(path: Path) -> int | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.stat().st_size
     except FileNotFoundError:
-        return []
-    records = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
-
-
-def ends_mid_line(path: Path) -> bool:
-    """Whether the append-only file at ``path`` ends inside a line (a kill hit mid-append)."""
-    try:
-        with path.open("rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            if handle.tell() == 0:
-                return False
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) != b"\n"
-    except FileNotFoundError:
-        return False
+        return None
 
 
 def _intent_records(intent: Intent) -> list[dict[str, Any]]:
@@ -258,8 +243,7 @@ def _prints(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
-def _line(record: dict[str, Any]) -> str:
-    return json.dumps(record, sort_keys=True) + "\n"
+_line = json_line
 
 
 def _intent(
@@ -275,13 +259,14 @@ def _intent(
     """A new intent record (with a fresh operation id)."""
     record: dict[str, Any] = {
         "type": "intent",
-        "op": uuid.uuid4().hex[:16],
+        "op": _op_id(),
         "run": run_id,
         "address": address,
         "kind": kind,
         "key": key,
         "action": action,
-        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        # the text strftime("%Y-%m-%dT%H:%M:%S.%fZ") gives, made without a format to parse
+        "at": datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z",
     }
     if key_print:
         record["key_print"] = key_print
@@ -290,6 +275,13 @@ def _intent(
     if prints:
         record["prints"] = dict(prints)
     return record
+
+
+def _op_id() -> str:
+    """``uuid4().hex[:16]`` (its version nibble included), without making a UUID object."""
+    head = bytearray(os.urandom(8))
+    head[6] = (head[6] & 0x0F) | 0x40
+    return head.hex()
 
 
 def _step(op_id: str, name: str, remote_id: int | str | None) -> dict[str, Any]:

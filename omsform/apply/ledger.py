@@ -25,6 +25,7 @@ masked keys and hashes, never a secret.
 from __future__ import annotations
 
 import json
+import re
 import secrets as random_source
 import threading
 from collections.abc import Collection, Iterable, Mapping
@@ -33,13 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from omsform.apply.durable import fsync_dir, git_head, write_atomic
-from omsform.apply.durable_log import DurableLog
+from omsform.apply.durable_log import DurableLog, ends_mid_line, json_line, read_records
 from omsform.apply.fingerprint import fingerprint
-from omsform.apply.journal import ends_mid_line, read_records
 from omsform.apply.ledger_entry import LedgerEntry
-from omsform.apply.ledger_text import indented_json
+from omsform.apply.ledger_text import ledger_json
 from omsform.errors import ConfigError, Location, Problem
 from omsform.secrets.mask import redact_data
+from omsform.secrets.patterns import secrets_pattern
 
 FORMAT_VERSION = 1
 PENDING_NAME = "ledger.pending.jsonl"
@@ -61,8 +62,10 @@ class Ledger:
     ) -> None:
         self.path, self.salt = path, salt
         self.secrets = frozenset(secrets)
-        self.updated_at = ""
-        self.git_commit = ""
+        pattern = secrets_pattern(self.secrets, 1)  # what redact_data looks for
+        needles = ("=", *(pattern.needles if pattern else ()))
+        self._may_mask = re.compile("|".join(map(re.escape, needles))).search
+        self.updated_at = self.git_commit = ""
         self.entries = {a: self._masked(e) for a, e in entries.items()}
         # a file written before keys were masked is cleaned on the next save
         self._dirty = any(self.entries[a] is not e for a, e in entries.items())
@@ -75,6 +78,8 @@ class Ledger:
 
     def _safe(self, key: str) -> str:
         """``key`` with the brand's secret values masked (addresses are YAML names: no secrets)."""
+        if not self._may_mask(key):
+            return key  # nothing redact_data would mask: most keys, 6,000 per load
         return str(redact_data(key, self.secrets))
 
     def _masked(self, entry: LedgerEntry) -> LedgerEntry:
@@ -104,7 +109,7 @@ class Ledger:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             entries = {
-                address: LedgerEntry.from_json(e)
+                address: LedgerEntry.from_json(e, owned=True)
                 for address, e in doc.get("resources", {}).items()
                 if kinds is None or e.get("kind") in kinds
             }
@@ -149,7 +154,7 @@ class Ledger:
                 self._dirty |= self.entries.pop(address, None) is not None
             elif isinstance(entry, Mapping):
                 try:
-                    self.entries[address] = self._masked(LedgerEntry.from_json(entry))
+                    self.entries[address] = self._masked(LedgerEntry.from_json(entry, owned=True))
                 except (KeyError, TypeError, ValueError):
                     continue  # a hand-mangled line: the next write records the object again
                 self._dirty = True
@@ -255,8 +260,7 @@ class Ledger:
     def _log(self, record: dict[str, Any]) -> int:
         """Append ``record`` to the pending file (one ``write()``: records never interleave);
         its number, for the ``fsync`` that the caller then waits for (see the module doc)."""
-        line = json.dumps({**record, "salt": self.salt.hex()}, sort_keys=True)
-        return self.log.append(line + "\n")
+        return self.log.append(json_line({**record, "salt": self.salt.hex()}))
 
     def save(self) -> bool:
         """Write the file atomically if anything changed; True when it was written. The pending
@@ -278,14 +282,9 @@ class Ledger:
             return False
         self.updated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.git_commit = git_head(self.path.parent.parent)
-        doc = {
-            "format_version": FORMAT_VERSION,
-            "salt": self.salt.hex(),
-            "updated_at": self.updated_at,
-            "git_commit": self.git_commit,
-            "resources": {a: e.as_json() for a, e in sorted(self.entries.items())},
-        }
-        write_atomic(self.path, indented_json(doc) + "\n")
+        header = {"format_version": FORMAT_VERSION, "salt": self.salt.hex()}
+        header |= {"updated_at": self.updated_at, "git_commit": self.git_commit}
+        write_atomic(self.path, ledger_json(header, sorted(self.entries.items())) + "\n")
         self._dirty = False
         return True
 

@@ -7,14 +7,23 @@ creates (spec §11 P6). The one-field-per-line layout is what keeps a change to 
 small diff in review, so it stays; only the way it is produced changes: containers are laid out
 here (a mapping of plain values in one call of ``json``'s C encoder, with the line break and
 indentation as its item separator), every string and number is still encoded by ``json``.
+
+A whole ledger is laid out by :func:`ledger_json`, which knows the shape of an entry: one
+template per entry and one C call per mapping inside it (~3 µs an entry, against ~7 µs for
+:func:`indented_json` after a dict per entry was built for it).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from omsform.apply.ledger_entry import LedgerEntry
+
+# json's C encoder, or None (an interpreter without the accelerator; not in the type stubs)
+c_make_encoder: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
 _scalar = json.JSONEncoder(sort_keys=True).encode  # C-encoded strings, json's int/float rules
 _encode_string = json.encoder.encode_basestring_ascii
 
@@ -95,3 +104,78 @@ def _lay_out_mapping(value: dict[Any, Any], newline: str, parts: list[str]) -> N
             _lay_out(item, inner, parts)
         separator = "," + inner
     parts.append(newline + "}")
+
+
+def _no_default(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENTRY_FIELD = "\n      "  # an entry's fields: 3 levels deep
+_ENTRY_END = "\n    }"
+_INNER = "\n        "  # the items of a mapping inside an entry: 4 levels deep
+# one C encoder for those mappings, made once (json.JSONEncoder.encode makes one per call)
+_inner_c = (
+    c_make_encoder(None, _no_default, _encode_string, None, ": ", "," + _INNER, True, False, True)
+    if c_make_encoder is not None
+    else None
+)
+
+
+def _inner_mapping(value: Mapping[Any, Any]) -> str | None:
+    """The text of a mapping inside an entry (fingerprints, applied); ``None`` unless its
+    values are plain (its keys json's encoders both turn into strings the same way)."""
+    if not value:
+        return "{}"
+    if not _SCALARS.issuperset(map(type, value.values())):
+        return None
+    text = "".join(_inner_c(value, 0)) if _inner_c is not None else _flat_encoder(_INNER)(value)
+    return "{" + _INNER + text[1:-1] + "\n      }"
+
+
+def _entry_text(entry: LedgerEntry) -> str | None:
+    """The text of ``entry.as_json()`` as the value of a ``resources`` item, or ``None`` when
+    something in it is unusual (:func:`indented_json` lays the whole file out then)."""
+    prints = _inner_mapping(entry.fingerprints)
+    applied = _inner_mapping(entry.applied) if entry.applied else ""
+    remote_id = entry.remote_id
+    if type(remote_id) is int:
+        remote_text = int.__repr__(remote_id)
+    elif type(remote_id) is str:
+        remote_text = _encode_string(remote_id)
+    elif remote_id is None:
+        remote_text = "null"
+    else:
+        return None
+    if prints is None or applied is None or type(entry.key) is not str:
+        return None
+    if type(entry.kind) is not str:
+        return None
+    head = "{" + _ENTRY_FIELD + '"applied": ' + applied + "," if applied else "{"
+    return (
+        f'{head}{_ENTRY_FIELD}"fingerprints": {prints},{_ENTRY_FIELD}"key": '
+        f'{_encode_string(entry.key)},{_ENTRY_FIELD}"kind": {_encode_string(entry.kind)},'
+        f'{_ENTRY_FIELD}"remote_id": {remote_text}{_ENTRY_END}'
+    )
+
+
+def ledger_json(header: Mapping[str, Any], entries: Iterable[tuple[str, LedgerEntry]]) -> str:
+    """``indented_json({**header, "resources": {a: e.as_json() for a, e in entries}})``, the
+    same text, faster: ``entries`` sorted by address, ``header`` plain values only."""
+    items = list(entries)
+    parts: list[str] = []
+    for address, entry in items:
+        text = _entry_text(entry)
+        if text is None:
+            break
+        parts.append(_encode_string(address) + ": " + text)
+    plain_header = _SCALARS.issuperset(map(type, header.values()))
+    if "resources" in header or len(parts) < len(items) or not plain_header:
+        resources = {address: entry.as_json() for address, entry in items}
+        return indented_json({**header, "resources": resources})
+    empty = indented_json({**header, "resources": {}})
+    if not items:
+        return empty
+    body = ",\n    ".join(parts)
+    # the header is flat: its only ``"resources": {}`` is that key's (a quote inside a string
+    # value is escaped)
+    return empty.replace('"resources": {}', '"resources": {\n    ' + body + "\n  }", 1)

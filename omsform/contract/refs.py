@@ -218,15 +218,17 @@ async def decode(
     from omsform.http.listing import gather_all  # httpx only when a run reads
 
     tables = await gather_all(table(ref.target, client, ctx) for ref in targets)
-    keys = {
-        ref.target: {pk: key for key, pk in found.items()}
-        for ref, found in zip(targets, tables, strict=True)
-    }
+    keys = {ref.target: _by_id(found) for ref, found in zip(targets, tables, strict=True)}
 
     def key_of(ref: Ref, pk: Any, path: str) -> str:
         return keys[ref.target].get(pk, ref.unknown(pk))
 
     return [_each(model, row, key_of) for row in rows]
+
+
+def _by_id(table: Mapping[str, Id]) -> Mapping[Any, str]:
+    kept = getattr(table, "by_id", None)  # id → key, kept made by an apply's tables
+    return kept() if callable(kept) else {pk: key for key, pk in table.items()}
 
 
 async def encode(

@@ -162,7 +162,10 @@ class Resource(Generic[S]):
     @classmethod
     def key(cls, spec: S) -> str:
         """The natural key of ``spec`` as one string."""
-        return "|".join(str(getattr(spec, f)) for f in cls.key_fields)
+        fields = cls.key_fields
+        if len(fields) == 1:  # most kinds: the same text without a generator and a join
+            return str(getattr(spec, fields[0]))
+        return "|".join(str(getattr(spec, f)) for f in fields)
 
     # --- validation and planning hooks -----------------------------------------------------
     @classmethod

@@ -37,7 +37,7 @@ def plan_inputs(
     brand = session.brand
     with gc_paused():  # thousands of entries kept for the run (see gc_paused)
         path, kinds = session.state_dir / "ledger.json", _kinds(brand, current)
-        ledger = Ledger.load(path, brand.secrets, kinds)
+        ledger = session.ledger() if kinds is None else Ledger.load(path, brand.secrets, kinds)
     known_addresses = ledger.known_addresses()
     if targets or excludes:  # every name (a key per current object) only when a glob needs it
         names = _address_names(session, current, known_addresses.values())

@@ -74,7 +74,7 @@ async def apply_brand(
         plan, brand.desired, resources, session.clients, saved=saved, secrets=brand.secrets
     )
     journal = Journal(session.state_dir / "journal.jsonl")
-    ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
+    ledger = session.ledger()  # the one planning loaded, unless its files changed since
     with gc_frozen():  # the run's long-lived objects are not traversed again per collection
         return await apply_plan(
             work,
@@ -100,7 +100,7 @@ def refuse_unsafe_saved(
     for address, d in session.brand.desired.items():
         declared.setdefault(d.kind, {})[resources[d.kind].key(d.spec)] = address
     manage = session.brand.config.manage
-    ledger = Ledger.load(session.state_dir / "ledger.json", session.brand.secrets)
+    ledger = session.ledger()
     problems = saved_plan_violations(
         plan,
         current,

@@ -219,14 +219,13 @@ def text_secrets(
         return frozenset()  # most objects: skip converting the whole spec
     if not plain:
         data = _paths.comparable(data)
-    found = {s for p in refs for v in _paths.iter_paths(data, p) for s in strings_in(v)}
-    for path in patterns:
+    # one walk per set of paths (a kind's 22 credential patterns under one field, most absent)
+    values = _paths.items_by_pattern(data, tuple(sorted(refs)))
+    found = {s for _, items in values for _, v in items for s in strings_in(v)}
+    for path, items in _paths.items_by_pattern(data, patterns):
         literal = path not in refs
         found.update(
-            s
-            for v in _paths.iter_paths(data, path)
-            for s in strings_in(v)
-            if worth_redacting(s, literal=literal)
+            s for _, v in items for s in strings_in(v) if worth_redacting(s, literal=literal)
         )
     return frozenset(found)
 

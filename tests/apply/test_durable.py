@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from omsform.apply.durable_log import DurableLog
+from omsform.apply.durable_log import DurableLog, json_line
 
 
 @pytest.fixture
@@ -72,3 +74,14 @@ def test_a_torn_last_line_is_closed_before_the_next(tmp_path: Path) -> None:
     log = DurableLog(path, torn=True)
     log.sync(log.append('{"type": "result"}\n'))
     assert path.read_text().splitlines()[-1] == '{"type": "result"}'
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"type": "intent", "op": "ab", "key": 'é中 "x"\n', "remote_id": 7, "prints": {"b": "1"}},
+        {"z": [1, 2.5, None, True, {"y": float("nan")}], "a": {}},
+    ],
+)
+def test_a_log_line_is_the_records_sorted_json_on_one_line(record: dict[str, Any]) -> None:
+    assert json_line(record) == json.dumps(record, sort_keys=True) + "\n"

@@ -88,3 +88,24 @@ def test_steps_and_masked_keys_survive_compaction(tmp_path: Path) -> None:
         "42",
         ("created", "tested"),
     )
+
+
+def test_a_run_whose_writes_all_settled_keeps_an_earlier_runs_uncertain_intent(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.jsonl"
+    killed = Journal(path)
+    earlier = killed.intent("r1", "k.a", "k", "a", "create")  # killed before its result
+    run = Journal(path)
+    run.result(run.intent("r2", "k.b", "k", "b", "create"), True, remote_id=3)
+    run.compact()
+    assert [i.op_id for i in Journal(path).uncertain()] == [earlier]
+
+
+def test_compact_keeps_an_intent_another_writer_appended_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    run, other = Journal(path), Journal(path)  # both found no journal
+    run.result(run.intent("r1", "k.a", "k", "a", "create"), True, remote_id=1)
+    theirs = other.intent("r2", "k.b", "k", "b", "create")
+    run.compact()
+    assert [i.op_id for i in Journal(path).uncertain()] == [theirs]

@@ -7,6 +7,7 @@ database, and a pending YAML change is made by editing the copy.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
 from omsform.cli.main import main
+from omsform.drift.attribution import digest
 from omsform.engine import run as engine
 from omsform.plan.model import Change, FieldChange, Plan
 from omsform.sandbox import build_app
@@ -202,3 +204,15 @@ def test_without_a_ledger_record_a_change_is_unknown_not_drift(demo: Demo) -> No
     as_json = json.loads(demo("plan", "--format", "json").stdout)
     (change,) = as_json["changes"]
     assert change["attribution"] == "unknown" and "drift" not in as_json
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", 'é中\n"', 0, 1, True, 1.0, "1", -5, 10**30, float("nan"), None, [], {}, {"b": [{}]}],
+)
+def test_a_field_digest_is_the_sha256_of_its_canonical_json_as_ledgers_record_it(
+    value: Any,
+) -> None:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for _ in range(2):  # worked out, then remembered (equal values of other types apart)
+        assert digest(value) == "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
