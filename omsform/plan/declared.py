@@ -56,8 +56,8 @@ class DeclaredPlanner(PlannerState):
                 keys[key] = None
             if checks and self.reference_problems(d, cls):
                 unsure.append((d, cls))
-            current = live.get(key)  # keyed already (a lookup made it key some ahead), or
-            if current is None:  # not yet: find keys more (a call only then)
+            current = live.get(key)  # most are keyed already, by the lookup before
+            if current is None:  # not keyed yet, or absent: find keys more (a call only then)
                 current = find(key)
             if current is not None and equal is not None and equal(d.spec, current.spec, d.address):
                 same += 1
