@@ -43,7 +43,8 @@ Rules, in the order they apply (spec §4):
   on a dropped one (a warning note names each). Excludes win over targets.
 
 Field-by-field comparison and masking live in :mod:`omsform.plan.compare`; the indexes by natural
-key and the checks across objects (duplicate keys, references) in :mod:`omsform.plan.index`.
+key and the checks across objects (duplicate keys, references) in :mod:`omsform.plan.index`, the
+live objects keyed as the walk over declared ones asks for them in :mod:`omsform.plan.live`.
 """
 
 from __future__ import annotations

@@ -42,11 +42,11 @@ class DeclaredPlanner(PlannerState):
         known, kind, same, keep = self.inputs.keys, "", 0, self.globs
         twins: list[tuple[Desired[Any], str]] = []
         unsure: list[tuple[Desired[Any], type[Resource[Any]]]] = []
-        cls, live, keys, key_of, equal, checks = self._kind_context("")
+        cls, live, find, keys, key_of, equal, checks = self._kind_context("")
         for d in self.ordered:
             if d.kind != kind:  # once per kind: its objects are adjacent in address order
                 kind = d.kind
-                cls, live, keys, key_of, equal, checks = self._kind_context(kind)
+                cls, live, find, keys, key_of, equal, checks = self._kind_context(kind)
             key = known.get(d.address) if known else None  # no read of the address if none
             if key is None:
                 key = key_of(d.spec)
@@ -56,27 +56,31 @@ class DeclaredPlanner(PlannerState):
                 keys[key] = None
             if checks and self.reference_problems(d, cls):
                 unsure.append((d, cls))
-            current = live.get(key)
+            current = live.get(key)  # most are keyed already, by the lookup before
+            if current is None:  # not keyed yet, or absent: find keys more (a call only then)
+                current = find(key)
             if current is not None and equal is not None and equal(d.spec, current.spec, d.address):
                 same += 1
                 if keep:
                     self.unchanged.append(d)
             else:
-                self._plan_declared(d, key)
+                self._plan_declared(d, key, current)
         self.unchanged_count += same
         self.problems[0:0] = [*self.index_problems(twins), *self._dangling(unsure)]
 
     def _kind_context(self, kind: str) -> tuple[Any, ...]:
-        """What the walk needs per kind: the Resource class, the live objects by key, the
-        kind's declared keys so far, its key function, its equal test and whether its
-        references are checked (nothing for the empty kind the walk starts from)."""
+        """What the walk needs per kind: the Resource class, the live objects keyed so far and
+        the lookup that keys more (:class:`~omsform.plan.live.LiveIndex`), the kind's declared
+        keys so far, its key function, its equal test and whether its references are checked
+        (nothing for the empty kind the walk starts from)."""
         if not kind:
-            return None, {}, {}, str, None, False
+            return None, {}, _nothing, {}, str, None, False
         cls = self.resource(kind)
         keys = self.declared.setdefault(kind, {})
-        live = self.current.get(kind) or {}
+        live = self.live.get(kind)
+        lookup = (live.by_key, live.find) if live else ({}, _nothing)  # a kind not read: none
         checks = self.checks_references(cls)
-        return cls, live, keys, self.key_function(kind), self._equal_test(kind), checks
+        return cls, *lookup, keys, self.key_function(kind), self._equal_test(kind), checks
 
     def _dangling(self, unsure: list[tuple[Desired[Any], type[Resource[Any]]]]) -> list[Problem]:
         """The reference problems of the objects the walk could not clear, now that every
@@ -95,9 +99,9 @@ class DeclaredPlanner(PlannerState):
             return None
         return equal_test(cls, self.fingerprints)
 
-    def _plan_declared(self, d: Desired[Any], key: str) -> None:
+    def _plan_declared(self, d: Desired[Any], key: str, current: Remote[Any] | None) -> None:
+        """What to do with ``d`` (natural key ``key``), given its live object ``current``."""
         cls = self.resource(d.kind)
-        current = self.current.get(d.kind, {}).get(key)
         decided = cls.decide(d.spec, current)
         if current is None:
             self.absent.setdefault(d.kind, set()).add(key)
@@ -185,8 +189,13 @@ class DeclaredPlanner(PlannerState):
         key = self.inputs.keys.get(address)
         if key is None:  # as the walk keyed it
             key = cls.key(d.spec)
-        current = self.current.get(d.kind, {}).get(key)
+        current = self.live_object(d.kind, key)
         return current is not None and cls.decide(d.spec, current) is Action.RUN
+
+
+def _nothing(key: str) -> None:
+    """The lookup of a kind that was not read: it has no live object."""
+    return None
 
 
 def _sent_names(d: Desired[Any], top: frozenset[str]) -> tuple[str, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
-from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from omsform.contract import refs
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
 from omsform.errors import Location, PlanError, Problem
+from omsform.plan.live import LiveIndex
 from omsform.plan.model import Note
 
 if TYPE_CHECKING:
@@ -38,11 +38,12 @@ class PlanIndex:
         self.notes: list[Note] = []
         # in address order, kept: the planner walks it, not the mapping
         self.ordered = _in_address_order(inputs.desired)
-        for kind in sorted(inputs.current):  # a kind no provider serves is named first
-            self.resource(kind)
-        # what is wrong with live objects, told once the managed kinds are known
-        self._live: list[tuple[str, str, Callable[[bool], str]]] = []
-        self.current = {k: self._index(k, v) for k, v in sorted(inputs.current.items())}
+        # kind → its live objects, keyed as the walk asks for them (:mod:`omsform.plan.live`);
+        # in kind order, so that a kind no provider serves is named first
+        current = sorted(inputs.current.items())
+        self.live = {kind: LiveIndex(kind, objs, self.resource(kind)) for kind, objs in current}
+        # kind → every live object by natural key: filled once the walk is over (index_problems)
+        self.current: dict[str, dict[str, Remote[Any]]] = {}
         # key → None: a set's table of 8,000 keys takes 512 KB, a dict's 300 KB; no value
         # held, so freeing it reads no declared object again
         self.declared: dict[str, dict[str, None]] = {}
@@ -65,42 +66,38 @@ class PlanIndex:
         """Spec → natural key for objects of ``kind`` (see :func:`_key_function`)."""
         return _key_function(self.resource(kind))
 
-    def _index(self, kind: str, remotes: Sequence[Remote[Any]]) -> dict[str, Remote[Any]]:
-        """Current objects of ``kind`` by natural key. For a kind omsform manages (declared or
-        pruned), a live object without its key and a key shared by several live objects are
-        problems: planning would otherwise delete and re-create the first, or manage one twin
-        and never see the others. For a kind only referenced, they are warnings."""
-        index: dict[str, Remote[Any]] = {}
-        twins: dict[str, list[str]] = {}
-        keyed = _keyed(self.resource(kind))
-        for remote in remotes:
-            gaps, key = keyed(remote.spec)
-            if gaps:
-                self._live.append((kind, kind, partial(_keyless, kind, remote, gaps)))
-                continue
-            first = index.setdefault(key, remote)
-            if first is not remote:
-                twins.setdefault(key, [str(first.id)]).append(str(remote.id))
-        for key, ids in sorted(twins.items()):
-            self._live.append((kind, f"{kind}[{key}]", partial(_twins, kind, key, ids)))
-        return index
+    def live_object(self, kind: str, key: str) -> Remote[Any] | None:
+        """The live ``kind`` object whose natural key is ``key``, if any (and the kind was read)."""
+        index = self.live.get(kind)
+        return None if index is None else index.find(key)
 
     def index_problems(self, twins: Sequence[tuple[Desired[Any], str]]) -> list[Problem]:
-        """Once every declared object is keyed: the problems of live objects (warnings, for
-        kinds only referenced, go to ``notes``), then per declared kind whether it was read
-        and its objects whose key an earlier one declares (``twins``: object and key)."""
-        problems = []
-        for kind, address, told in self._live:
-            if kind in self.declared or kind in self.inputs.prune:
-                problems.append(Problem(Location(address=address), told(True)))
-            else:
-                self.notes.append(Note(category="warning", address=address, message=told(False)))
+        """Once every declared object is keyed: the live objects no lookup needed are keyed
+        too (``current`` is filled) and their problems told (warnings, for kinds only
+        referenced, go to ``notes``); then per declared kind whether it was read and its
+        objects whose key an earlier one declares (``twins``: object and key)."""
+        problems = self._live_problems()
         by_kind = self._twin_problems(twins)
         for kind in self.declared:
             if kind not in self.current:
                 message = f"the current {kind} objects were not read before planning"
                 problems.append(Problem(Location(address=kind), message))
             problems += by_kind.get(kind, ())
+        return problems
+
+    def _live_problems(self) -> list[Problem]:
+        """Every live object keyed (into ``current``); each one without its natural key and
+        each key several share is a problem in a managed kind, else a warning note."""
+        problems = []
+        for kind, index in self.live.items():
+            self.current[kind] = index.complete()
+            managed = kind in self.declared or kind in self.inputs.prune
+            for address, told in index.findings():
+                if managed:
+                    problems.append(Problem(Location(address=address), told(True)))
+                else:
+                    note = Note(category="warning", address=address, message=told(False))
+                    self.notes.append(note)
         return problems
 
     def _twin_problems(self, twins: Sequence[tuple[Desired[Any], str]]) -> _Problems:
@@ -135,9 +132,9 @@ class PlanIndex:
         problems = []
         for kind, key in cls.references(d.spec):
             # A kind that was not read cannot be checked; the reader lists referenced kinds.
-            if key in self.declared.get(kind, ()) or kind not in self.current:
+            if key in self.declared.get(kind, ()) or kind not in self.live:
                 continue
-            if key not in self.current[kind]:
+            if self.live[kind].find(key) is None:
                 message = (
                     f"{d.address} references {kind} '{key}', which neither exists in "
                     f"{self.provider(kind)} nor is declared"
@@ -171,60 +168,6 @@ def key_gaps(cls: type[Resource[Any]], spec: Any) -> list[str]:
         # a kind with its own key function (a channel by name or Omnitron id): judge the key
         return [] if cls.key(spec) else list(cls.key_fields) or ["key"]
     return [f for f in cls.key_fields if getattr(spec, f, None) in (None, "")]
-
-
-def _keyed(cls: type[Resource[Any]]) -> Callable[[Any], tuple[Sequence[str], str]]:
-    """``spec → (key_gaps(cls, spec), cls.key(spec))``; for the default key function the
-    fields are read once for both (it runs for every live object)."""
-    names = cls.key_fields
-    if getattr(cls.key, "__func__", None) is not _DEFAULT_KEY:
-
-        def own_key(spec: Any) -> tuple[Sequence[str], str]:
-            key = cls.key(spec)  # judged as key_gaps judges it
-            return ([] if key else list(names) or ["key"]), key
-
-        return own_key
-
-    if len(names) == 1:  # the usual natural key: one field
-        (name,) = names
-
-        def one_field(spec: Any) -> tuple[Sequence[str], str]:
-            value = getattr(spec, name, None)
-            return ((name,), "") if value in (None, "") else ((), str(value))  # () is shared
-
-        return one_field
-
-    def keyed(spec: Any) -> tuple[Sequence[str], str]:
-        values = [getattr(spec, f, None) for f in names]
-        gaps = [f for f, v in zip(names, values, strict=True) if v in (None, "")]
-        return gaps, "" if gaps else "|".join(map(str, values))
-
-    return keyed
-
-
-def _keyless(kind: str, remote: Remote[Any], gaps: Sequence[str], managed: bool) -> str:
-    fields = ", ".join(gaps)
-    head = (
-        f"{kind} id {remote.id}: the live object has no {fields} (missing or null), "
-        f"which {'is' if len(gaps) == 1 else 'are'} part of the natural key"
-    )
-    if not managed:
-        return f"{head}; it is left out (nothing can reference it)"
-    return (
-        f"{head}: omsform cannot tell which declared object it is, so it plans nothing rather "
-        f"than delete and re-create it. Set the field on that object in the remote system (or "
-        f"delete it there), then plan again"
-    )
-
-
-def _twins(kind: str, key: str, ids: Sequence[str], managed: bool) -> str:
-    head = f"{len(ids)} live {kind} objects share the natural key '{key}' (ids {', '.join(ids)})"
-    if not managed:
-        return f"{head}; references to it use id {ids[0]}: remove the duplicates"
-    return (
-        f"{head}: omsform cannot tell which one the YAML means, nor may it leave the others "
-        f"unmanaged. Delete the duplicates in the remote system (keep one), then plan again"
-    )
 
 
 def at(d: Desired[Any], message: str, hint: str = "") -> Problem:

@@ -33,6 +33,7 @@ class PlannerState:
         index = PlanIndex(inputs)
         self.resource, self.provider = index.resource, index.provider
         self.current, self.declared = index.current, index.declared
+        self.live, self.live_object = index.live, index.live_object
         self.ordered, self.key_function = index.ordered, index.key_function
         self.checks_references, self.reference_problems = (
             index.checks_references,

@@ -401,3 +401,43 @@ def test_adding_an_immutable_write_only_value_is_manual_work() -> None:
         ("encryption_key", None, "(sensitive)")
     ]
     assert "k-123456" not in build_plan(inputs).to_json()
+
+
+def _locations(codes: list[str], first_id: int = 1) -> list[dict[str, Any]]:
+    return [{"id": first_id + i, "fields": {"code": c, "name": "n"}} for i, c in enumerate(codes)]
+
+
+def test_the_plan_does_not_depend_on_the_order_the_live_objects_are_listed_in() -> None:
+    # more objects than the planner keys at a time (64), so lookups reach far down the list
+    codes = [f"L{i:03d}" for i in range(150)]
+    desired: dict[str, dict[str, Any]] = {
+        f"test_location.{c.lower()}": {"code": c, "name": "n"} for c in [*codes[:140], "NEW"]
+    }
+    desired["test_location.l007"]["name"] = "changed"
+    desired["test_scenario.s"] = {"name": "S", "location": "L149"}  # only live, listed last
+    live = _locations(codes)
+
+    def plan_of(listed: list[dict[str, Any]]) -> str:
+        inputs = make_inputs(desired, {"test_location": listed}, prune=["test_location"])
+        return build_plan(inputs).model_dump_json()
+
+    in_order = plan_of(live)
+    assert plan_of(live[::-1]) == in_order
+    assert plan_of(live[75:] + live[:75]) == in_order
+    plan = Plan.model_validate_json(in_order)
+    assert {(c.address, c.action) for c in plan.changes if c.action is not Action.DELETE} == {
+        ("test_location.l007", Action.UPDATE),
+        ("test_location.new", Action.CREATE),
+        ("test_scenario.s", Action.CREATE),
+    }
+    assert sum(c.action is Action.DELETE for c in plan.changes) == 10  # L140..L149, undeclared
+
+
+def test_live_duplicates_listed_far_apart_are_named_in_the_order_listed() -> None:
+    codes = [*(f"L{i:03d}" for i in range(130)), "L005"]
+    inputs = make_inputs(
+        {"test_location.l005": {"code": "L005", "name": "n"}},
+        {"test_location": _locations(codes[::-1])},
+    )
+    with pytest.raises(PlanError, match=r"share the natural key 'L005' \(ids 1, 126\)"):
+        build_plan(inputs)
