@@ -19,8 +19,8 @@ one API is paced together. It starts unlimited; what it learns:
   to learn a rate from), nor, once a cut has been judged, for fewer than 4 429s within a
   second.
 - **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
-  So one second (and 32 requests, or 10 s and 16) after a cut the pacer looks again: when the
-  share of 429s did not drop clearly (under 3 % and half what it was), it halves the
+  So one second (and 16 requests, or 10 s and 8) after a cut the pacer looks again: when the
+  share of 429s did not drop clearly (under 10 % and half what it was), it halves the
   rate once more and looks again; when that did not help either, they come whatever the rate
   (a flaky proxy, random faults): the cuts are undone and that share is taken as *noise*.
   From then on a second whose share of 429s stays within twice the noise (plus 5 points) cuts
@@ -67,12 +67,8 @@ _SLOW_GROWTH = 0.01  # per second, once the rate is near the last limit found
 _BUSY = 4  # 429s within a second below which they say nothing about the rate
 _WALL = 8  # 429s in a row: a limit was hit, even in the first second
 _LONG_TRIAL_S = 10.0  # a trial at a slow rate is judged after this long on fewer requests
-# requests sent after a cut before judging whether it helped, and the share of them refused
-# below which it did (below a real limit hardly anything is refused): with 16 and 10 %, one
-# in eight random 429s passed for "helped" a third of the time, and each cut so judged
-# ratcheted the rate down to ~1 request/s (tests/http/test_pace.py; chaos faults rows)
-_SAMPLE = 32
-_HELPED = 0.03
+_SAMPLE = 16  # requests sent after a cut before judging whether it helped
+_HELPED = 0.1  # after a cut that helped, fewer than this share of requests are refused
 _NOISE_MARGIN = 0.05  # a share of 429s this far above twice the noise is a limit again
 _WINDOW_MIN_RATE = 2.0  # below this, a window would hold one request: spaced evenly anyway
 _MAX_SLACK_S = 0.5  # the window is stretched by the slowest round trip, up to this much
