@@ -96,19 +96,23 @@ def test_an_https_api_is_read_with_its_certificate_checked(
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
 
+    connections: list[int] = []
+
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
         while await read_request(reader):
             writer.write(answer({"tls": True}))
 
     async def body() -> list[Any]:
         server = await serving(handler, _tls_server(ca))
         async with server:
-            api = client(f"https://localhost:{port_of(server)}")
-            got = [await api.get("/a/"), await api.post("/b/", {"x": 1})]
+            api = client(f"https://localhost:{port_of(server)}", concurrency=1)
+            got = [await api.get("/a/"), await api.post("/b/", {"x": 1}), await api.get("/c/")]
             await api.aclose()
         return got
 
-    assert run(body) == [{"tls": True}, {"tls": True}]
+    assert run(body) == [{"tls": True}] * 3
+    assert len(connections) == 1  # kept alive: no handshake per request
 
 
 def test_a_certificate_from_an_unknown_authority_is_refused_and_never_retried(
