@@ -19,8 +19,9 @@ one API is paced together. It starts unlimited; what it learns:
   to learn a rate from), nor, once a cut has been judged, for fewer than 4 429s within a
   second.
 - **429s that are not about the rate**: a real limit stops refusing once the rate is below it.
-  So one second (and 16 requests, or 10 s and 8) after a cut the pacer looks again: when the
-  share of 429s did not drop clearly (under 10 % and half what it was), it halves the
+  So after a cut the pacer looks again at the requests sent from one window after it (those
+  the old rate let into the window are its stragglers): after 32 of them (or 10 s and 16),
+  when the share of 429s did not drop clearly (under 3 % and half what it was), it halves the
   rate once more and looks again; when that did not help either, they come whatever the rate
   (a flaky proxy, random faults): the cuts are undone and that share is taken as *noise*.
   From then on a second whose share of 429s stays within twice the noise (plus 5 points) cuts
@@ -67,8 +68,12 @@ _SLOW_GROWTH = 0.01  # per second, once the rate is near the last limit found
 _BUSY = 4  # 429s within a second below which they say nothing about the rate
 _WALL = 8  # 429s in a row: a limit was hit, even in the first second
 _LONG_TRIAL_S = 10.0  # a trial at a slow rate is judged after this long on fewer requests
-_SAMPLE = 16  # requests sent after a cut before judging whether it helped
-_HELPED = 0.1  # after a cut that helped, fewer than this share of requests are refused
+# requests sent after a cut (from a window on) before judging whether it helped, and the
+# share of them refused below which it did (below a real limit hardly anything is): with 16
+# and 10 %, one in eight random 429s passed for "helped" a third of the time and each cut so
+# judged ratcheted the rate down to ~1 request/s (tests/http/test_pace.py; chaos faults rows)
+_SAMPLE = 32
+_HELPED = 0.03
 _NOISE_MARGIN = 0.05  # a share of 429s this far above twice the noise is a limit again
 _WINDOW_MIN_RATE = 2.0  # below this, a window would hold one request: spaced evenly anyway
 _MAX_SLACK_S = 0.5  # the window is stretched by the slowest round trip, up to this much
@@ -138,8 +143,8 @@ class Pacer:
                 self._quota = (self._quota[0] - 1, self._quota[1])
             self._sent.append(now)
             self._starts.append(now)
-            if self._check is not None:
-                self._check.sent += 1
+            if self._check is not None and now > self._check.cut_at + _WINDOW_S:
+                self._check.sent += 1  # judged from a window after the cut (see module)
 
     def _rate_ready(self, now: float) -> float:
         """When the rate lets the next request start: its turn in the window (see module),
@@ -175,7 +180,7 @@ class Pacer:
         if status == 429:
             self._refused.append(now if started is None else started)
             self._space_evenly(now, started)
-            if self._check is not None and self._refused[-1] > self._check.cut_at:
+            if self._check is not None and self._refused[-1] > self._check.cut_at + _WINDOW_S:
                 self._check.refused += 1
         else:
             self._accepted.append(now)
