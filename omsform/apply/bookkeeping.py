@@ -119,7 +119,7 @@ class RunState:
             self.run_id,
             change.address,
             change.kind,
-            masked_key(change.key, secrets) if secrets else change.key,  # as stored_key()
+            self.stored_key(change),
             verb,
             key_print=key_print,
             remote_id=remote_id,
