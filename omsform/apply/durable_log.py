@@ -27,9 +27,11 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from omsform.paths import fast_encode
 
 _IDLE_S = 1.0  # the sync thread stops after this long without a waiter
 # fsyncs start at least this far apart (the first after a pause at once). Lines keep arriving
@@ -40,31 +42,13 @@ _GROUP_WINDOW_S = 0.004
 
 _Waiter = tuple[int, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
-_DUMPS = json.JSONEncoder(sort_keys=True)  # json.dumps(record, sort_keys=True)
-_make_c_encoder: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
-_line_c = (  # the C encoder _DUMPS.encode makes afresh on every call, made once
-    _make_c_encoder(
-        None,
-        _DUMPS.default,
-        json.encoder.encode_basestring_ascii,
-        None,
-        ": ",
-        ", ",
-        True,
-        False,
-        True,
-    )
-    if _make_c_encoder is not None
-    else None
-)
+# json.dumps(record, sort_keys=True), its C encoder made once: each write appends two or three
+_dumps = fast_encode(json.JSONEncoder(sort_keys=True))
 
 
 def json_line(record: Mapping[str, Any]) -> str:
-    """``json.dumps(record, sort_keys=True)`` and a line break: one record of a log (each
-    write appends two or three, so json's encoder is not built again for each)."""
-    if _line_c is None:
-        return _DUMPS.encode(record) + "\n"
-    return "".join(_line_c(record, 0)) + "\n"
+    """``json.dumps(record, sort_keys=True)`` and a line break: one record of a log."""
+    return _dumps(record) + "\n"
 
 
 class DurableLog:

@@ -19,11 +19,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from omsform.paths import fast_encode
+
 if TYPE_CHECKING:
     from omsform.apply.ledger_entry import LedgerEntry
 
-# json's C encoder, or None (an interpreter without the accelerator; not in the type stubs)
-c_make_encoder: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
 _scalar = json.JSONEncoder(sort_keys=True).encode  # C-encoded strings, json's int/float rules
 _encode_string = json.encoder.encode_basestring_ascii
 
@@ -38,9 +38,9 @@ def _flat_encoder(inner: str) -> Callable[[Any], str]:
     encode = _flat_encoders.get(inner)
     if encode is None:
         separators = ("," + inner, ": ")
-        encode = _flat_encoders[inner] = json.JSONEncoder(
-            sort_keys=True, separators=separators
-        ).encode
+        encode = _flat_encoders[inner] = fast_encode(
+            json.JSONEncoder(sort_keys=True, separators=separators)
+        )
     return encode
 
 
@@ -106,19 +106,9 @@ def _lay_out_mapping(value: dict[Any, Any], newline: str, parts: list[str]) -> N
     parts.append(newline + "}")
 
 
-def _no_default(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 _ENTRY_FIELD = "\n      "  # an entry's fields: 3 levels deep
 _ENTRY_END = "\n    }"
 _INNER = "\n        "  # the items of a mapping inside an entry: 4 levels deep
-# one C encoder for those mappings, made once (json.JSONEncoder.encode makes one per call)
-_inner_c = (
-    c_make_encoder(None, _no_default, _encode_string, None, ": ", "," + _INNER, True, False, True)
-    if c_make_encoder is not None
-    else None
-)
 
 
 def _inner_mapping(value: Mapping[Any, Any]) -> str | None:
@@ -128,7 +118,7 @@ def _inner_mapping(value: Mapping[Any, Any]) -> str | None:
         return "{}"
     if not _SCALARS.issuperset(map(type, value.values())):
         return None
-    text = "".join(_inner_c(value, 0)) if _inner_c is not None else _flat_encoder(_INNER)(value)
+    text = _flat_encoder(_INNER)(value)
     return "{" + _INNER + text[1:-1] + "\n      }"
 
 

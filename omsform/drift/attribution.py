@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from omsform.contract.resource import Resource
 from omsform.contract.spec import Desired, Remote
-from omsform.paths import comparable, get_path, parse_path, to_plain, top_field
+from omsform.paths import comparable, fast_encode, get_path, parse_path, to_plain, top_field
 from omsform.plan.model import DRIFT, Change, FieldChange, Plan
 from omsform.plan.openmaps import open_fields, projected
 
@@ -46,14 +46,7 @@ _PREFIX = "sha256:"
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})  # to_plain returns them as they are
 _encode_string = json.encoder.encode_basestring  # what _CANONICAL does with a str
-# the C encoder _CANONICAL.encode makes afresh on every call, made once (apply digests every
-# field of every object it writes); None without json's accelerator
-_make_c_encoder: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
-_canonical_c = (
-    _make_c_encoder(None, _CANONICAL.default, _encode_string, None, ":", ",", True, False, True)
-    if _make_c_encoder is not None
-    else None
-)
+_canonical = fast_encode(_CANONICAL)  # apply digests every field of every object it writes
 
 
 def digest(value: Any) -> str:
@@ -90,10 +83,8 @@ def _digest_text(plain: Any) -> str:
         text = "true" if plain is True else "false" if plain is False else "null"
     elif kind is int:
         text = int.__repr__(plain)  # what json writes for an int
-    elif _canonical_c is not None:
-        text = "".join(_canonical_c(plain, 0))
     else:
-        text = _CANONICAL.encode(plain)
+        text = _canonical(plain)
     return _PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

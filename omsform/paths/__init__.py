@@ -25,6 +25,7 @@ from omsform.paths.diff import changed_paths
 from omsform.paths.plain import (
     SetValue,
     comparable,
+    fast_encode,
     leaves,
     reveal,
     same_spec,
@@ -60,6 +61,7 @@ __all__ = [
     "comparable",
     "covers",
     "drop_paths",
+    "fast_encode",
     "format_path",
     "get_path",
     "items_by_pattern",
